@@ -1,0 +1,71 @@
+"""Expo: the trade-promotion programme of Sichuan's commerce department, on the web."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+
+    from expo.config import load_config
+
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from expo.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from expo.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from expo import mail, models, templating  # noqa: F401  (models: register every table)
+    from expo.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from expo.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "translations"),
+    )
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    templating.init_app(app)
+
+    from expo.accounts import access
+
+    access.init_login_manager(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from expo import site
+    from expo.accounts.views import bp as accounts_bp
+    from expo.events.manage_views import bp as manage_events_bp
+    from expo.events.views import bp as events_bp
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(manage_events_bp)

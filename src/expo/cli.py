@@ -1,0 +1,52 @@
+"""Commands: ``flask --app expo create-user`` and ``flask --app expo seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from expo.accounts.models import Role
+from expo.errors import DomainError
+from expo.extensions import db
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--name", default="", help="Display name; defaults to the part before @.")
+@click.option("--mobile", default="")
+def create_user_command(role: str, email: str, password: str, name: str, mobile: str) -> None:
+    """Create a user who can sign in at once."""
+    from expo.accounts.services import create_user
+
+    try:
+        user = create_user(
+            email=email,
+            password=password,
+            name=name or email.split("@")[0],
+            mobile=mobile,
+            role=Role(role),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo campaigns, events, enterprises and users (safe to run again)."""
+    from expo.demo import DEMO_LOGINS, seed_demo
+
+    created = seed_demo()
+    db.session.commit()
+    click.echo("Demo data ready." if created else "Demo data was already there.")
+    for role, email, password in DEMO_LOGINS:
+        click.echo(f"  {role:<11} {email:<28} {password}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

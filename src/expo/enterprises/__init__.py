@@ -1,0 +1,1 @@
+"""Enterprises of Sichuan: profiles, unified social credit codes, prefectures."""

@@ -1,0 +1,68 @@
+"""Domain errors raised by services, and the bilingual error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A business rule said no. ``message`` is shown to the user in their language."""
+
+    message = _l("This action is not allowed.")
+    status_code = 400
+
+    def __init__(self, message=None, **kwargs) -> None:
+        if message is not None:
+            self.message = message
+        self.params = kwargs
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class InvalidInput(DomainError):
+    """Input a service refuses, with a message for each field at fault."""
+
+    message = _l("Please correct the marked fields.")
+
+    def __init__(self, errors: Mapping[str, object]) -> None:
+        self.errors = dict(errors)
+        super().__init__()
+
+
+class NotFound(DomainError):
+    message = _l("Not found.")
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    message = _l("You do not have permission to do this.")
+    status_code = 403
+
+
+class InvalidTransition(DomainError):
+    message = _l("This change of status is not allowed.")
+    status_code = 409
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def _error_page(status: int):
+    def handler(error):
+        if _wants_json():
+            return jsonify({"status": status}), status
+        return render_template("errors/error.html", status=status), status
+
+    return handler
+
+
+def register_error_handlers(app: Flask) -> None:
+    for status in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(status, _error_page(status))

@@ -1,0 +1,1 @@
+"""Campaigns, their events abroad and the events' agendas."""

@@ -1,0 +1,6 @@
+def open_campaigns():
+    return []
+
+
+def upcoming_events(limit: int = 6):
+    return []

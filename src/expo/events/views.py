@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+
+@bp.route("/events")
+def catalogue():
+    return "events"

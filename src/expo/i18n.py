@@ -1,0 +1,177 @@
+"""Language choice, bilingual content and locale-aware formatting of places and times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import pycountry
+from babel import Locale
+from babel.dates import format_date, format_datetime, get_timezone_location
+from babel.numbers import format_decimal
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+SESSION_KEY = "lang"
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """``?lang=`` first, then the user's saved choice, then this browser's, then its headers."""
+    languages = supported_languages()
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    remembered = session.get(SESSION_KEY)
+    if remembered in languages:
+        return remembered
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "zh"
+
+
+def html_lang() -> str:
+    """The value for ``<html lang>``: ``zh-CN`` so fonts pick Simplified Chinese glyphs."""
+    return "zh-CN" if current_language() == "zh" else "en"
+
+
+def pick(zh: str | None, en: str | None, language: str | None = None) -> str:
+    """The text in the reader's language, falling back to the other one when empty."""
+    language = language or current_language()
+    first, second = (en, zh) if language == "en" else (zh, en)
+    return (first or "").strip() or (second or "").strip()
+
+
+class Bilingual:
+    """A read-only attribute that shows ``<name>_zh`` or ``<name>_en`` for the reader."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return pick(getattr(instance, f"{self.name}_zh"), getattr(instance, f"{self.name}_en"))
+
+
+# --- countries ---------------------------------------------------------------------
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    return tuple(sorted(country.alpha_2 for country in pycountry.countries))
+
+
+def country_name(code: str | None, language: str | None = None) -> str:
+    if not code:
+        return ""
+    language = language or current_language()
+    return Locale(language).territories.get(code.upper(), code.upper())
+
+
+@cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    names = Locale(language).territories
+    pairs = [(code, names.get(code, code)) for code in country_codes()]
+    if language == "zh":
+        # Sorting Chinese names by code point is meaningless; the code order is stable.
+        return tuple(pairs)
+    return tuple(sorted(pairs, key=lambda pair: pair[1]))
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    return list(_country_choices(language or current_language()))
+
+
+# --- time zones ----------------------------------------------------------------------
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(name for name in available_timezones() if "/" in name))
+
+
+def is_timezone(name: str | None) -> bool:
+    return bool(name) and name in timezone_names()
+
+
+def zone_label(tz_name: str, language: str | None = None) -> str:
+    """``Hungary Time (Europe/Budapest)``: a place a reader knows, and the exact zone."""
+    language = language or current_language()
+    return f"{get_timezone_location(ZoneInfo(tz_name), locale=language)} ({tz_name})"
+
+
+def to_local(moment: datetime, tz_name: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz_name))
+
+
+def format_local_datetime(moment: datetime | None, tz_name: str, *, with_zone: bool = True) -> str:
+    """A UTC instant as the wall-clock time in ``tz_name``, naming the zone and offset."""
+    if moment is None:
+        return ""
+    language = current_language()
+    zone = ZoneInfo(tz_name)
+    # The medium pattern carries seconds, which no agenda needs.
+    text = format_datetime(
+        moment,
+        Locale(language)
+        .datetime_formats["medium"]
+        .format(format_time_pattern(language), _date_pattern(language, "medium")),
+        tzinfo=zone,
+        locale=language,
+    )
+    if with_zone:
+        text += " " + format_datetime(moment, "zzzz (ZZZZ)", tzinfo=zone, locale=language)
+    return text
+
+
+def format_local_time(moment: datetime | None, tz_name: str) -> str:
+    if moment is None:
+        return ""
+    language = current_language()
+    return format_datetime(
+        moment, format_time_pattern(language), tzinfo=ZoneInfo(tz_name), locale=language
+    )
+
+
+def format_local_date(moment: datetime | None, tz_name: str, fmt: str = "medium") -> str:
+    if moment is None:
+        return ""
+    return format_date(to_local(moment, tz_name).date(), fmt, locale=current_language())
+
+
+def format_zone(moment: datetime, tz_name: str) -> str:
+    """``Central European Summer Time (GMT+02:00)`` as it is at ``moment``."""
+    return format_datetime(
+        moment, "zzzz (ZZZZ)", tzinfo=ZoneInfo(tz_name), locale=current_language()
+    )
+
+
+def format_time_pattern(language: str) -> str:
+    return "HH:mm" if language == "zh" else "h:mm a"
+
+
+def _date_pattern(language: str, width: str) -> str:
+    return Locale(language).date_formats[width].pattern
+
+
+def format_number(value, language: str | None = None) -> str:
+    return format_decimal(value, locale=language or current_language())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

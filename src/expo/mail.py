@@ -1,0 +1,112 @@
+"""Outgoing email that leaves only after the database commit that caused it.
+
+Services call :func:`send_email`; the message waits on the SQLAlchemy session and is
+delivered in ``after_commit``. A rollback drops it, so nobody is told of something that
+did not happen. Delivery is SMTP when ``EXPO_MAIL_SERVER`` is set, otherwise an ``.eml``
+file in ``instance/outbox/`` (and a log line), which is what a fresh install needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from expo.extensions import db
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "expo_pending_email"
+
+
+@dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+
+
+def send_email(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
+    """Queue a message for delivery once the current transaction commits."""
+    recipients = (to,) if isinstance(to, str) else tuple(to)
+    db.session.info.setdefault(PENDING_KEY, []).append(Email(recipients, subject, text, html))
+
+
+def send_templated_email(to: str, template: str, language: str, **context) -> None:
+    """Render ``templates/email/<template>.txt`` (first line: subject) in ``language``."""
+    with force_locale(language):
+        rendered = render_template(f"email/{template}.txt", **context)
+    subject, _, body = rendered.strip().partition("\n")
+    send_email(to, subject.strip(), body.strip() + "\n")
+
+
+def _build_message(email: Email) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = ", ".join(email.to)
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="expo.localhost")
+    message.set_content(email.text)
+    if email.html:
+        message.add_alternative(email.html, subtype="html")
+    return message
+
+
+def deliver(email: Email) -> None:
+    config = current_app.config
+    message = _build_message(email)
+    if config.get("MAIL_SERVER"):
+        smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+        with smtp_class(
+            config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
+        ) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+        log.info("mail sent to %s: %s", message["To"], email.subject)
+        return
+    outbox = Path(config["OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(bytes(message))
+    log.info("mail to %s written to %s: %s", message["To"], path, email.subject)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    for email in pending or ():
+        try:
+            deliver(email)
+        except (OSError, smtplib.SMTPException):
+            # The change is committed; a mail server hiccup must not turn it into an error
+            # page. The failure is logged for the operator.
+            log.exception("could not deliver mail to %s", ", ".join(email.to))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def outbox_messages(app: Flask) -> list[Path]:
+    outbox = Path(app.config["OUTBOX_DIR"])
+    return sorted(outbox.glob("*.eml")) if outbox.exists() else []
+
+
+def init_app(app: Flask) -> None:
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)

@@ -1,0 +1,42 @@
+"""Jinja filters and globals shared by every page and document."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, request
+
+from expo import i18n
+
+
+def url_with_language(language: str) -> str:
+    """The current page in another language, keeping its other query parameters."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [language]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def url_with_page(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args.pop("lang", None)
+    args["page"] = [str(page)]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        current_language=i18n.current_language,
+        html_lang=i18n.html_lang,
+        url_with_language=url_with_language,
+        url_with_page=url_with_page,
+        pick=i18n.pick,
+        zone_label=i18n.zone_label,
+    )
+    app.jinja_env.filters.update(
+        local_datetime=i18n.format_local_datetime,
+        local_time=i18n.format_local_time,
+        local_date=i18n.format_local_date,
+        zone_name=i18n.format_zone,
+        country_name=i18n.country_name,
+        number=i18n.format_number,
+    )

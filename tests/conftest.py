@@ -1,0 +1,114 @@
+"""Fixtures shared by every test: ``app``, ``db``, ``client``, ``login_as``.
+
+The suite runs on SQLite by default and on PostgreSQL when ``EXPO_TEST_DATABASE_URL``
+is set. With ``EXPO_TEST_REQUIRE_POSTGRESQL=1`` (as in CI) an unreachable PostgreSQL,
+or a test skipped for want of it, fails the run instead of passing quietly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from expo import create_app
+from expo.extensions import db as _db
+
+DATABASE_URL_VARIABLE = "EXPO_TEST_DATABASE_URL"
+REQUIRE_POSTGRESQL = os.environ.get("EXPO_TEST_REQUIRE_POSTGRESQL") == "1"
+
+
+def test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get(DATABASE_URL_VARIABLE)
+    if url:
+        return url
+    if REQUIRE_POSTGRESQL:
+        pytest.exit(f"{DATABASE_URL_VARIABLE} is not set but PostgreSQL is required", 3)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'expo-test.sqlite3'}"
+
+
+def make_test_config(tmp_path_factory, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": test_database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+        "MAIL_SERVER": None,
+    }
+    config.update(overrides)
+    return config
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Empty database with the models' schema (tests only; real databases migrate)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            _db.metadata.drop_all(connection)
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    _db.metadata.create_all(engine)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(make_test_config(tmp_path_factory))
+    with app.app_context():
+        try:
+            reset_schema(_db.engine)
+        except sa.exc.OperationalError as error:
+            pytest.exit(f"test database unreachable: {error}", 3)
+    return app
+
+
+@pytest.fixture()
+def db(app):
+    """The database, emptied after each test so tests do not see each other's rows."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def outbox(app):
+    """The .eml files written by the file mail backend during the test."""
+    from pathlib import Path
+
+    directory = Path(app.config["OUTBOX_DIR"])
+    for leftover in directory.glob("*.eml"):
+        leftover.unlink()
+    return directory
+
+
+@pytest.fixture()
+def login_as(client):
+    """Sign a user in through the real sign-in form; returns the user."""
+
+    def login(user, password: str = "password-123"):
+        response = client.post("/account/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    on_postgresql = (os.environ.get(DATABASE_URL_VARIABLE) or "").startswith("postgresql")
+    skip = pytest.mark.skip(reason=f"needs PostgreSQL: set {DATABASE_URL_VARIABLE}")
+    for item in items:
+        if "postgresql" in item.keywords and not on_postgresql:
+            if REQUIRE_POSTGRESQL:
+                raise pytest.UsageError(f"{item.nodeid} needs PostgreSQL but would be skipped")
+            item.add_marker(skip)
