@@ -11,6 +11,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from expo import create_app
 from expo.extensions import db as _db
@@ -53,9 +54,23 @@ def reset_schema(engine: sa.Engine) -> None:
     _db.metadata.create_all(engine)
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context.
+
+    Otherwise a request reuses the test's app context, and with it ``g`` (the cached
+    locale, the signed-in user) and the test's database session: requests would see
+    each other's leftovers as no real browser ever does.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(make_test_config(tmp_path_factory))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         try:
             reset_schema(_db.engine)
@@ -97,6 +112,7 @@ def login_as(client):
     """Sign a user in through the real sign-in form; returns the user."""
 
     def login(user, password: str = "password-123"):
+        _db.session.commit()  # the request runs in its own session and must see the user
         response = client.post("/account/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return user

@@ -1,13 +1,178 @@
-from flask import Blueprint
+"""Organizer pages: campaigns, events and agendas. Thin: the rules are in services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from expo.accounts.access import organizer_required
+from expo.errors import DomainError, InvalidInput
+from expo.events import services
+from expo.events.forms import CampaignForm, EventForm, SessionForm
+from expo.events.models import AgendaSession, Campaign, Event
+from expo.extensions import db
+from expo.web import INVALID_STATUS, form_to, get_or_404, show_errors
 
 bp = Blueprint("manage_events", __name__, url_prefix="/manage")
 
 
+@bp.before_request
+@organizer_required
+def require_organizer() -> None:
+    """Every page here is for organizers and admins."""
+
+
+# --- campaigns -------------------------------------------------------------------------
+
+
 @bp.route("/campaigns")
 def campaigns():
-    return "campaigns"
+    return render_template("manage/campaigns.html", campaigns=services.all_campaigns())
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def campaign_form(campaign_id: int | None = None):
+    campaign = get_or_404(Campaign, campaign_id) if campaign_id else None
+    form = CampaignForm(
+        obj=services.campaign_data_from(campaign) if campaign else None,
+        data=None if campaign else {"year": services.utcnow().year},
+    )
+    if form.validate_on_submit():
+        data = form_to(services.CampaignData, form)
+        try:
+            if campaign:
+                services.update_campaign(campaign, data)
+            else:
+                campaign = services.create_campaign(data)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for(".campaigns"))
+    status = INVALID_STATUS if form.errors else 200
+    return render_template("manage/campaign_form.html", form=form, campaign=campaign), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(publish, archive):action>")
+def campaign_status(campaign_id: int, action: str):
+    campaign = get_or_404(Campaign, campaign_id)
+    change = services.publish_campaign if action == "publish" else services.archive_campaign
+    change(campaign)
+    db.session.commit()
+    flash(
+        _(
+            "Campaign “%(title)s” is now %(status)s.",
+            title=campaign.title,
+            status=campaign.status_label,
+        ),
+        "success",
+    )
+    return redirect(url_for(".campaigns"))
+
+
+# --- events ----------------------------------------------------------------------------
 
 
 @bp.route("/events")
 def events():
-    return "events"
+    return redirect(url_for("events.catalogue", when="all", **request.args))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def event_form(event_id: int | None = None):
+    event = get_or_404(Event, event_id) if event_id else None
+    defaults = None
+    if event is None:
+        defaults = {"campaign_id": request.args.get("campaign", type=int), "max_delegates": 3}
+    form = EventForm(
+        obj=services.event_data_from(event) if event else None,
+        data=defaults,
+        campaigns=services.all_campaigns(),
+    )
+    if form.validate_on_submit():
+        data = form_to(services.EventData, form)
+        try:
+            if event:
+                services.update_event(event, data)
+            else:
+                event = services.create_event(data)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Event saved."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    status = INVALID_STATUS if form.errors else 200
+    return render_template("manage/event_form.html", form=form, event=event), status
+
+
+@bp.post("/events/<int:event_id>/<any(publish, archive):action>")
+def event_status(event_id: int, action: str):
+    event = get_or_404(Event, event_id)
+    change = services.publish_event if action == "publish" else services.archive_event
+    try:
+        change(event)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("Event “%(title)s” is now %(status)s.", title=event.title, status=event.status_label),
+            "success",
+        )
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+# --- agenda ----------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/sessions", methods=["GET", "POST"])
+@bp.route("/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+def sessions(event_id: int, session_id: int | None = None):
+    event = get_or_404(Event, event_id)
+    session = get_or_404(AgendaSession, session_id) if session_id else None
+    if session is not None and session.event_id != event.id:
+        abort(404)
+    form = SessionForm(obj=services.session_data_from(session) if session else None)
+    if form.validate_on_submit():
+        data = form_to(services.SessionData, form)
+        try:
+            if session:
+                services.update_session(session, data)
+            else:
+                services.add_session(event, data)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Agenda saved."), "success")
+            return redirect(url_for(".sessions", event_id=event.id))
+    status = INVALID_STATUS if form.errors else 200
+    return (
+        render_template(
+            "manage/sessions.html",
+            event=event,
+            form=form,
+            editing=session,
+            days=services.agenda_by_day(event),
+        ),
+        status,
+    )
+
+
+@bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
+def delete_session(event_id: int, session_id: int):
+    session = get_or_404(AgendaSession, session_id)
+    if session.event_id != event_id:
+        abort(404)
+    services.delete_session(session)
+    db.session.commit()
+    flash(_("Session removed from the agenda."), "success")
+    return redirect(url_for(".sessions", event_id=event_id))

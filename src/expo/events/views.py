@@ -1,8 +1,60 @@
-from flask import Blueprint
+"""Public pages: the event catalogue, an event with its agenda, a campaign."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+
+from expo.events import services
+from expo.events.forms import EventFilterForm
 
 bp = Blueprint("events", __name__)
 
 
+def _organizer() -> bool:
+    return current_user.is_authenticated and current_user.is_organizer
+
+
 @bp.route("/events")
 def catalogue():
-    return "events"
+    organizer = _organizer()
+    form = EventFilterForm(
+        request.args,
+        campaigns=services.all_campaigns() if organizer else services.open_campaigns(),
+        countries=services.countries_with_events(include_drafts=organizer),
+    )
+    form.validate()
+    filters = services.EventFilters(
+        campaign_id=int(form.campaign.data) if (form.campaign.data or "").isdigit() else None,
+        country=form.country.data or None,
+        kind=form.kind.data or None,
+        month=form.month.data or None,
+        open_only=bool(form.open.data),
+        when=form.when.data if form.when.data in services.WHEN_CHOICES else "upcoming",
+        status=form.status.data or None,
+    )
+    page = services.search_events(
+        filters,
+        include_drafts=organizer,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["EVENTS_PER_PAGE"],
+    )
+    return render_template("events/catalogue.html", form=form, page=page, organizer=organizer)
+
+
+@bp.route("/events/<int:event_id>")
+def detail(event_id: int):
+    event = services.visible_event(event_id, include_drafts=_organizer())
+    if event is None:
+        abort(404)
+    return render_template("events/detail.html", event=event, days=services.agenda_by_day(event))
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    organizer = _organizer()
+    campaign = services.visible_campaign(campaign_id, include_drafts=organizer)
+    if campaign is None:
+        abort(404)
+    events = services.campaign_events(campaign, include_drafts=organizer)
+    return render_template("events/campaign.html", campaign=campaign, events=events)

@@ -1,0 +1,186 @@
+"""Forms for campaigns, events and agenda sessions: the shape of the input only.
+
+Rules that look at several fields or at the database (end after start, a time that does
+not exist in the chosen zone, a known campaign) live in ``events.services``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from expo.events.models import (
+    CAMPAIGN_KIND_LABELS,
+    EVENT_KIND_LABELS,
+    MODERATION_LABELS,
+    STATUS_LABELS,
+)
+from expo.i18n import country_choices, timezone_names
+from expo.web import choices
+
+LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _local_time(label) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_TIME_FORMAT,
+        validators=[DataRequired(message=_l("Enter a date and time."))],
+    )
+
+
+def _text(label, length: int = 200, **kwargs) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
+
+
+class CampaignForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((kind.value, label) for kind, label in CAMPAIGN_KIND_LABELS.items()),
+        validators=[DataRequired()],
+    )
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            InputRequired(message=_l("Enter a year.")),
+            NumberRange(2000, 2100, message=_l("Enter a year between 2000 and 2100.")),
+        ],
+    )
+    title_zh = _text(_l("Title (Chinese)"))
+    title_en = _text(_l("Title (English)"))
+    summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Optional(), Length(max=5000)])
+    summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=5000)])
+
+
+class EventForm(FlaskForm):
+    campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((kind.value, label) for kind, label in EVENT_KIND_LABELS.items()),
+        validators=[DataRequired()],
+    )
+    title_zh = _text(_l("Title (Chinese)"))
+    title_en = _text(_l("Title (English)"))
+    description_zh = TextAreaField(
+        _l("Description (Chinese)"), validators=[Optional(), Length(max=20000)]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=20000)]
+    )
+    country = SelectField(
+        _l("Country or region"),
+        validators=[DataRequired(message=_l("Choose a country from the list."))],
+    )
+    city_zh = _text(_l("City (Chinese)"), 100)
+    city_en = _text(_l("City (English)"), 100)
+    venue_zh = _text(_l("Venue (Chinese)"))
+    venue_en = _text(_l("Venue (English)"))
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("All times of this event are entered and shown in this zone."),
+        validators=[DataRequired(message=_l("Choose a time zone from the list."))],
+    )
+    starts_at = _local_time(_l("Starts (local time)"))
+    ends_at = _local_time(_l("Ends (local time)"))
+    registration_opens_at = _local_time(_l("Registration opens (local time)"))
+    registration_closes_at = _local_time(_l("Registration closes (local time)"))
+    capacity = IntegerField(
+        _l("Capacity (booths or places)"),
+        validators=[
+            InputRequired(message=_l("Enter the capacity.")),
+            NumberRange(min=1, message=_l("Capacity must be at least 1.")),
+        ],
+    )
+    max_delegates = IntegerField(
+        _l("Most delegates per enterprise"),
+        default=3,
+        validators=[
+            InputRequired(message=_l("Enter how many delegates an enterprise may send.")),
+            NumberRange(1, 50, message=_l("Enter a number between 1 and 50.")),
+        ],
+    )
+    moderation = SelectField(
+        _l("Applications"),
+        choices=choices((mode.value, label) for mode, label in MODERATION_LABELS.items()),
+        validators=[DataRequired()],
+    )
+    fee_note_zh = TextAreaField(_l("Fees (Chinese)"), validators=[Optional(), Length(max=5000)])
+    fee_note_en = TextAreaField(_l("Fees (English)"), validators=[Optional(), Length(max=5000)])
+    subsidy_note_zh = TextAreaField(
+        _l("Subsidies (Chinese)"), validators=[Optional(), Length(max=5000)]
+    )
+    subsidy_note_en = TextAreaField(
+        _l("Subsidies (English)"), validators=[Optional(), Length(max=5000)]
+    )
+
+    def __init__(self, *args, campaigns=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaign_id.choices = choices((campaign.id, campaign.title) for campaign in campaigns)
+        self.country.choices = choices([("", _l("Choose…")), *country_choices()])
+        self.timezone.choices = choices(
+            [("", _l("Choose…")), *((name, name) for name in timezone_names())]
+        )
+
+
+class SessionForm(FlaskForm):
+    starts_at = _local_time(_l("Starts (local time)"))
+    ends_at = _local_time(_l("Ends (local time)"))
+    title_zh = _text(_l("Title (Chinese)"))
+    title_en = _text(_l("Title (English)"))
+    place_zh = _text(_l("Place (Chinese)"))
+    place_en = _text(_l("Place (English)"))
+    host_zh = _text(_l("Host (Chinese)"))
+    host_en = _text(_l("Host (English)"))
+
+
+def _all(label, pairs) -> list:
+    return choices([("", label), *pairs])
+
+
+class EventFilterForm(FlaskForm):
+    """The catalogue's filters, read from the query string (no CSRF for a GET search)."""
+
+    class Meta:
+        csrf = False
+
+    campaign = SelectField(_l("Campaign"), coerce=str, validators=[Optional()])
+    country = SelectField(_l("Country or region"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    month = StringField(
+        _l("Month"), validators=[Optional(), Length(max=7)], render_kw={"type": "month"}
+    )
+    when = SelectField(
+        _l("When"),
+        choices=choices(
+            [
+                ("upcoming", _l("Upcoming and running")),
+                ("past", _l("Past")),
+                ("all", _l("All")),
+            ]
+        ),
+        default="upcoming",
+        validators=[Optional()],
+    )
+    open = BooleanField(_l("Open for registration"))
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, campaigns=(), countries=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        names = dict(country_choices())
+        self.campaign.choices = _all(
+            _l("All campaigns"), ((str(campaign.id), campaign.title) for campaign in campaigns)
+        )
+        self.country.choices = _all(
+            _l("All countries"), ((code, names.get(code, code)) for code in countries)
+        )
+        self.kind.choices = _all(_l("All kinds"), EVENT_KIND_LABELS.items())
+        self.status.choices = _all(_l("All statuses"), STATUS_LABELS.items())
