@@ -101,7 +101,9 @@ class TestDetail:
     def test_english_falls_back_to_chinese_when_empty(self, client, db):
         event = make_event(title_zh="成都进口商品对接会", title_en="")
         db.session.commit()
-        assert "成都进口商品对接会" in client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+        assert "成都进口商品对接会" in client.get(f"/events/{event.id}?lang=en").get_data(
+            as_text=True
+        )
 
     def test_draft_is_not_found_for_the_public(self, client, db, login_as):
         event = make_event(status="draft")
@@ -164,7 +166,9 @@ class TestManageAccess:
         db.session.commit()
         for url in ("/manage/campaigns", "/manage/campaigns/new", "/manage/events/new"):
             assert client.get(url).status_code == 403
-        assert client.post("/manage/campaigns/new", data={"kind": "going_global"}).status_code == 403
+        assert (
+            client.post("/manage/campaigns/new", data={"kind": "going_global"}).status_code == 403
+        )
 
 
 class TestCampaignForm:

@@ -1,0 +1,148 @@
+"""The demo data: safe to load twice, valid, bilingual, and showing something open today."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from stdnum.cn import uscc
+
+from expo.accounts.models import Role, User
+from expo.demo import DEMO_LOGINS, seed_demo
+from expo.enterprises.models import Enterprise
+from expo.enterprises.prefectures import BY_CODE
+from expo.events.models import AgendaSession, Campaign, Event
+
+
+def row_counts(db) -> dict[str, int]:
+    return {
+        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (User, Enterprise, Campaign, Event, AgendaSession)
+    }
+
+
+def all_rows(db, model):
+    return db.session.execute(sa.select(model)).scalars().all()
+
+
+def campaign_events(db, kind: str, year: int) -> list[Event]:
+    query = sa.select(Event).join(Campaign).where(Campaign.kind == kind, Campaign.year == year)
+    return db.session.execute(query).scalars().all()
+
+
+@pytest.fixture()
+def seeded(db):
+    seed_demo()
+    db.session.commit()
+    return db
+
+
+def test_seeding_twice_creates_nothing_the_second_time(db):
+    assert seed_demo() is True
+    db.session.commit()
+    first = row_counts(db)
+
+    assert seed_demo() is False
+    db.session.flush()
+
+    assert row_counts(db) == first
+    assert first["events"] >= 12 and first["agenda_sessions"] >= 24
+
+
+def test_the_2023_campaign_goes_to_six_time_zones(seeded):
+    events = campaign_events(seeded, "going_global", 2023)
+
+    assert len(events) >= 6
+    assert len({event.timezone for event in events}) >= 6
+    assert len({event.country for event in events}) >= 6
+    assert all(event.starts_at.year == 2023 for event in events)
+    assert {event.moderation for event in events} == {"review", "first_come"}
+
+
+def test_local_wall_clock_times_are_stored_as_utc(seeded):
+    budapest = seeded.session.execute(
+        sa.select(Event).where(Event.city_en == "Budapest")
+    ).scalar_one()
+
+    # 09:00 in Budapest in June is Central European Summer Time, two hours ahead of UTC.
+    assert budapest.starts_at == datetime(2023, 6, 7, 7, 0, tzinfo=UTC)
+
+
+def test_enterprises_carry_valid_credit_codes_of_their_prefecture(seeded):
+    enterprises = all_rows(seeded, Enterprise)
+
+    assert len(enterprises) >= 30
+    assert len({enterprise.prefecture for enterprise in enterprises}) >= 10
+    for enterprise in enterprises:
+        assert uscc.validate(enterprise.credit_code) == enterprise.credit_code
+        assert enterprise.prefecture in BY_CODE
+        assert enterprise.credit_code[2:8] == enterprise.prefecture
+        assert enterprise.name_zh and enterprise.name_en and enterprise.main_products
+        assert enterprise.target_markets and enterprise.contact_email
+    assert any(enterprise.key_enterprise for enterprise in enterprises)
+    assert any(not enterprise.verified for enterprise in enterprises)
+
+
+def test_every_event_is_consistent_and_bilingual(seeded):
+    for campaign in all_rows(seeded, Campaign):
+        assert campaign.title_zh and campaign.title_en
+        assert campaign.summary_zh and campaign.summary_en
+    for event in all_rows(seeded, Event):
+        assert event.ends_at > event.starts_at, event.title_en
+        assert event.registration_opens_at < event.registration_closes_at <= event.starts_at
+        assert event.title_zh and event.title_en
+        assert event.city_zh and event.city_en and event.venue_zh and event.venue_en
+        assert event.fee_note_zh and event.fee_note_en
+        assert event.subsidy_note_zh and event.subsidy_note_en
+        assert 10 <= event.capacity <= 60 and 2 <= event.max_delegates <= 5
+        assert 2 <= len(event.sessions) <= 5, event.title_en
+        for session in event.sessions:
+            assert event.starts_at <= session.starts_at < session.ends_at <= event.ends_at
+            assert session.title_zh and session.title_en
+            assert session.place_zh and session.place_en and session.host_zh and session.host_en
+
+
+def test_demo_logins_authenticate(seeded):
+    assert {role for role, _, _ in DEMO_LOGINS} == {role.value for role in Role}
+    for role, email, password in DEMO_LOGINS:
+        user = seeded.session.execute(sa.select(User).where(User.email == email)).scalar_one()
+        assert user.role == role
+        assert len(password) >= 8 and user.check_password(password)
+        assert (user.enterprise is not None) == (role == Role.ENTERPRISE)
+
+
+def test_an_upcoming_published_event_is_open_for_registration_now(seeded):
+    now = datetime.now(UTC)
+    open_now = [
+        event
+        for event in all_rows(seeded, Event)
+        if event.starts_at > now and event.registration_is_open(now)
+    ]
+
+    # Fails once the demo's 2027 season is over: move its dates forward then.
+    assert open_now, "no demo event takes registrations today"
+
+
+def test_organizers_have_a_draft_and_imports_are_held_in_china(seeded):
+    events_2027 = campaign_events(seeded, "going_global", 2027)
+    import_events = campaign_events(seeded, "import_expansion", 2027)
+
+    assert sum(event.status == "published" for event in events_2027) >= 3
+    assert any(event.status == "draft" for event in events_2027)
+    assert len(import_events) >= 2
+    assert {event.country for event in import_events} == {"CN"}
+
+
+def test_the_command_loads_the_demo_and_prints_the_logins(app, db):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+
+    assert first.exit_code == 0, first.output
+    assert "Demo data ready." in first.output
+    for _, email, password in DEMO_LOGINS:
+        assert email in first.output and password in first.output
+    assert second.exit_code == 0, second.output
+    assert "Demo data was already there." in second.output
