@@ -76,7 +76,9 @@ def app(tmp_path_factory):
             reset_schema(_db.engine)
         except sa.exc.OperationalError as error:
             pytest.exit(f"test database unreachable: {error}", 3)
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture()

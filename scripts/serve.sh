@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Serve Expo on 127.0.0.1:$PORT until Ctrl-C; every process started here stops with it.
+#
+# One `start` line per process: when any of them exits, the others are stopped too, so a
+# crashed worker is never left behind a live web server (or the other way round).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT="${PORT:-5000}"
+children=()
+
+start() {
+    "$@" &
+    children+=("$!")
+}
+
+stop() {
+    trap - INT TERM EXIT
+    for pid in "${children[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    wait || true
+}
+
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+
+start .venv/bin/flask --app expo run --host 127.0.0.1 --port "$PORT"
+
+wait -n

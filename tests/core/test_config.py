@@ -1,0 +1,117 @@
+"""Configuration layers: code defaults, then instance/config.py, then EXPO_* variables."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from flask import Flask
+
+from expo.config import load_config
+
+
+@pytest.fixture()
+def instance(tmp_path, monkeypatch):
+    """An empty instance folder and an environment with no EXPO_* variable in it."""
+    for name in list(os.environ):
+        if name.startswith("EXPO_"):
+            monkeypatch.delenv(name)
+    return tmp_path / "instance"
+
+
+def configured_app(instance, overrides=None) -> Flask:
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    load_config(app, overrides)
+    return app
+
+
+def write_instance_config(instance, text: str) -> None:
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "config.py").write_text(text)
+
+
+def test_defaults_put_sqlite_in_the_instance_folder(instance):
+    app = configured_app(instance)
+
+    assert app.config["DATABASE_URL"] == f"sqlite:///{instance / 'expo.sqlite3'}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == app.config["DATABASE_URL"]
+    assert app.config["MAIL_PORT"] == 25
+    assert app.config["MAIL_USE_TLS"] is False
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh"
+
+
+def test_instance_config_overrides_defaults(instance):
+    write_instance_config(
+        instance,
+        'MAIL_SERVER = "smtp.instance.example"\nMAIL_PORT = 587\n'
+        'DATABASE_URL = "postgresql+psycopg://expo@db.example/expo"\n',
+    )
+
+    app = configured_app(instance)
+
+    assert app.config["MAIL_SERVER"] == "smtp.instance.example"
+    assert app.config["MAIL_PORT"] == 587
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://expo@db.example/expo"
+
+
+def test_environment_overrides_instance_config(instance, monkeypatch):
+    write_instance_config(instance, 'MAIL_SERVER = "smtp.instance.example"\nMAIL_PORT = 587\n')
+    monkeypatch.setenv("EXPO_MAIL_SERVER", "smtp.env.example")
+    monkeypatch.setenv("EXPO_DATABASE_URL", "sqlite:////srv/expo/expo.sqlite3")
+
+    app = configured_app(instance)
+
+    assert app.config["MAIL_SERVER"] == "smtp.env.example"
+    assert app.config["MAIL_PORT"] == 587  # not in the environment: the instance value stays
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/expo/expo.sqlite3"
+
+
+def test_explicit_overrides_beat_the_environment(instance, monkeypatch):
+    monkeypatch.setenv("EXPO_MAIL_SERVER", "smtp.env.example")
+
+    app = configured_app(instance, {"MAIL_SERVER": "smtp.given.example"})
+
+    assert app.config["MAIL_SERVER"] == "smtp.given.example"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("EXPO_MAIL_PORT", "2525", 2525),
+        ("EXPO_MAIL_USE_TLS", "true", True),
+        ("EXPO_MAIL_USE_TLS", "1", True),
+        ("EXPO_MAIL_USE_SSL", "false", False),
+        ("EXPO_MAIL_USE_SSL", "0", False),
+        ("EXPO_LANGUAGES", "zh, en", ("zh", "en")),
+        ("EXPO_REDIS_URL", "redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_environment_strings_take_the_type_of_the_default(
+    instance, monkeypatch, name, value, expected
+):
+    monkeypatch.setenv(name, value)
+
+    app = configured_app(instance)
+
+    assert app.config[name.removeprefix("EXPO_")] == expected
+
+
+def test_secret_key_from_the_environment_writes_no_key_file(instance, monkeypatch):
+    monkeypatch.setenv("EXPO_SECRET_KEY", "from-the-environment")
+
+    app = configured_app(instance)
+
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (instance / "secret_key").exists()
+
+
+def test_secret_key_is_generated_once_private_and_reused(instance):
+    first = configured_app(instance).config["SECRET_KEY"]
+
+    key_file = instance / "secret_key"
+    assert len(first) >= 32
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+    assert configured_app(instance).config["SECRET_KEY"] == first
