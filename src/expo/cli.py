@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from expo.accounts.models import Role
-from expo.errors import DomainError
+from expo.errors import DomainError, InvalidInput
 from expo.extensions import db
 
 
@@ -30,7 +30,12 @@ def create_user_command(role: str, email: str, password: str, name: str, mobile:
         )
     except DomainError as error:
         db.session.rollback()
-        raise click.ClickException(str(error)) from error
+        message = (
+            "; ".join(str(text) for text in error.errors.values())
+            if isinstance(error, InvalidInput)
+            else str(error)
+        )
+        raise click.ClickException(message) from error
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 

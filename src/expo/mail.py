@@ -39,7 +39,12 @@ class Email:
 def send_email(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
     """Queue a message for delivery once the current transaction commits."""
     recipients = (to,) if isinstance(to, str) else tuple(to)
-    db.session.info.setdefault(PENDING_KEY, []).append(Email(recipients, subject, text, html))
+    session = db.session()
+    if not session.in_transaction():
+        # Without an open transaction a later rollback would not fire after_rollback,
+        # and the message would leave with whatever commits next.
+        session.begin()
+    session.info.setdefault(PENDING_KEY, []).append(Email(recipients, subject, text, html))
 
 
 def send_templated_email(to: str, template: str, language: str, **context) -> None:

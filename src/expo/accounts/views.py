@@ -1,23 +1,203 @@
-from flask import Blueprint
+"""Sign-up, sign-in and out, the profile and passwords."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from expo.accounts import services
+from expo.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignupForm,
+)
+from expo.errors import InvalidInput
+from expo.extensions import db
+from expo.i18n import SESSION_KEY, current_language
+from expo.web import INVALID_STATUS, show_errors
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    return "login"
+def _render_form(template: str, form: FlaskForm, **context):
+    status = INVALID_STATUS if form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+def _refuse(form: FlaskForm, error: InvalidInput) -> None:
+    """Undo whatever the service did and show its messages at their fields."""
+    db.session.rollback()
+    show_errors(form, error)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, so sign-in cannot bounce users elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _default_landing() -> str:
+    return url_for("site.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    return "signup"
+    if current_user.is_authenticated:
+        return redirect(url_for(".profile"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                mobile=form.mobile.data or "",
+                locale=current_language(),
+            )
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(url_for(".profile"))
+    return _render_form("accounts/signup.html", form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = _safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or _default_landing())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            # One message for both mistakes, so the form does not reveal who has an account.
+            form.form_errors.append(_("Wrong email or password."))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or _default_landing())
+    return _render_form("accounts/login.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    return "logout"
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(_default_landing())
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
+@login_required
 def profile():
-    return "profile"
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                name=form.name.data,
+                mobile=form.mobile.data or "",
+                locale=form.locale.data,
+            )
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            # Also remembered for this browser, so the language stays after signing out.
+            session[SESSION_KEY] = form.locale.data
+            with force_locale(form.locale.data):
+                flash(_("Your profile has been saved."), "success")
+            return redirect(url_for(".profile"))
+    return _render_form("accounts/profile.html", form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            # The session carries the old password stamp; sign this browser in again so only
+            # the other browsers are signed out, keeping "remember me" if it was chosen.
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(
+                current_user._get_current_object(), remember=remember_cookie in request.cookies
+            )
+            flash(
+                _("Your password has been changed. Other devices have been signed out."), "success"
+            )
+            return redirect(url_for(".profile"))
+    return _render_form("accounts/change_password.html", form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def request_password_reset():
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data,
+            reset_url=lambda token: url_for(".reset_password", token=token, _external=True),
+        )
+        db.session.commit()
+        flash(
+            _(
+                "If an account uses %(email)s, a link to choose a new password is on its way. "
+                "Please check your inbox.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for(".login"))
+    return _render_form("accounts/request_password_reset.html", form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_from_password_reset_token(token)
+    if user is None:
+        response = render_template("accounts/reset_link_invalid.html"), 400
+    else:
+        form = PasswordResetForm()
+        if form.validate_on_submit():
+            try:
+                services.reset_password(user, form.new_password.data)
+            except InvalidInput as error:
+                _refuse(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your new password is set. Please sign in with it."), "success")
+                return redirect(url_for(".login"))
+        response = _render_form("accounts/reset_password.html", form, user=user)
+    # The token is in this page's address; keep it out of Referer headers.
+    body, status = response
+    return body, status, {"Referrer-Policy": "no-referrer"}

@@ -1,0 +1,211 @@
+"""Accounts: creating users, signing in, passwords and profiles.
+
+Plain functions shared by the views and the CLI. They flush and never commit, so the
+caller's single commit decides whether a change (and any email it queued) happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from expo.accounts.models import Role, User
+from expo.db import utcnow
+from expo.errors import InvalidInput
+from expo.extensions import db
+from expo.mail import send_templated_email
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+PASSWORD_RESET_SALT = "password-reset"
+
+
+class EmailAlreadyRegistered(InvalidInput):
+    message = _l("This email address is already registered.")
+
+    def __init__(self) -> None:
+        super().__init__({"email": self.message})
+
+
+class PasswordTooShort(InvalidInput):
+    message = _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+
+    def __init__(self, field: str) -> None:
+        super().__init__({field: self.message})
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def _check_password(password: str, field: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordTooShort(field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput({field: _l("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)})
+
+
+def _check_email(email: str) -> None:
+    # Only the shape every address has; the sign-up form checks the full syntax, while
+    # the CLI may need internal domains such as expo.localhost.
+    local, at, domain = email.partition("@")
+    if not (local and at and domain) or "@" in domain or any(c.isspace() for c in email):
+        raise InvalidInput({"email": _l("Enter a valid email address, such as name@example.com.")})
+    if len(email) > 254:
+        raise InvalidInput({"email": _l("Use at most %(max)d characters.", max=254)})
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput({"name": _l("Enter your name.")})
+    if len(name) > 100:
+        raise InvalidInput({"name": _l("Use at most %(max)d characters.", max=100)})
+    return name
+
+
+def _check_mobile(mobile: str) -> str:
+    mobile = mobile.strip()
+    if len(mobile) > 32:
+        raise InvalidInput({"mobile": _l("Use at most %(max)d characters.", max=32)})
+    return mobile
+
+
+def _check_locale(locale: str) -> str:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise InvalidInput({"locale": _l("Choose one of the offered languages.")})
+    return locale
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    mobile: str = "",
+    role: Role | str = Role.ENTERPRISE,
+    locale: str = "zh",
+) -> User:
+    email = normalise_email(email)
+    _check_email(email)
+    _check_password(password, "password")
+    user = User(
+        email=email,
+        name=_check_name(name),
+        mobile=_check_mobile(mobile),
+        role=Role(role).value,
+        locale=_check_locale(locale),
+        active=True,
+    )
+    if find_user_by_email(email) is not None:
+        raise EmailAlreadyRegistered()
+    user.set_password(password)
+    try:
+        # A savepoint, so a sign-up racing another with the same address fails with a
+        # message at the field and leaves the caller's transaction usable.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except sa.exc.IntegrityError as error:
+        raise EmailAlreadyRegistered() from error
+    return user
+
+
+@cache
+def _unused_password_hash() -> str:
+    return generate_password_hash("no account has this password", method="scrypt")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; records the time of sign-in."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Hash anyway so the response time does not reveal which addresses have accounts.
+        check_password_hash(_unused_password_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password; every other browser signed in as this user is signed out."""
+    if not user.check_password(current_password):
+        raise InvalidInput({"current_password": _l("Your current password is not correct.")})
+    _check_password(new_password, "new_password")
+    user.set_password(new_password)
+    db.session.flush()
+
+
+def update_profile(user: User, *, name: str, mobile: str, locale: str) -> None:
+    name, mobile, locale = _check_name(name), _check_mobile(mobile), _check_locale(locale)
+    user.name, user.mobile, user.locale = name, mobile, locale
+    db.session.flush()
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PASSWORD_RESET_SALT)
+
+
+def make_password_reset_token(user: User) -> str:
+    # The session stamp changes with the password, so a link stops working once used.
+    return _reset_serializer().dumps({"user": user.id, "stamp": user.session_stamp})
+
+
+def user_from_password_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired and unused reset token was made for, else None."""
+    try:
+        payload = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
+        return None
+    user = db.session.get(User, payload["user"])
+    if user is None or not user.active or payload.get("stamp") != user.session_stamp:
+        return None
+    return user
+
+
+def request_password_reset(email: str, *, reset_url: Callable[[str], str]) -> None:
+    """Email a reset link to the account with this address, if there is one.
+
+    ``reset_url`` turns a token into the absolute link (the caller knows the site's
+    address). An unknown address gets the same silence as a known one, so nobody can
+    learn from this which addresses have accounts.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    send_templated_email(
+        user.email,
+        "password_reset",
+        user.locale,
+        user=user,
+        reset_url=reset_url(make_password_reset_token(user)),
+        valid_for=timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"]),
+    )
+
+
+def reset_password(user: User, new_password: str) -> None:
+    _check_password(new_password, "new_password")
+    user.set_password(new_password)
+    db.session.flush()

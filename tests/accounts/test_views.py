@@ -1,0 +1,481 @@
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from itsdangerous import TimestampSigner
+
+from expo import create_app
+from expo.accounts import services
+from expo.accounts.models import Role, User
+from expo.extensions import db as _db
+from tests.conftest import make_test_config
+from tests.factories import make_user
+
+INVALID = 422
+SIGNUP = {
+    "email": "Li.Wei@Example.com",
+    "password": "long-enough",
+    "confirm": "long-enough",
+    "name": "Li Wei",
+    "mobile": "+86 138 0000 0000",
+}
+
+
+def page_text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def field_error(response, field: str) -> str | None:
+    """The message shown at a form field, or None when the field has none."""
+    match = re.search(
+        rf'<div id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
+    )
+    return html.unescape(match.group(1)).strip() if match else None
+
+
+def h1_count(response) -> int:
+    return len(re.findall(r"<h1[\s>]", response.get_data(as_text=True)))
+
+
+def stored_user(**fields) -> User:
+    """A user committed, so the requests (each with its own session) can see it."""
+    user = make_user(**fields)
+    _db.session.commit()
+    return user
+
+
+def users(db) -> list[User]:
+    db.session.expire_all()
+    return list(db.session.execute(db.select(User)).scalars())
+
+
+def is_signed_in(client) -> bool:
+    return client.get("/account/").status_code == 200
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/account/signup", "/account/login", "/account/reset", "/account/reset/bad-token"]
+)
+def test_public_account_pages_have_one_heading(client, path):
+    response = client.get(path)
+
+    assert response.status_code in (200, 400)
+    assert h1_count(response) == 1
+
+
+@pytest.mark.parametrize("path", ["/account/", "/account/password"])
+def test_account_pages_have_one_heading(client, login_as, path):
+    login_as(make_user())
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert h1_count(response) == 1
+
+
+@pytest.mark.parametrize("path", ["/account/", "/account/password"])
+def test_account_pages_send_anonymous_visitors_to_sign_in(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.location.startswith("/account/login?next=")
+
+
+# --- sign-up -------------------------------------------------------------------------
+
+
+def test_signup_creates_an_enterprise_user_and_signs_them_in(client, db):
+    response = client.post("/account/signup", data=SIGNUP)
+
+    assert response.status_code == 302
+    assert response.location == "/account/"
+    [user] = users(db)
+    assert (user.email, user.name, user.role) == ("li.wei@example.com", "Li Wei", Role.ENTERPRISE)
+    assert user.check_password("long-enough")
+    profile = client.get("/account/")
+    assert profile.status_code == 200
+    assert "Welcome, Li Wei. Your account is ready." in page_text(profile)
+
+
+def test_signup_keeps_the_language_of_the_page(client, db):
+    client.post("/account/signup?lang=en", data=SIGNUP)
+
+    [user] = users(db)
+    assert user.locale == "en"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "", "Enter your email address."),
+        ("email", "not-an-address", "Enter a valid email address, such as name@example.com."),
+        ("password", "short", "Use at least 8 characters."),
+        ("confirm", "different-one", "The two passwords do not match."),
+        ("name", "   ", "Enter your name."),
+        ("name", "x" * 101, "Use at most 100 characters."),
+        ("mobile", "call me", "Enter 6 to 20 characters: digits, spaces, + and - only."),
+        ("mobile", "12345", "Enter 6 to 20 characters: digits, spaces, + and - only."),
+    ],
+)
+def test_signup_shows_each_mistake_at_its_field_and_saves_nothing(
+    client, db, field, value, message
+):
+    response = client.post("/account/signup", data=SIGNUP | {field: value})
+
+    assert response.status_code == INVALID
+    assert field_error(response, field) == message
+    assert re.search(rf'aria-describedby="[^"]*{field}-error', response.get_data(as_text=True))
+    assert users(db) == []
+    assert not is_signed_in(client)
+
+
+def test_signup_with_a_registered_email_says_so_at_the_field(client, db):
+    stored_user(email="li.wei@example.com")
+
+    response = client.post("/account/signup", data=SIGNUP)
+
+    assert response.status_code == INVALID
+    assert field_error(response, "email") == "This email address is already registered."
+    assert len(users(db)) == 1
+    assert not is_signed_in(client)
+
+
+def test_signup_without_a_mobile_is_fine(client, db):
+    response = client.post("/account/signup", data=SIGNUP | {"mobile": ""})
+
+    assert response.status_code == 302
+    assert users(db)[0].mobile == ""
+
+
+# --- sign-in and out -----------------------------------------------------------------
+
+
+def test_login_with_the_right_password_signs_in(client, db):
+    stored_user(email="li@example.com")
+
+    response = client.post(
+        "/account/login", data={"email": "LI@example.com ", "password": "password-123"}
+    )
+
+    assert response.status_code == 302
+    assert response.location == "/"
+    assert is_signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("address", "password"),
+    [("li@example.com", "wrong-password"), ("nobody@example.com", "password-123")],
+)
+def test_login_with_wrong_credentials_gives_one_generic_message(client, db, address, password):
+    stored_user(email="li@example.com")
+
+    response = client.post("/account/login", data={"email": address, "password": password})
+
+    assert response.status_code == INVALID
+    assert "Wrong email or password." in page_text(response)
+    assert not is_signed_in(client)
+
+
+def test_login_refuses_an_inactive_user(client, db):
+    stored_user(email="gone@example.com", active=False)
+
+    response = client.post(
+        "/account/login", data={"email": "gone@example.com", "password": "password-123"}
+    )
+
+    assert response.status_code == INVALID
+    assert "Wrong email or password." in page_text(response)
+
+
+def test_login_with_empty_fields_says_what_is_missing(client, db):
+    response = client.post("/account/login", data={"email": "", "password": ""})
+
+    assert response.status_code == INVALID
+    assert field_error(response, "email") == "Enter your email address."
+    assert field_error(response, "password") == "Enter your password."
+
+
+@pytest.mark.parametrize(("remember", "expect_cookie"), [({"remember": "y"}, True), ({}, False)])
+def test_remember_me_sets_the_remember_cookie_only_when_asked(client, db, remember, expect_cookie):
+    user = stored_user()
+
+    client.post("/account/login", data={"email": user.email, "password": "password-123"} | remember)
+
+    assert (client.get_cookie("remember_token") is not None) is expect_cookie
+
+
+def test_remember_cookie_signs_in_a_browser_whose_session_ended(client, db):
+    user = stored_user()
+    client.post(
+        "/account/login", data={"email": user.email, "password": "password-123", "remember": "y"}
+    )
+
+    client.delete_cookie("session")
+
+    assert is_signed_in(client)
+
+
+def test_login_follows_next_on_this_site(client, db):
+    user = stored_user()
+
+    response = client.post(
+        "/account/login?next=/account/password",
+        data={"email": user.email, "password": "password-123"},
+    )
+
+    assert response.location == "/account/password"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/path", "/\\evil.example", "javascript:x"]
+)
+def test_login_ignores_next_pointing_elsewhere(client, db, target):
+    user = stored_user()
+
+    response = client.post(
+        "/account/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": "password-123"},
+    )
+
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_logout_signs_out(client, login_as):
+    login_as(make_user())
+
+    response = client.post("/account/logout")
+
+    assert response.status_code == 302
+    assert not is_signed_in(client)
+    assert "You have signed out." in page_text(client.get("/"))
+
+
+def test_logout_only_by_post(client, login_as):
+    login_as(make_user())
+
+    assert client.get("/account/logout").status_code == 405
+    assert is_signed_in(client)
+
+
+# --- profile -------------------------------------------------------------------------
+
+
+def test_profile_shows_the_account(client, login_as):
+    login_as(make_user(email="li@example.com", name="Li Wei"))
+
+    text = page_text(client.get("/account/"))
+
+    assert "li@example.com" in text
+    assert 'value="Li Wei"' in text
+
+
+def test_profile_edit_saves_name_mobile_and_language(client, db, login_as):
+    user = login_as(make_user(name="Before", locale="zh"))
+
+    response = client.post(
+        "/account/", data={"name": "After", "mobile": "028-1234 5678", "locale": "en"}
+    )
+
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.name, user.mobile, user.locale) == ("After", "028-1234 5678", "en")
+    page = client.get("/account/")
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "Your profile has been saved." in page_text(page)
+
+
+def test_profile_edit_with_a_bad_mobile_saves_nothing(client, db, login_as):
+    user = login_as(make_user(name="Before", mobile="13800000000"))
+
+    response = client.post("/account/", data={"name": "After", "mobile": "abc", "locale": "zh"})
+
+    assert response.status_code == INVALID
+    assert field_error(response, "mobile") is not None
+    db.session.refresh(user)
+    assert (user.name, user.mobile) == ("Before", "13800000000")
+
+
+# --- password change -----------------------------------------------------------------
+
+
+def test_password_change_with_a_wrong_current_password(client, db, login_as):
+    user = login_as(make_user())
+
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "nope-nope",
+            "new_password": "new-password",
+            "confirm": "new-password",
+        },
+    )
+
+    assert response.status_code == INVALID
+    assert field_error(response, "current_password") == "Your current password is not correct."
+    db.session.refresh(user)
+    assert user.check_password("password-123")
+
+
+def test_password_change_signs_out_other_browsers_only(client, db, login_as, make_client):
+    user = login_as(make_user())
+    other_browser = make_client()
+    other_browser.post(
+        "/account/login", data={"email": user.email, "password": "password-123", "remember": "y"}
+    )
+    assert is_signed_in(client) and is_signed_in(other_browser)
+
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "password-123",
+            "new_password": "new-password",
+            "confirm": "new-password",
+        },
+    )
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+    assert not is_signed_in(other_browser)
+    db.session.refresh(user)
+    assert user.check_password("new-password")
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+def reset_link(message) -> str:
+    match = re.search(r"http://localhost(/account/reset/\S+)", message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def test_reset_request_mails_a_link_that_works_once(client, db, sent_mail):
+    user = stored_user(email="li@example.com")
+
+    response = client.post("/account/reset", data={"email": "li@example.com"})
+
+    assert response.status_code == 302
+    [message] = sent_mail()
+    assert message["To"] == "li@example.com"
+    assert message["Subject"] == "Choose a new password for Expo"
+    link = reset_link(message)
+
+    form = client.get(link)
+    assert form.status_code == 200
+    assert form.headers["Referrer-Policy"] == "no-referrer"
+
+    response = client.post(
+        link, data={"new_password": "fresh-password", "confirm": "fresh-password"}
+    )
+    assert response.status_code == 302
+    assert response.location == "/account/login"
+    db.session.refresh(user)
+    assert user.check_password("fresh-password")
+
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "This link no longer works" in page_text(again)
+    reused = client.post(link, data={"new_password": "other-password", "confirm": "other-password"})
+    assert reused.status_code == 400
+    db.session.refresh(user)
+    assert user.check_password("fresh-password")
+
+
+def test_reset_request_for_an_unknown_email_looks_the_same_and_sends_nothing(client, db, sent_mail):
+    stored_user(email="li@example.com")
+
+    known = client.post("/account/reset", data={"email": "li@example.com"})
+    unknown = client.post("/account/reset", data={"email": "stranger@example.com"})
+
+    assert (unknown.status_code, unknown.location) == (known.status_code, known.location)
+    assert [message["To"] for message in sent_mail()] == ["li@example.com"]
+
+
+def test_reset_request_works_for_internal_addresses_such_as_the_demo_accounts(
+    client, db, sent_mail
+):
+    stored_user(email="admin@expo.localhost")
+
+    client.post("/account/reset", data={"email": "admin@expo.localhost"})
+
+    assert [message["To"] for message in sent_mail()] == ["admin@expo.localhost"]
+
+
+def test_reset_request_without_an_email_says_so(client, db, sent_mail):
+    response = client.post("/account/reset", data={"email": " "})
+
+    assert response.status_code == INVALID
+    assert field_error(response, "email") == "Enter your email address."
+    assert sent_mail() == []
+
+
+def test_expired_reset_link_is_refused(app, client, db, monkeypatch):
+    clock = {"now": 1_800_000_000}
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: clock["now"])
+    user = stored_user()
+    link = f"/account/reset/{services.make_password_reset_token(user)}"
+    clock["now"] += app.config["PASSWORD_RESET_MAX_AGE"] + 1
+
+    response = client.post(
+        link, data={"new_password": "fresh-password", "confirm": "fresh-password"}
+    )
+
+    assert response.status_code == 400
+    assert "This link no longer works" in page_text(response)
+    db.session.refresh(user)
+    assert user.check_password("password-123")
+
+
+def test_reset_with_mismatched_passwords_says_so_and_keeps_the_link_usable(client, db):
+    user = stored_user()
+    link = f"/account/reset/{services.make_password_reset_token(user)}"
+
+    response = client.post(link, data={"new_password": "fresh-password", "confirm": "other"})
+
+    assert response.status_code == INVALID
+    assert field_error(response, "confirm") == "The two passwords do not match."
+    assert client.get(link).status_code == 200
+
+
+# --- CSRF ----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def csrf_client(app, db, tmp_path_factory):
+    """A client of an app with CSRF protection on, sharing the test database."""
+    protected = create_app(
+        make_test_config(
+            tmp_path_factory, WTF_CSRF_ENABLED=True, DATABASE_URL=app.config["DATABASE_URL"]
+        )
+    )
+    # The test's own session holds no write lock, so the other app can write.
+    db.session.commit()
+    yield protected.test_client()
+    with protected.app_context():
+        _db.engine.dispose()
+
+
+def test_post_without_csrf_token_is_refused_and_saves_nothing(csrf_client, db):
+    response = csrf_client.post("/account/signup", data=SIGNUP)
+
+    assert response.status_code == 400
+    db.session.rollback()
+    assert users(db) == []
+
+
+def test_post_with_csrf_token_is_accepted(csrf_client, db):
+    page = csrf_client.get("/account/signup").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    response = csrf_client.post("/account/signup", data=SIGNUP | {"csrf_token": token})
+
+    assert response.status_code == 302
+    db.session.rollback()
+    assert [user.email for user in users(db)] == ["li.wei@example.com"]
