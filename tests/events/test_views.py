@@ -334,3 +334,14 @@ class TestSessionForm:
             client.post(f"/manage/events/{event.id}/sessions/{session.id}/delete").status_code
             == 404
         )
+
+
+class TestCampaignList:
+    def test_organizer_sees_every_campaign_paginated(self, client, db, login_as):
+        for year in range(2001, 2023):
+            make_campaign(year=year, title_en=f"Campaign {year}", status="draft")
+        login_as(make_user("organizer"))
+        first = client.get("/manage/campaigns?lang=en").get_data(as_text=True)
+        second = client.get("/manage/campaigns?lang=en&page=2").get_data(as_text=True)
+        assert "Campaign 2022" in first and "Campaign 2002" not in first
+        assert "Campaign 2002" in second and "Campaign 2022" not in second

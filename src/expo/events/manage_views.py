@@ -27,7 +27,8 @@ def require_organizer() -> None:
 
 @bp.route("/campaigns")
 def campaigns():
-    return render_template("manage/campaigns.html", campaigns=services.all_campaigns())
+    page = services.campaigns_page(request.args.get("page", 1, type=int))
+    return render_template("manage/campaigns.html", page=page)
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

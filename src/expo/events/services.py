@@ -460,9 +460,17 @@ def search_events(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+_NEWEST_CAMPAIGNS_FIRST = (Campaign.year.desc(), Campaign.id.desc())
+
+
 def all_campaigns() -> list[Campaign]:
-    query = sa.select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
+    query = sa.select(Campaign).order_by(*_NEWEST_CAMPAIGNS_FIRST)
     return list(db.session.execute(query).scalars())
+
+
+def campaigns_page(page: int = 1, per_page: int = 20):
+    query = sa.select(Campaign).order_by(*_NEWEST_CAMPAIGNS_FIRST)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def campaign_events(campaign: Campaign, *, include_drafts: bool) -> list[Event]:
