@@ -294,8 +294,8 @@ def _enterprise_values(row: _DemoEnterprise) -> dict[str, Any]:
         "name_en": row.name_en,
         "prefecture": row.prefecture,
         "industry": row.industry,
-        # One column holds both languages until the model grows main_products_zh/_en.
-        "main_products": f"{row.products_zh} / {row.products_en}",
+        "main_products_zh": row.products_zh,
+        "main_products_en": row.products_en,
         "export_value_usd": Decimal(row.export_usd),
         "import_value_usd": Decimal(row.import_usd),
         "target_markets": row.markets.split(),

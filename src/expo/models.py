@@ -1,7 +1,22 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from expo.accounts.models import Role, User
+from expo.audit.models import AuditEntry
 from expo.enterprises.models import Enterprise
-from expo.events.models import AgendaSession, Campaign, Event
+from expo.events.models import AgendaSession, Campaign, Event, Question
+from expo.registrations.models import Answer, Application, Delegate, Transition
 
-__all__ = ["AgendaSession", "Campaign", "Enterprise", "Event", "Role", "User"]
+__all__ = [
+    "AgendaSession",
+    "Answer",
+    "Application",
+    "AuditEntry",
+    "Campaign",
+    "Delegate",
+    "Enterprise",
+    "Event",
+    "Question",
+    "Role",
+    "Transition",
+    "User",
+]

@@ -30,7 +30,8 @@ class Enterprise(db.Model):
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     prefecture: Mapped[str] = mapped_column(sa.String(6), index=True)
     industry: Mapped[str] = mapped_column(sa.String(100), default="")
-    main_products: Mapped[str] = mapped_column(sa.Text, default="")
+    main_products_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    main_products_en: Mapped[str] = mapped_column(sa.Text, default="")
     export_value_usd: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal(0))
     import_value_usd: Mapped[Decimal] = mapped_column(sa.Numeric(16, 2), default=Decimal(0))
     target_markets: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -45,6 +46,7 @@ class Enterprise(db.Model):
     users: Mapped[list[User]] = relationship(back_populates="enterprise")
 
     name = Bilingual()
+    main_products = Bilingual()
 
     @property
     def prefecture_name(self) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import utcnow
 from expo.extensions import db
-from expo.i18n import Bilingual, country_name
+from expo.i18n import Bilingual, country_name, pick
 
 
 class CampaignKind(enum.StrEnum):
@@ -159,6 +159,12 @@ class Event(db.Model):
         cascade="all, delete-orphan",
     )
 
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event",
+        order_by="(Question.position, Question.id)",
+        cascade="all, delete-orphan",
+    )
+
     title = Bilingual()
     description = Bilingual()
     city = Bilingual()
@@ -219,3 +225,61 @@ class AgendaSession(db.Model):
     title = Bilingual()
     place = Bilingual()
     host = Bilingual()
+
+
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    NUMBER = "number"
+    YES_NO = "yes_no"
+    DATE = "date"
+
+
+QUESTION_KIND_LABELS = {
+    QuestionKind.SHORT_TEXT: _l("Short text"),
+    QuestionKind.LONG_TEXT: _l("Long text"),
+    QuestionKind.SINGLE_CHOICE: _l("One choice"),
+    QuestionKind.MULTIPLE_CHOICE: _l("Several choices"),
+    QuestionKind.NUMBER: _l("Number"),
+    QuestionKind.YES_NO: _l("Yes or no"),
+    QuestionKind.DATE: _l("Date"),
+}
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+
+
+class Question(db.Model):
+    """A custom question an event asks every applicant, e.g. "Products to exhibit"."""
+
+    __tablename__ = "questions"
+    __table_args__ = (sa.CheckConstraint(_in("kind", QuestionKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    label_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    label_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    help_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    help_en: Mapped[str] = mapped_column(sa.String(500), default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    # For choice kinds: [{"value": "food", "zh": "食品", "en": "Food"}, …] in display order.
+    choices: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    label = Bilingual()
+    help = Bilingual()
+
+    @property
+    def kind_label(self) -> str:
+        return str(QUESTION_KIND_LABELS[QuestionKind(self.kind)])
+
+    def choice_label(self, value: str) -> str:
+        for choice in self.choices:
+            if choice["value"] == value:
+                return pick(choice.get("zh"), choice.get("en"))
+        return value

@@ -1,0 +1,1 @@
+"""A record of what organizers did to applications and enterprises, for administrators."""

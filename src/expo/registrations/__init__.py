@@ -1,0 +1,1 @@
+"""Applications of enterprises to events: delegates, answers, review, capacity, waiting list."""
