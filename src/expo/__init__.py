@@ -62,10 +62,19 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from expo import site
     from expo.accounts.views import bp as accounts_bp
+    from expo.enterprises.views import bp as enterprises_bp
     from expo.events.manage_views import bp as manage_events_bp
+    from expo.events.question_views import bp as questions_bp
     from expo.events.views import bp as events_bp
+    from expo.registrations.views import bp as registrations_bp
 
-    app.register_blueprint(site.bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(manage_events_bp)
+    for blueprint in (
+        site.bp,
+        accounts_bp,
+        enterprises_bp,
+        events_bp,
+        manage_events_bp,
+        questions_bp,
+        registrations_bp,
+    ):
+        app.register_blueprint(blueprint)

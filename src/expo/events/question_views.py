@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("questions", __name__, url_prefix="/manage/events/<int:event_id>/questions")
