@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from expo import create_app
 from expo.extensions import db as _db
+from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every area)
 
 DATABASE_URL_VARIABLE = "EXPO_TEST_DATABASE_URL"
 REQUIRE_POSTGRESQL = os.environ.get("EXPO_TEST_REQUIRE_POSTGRESQL") == "1"

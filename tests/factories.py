@@ -130,3 +130,21 @@ def make_session(event: Event, **fields) -> AgendaSession:
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def make_enterprise_user(enterprise=None, **fields) -> User:
+    """A user of role enterprise who belongs to ``enterprise`` (a new one by default)."""
+    enterprise = enterprise or make_enterprise()
+    return make_user(Role.ENTERPRISE, enterprise_id=enterprise.id, **fields)
+
+
+def open_event(**fields) -> Event:
+    """A published event whose registration is open now."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    values = {
+        "starts_at": now + timedelta(days=60),
+        "registration_opens_at": now - timedelta(days=1),
+        "registration_closes_at": now + timedelta(days=30),
+    }
+    values.update(fields)
+    return make_event(**values)

@@ -23,6 +23,10 @@ class DefaultConfig:
 
     REDIS_URL: str | None = None
 
+    # Where people reach this installation: links in emails and documents made outside a
+    # request (background jobs, commands) start with it.
+    BASE_URL = "http://127.0.0.1:5000"
+
     # Mail: with no server configured every message lands in instance/outbox/ as .eml.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25

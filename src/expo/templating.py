@@ -23,6 +23,22 @@ def url_with_page(page: int) -> str:
     return f"{request.path}?{urlencode(args, doseq=True)}"
 
 
+def _next_step(application) -> str:
+    from expo.registrations.services import next_step
+
+    return next_step(application)
+
+
+def _own_application(event):
+    """The signed-in enterprise's active application to ``event``, if any."""
+    from flask_login import current_user
+
+    from expo.registrations.services import active_application
+
+    enterprise = getattr(current_user, "enterprise", None)
+    return active_application(event, enterprise) if enterprise else None
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=i18n.current_language,
@@ -31,6 +47,8 @@ def init_app(app: Flask) -> None:
         url_with_page=url_with_page,
         pick=i18n.pick,
         zone_label=i18n.zone_label,
+        next_step=_next_step,
+        own_application=_own_application,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, current_app, has_request_context, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -14,10 +15,24 @@ from expo.extensions import db
 INVALID_STATUS = 422
 
 
+def _fields_by_name(fields_) -> dict:
+    """Every field by its full name, nested ones included (``delegates-0-mobile``)."""
+    found = {}
+    for field in fields_:
+        found[field.name] = field
+        if hasattr(field, "entries"):  # FieldList
+            found.update(_fields_by_name(field.entries))
+        elif hasattr(field, "form"):  # FormField
+            found.update(_fields_by_name(field.form))
+    return found
+
+
 def show_errors(form: FlaskForm, error: InvalidInput) -> None:
     """Put a service's messages next to the fields they are about."""
+    fields_ = _fields_by_name(form)
     for name, message in error.errors.items():
-        field = form._fields.get(name)
+        field = fields_.get(name)
+        message = str(message)  # rendered now, in the reader's language
         if field is not None:
             field.errors = [*field.errors, message]
         else:
@@ -48,3 +63,17 @@ def get_or_404(model, ident: int):
 def choices(pairs) -> list[SelectChoice]:
     """Select options from ``(value, label)`` pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for emails and documents, also outside a request (jobs, CLI).
+
+    Within a request it follows the host the user reached; elsewhere it uses BASE_URL.
+    """
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)

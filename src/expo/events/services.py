@@ -241,8 +241,14 @@ def create_event(data: EventData) -> Event:
 def update_event(event: Event, data: EventData) -> Event:
     values = _validated_event_values(data)
     old_zone, new_zone = event.timezone, values["timezone"]
+    old_capacity = event.capacity
     for name, value in values.items():
         setattr(event, name, value)
+    if event.capacity != old_capacity:
+        from expo.registrations.services import event_capacity_changed
+
+        # Fewer booths than already approved is refused; more serve the waiting list.
+        event_capacity_changed(event)
     if old_zone != new_zone:
         # A changed zone usually corrects a mistake: the agenda keeps its wall-clock times.
         for session in event.sessions:

@@ -1,3 +1,183 @@
-from flask import Blueprint
+"""The enterprise side: apply to an event, follow, edit and withdraw applications."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.errors import DomainError, InvalidInput
+from expo.events import services as event_services
+from expo.extensions import db
+from expo.registrations import services
+from expo.registrations.forms import WithdrawForm, application_form_class
+from expo.registrations.models import Application
+from expo.web import INVALID_STATUS, show_errors
 
 bp = Blueprint("registrations", __name__)
+
+
+def enterprise_member_required(view):
+    """Signed-in users who belong to an enterprise; others are told how to get there."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.enterprise is None:
+            if current_user.is_organizer:
+                abort(403)
+            flash(_("Register your enterprise first: applications are made in its name."), "info")
+            return redirect(url_for("enterprises.profile"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _own_application(application_id: int) -> Application:
+    """The application if it is this user's enterprise's; 404 for anything else."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.enterprise_id != current_user.enterprise_id:
+        abort(404)
+    return application
+
+
+def _form_data(form) -> services.ApplicationData:
+    answers = {
+        name: field.data for name, field in form._fields.items() if name.startswith("answer_")
+    }
+    return services.ApplicationData(
+        delegates=[services.DelegateData(**entry.data) for entry in form.delegates],
+        booths_requested=form.booths_requested.data,
+        exhibits=form.exhibits.data or "",
+        consent=bool(form.consent and form.consent.data),
+        answers=answers,
+    )
+
+
+def _with_spare_rows(form, event) -> None:
+    while len(form.delegates) < event.max_delegates:
+        form.delegates.append_entry()
+
+
+@bp.route("/events/<int:event_id>/apply", methods=["GET", "POST"])
+@enterprise_member_required
+def apply(event_id: int):
+    event = event_services.visible_event(event_id, include_drafts=False)
+    if event is None:
+        abort(404)
+    enterprise = current_user.enterprise
+    existing = services.active_application(event, enterprise)
+    if existing is not None:
+        flash(_("Your enterprise has already applied to this event."), "info")
+        return redirect(url_for(".application", application_id=existing.id))
+    if not event.registration_is_open():
+        flash(_("Registration for this event is not open."), "warning")
+        return redirect(url_for("events.detail", event_id=event.id))
+    form = application_form_class(event)()
+    if form.validate_on_submit():
+        try:
+            application = services.submit_application(
+                event, enterprise, _form_data(form), actor=current_user
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except services.AlreadyApplied:
+            # A double click: the first request already made the application.
+            db.session.rollback()
+            existing = services.active_application(event, enterprise)
+            return redirect(url_for(".application", application_id=existing.id))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(url_for("events.detail", event_id=event.id))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Your application has been submitted: %(status)s.",
+                    status=application.status_label,
+                ),
+                "success",
+            )
+            return redirect(url_for(".application", application_id=application.id))
+    _with_spare_rows(form, event)
+    status = INVALID_STATUS if form.errors else 200
+    return render_template("registrations/apply.html", form=form, event=event), status
+
+
+@bp.route("/applications")
+@enterprise_member_required
+def mine():
+    applications = services.enterprise_applications(current_user.enterprise)
+    return render_template("registrations/mine.html", applications=applications)
+
+
+@bp.route("/applications/<int:application_id>")
+@enterprise_member_required
+def application(application_id: int):
+    application = _own_application(application_id)
+    return render_template(
+        "registrations/application.html",
+        application=application,
+        event=application.event,
+        editable=services.is_editable(application),
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@enterprise_member_required
+def edit(application_id: int):
+    application = _own_application(application_id)
+    event = application.event
+    if not services.is_editable(application):
+        flash(_("This application can no longer be changed."), "warning")
+        return redirect(url_for(".application", application_id=application.id))
+    form_class = application_form_class(event)
+    if request.method == "POST":
+        form = form_class()
+    else:
+        form = form_class(data=services.form_values(application))
+    del form.consent  # given once, with the first submission
+    if form.validate_on_submit():
+        try:
+            services.update_application(application, _form_data(form), actor=current_user)
+        except InvalidInput as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(url_for(".application", application_id=application.id))
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for(".application", application_id=application.id))
+    _with_spare_rows(form, event)
+    status = INVALID_STATUS if form.errors else 200
+    return (
+        render_template(
+            "registrations/apply.html", form=form, event=event, application=application
+        ),
+        status,
+    )
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@enterprise_member_required
+def withdraw(application_id: int):
+    application = _own_application(application_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(application, actor=current_user, reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            db.session.commit()
+            flash(_("Your application has been withdrawn."), "success")
+    return redirect(url_for(".application", application_id=application.id))

@@ -1,0 +1,71 @@
+"""The application form: delegates, booths, exhibits, consent, plus the event's questions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+
+class DelegateForm(Form):
+    """One delegate; a row left blank is ignored, so the form can offer spare rows."""
+
+    name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=100)])
+    name_latin = StringField(
+        _l("Name in Latin letters"),
+        description=_l("As in the passport, e.g. ZHANG San"),
+        validators=[Optional(), Length(max=100)],
+    )
+    title = StringField(_l("Position"), validators=[Optional(), Length(max=100)])
+    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=32)])
+    email = EmailField(
+        _l("Email"),
+        validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=254)],
+    )
+    passport_number = StringField(
+        _l("Passport number (optional)"), validators=[Optional(), Length(max=20)]
+    )
+
+
+class ApplicationForm(FlaskForm):
+    delegates = FieldList(FormField(DelegateForm), min_entries=1)
+    booths_requested = IntegerField(
+        _l("Booths requested"),
+        default=1,
+        validators=[
+            InputRequired(message=_l("Enter how many booths you need.")),
+            NumberRange(min=1, message=_l("Request at least 1 booth.")),
+        ],
+    )
+    exhibits = TextAreaField(
+        _l("Exhibits"),
+        description=_l("The products you plan to show."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    consent = BooleanField(
+        _l(
+            "I agree that the organizers process the personal data of the delegates named "
+            "here to organise this event, as the data notice describes."
+        )
+    )
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+def application_form_class(event) -> type[ApplicationForm]:
+    """The application form for ``event``: its questions added as fields."""
+    from expo.events.questions import add_answer_fields
+
+    return add_answer_fields(ApplicationForm, list(event.questions))

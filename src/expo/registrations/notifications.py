@@ -1,0 +1,39 @@
+"""Telling an enterprise what happened to its application, in each reader's language.
+
+The messages are queued on the database session (expo.mail) and leave only once the
+change that caused them is committed.
+"""
+
+from __future__ import annotations
+
+from expo.mail import send_templated_email
+from expo.registrations.models import Application
+from expo.web import external_url
+
+NOTICES = frozenset(
+    {"submitted", "approved", "waitlisted", "rejected", "cancelled", "withdrawn", "promoted"}
+)
+
+
+def recipients(application: Application) -> list:
+    """The enterprise's active users; the submitter first."""
+    users = [user for user in application.enterprise.users if user.active]
+    users.sort(key=lambda user: user.id != application.submitted_by_id)
+    return users
+
+
+def notify_status(application: Application, notice: str, reason: str = "") -> None:
+    if notice not in NOTICES:
+        return
+    link = external_url("registrations.application", application_id=application.id)
+    for user in recipients(application):
+        send_templated_email(
+            user.email,
+            f"application_{notice}",
+            user.locale,
+            application=application,
+            event=application.event,
+            reason=reason,
+            link=link,
+            user=user,
+        )

@@ -1,0 +1,524 @@
+"""The application workflow: submitting, reviewing, capacity and the waiting list.
+
+Capacity is counted in booths. Every change that can take or free booths locks the
+event's row first (``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock on
+SQLite) and counts the approved booths from the rows themselves, so two organizers
+approving at once, or twenty enterprises racing for the last booth of a first-come event,
+can never approve more than the event holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from expo.audit.services import record
+from expo.db import utcnow
+from expo.enterprises.models import Enterprise
+from expo.errors import DomainError, InvalidInput, InvalidTransition
+from expo.events.models import Event, Moderation, PublicationStatus
+from expo.extensions import db
+from expo.registrations.models import (
+    ACTIVE_STATUSES,
+    Answer,
+    Application,
+    ApplicationStatus,
+    Delegate,
+    Transition,
+)
+from expo.registrations.notifications import notify_status
+
+# The version of the personal-data notice an applicant agrees to; recorded per application.
+CONSENT_VERSION = "2026-11"
+
+PENDING = ApplicationStatus.PENDING
+APPROVED = ApplicationStatus.APPROVED
+WAITLISTED = ApplicationStatus.WAITLISTED
+REJECTED = ApplicationStatus.REJECTED
+WITHDRAWN = ApplicationStatus.WITHDRAWN
+CANCELLED = ApplicationStatus.CANCELLED
+
+
+class RegistrationClosed(DomainError):
+    message = _l("Registration for this event is not open.")
+
+
+class AlreadyApplied(DomainError):
+    message = _l("Your enterprise has already applied to this event.")
+    status_code = 409
+
+
+class CapacityReached(DomainError):
+    message = _l("The event is full: approving this application would exceed its capacity.")
+    status_code = 409
+
+
+class ReasonRequired(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__({"reason": _l("Give a reason: the enterprise will read it.")})
+
+
+# Who may move an application where. Organizers review; enterprises only withdraw.
+ORGANIZER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    PENDING: frozenset({APPROVED, WAITLISTED, REJECTED, CANCELLED}),
+    WAITLISTED: frozenset({APPROVED, PENDING, REJECTED, CANCELLED}),
+    APPROVED: frozenset({CANCELLED}),
+}
+ENTERPRISE_MOVES = frozenset({PENDING, WAITLISTED, APPROVED})  # → withdrawn
+REASON_REQUIRED = frozenset({REJECTED, CANCELLED})
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+@dataclass
+class DelegateData:
+    name_zh: str = ""
+    name_latin: str = ""
+    title: str = ""
+    mobile: str = ""
+    email: str = ""
+    passport_number: str = ""
+
+
+@dataclass
+class ApplicationData:
+    delegates: list[DelegateData]
+    booths_requested: int = 1
+    exhibits: str = ""
+    consent: bool = False
+    # Raw answers as the form posted them: {"answer_<question id>": value}.
+    answers: Mapping[str, object] = field(default_factory=dict)
+
+
+def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
+    from expo.events.questions import validate_answers
+
+    errors: dict[str, object] = {}
+    # Blank delegate rows of the form are skipped; messages keep the row's own number.
+    numbered = [
+        (index, delegate)
+        for index, delegate in enumerate(data.delegates)
+        if any(str(value or "").strip() for value in vars(delegate).values())
+    ]
+    delegates = [delegate for _, delegate in numbered]
+    if not delegates:
+        errors["delegates"] = _l("Name at least one delegate.")
+    elif len(delegates) > event.max_delegates:
+        errors["delegates"] = _l(
+            "This event takes at most %(count)d delegates per enterprise.",
+            count=event.max_delegates,
+        )
+    for index, delegate in numbered:
+        prefix = f"delegates-{index}-"
+        if not (delegate.name_zh.strip() or delegate.name_latin.strip()):
+            errors[prefix + "name_zh"] = _l("Enter the name in Chinese or in Latin letters.")
+        if not delegate.mobile.strip():
+            errors[prefix + "mobile"] = _l("Enter a mobile number.")
+        passport = delegate.passport_number.strip().upper()
+        if passport and not (passport.isalnum() and 5 <= len(passport) <= 20):
+            errors[prefix + "passport_number"] = _l(
+                "A passport number has 5 to 20 letters and digits."
+            )
+    if not 1 <= (data.booths_requested or 0) <= event.capacity:
+        errors["booths_requested"] = _l(
+            "Request between 1 and %(count)d booths.", count=event.capacity
+        )
+    if new and not data.consent:
+        errors["consent"] = _l("Agree to the processing of your delegates' data to apply.")
+    try:
+        answers = validate_answers(list(event.questions), data.answers)
+    except InvalidInput as invalid:
+        errors.update(invalid.errors)
+        answers = {}
+    if errors:
+        raise InvalidInput(errors)
+    data.delegates = delegates
+    return answers
+
+
+def _fill(application: Application, data: ApplicationData, answers: dict[int, object]) -> None:
+    application.booths_requested = data.booths_requested
+    application.exhibits = data.exhibits.strip()
+    application.delegates = [
+        Delegate(
+            position=index,
+            name_zh=d.name_zh.strip(),
+            name_latin=d.name_latin.strip(),
+            title=d.title.strip(),
+            mobile=d.mobile.strip(),
+            email=d.email.strip().lower(),
+            passport_number=d.passport_number.strip().upper() or None,
+        )
+        for index, d in enumerate(data.delegates)
+    ]
+    existing = {answer.question_id: answer for answer in application.answers}
+    kept = []
+    for question_id, value in answers.items():
+        answer = existing.get(question_id) or Answer(question_id=question_id)
+        answer.value = value
+        kept.append(answer)
+    application.answers = kept
+
+
+# --- capacity --------------------------------------------------------------------------
+
+
+def lock_event(event: Event) -> Event:
+    """Take the event's row lock for the rest of the transaction and reload it."""
+    db.session.flush()  # pending changes must reach the database before it is re-read
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks; a write takes the database's write lock, which other
+        # writers wait for (busy_timeout) until this transaction ends.
+        db.session.execute(sa.update(Event).where(Event.id == event.id).values(id=Event.id))
+        db.session.refresh(event)
+        return event
+    return db.session.execute(
+        sa.select(Event)
+        .where(Event.id == event.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def booths_taken(event: Event) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
+            Application.event_id == event.id, Application.status == APPROVED
+        )
+    )
+
+
+def _booths_held_for_review(event: Event) -> int:
+    """Booths of waitlisted applications sent back to review: kept for them until decided."""
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
+            Application.event_id == event.id,
+            Application.status == PENDING,
+            Application.waitlisted_at.is_not(None),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CapacityCount:
+    capacity: int
+    approved: int
+    pending: int
+    waitlisted: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.approved, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.approved / self.capacity)) if self.capacity else 100
+
+
+def capacity_count(event: Event) -> CapacityCount:
+    rows = db.session.execute(
+        sa.select(Application.status, sa.func.sum(Application.booths_requested))
+        .where(Application.event_id == event.id, Application.status.in_(ACTIVE_STATUSES))
+        .group_by(Application.status)
+    ).all()
+    booths = {status: int(total or 0) for status, total in rows}
+    return CapacityCount(
+        capacity=event.capacity,
+        approved=booths.get(APPROVED, 0),
+        pending=booths.get(PENDING, 0),
+        waitlisted=booths.get(WAITLISTED, 0),
+    )
+
+
+# --- transitions -----------------------------------------------------------------------
+
+
+def _move(
+    application: Application,
+    to: ApplicationStatus,
+    *,
+    actor,
+    reason: str = "",
+    now: datetime | None = None,
+    notice: str | None = None,
+) -> None:
+    """Change the status, record who did it and why, and tell the enterprise."""
+    now = now or utcnow()
+    from_status = application.status if application.transitions else None
+    application.status = to.value
+    if to == WAITLISTED and application.waitlisted_at is None:
+        application.waitlisted_at = now
+    if to in (APPROVED, REJECTED, WITHDRAWN, CANCELLED):
+        application.waitlisted_at = None
+    application.transitions.append(
+        Transition(
+            from_status=from_status,
+            to_status=to.value,
+            actor_id=getattr(actor, "id", None),
+            reason=reason,
+            created_at=now,
+        )
+    )
+    if notice is None:
+        notice = "submitted" if from_status is None and to == PENDING else to.value
+    notify_status(application, notice, reason)
+
+
+def submit_application(
+    event: Event,
+    enterprise: Enterprise,
+    data: ApplicationData,
+    *,
+    actor,
+    now: datetime | None = None,
+) -> Application:
+    """Apply ``enterprise`` to ``event``; first-come events decide at once."""
+    now = now or utcnow()
+    if not event.registration_is_open(now):
+        raise RegistrationClosed()
+    answers = _validate(event, data, new=True)
+    event = lock_event(event)
+    if active_application(event, enterprise) is not None:
+        raise AlreadyApplied()
+    application = Application(
+        event=event,
+        enterprise=enterprise,
+        submitted_by_id=getattr(actor, "id", None),
+        status=PENDING.value,
+        consent_version=CONSENT_VERSION,
+        consented_at=now,
+        created_at=now,
+    )
+    _fill(application, data, answers)
+    db.session.add(application)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        # The partial unique index: another request applied for the same enterprise.
+        raise AlreadyApplied() from error
+    if event.moderation == Moderation.FIRST_COME:
+        fits = booths_taken(event) + application.booths_requested <= event.capacity
+        _move(application, APPROVED if fits else WAITLISTED, actor=None, now=now)
+    else:
+        _move(application, PENDING, actor=actor, now=now)
+    db.session.flush()
+    return application
+
+
+def update_application(
+    application: Application, data: ApplicationData, *, actor, now: datetime | None = None
+) -> Application:
+    """The enterprise edits delegates, exhibits and answers until registration closes."""
+    now = now or utcnow()
+    event = application.event
+    if not application.is_active:
+        raise InvalidTransition(_l("This application is closed and can no longer be changed."))
+    if now >= event.registration_closes_at:
+        raise RegistrationClosed(_l("Registration has closed: the application can't be changed."))
+    if data.booths_requested != application.booths_requested and application.status == APPROVED:
+        raise InvalidInput(
+            {"booths_requested": _l("Booths of an approved application can't be changed.")}
+        )
+    answers = _validate(event, data, new=False)
+    _fill(application, data, answers)
+    db.session.flush()
+    return application
+
+
+def active_application(event: Event, enterprise: Enterprise) -> Application | None:
+    return db.session.execute(
+        sa.select(Application).where(
+            Application.event_id == event.id,
+            Application.enterprise_id == enterprise.id,
+            Application.status.in_(ACTIVE_STATUSES),
+        )
+    ).scalar_one_or_none()
+
+
+def review(
+    application: Application,
+    to: ApplicationStatus | str,
+    *,
+    actor,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Application:
+    """An organizer approves, waitlists, rejects, cancels or re-opens an application."""
+    to = ApplicationStatus(to)
+    current = ApplicationStatus(application.status)
+    if to not in ORGANIZER_MOVES.get(current, ()):
+        raise InvalidTransition(
+            _l(
+                "An application that is “%(current)s” can't become “%(target)s”.",
+                current=application.status_label,
+                target=_status_label(to),
+            )
+        )
+    reason = reason.strip()
+    if to in REASON_REQUIRED and not reason:
+        raise ReasonRequired()
+    event = lock_event(application.event)
+    if to == APPROVED and booths_taken(event) + application.booths_requested > event.capacity:
+        raise CapacityReached()
+    # Booths come free when an approved application is cancelled, or when one that was
+    # held for review after the waiting list is turned down.
+    held_for_review = current == PENDING and application.waitlisted_at is not None
+    frees_booths = current == APPROVED or (held_for_review and to in REASON_REQUIRED)
+    _move(application, to, actor=actor, reason=reason, now=now)
+    record(actor, f"application.{to.value}", application, reason=reason, previous=current.value)
+    db.session.flush()
+    if frees_booths:
+        promote_waitlist(event, now=now)
+    return application
+
+
+def withdraw(
+    application: Application, *, actor, reason: str = "", now: datetime | None = None
+) -> Application:
+    """The enterprise withdraws; booths it held go to the waiting list."""
+    if ApplicationStatus(application.status) not in ENTERPRISE_MOVES:
+        raise InvalidTransition(_l("This application is closed already."))
+    event = lock_event(application.event)
+    held_booths = application.status == APPROVED
+    _move(application, WITHDRAWN, actor=actor, reason=reason.strip(), now=now)
+    db.session.flush()
+    if held_booths:
+        promote_waitlist(event, now=now)
+    return application
+
+
+def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Application]:
+    """Move the earliest waitlisted applications that fit into the free booths.
+
+    First-come events approve them; reviewed events send them back to review, holding
+    their booths until an organizer decides. Call with the event locked.
+    """
+    free = event.capacity - booths_taken(event)
+    review_mode = event.moderation == Moderation.REVIEW
+    if review_mode:
+        free -= _booths_held_for_review(event)
+    moved = []
+    waiting = db.session.execute(
+        sa.select(Application)
+        .where(Application.event_id == event.id, Application.status == WAITLISTED)
+        .order_by(Application.waitlisted_at, Application.id)
+    ).scalars()
+    for application in waiting:
+        if application.booths_requested > free:
+            continue
+        free -= application.booths_requested
+        # In review the application keeps waitlisted_at, which holds its booths.
+        target = PENDING if review_mode else APPROVED
+        _move(application, target, actor=None, now=now, notice="promoted")
+        moved.append(application)
+    db.session.flush()
+    return moved
+
+
+def event_capacity_changed(event: Event) -> None:
+    """After an organizer changes the capacity: refuse to drop below what is approved."""
+    locked = lock_event(event)
+    taken = booths_taken(locked)
+    if locked.capacity < taken:
+        raise InvalidInput({"capacity": _l("%(count)d booths are already approved.", count=taken)})
+    promote_waitlist(locked)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    application: Application
+    ok: bool
+    message: str = ""
+
+
+def review_many(
+    applications: Iterable[Application], to: ApplicationStatus | str, *, actor, reason: str = ""
+) -> list[BulkResult]:
+    """Review several applications; one that can't move does not stop the others."""
+    results = []
+    for application in applications:
+        try:
+            with db.session.begin_nested():
+                review(application, to, actor=actor, reason=reason)
+        except DomainError as error:
+            db.session.refresh(application)
+            results.append(BulkResult(application, False, str(error)))
+        else:
+            results.append(BulkResult(application, True))
+    return results
+
+
+def _status_label(status: ApplicationStatus) -> str:
+    from expo.registrations.models import STATUS_LABELS
+
+    return str(STATUS_LABELS[status])
+
+
+def is_open_for(event: Event, now: datetime | None = None) -> bool:
+    return event.status == PublicationStatus.PUBLISHED and event.registration_is_open(now)
+
+
+# --- what the enterprise sees ------------------------------------------------------------
+
+
+def enterprise_applications(enterprise: Enterprise) -> list[Application]:
+    from sqlalchemy.orm import selectinload
+
+    query = (
+        sa.select(Application)
+        .where(Application.enterprise_id == enterprise.id)
+        .options(selectinload(Application.event))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def is_editable(application: Application, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return application.is_active and now < application.event.registration_closes_at
+
+
+def form_values(application: Application) -> dict[str, object]:
+    """The application as the form's initial data, questions' answers included."""
+    from expo.events.questions import answer_field_data
+
+    values: dict[str, object] = {
+        "booths_requested": application.booths_requested,
+        "exhibits": application.exhibits,
+        "delegates": [
+            {
+                "name_zh": d.name_zh,
+                "name_latin": d.name_latin,
+                "title": d.title,
+                "mobile": d.mobile,
+                "email": d.email,
+                "passport_number": d.passport_number or "",
+            }
+            for d in application.delegates
+        ],
+    }
+    answers = {answer.question_id: answer.value for answer in application.answers}
+    values.update(answer_field_data(list(application.event.questions), answers))
+    return values
+
+
+def next_step(application: Application) -> str:
+    """One sentence telling the enterprise what happens next."""
+    return str(NEXT_STEPS[ApplicationStatus(application.status)])
+
+
+NEXT_STEPS = {
+    PENDING: _l("The organizers are reviewing your application; you will get an email."),
+    APPROVED: _l("Check your delegates' details; you can change them until registration closes."),
+    WAITLISTED: _l("If a place comes free, the earliest applications on the list move on first."),
+    REJECTED: _l("This application was not accepted; see the reason below."),
+    WITHDRAWN: _l("You withdrew this application. You may apply again while registration is open."),
+    CANCELLED: _l("The organizers cancelled this application; see the reason below."),
+}

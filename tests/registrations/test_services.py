@@ -1,0 +1,341 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from expo.audit.models import AuditEntry
+from expo.errors import InvalidInput, InvalidTransition
+from expo.events import services as event_services
+from expo.registrations import services
+from expo.registrations.models import Application, Delegate
+from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+
+
+def application_data(delegates: int = 1, booths: int = 1, **overrides):
+    values = dict(
+        delegates=[
+            services.DelegateData(
+                name_zh=f"张{index}",
+                name_latin=f"ZHANG {index}",
+                title="经理",
+                mobile="13800000000",
+                email=f"d{index}@example.com",
+                passport_number="E12345678",
+            )
+            for index in range(delegates)
+        ],
+        booths_requested=booths,
+        exhibits="白酒",
+        consent=True,
+    )
+    values.update(overrides)
+    return services.ApplicationData(**values)
+
+
+def apply(event, booths: int = 1, enterprise=None):
+    enterprise = enterprise or make_enterprise()
+    user = make_enterprise_user(enterprise)
+    return services.submit_application(
+        event, enterprise, application_data(booths=booths), actor=user
+    )
+
+
+def statuses(applications) -> list[str]:
+    return [application.status for application in applications]
+
+
+@pytest.fixture()
+def organizer(db):
+    return make_user("organizer")
+
+
+class TestSubmit:
+    def test_review_event_holds_the_application_pending_and_records_it(self, db, outbox):
+        event = open_event(moderation="review")
+        enterprise = make_enterprise()
+        user = make_enterprise_user(enterprise, email="clerk@example.com")
+        application = services.submit_application(
+            event, enterprise, application_data(delegates=2), actor=user
+        )
+        db.session.commit()
+        assert application.status == "pending"
+        assert [(t.from_status, t.to_status, t.actor_id) for t in application.transitions] == [
+            (None, "pending", user.id)
+        ]
+        assert application.consent_version == services.CONSENT_VERSION
+        assert [d.name_latin for d in application.delegates] == ["ZHANG 0", "ZHANG 1"]
+        mails = [path.read_text() for path in outbox.glob("*.eml")]
+        assert len(mails) == 1 and "clerk@example.com" in mails[0]
+
+    def test_mail_is_not_sent_when_the_transaction_rolls_back(self, db, outbox):
+        apply(open_event())
+        db.session.rollback()
+        assert list(outbox.glob("*.eml")) == []
+
+    def test_outside_the_registration_window_is_refused(self, db):
+        now = datetime.now(UTC)
+        closed = open_event(
+            registration_closes_at=now - timedelta(hours=1),
+            registration_opens_at=now - timedelta(days=10),
+        )
+        with pytest.raises(services.RegistrationClosed):
+            apply(closed)
+        not_yet = open_event(registration_opens_at=now + timedelta(days=1))
+        with pytest.raises(services.RegistrationClosed):
+            apply(not_yet)
+        assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+
+    def test_one_active_application_per_enterprise_and_event(self, db):
+        event = open_event()
+        enterprise = make_enterprise()
+        first = apply(event, enterprise=enterprise)
+        with pytest.raises(services.AlreadyApplied):
+            apply(event, enterprise=enterprise)
+        services.withdraw(first, actor=None)
+        again = apply(event, enterprise=enterprise)
+        assert again.status == "pending"
+
+    def test_the_database_refuses_a_second_active_application(self, db):
+        event = open_event()
+        enterprise = make_enterprise()
+        apply(event, enterprise=enterprise)
+        db.session.commit()
+        duplicate = Application(
+            event_id=event.id,
+            enterprise_id=enterprise.id,
+            status="approved",
+            consent_version="x",
+            consented_at=datetime.now(UTC),
+        )
+        db.session.add(duplicate)
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"delegates": 0}, "delegates"),
+            ({"consent": False}, "consent"),
+            ({"booths_requested": 0}, "booths_requested"),
+            ({"booths_requested": 999}, "booths_requested"),
+        ],
+    )
+    def test_invalid_application_saves_nothing(self, db, overrides, field):
+        event = open_event()
+        enterprise = make_enterprise()
+        delegates = overrides.pop("delegates", 1)
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(
+                event, enterprise, application_data(delegates, **overrides), actor=None
+            )
+        assert field in caught.value.errors
+        assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(Delegate.id))) == 0
+
+    def test_more_delegates_than_the_event_allows(self, db):
+        event = open_event(max_delegates=2)
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(
+                event, make_enterprise(), application_data(delegates=3), actor=None
+            )
+        with force_locale("en"):
+            assert "at most 2" in str(caught.value.errors["delegates"])
+
+    def test_delegate_needs_a_name_and_a_mobile(self, db):
+        data = application_data()
+        data.delegates[0].name_zh = data.delegates[0].name_latin = ""
+        data.delegates[0].mobile = ""
+        data.delegates[0].passport_number = "1"
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert set(caught.value.errors) == {
+            "delegates-0-name_zh",
+            "delegates-0-mobile",
+            "delegates-0-passport_number",
+        }
+
+    def test_passport_is_masked_for_display(self, db):
+        application = apply(open_event())
+        assert application.delegates[0].passport_number == "E12345678"
+        assert application.delegates[0].masked_passport == "E••••••78"
+
+
+class TestFirstCome:
+    def test_approves_while_booths_remain_then_waitlists(self, db):
+        event = open_event(moderation="first_come", capacity=3)
+        results = [apply(event, booths=2), apply(event, booths=1), apply(event, booths=1)]
+        assert statuses(results) == ["approved", "approved", "waitlisted"]
+        assert all(t.actor_id is None for t in results[0].transitions)
+
+    def test_a_withdrawal_approves_the_earliest_waitlisted_that_fits(self, db, outbox):
+        event = open_event(moderation="first_come", capacity=2)
+        first, second = apply(event), apply(event)
+        big, small, later = apply(event, booths=2), apply(event), apply(event)
+        assert statuses([big, small, later]) == ["waitlisted"] * 3
+        db.session.commit()
+        for path in outbox.glob("*.eml"):
+            path.unlink()
+
+        services.withdraw(first, actor=None)
+        db.session.commit()
+        # One booth is free: the two-booth application does not fit, the next one does.
+        assert statuses([big, small, later]) == ["waitlisted", "approved", "waitlisted"]
+        assert small.transitions[-1].from_status == "waitlisted"
+        mails = "".join(path.read_text() for path in outbox.glob("*.eml"))
+        assert small.enterprise.users[0].email in mails
+
+        services.withdraw(second, actor=None)
+        assert statuses([big, later]) == ["waitlisted", "approved"]
+        services.withdraw(small, actor=None)
+        services.withdraw(later, actor=None)
+        assert big.status == "approved"
+
+
+class TestReview:
+    def test_approval_fails_clearly_when_the_event_is_full(self, db, organizer):
+        event = open_event(capacity=2)
+        first, second = apply(event, booths=2), apply(event)
+        services.review(first, "approved", actor=organizer)
+        with pytest.raises(services.CapacityReached):
+            services.review(second, "approved", actor=organizer)
+        assert second.status == "pending"
+
+    def test_freed_booths_send_the_earliest_waitlisted_back_to_review(self, db, organizer):
+        event = open_event(capacity=1)
+        approved, early, late = apply(event), apply(event), apply(event)
+        services.review(approved, "approved", actor=organizer)
+        services.review(early, "waitlisted", actor=organizer)
+        services.review(late, "waitlisted", actor=organizer)
+
+        services.review(approved, "cancelled", actor=organizer, reason="Company withdrew")
+        assert statuses([early, late]) == ["pending", "waitlisted"]
+        # The booth is held for the application under review: nobody else moves on.
+        services.event_capacity_changed(event)
+        assert late.status == "waitlisted"
+        # Turned down, it frees the booth for the next one.
+        services.review(early, "rejected", actor=organizer, reason="Products do not fit")
+        assert late.status == "pending"
+
+    def test_reject_and_cancel_need_a_reason(self, db, organizer):
+        application = apply(open_event())
+        with pytest.raises(services.ReasonRequired):
+            services.review(application, "rejected", actor=organizer, reason="  ")
+        services.review(application, "rejected", actor=organizer, reason="Not an exporter")
+        transition = application.transitions[-1]
+        assert (transition.to_status, transition.reason, transition.actor_id) == (
+            "rejected",
+            "Not an exporter",
+            organizer.id,
+        )
+        entry = db.session.scalar(sa.select(AuditEntry))
+        assert (entry.action, entry.actor_id, entry.subject_id) == (
+            "application.rejected",
+            organizer.id,
+            application.id,
+        )
+
+    def test_illegal_transitions_are_refused(self, db, organizer):
+        application = apply(open_event())
+        services.review(application, "rejected", actor=organizer, reason="No")
+        with pytest.raises(InvalidTransition):
+            services.review(application, "approved", actor=organizer)
+        with pytest.raises(InvalidTransition):
+            services.withdraw(application, actor=None)
+
+    def test_bulk_review_reports_each_row(self, db, organizer):
+        event = open_event(capacity=1)
+        first, second = apply(event), apply(event)
+        with force_locale("en"):
+            results = services.review_many([first, second], "approved", actor=organizer)
+        assert [(r.application.id, r.ok) for r in results] == [(first.id, True), (second.id, False)]
+        assert "full" in results[1].message
+        assert statuses([first, second]) == ["approved", "pending"]
+
+
+class TestCapacityChanges:
+    def test_capacity_below_the_approved_booths_is_refused(self, db, organizer):
+        event = open_event(capacity=3)
+        services.review(apply(event, booths=2), "approved", actor=organizer)
+        data = event_services.event_data_from(event)
+        data.capacity = 1
+        with pytest.raises(InvalidInput) as caught:
+            event_services.update_event(event, data)
+        with force_locale("en"):
+            assert "2 booths" in str(caught.value.errors["capacity"])
+
+    def test_more_capacity_serves_the_waiting_list(self, db):
+        event = open_event(moderation="first_come", capacity=1)
+        apply(event)
+        waiting = apply(event)
+        data = event_services.event_data_from(event)
+        data.capacity = 2
+        event_services.update_event(event, data)
+        assert waiting.status == "approved"
+
+
+class TestEditing:
+    def test_delegates_can_change_until_registration_closes(self, db):
+        event = open_event()
+        application = apply(event)
+        services.update_application(application, application_data(delegates=2), actor=None)
+        assert len(application.delegates) == 2
+        with pytest.raises(services.RegistrationClosed):
+            services.update_application(
+                application,
+                application_data(),
+                actor=None,
+                now=event.registration_closes_at + timedelta(minutes=1),
+            )
+
+    def test_booths_of_an_approved_application_stay(self, db, organizer):
+        application = apply(open_event(capacity=5))
+        services.review(application, "approved", actor=organizer)
+        with pytest.raises(InvalidInput) as caught:
+            services.update_application(application, application_data(booths=2), actor=None)
+        assert "booths_requested" in caught.value.errors
+
+
+@pytest.mark.postgresql
+def test_concurrent_submissions_never_overbook(app, db):
+    """Twenty enterprises race for a five-booth first-come event, each on its own connection."""
+    event = open_event(moderation="first_come", capacity=5)
+    enterprises = [make_enterprise() for _ in range(20)]
+    db.session.commit()
+    event_id, enterprise_ids = event.id, [enterprise.id for enterprise in enterprises]
+    start = threading.Barrier(len(enterprise_ids))
+    errors = []
+
+    def submit(enterprise_id: int) -> None:
+        from expo.enterprises.models import Enterprise
+        from expo.events.models import Event
+
+        with app.app_context():
+            try:
+                start.wait()
+                services.submit_application(
+                    db.session.get(Event, event_id),
+                    db.session.get(Enterprise, enterprise_id),
+                    application_data(),
+                    actor=None,
+                )
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(eid,)) for eid in enterprise_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    counts = dict(
+        db.session.execute(
+            sa.select(Application.status, sa.func.count())
+            .where(Application.event_id == event_id)
+            .group_by(Application.status)
+        ).all()
+    )
+    assert counts == {"approved": 5, "waitlisted": 15}

@@ -1,0 +1,146 @@
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from expo.registrations.models import Application
+from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+
+
+def form(delegates=(("张三", "ZHANG San", "13800000001"),), **overrides) -> dict:
+    data = {"booths_requested": "1", "exhibits": "茶叶", "consent": "y"}
+    for index, (name_zh, name_latin, mobile) in enumerate(delegates):
+        data.update(
+            {
+                f"delegates-{index}-name_zh": name_zh,
+                f"delegates-{index}-name_latin": name_latin,
+                f"delegates-{index}-title": "总经理",
+                f"delegates-{index}-mobile": mobile,
+                f"delegates-{index}-email": f"delegate{index}@example.com",
+                f"delegates-{index}-passport_number": "EA1234567",
+            }
+        )
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def error_at(html: str, field: str) -> str:
+    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
+    assert match, f"no error shown at {field}"
+    return match.group(1)
+
+
+def count_applications(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Application.id)))
+
+
+class TestApply:
+    def test_enterprise_applies_with_two_delegates(self, client, db, login_as):
+        event = open_event(max_delegates=3)
+        user = login_as(make_enterprise_user())
+        page = client.get(f"/events/{event.id}/apply?lang=en").get_data(as_text=True)
+        assert page.count('name="delegates-') == 3 * 6  # three rows to fill, six fields each
+        two = (("张三", "ZHANG San", "13800000001"), ("李四", "LI Si", "13800000002"))
+        response = client.post(f"/events/{event.id}/apply?lang=en", data=form(two))
+        assert response.status_code == 302
+        application = db.session.scalar(sa.select(Application))
+        assert application.enterprise_id == user.enterprise_id
+        assert [d.name_latin for d in application.delegates] == ["ZHANG San", "LI Si"]
+        html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+        assert "Pending review" in html and "LI Si" in html
+        assert "EA1234567" not in html and "67" in html  # the passport number is masked
+
+    def test_missing_consent_and_mobile_are_shown_at_their_fields(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en",
+            data=form((("张三", "ZHANG San", ""),), consent=None),
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "Agree" in error_at(html, "consent")
+        assert "mobile" in error_at(html, "delegates-0-mobile")
+        assert count_applications(db) == 0
+
+    def test_no_delegate_at_all(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        response = client.post(f"/events/{event.id}/apply?lang=zh", data=form(()))
+        assert response.status_code == 422
+        assert "参团人员" in error_at(response.get_data(as_text=True), "delegates")
+        assert count_applications(db) == 0
+
+    def test_double_click_submits_once(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        first = client.post(f"/events/{event.id}/apply", data=form())
+        second = client.post(f"/events/{event.id}/apply", data=form())
+        assert first.status_code == second.status_code == 302
+        assert first.headers["Location"] == second.headers["Location"]
+        assert count_applications(db) == 1
+
+    def test_closed_event_sends_back_to_the_event(self, client, db, login_as):
+        now = datetime.now(UTC)
+        event = open_event(
+            registration_opens_at=now - timedelta(days=9),
+            registration_closes_at=now - timedelta(days=1),
+        )
+        login_as(make_enterprise_user())
+        response = client.post(f"/events/{event.id}/apply", data=form())
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/events/{event.id}")
+        assert count_applications(db) == 0
+
+    def test_anonymous_is_asked_to_sign_in_and_organizers_do_not_apply(self, client, db, login_as):
+        event = open_event()
+        db.session.commit()
+        response = client.get(f"/events/{event.id}/apply")
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+        login_as(make_user("organizer"))
+        assert client.get(f"/events/{event.id}/apply").status_code == 403
+
+
+class TestMyApplications:
+    def apply_as(self, client, login_as, enterprise, event):
+        login_as(make_enterprise_user(enterprise))
+        response = client.post(f"/events/{event.id}/apply", data=form())
+        return int(response.headers["Location"].rsplit("/", 1)[1])
+
+    def test_lists_only_my_enterprise_applications(self, client, db, login_as, app):
+        event = open_event(title_en="Tashkent Fair")
+        other_event = open_event(title_en="Dubai Roadshow")
+        mine, theirs = make_enterprise(), make_enterprise()
+        theirs_id = self.apply_as(client, login_as, theirs, other_event)
+        client.post("/account/logout")
+        self.apply_as(client, login_as, mine, event)
+        html = client.get("/applications?lang=en").get_data(as_text=True)
+        assert "Tashkent Fair" in html and "Dubai Roadshow" not in html
+        for url in (
+            f"/applications/{theirs_id}",
+            f"/applications/{theirs_id}/edit",
+        ):
+            assert client.get(url).status_code == 404
+        assert client.post(f"/applications/{theirs_id}/withdraw").status_code == 404
+        assert db.session.get(Application, theirs_id).status == "pending"
+
+    def test_edit_then_withdraw(self, client, db, login_as):
+        event = open_event(max_delegates=2)
+        application_id = self.apply_as(client, login_as, make_enterprise(), event)
+        edit = client.get(f"/applications/{application_id}/edit").get_data(as_text=True)
+        assert 'value="ZHANG San"' in edit
+        two = (("张三", "ZHANG San", "13800000001"), ("王五", "WANG Wu", "13800000003"))
+        data = form(two, consent=None)
+        assert client.post(f"/applications/{application_id}/edit", data=data).status_code == 302
+        db.session.expire_all()
+        assert len(db.session.get(Application, application_id).delegates) == 2
+
+        response = client.post(
+            f"/applications/{application_id}/withdraw?lang=en", data={"reason": "Schedule clash"}
+        )
+        assert response.status_code == 302
+        application = db.session.get(Application, application_id)
+        assert application.status == "withdrawn"
+        assert application.transitions[-1].reason == "Schedule clash"
+        html = client.get(f"/applications/{application_id}?lang=zh").get_data(as_text=True)
+        assert "已撤回" in html
