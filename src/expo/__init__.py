@@ -62,10 +62,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from expo import site
     from expo.accounts.views import bp as accounts_bp
+    from expo.audit.views import bp as audit_bp
     from expo.enterprises.views import bp as enterprises_bp
     from expo.events.manage_views import bp as manage_events_bp
     from expo.events.question_views import bp as questions_bp
     from expo.events.views import bp as events_bp
+    from expo.registrations.review_views import bp as review_bp
     from expo.registrations.views import bp as registrations_bp
 
     for blueprint in (
@@ -76,5 +78,7 @@ def _register_blueprints(app: Flask) -> None:
         manage_events_bp,
         questions_bp,
         registrations_bp,
+        review_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
