@@ -34,7 +34,7 @@ def test_create_user_with_a_registered_email_fails_cleanly(app, db):
     )
 
     assert result.exit_code != 0
-    assert "Error: This email address is already registered." in result.output
+    assert "Error: 该电子邮箱已注册。" in result.output
     assert "Traceback" not in result.output
     assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 1
 
@@ -45,5 +45,5 @@ def test_create_user_with_a_short_password_fails_cleanly(app, db):
     )
 
     assert result.exit_code != 0
-    assert "Error: Use at least 8 characters." in result.output
+    assert "Error: 请至少输入8个字符。" in result.output
     assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == 0

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from itsdangerous import TimestampSigner
 
 from expo.accounts import services
 from expo.accounts.models import Role, User
 from expo.errors import InvalidInput
 from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def english(app, db):
+    """Messages are compared in English; the default language is Chinese."""
+    with force_locale("en"):
+        yield
 
 
 def reset_url(token: str) -> str:
