@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from expo.events.models import (
     EventKind,
     Moderation,
     PublicationStatus,
+    Question,
 )
 from expo.extensions import db
 
@@ -1393,6 +1394,107 @@ def _seed_event(campaign: Campaign, data: dict[str, Any]) -> bool:
     return created_any
 
 
+# --- questions and applications ------------------------------------------------------
+
+# The Hannover mission shows the whole review: custom questions and an application in
+# every status, the demo enterprise's own approved.
+_REVIEWED_EVENT = "2027汉诺威工业博览会·四川展团"
+_QUESTIONS = (
+    {
+        "kind": "multiple_choice",
+        "label_zh": "展品类别",
+        "label_en": "Exhibit categories",
+        "required": True,
+        "choices": [
+            {"value": "smart-equipment", "zh": "智能装备", "en": "Smart equipment"},
+            {"value": "new-energy", "zh": "新能源", "en": "New energy"},
+            {"value": "electronics", "zh": "电子信息", "en": "Electronics"},
+        ],
+    },
+    {
+        "kind": "yes_no",
+        "label_zh": "是否需要德语翻译",
+        "label_en": "Do you need a German interpreter?",
+        "required": True,
+    },
+)
+# (enterprise index in _ENTERPRISES or None for the demo user's, booths, status, reason)
+_APPLICATIONS = (
+    (None, 2, "approved", ""),
+    (1, 2, "approved", ""),
+    (9, 1, "pending", ""),
+    (12, 1, "pending", ""),
+    (15, 3, "waitlisted", ""),
+    (18, 1, "rejected", "展品与本届展会主题不符。 / Exhibits do not match this fair's theme."),
+    (21, 1, "withdrawn", ""),
+    (24, 2, "cancelled", "企业未按期提交参展资料。 / Exhibitor documents were not sent in time."),
+)
+
+
+def _demo_user_enterprise(enterprises: dict[str, Enterprise]) -> Enterprise:
+    name = next(user.enterprise for user in _USERS if user.role == Role.ENTERPRISE)
+    return enterprises[name]
+
+
+def _seed_applications(enterprises: dict[str, Enterprise]) -> bool:
+    from expo.mail import discard_pending_email
+    from expo.registrations import services as registrations
+
+    event = db.session.execute(
+        db.select(Event).where(Event.title_zh == _REVIEWED_EVENT)
+    ).scalar_one()
+    if (
+        event.questions
+        or db.session.execute(
+            db.select(registrations.Application.id).where(
+                registrations.Application.event_id == event.id
+            )
+        ).first()
+    ):
+        return False
+    for position, question in enumerate(_QUESTIONS):
+        event.questions.append(Question(position=position, **question))
+    db.session.flush()
+    organizer = (
+        db.session.execute(db.select(User).where(User.role == Role.ORGANIZER)).scalars().first()
+    )
+    rows = list(enterprises.values())
+    when = event.registration_opens_at
+    for number, (index, booths, status, reason) in enumerate(_APPLICATIONS):
+        enterprise = rows[index] if index is not None else _demo_user_enterprise(enterprises)
+        user = enterprise.users[0] if enterprise.users else None
+        delegate = registrations.DelegateData(
+            name_zh=enterprise.contact_name or "王明",
+            name_latin="WANG Ming",
+            title="总经理 / General Manager",
+            mobile=f"+86 138 0000 {number:04d}",
+            email=f"delegate{number}@expo.example",
+            passport_number=f"E{70000000 + number}",
+        )
+        answers = {
+            f"answer_{event.questions[0].id}": ["smart-equipment", "new-energy"][: 1 + number % 2],
+            f"answer_{event.questions[1].id}": "yes" if number % 2 else "no",
+        }
+        data = registrations.ApplicationData(
+            delegates=[delegate],
+            booths_requested=booths,
+            exhibits=enterprise.main_products_zh,
+            consent=True,
+            answers=answers,
+        )
+        when = when + timedelta(hours=7)
+        application = registrations.submit_application(
+            event, enterprise, data, actor=user, now=when
+        )
+        if status == "withdrawn":
+            registrations.withdraw(application, actor=user, now=when)
+        elif status != "pending":
+            registrations.review(application, status, actor=organizer, reason=reason, now=when)
+    # The demo tells nobody: these applications were never really made.
+    discard_pending_email()
+    return True
+
+
 def seed_demo() -> bool:
     """Create whatever demo rows are missing; True when anything was created."""
     enterprises, created_any = _seed_enterprises()
@@ -1406,4 +1508,5 @@ def seed_demo() -> bool:
         created_any |= created
         for event_data in data["events"]:
             created_any |= _seed_event(campaign, event_data)
+    created_any |= _seed_applications(enterprises)
     return created_any

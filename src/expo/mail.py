@@ -47,6 +47,11 @@ def send_email(to: str | list[str], subject: str, text: str, html: str | None = 
     session.info.setdefault(PENDING_KEY, []).append(Email(recipients, subject, text, html))
 
 
+def discard_pending_email() -> None:
+    """Drop what this transaction queued, e.g. when demo data is made."""
+    db.session.info.pop(PENDING_KEY, None)
+
+
 def send_templated_email(to: str, template: str, language: str, **context) -> None:
     """Render ``templates/email/<template>.txt`` (first line: subject) in ``language``."""
     with force_locale(language):

@@ -146,3 +146,22 @@ def test_the_command_loads_the_demo_and_prints_the_logins(app, db):
         assert email in first.output and password in first.output
     assert second.exit_code == 0, second.output
     assert "Demo data was already there." in second.output
+
+
+def test_applications_in_every_status_with_their_history(seeded, outbox):
+    from expo.registrations.models import Application, ApplicationStatus
+
+    applications = all_rows(seeded, Application)
+    assert {a.status for a in applications} == {status.value for status in ApplicationStatus}
+    for application in applications:
+        assert application.transitions[-1].to_status == application.status
+        assert application.answers, "the demo event's questions are answered"
+    rejected = next(a for a in applications if a.status == "rejected")
+    assert rejected.transitions[-1].reason
+    demo_enterprise = seeded.session.execute(
+        seeded.select(User).where(User.email == "enterprise@expo.localhost")
+    ).scalar_one().enterprise
+    assert any(
+        a.enterprise_id == demo_enterprise.id and a.status == "approved" for a in applications
+    )
+    assert list(outbox.glob("*.eml")) == []  # nobody is emailed about demo applications
