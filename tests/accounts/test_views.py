@@ -9,17 +9,27 @@ from itsdangerous import TimestampSigner
 from expo import create_app
 from expo.accounts import services
 from expo.accounts.models import Role, User
+from expo.enterprises.models import Enterprise
 from expo.extensions import db as _db
 from tests.conftest import make_test_config
-from tests.factories import make_user
+from tests.factories import make_enterprise, make_user, valid_credit_code
 
 INVALID = 422
+# Sign-up creates the person's account and their enterprise in one form.
 SIGNUP = {
     "email": "Li.Wei@Example.com",
     "password": "long-enough",
     "confirm": "long-enough",
     "name": "Li Wei",
     "mobile": "+86 138 0000 0000",
+    "name_zh": "成都蓉芯微电子科技有限公司",
+    "name_en": "Chengdu Rongxin Microelectronics Co., Ltd.",
+    "credit_code": valid_credit_code("510100", serial=20184736),
+    "prefecture": "510100",
+    "industry": "electronics",
+    "export_value_usd": "48600000",
+    "import_value_usd": "31200000",
+    "target_markets": ["DE", "KR"],
 }
 
 
@@ -89,17 +99,25 @@ def test_account_pages_send_anonymous_visitors_to_sign_in(client, path):
 # --- sign-up -------------------------------------------------------------------------
 
 
-def test_signup_creates_an_enterprise_user_and_signs_them_in(client, db):
-    response = client.post("/account/signup", data=SIGNUP)
+def enterprises(db) -> list[Enterprise]:
+    db.session.expire_all()
+    return list(db.session.execute(db.select(Enterprise)).scalars())
+
+
+def test_signup_creates_the_user_and_the_enterprise_and_signs_them_in(client, db):
+    response = client.post("/account/signup?lang=en", data=SIGNUP)
 
     assert response.status_code == 302
-    assert response.location == "/account/"
+    assert response.location == "/enterprise"
     [user] = users(db)
+    [enterprise] = enterprises(db)
     assert (user.email, user.name, user.role) == ("li.wei@example.com", "Li Wei", Role.ENTERPRISE)
     assert user.check_password("long-enough")
-    profile = client.get("/account/")
-    assert profile.status_code == 200
-    assert "Welcome, Li Wei. Your account is ready." in page_text(profile)
+    assert user.enterprise_id == enterprise.id
+    assert enterprise.credit_code == SIGNUP["credit_code"]
+    page = client.get("/enterprise")
+    assert page.status_code == 200
+    assert "Welcome, Li Wei. Your account is ready." in page_text(page)
 
 
 def test_signup_keeps_the_language_of_the_page(client, db):
@@ -120,28 +138,52 @@ def test_signup_keeps_the_language_of_the_page(client, db):
         ("name", "x" * 101, "Use at most 100 characters."),
         ("mobile", "call me", "Enter 6 to 20 characters: digits, spaces, + and - only."),
         ("mobile", "12345", "Enter 6 to 20 characters: digits, spaces, + and - only."),
+        (
+            "credit_code",
+            "91510100MA6C",
+            "A unified social credit code must be 18 characters, you entered 12.",
+        ),
+        ("prefecture", "", "Choose a prefecture or autonomous prefecture of Sichuan."),
+        ("export_value_usd", "-1", "The amount cannot be negative; enter 0 if there was none."),
     ],
 )
 def test_signup_shows_each_mistake_at_its_field_and_saves_nothing(
     client, db, field, value, message
 ):
-    response = client.post("/account/signup", data=SIGNUP | {field: value})
+    response = client.post("/account/signup?lang=en", data=SIGNUP | {field: value})
 
     assert response.status_code == INVALID
     assert field_error(response, field) == message
     assert re.search(rf'aria-describedby="[^"]*{field}-error', response.get_data(as_text=True))
     assert users(db) == []
+    assert enterprises(db) == []
     assert not is_signed_in(client)
 
 
 def test_signup_with_a_registered_email_says_so_at_the_field(client, db):
     stored_user(email="li.wei@example.com")
 
-    response = client.post("/account/signup", data=SIGNUP)
+    response = client.post("/account/signup?lang=en", data=SIGNUP)
 
     assert response.status_code == INVALID
     assert field_error(response, "email") == "This email address is already registered."
     assert len(users(db)) == 1
+    assert enterprises(db) == []
+    assert not is_signed_in(client)
+
+
+def test_signup_with_a_registered_enterprise_suggests_an_invitation(client, db):
+    make_enterprise(credit_code=SIGNUP["credit_code"])
+    _db.session.commit()
+
+    response = client.post("/account/signup?lang=en", data=SIGNUP)
+
+    assert response.status_code == INVALID
+    assert field_error(response, "credit_code") == (
+        "This enterprise is already registered. "
+        "Ask a colleague who uses Expo to send you an invitation."
+    )
+    assert users(db) == []
     assert not is_signed_in(client)
 
 
@@ -479,3 +521,4 @@ def test_post_with_csrf_token_is_accepted(csrf_client, db):
     assert response.status_code == 302
     db.session.rollback()
     assert [user.email for user in users(db)] == ["li.wei@example.com"]
+    assert len(enterprises(db)) == 1

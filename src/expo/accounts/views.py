@@ -26,12 +26,13 @@ from expo.accounts.forms import (
     PasswordResetForm,
     PasswordResetRequestForm,
     ProfileForm,
-    SignupForm,
 )
+from expo.enterprises import services as enterprise_services
+from expo.enterprises.forms import EnterpriseSignupForm
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language
-from expo.web import INVALID_STATUS, show_errors
+from expo.web import INVALID_STATUS, form_to, show_errors
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -63,17 +64,19 @@ def _default_landing() -> str:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """The person and their enterprise in one form; both are created, or neither."""
     if current_user.is_authenticated:
         return redirect(url_for(".profile"))
-    form = SignupForm()
+    form = EnterpriseSignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            user, _enterprise = enterprise_services.register_enterprise(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
                 mobile=form.mobile.data or "",
                 locale=current_language(),
+                enterprise=form_to(enterprise_services.EnterpriseData, form),
             )
         except InvalidInput as error:
             _refuse(form, error)
@@ -81,7 +84,7 @@ def signup():
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for(".profile"))
+            return redirect(url_for("enterprises.mine"))
     return _render_form("accounts/signup.html", form)
 
 

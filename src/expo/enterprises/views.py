@@ -1,3 +1,274 @@
-from flask import Blueprint
+"""Enterprise pages: a user's own enterprise, invitations, and the organizers' list.
+
+Enterprise users reach only their own enterprise, through ``/enterprise``: no page for
+them takes an enterprise id, so there is no other id to try. The pages that do take one
+are under ``/manage`` and for organizers only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+
+from expo.accounts.access import organizer_required
+from expo.accounts.services import normalise_email
+from expo.enterprises import services
+from expo.enterprises.forms import (
+    FIELD_LABELS,
+    AcceptInvitationForm,
+    EnterpriseFilterForm,
+    EnterpriseFlagsForm,
+    EnterpriseProfileForm,
+    InvitationForm,
+)
+from expo.enterprises.industries import industry_label
+from expo.enterprises.models import Enterprise
+from expo.errors import InvalidInput
+from expo.extensions import db
+from expo.i18n import current_language
+from expo.web import INVALID_STATUS, form_to, get_or_404, show_errors
 
 bp = Blueprint("enterprises", __name__)
+
+AUDIT_ACTION_LABELS = {
+    "enterprise.flags": _l("Flags set"),
+    "enterprise.update": _l("Profile edited"),
+    "enterprise.invite": _l("Colleague invited"),
+}
+DEFAULT_PER_PAGE = 20
+
+
+# Every area shows enterprises (applications, delegations), so the label is app-wide.
+bp.add_app_template_global(industry_label, "industry_label")
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"field_labels": FIELD_LABELS, "audit_action_labels": AUDIT_ACTION_LABELS}
+
+
+def _render_form(template: str, form: FlaskForm, **context):
+    status = INVALID_STATUS if form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+def _refuse(form: FlaskForm, error: InvalidInput) -> None:
+    """Undo whatever the service did and show its messages at their fields."""
+    db.session.rollback()
+    show_errors(form, error)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+# --- the signed-in user's own enterprise -----------------------------------------------
+
+
+@bp.route("/enterprise")
+@login_required
+def mine():
+    if current_user.is_organizer:
+        return redirect(url_for(".manage"))
+    enterprise = current_user.enterprise
+    if enterprise is None:
+        # Accounts made before sign-up asked for the enterprise (or on the command line).
+        return render_template(
+            "enterprises/profile_form.html", form=EnterpriseProfileForm(), creating=True
+        )
+    return render_template(
+        "enterprises/profile.html",
+        enterprise=enterprise,
+        colleagues=services.colleagues(enterprise),
+    )
+
+
+@bp.route("/enterprise/edit", methods=["GET", "POST"])
+@login_required
+def edit_mine():
+    if current_user.is_organizer:
+        return redirect(url_for(".manage"))
+    enterprise = current_user.enterprise
+    form = EnterpriseProfileForm(
+        obj=services.enterprise_data_from(enterprise) if enterprise else None
+    )
+    if form.validate_on_submit():
+        data = form_to(services.EnterpriseData, form)
+        try:
+            if enterprise is None:
+                services.create_enterprise_for(_user(), data)
+            else:
+                services.update_profile(enterprise, data, actor=_user())
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your enterprise's profile has been saved."), "success")
+            return redirect(url_for(".mine"))
+    return _render_form("enterprises/profile_form.html", form, creating=enterprise is None)
+
+
+@bp.route("/enterprise/invite", methods=["GET", "POST"])
+@login_required
+def invite():
+    if current_user.is_organizer:
+        return redirect(url_for(".manage"))
+    enterprise = current_user.enterprise
+    if enterprise is None:
+        return redirect(url_for(".mine"))
+    form = InvitationForm()
+    valid_for = timedelta(seconds=services.invitation_max_age())
+    if form.validate_on_submit():
+        try:
+            services.invite_colleague(
+                enterprise,
+                form.email.data,
+                actor=_user(),
+                accept_url=lambda token: url_for(".accept_invitation", token=token, _external=True),
+            )
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "An invitation is on its way to %(email)s. The link in it works for "
+                    "%(duration)s.",
+                    email=normalise_email(form.email.data),
+                    duration=format_timedelta(valid_for),
+                ),
+                "success",
+            )
+            return redirect(url_for(".mine"))
+    return _render_form("enterprises/invite.html", form, enterprise=enterprise, valid_for=valid_for)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.invitation_from_token(token)
+    if invitation is None:
+        response = render_template("enterprises/invitation_invalid.html"), 400
+    elif current_user.is_authenticated:
+        response = (
+            render_template("enterprises/accept_invitation.html", invitation=invitation, form=None),
+            200,
+        )
+    else:
+        form = AcceptInvitationForm()
+        if form.validate_on_submit():
+            try:
+                user = services.accept_invitation(
+                    token,
+                    name=form.name.data,
+                    password=form.password.data,
+                    mobile=form.mobile.data or "",
+                    locale=current_language(),
+                )
+            except InvalidInput as error:
+                _refuse(form, error)
+            else:
+                db.session.commit()
+                login_user(user)
+                flash(
+                    _(
+                        "Welcome, %(name)s. You now use Expo for %(enterprise)s.",
+                        name=user.name,
+                        enterprise=invitation.enterprise.name,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".mine"))
+        response = _render_form("enterprises/accept_invitation.html", form, invitation=invitation)
+    # The token is in this page's address; keep it out of Referer headers.
+    body, status = response
+    return body, status, {"Referrer-Policy": "no-referrer"}
+
+
+# --- organizers --------------------------------------------------------------------------
+
+
+@bp.route("/manage/enterprises")
+@organizer_required
+def manage():
+    form = EnterpriseFilterForm(request.args)
+    form.validate()
+    page = services.search_enterprises(
+        form.q.data,
+        prefecture=None if form.prefecture.errors else form.prefecture.data or None,
+        industry=None if form.industry.errors else form.industry.data or None,
+        key_only=bool(form.key_only.data),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config.get("ENTERPRISES_PER_PAGE", DEFAULT_PER_PAGE),
+    )
+    return render_template("enterprises/manage_list.html", form=form, page=page)
+
+
+def _render_detail(enterprise: Enterprise, flags_form: EnterpriseFlagsForm, status: int = 200):
+    return (
+        render_template(
+            "enterprises/manage_detail.html",
+            enterprise=enterprise,
+            flags_form=flags_form,
+            colleagues=services.colleagues(enterprise),
+            entries=services.audit_entries(enterprise),
+        ),
+        status,
+    )
+
+
+@bp.route("/manage/enterprises/<int:enterprise_id>")
+@organizer_required
+def manage_detail(enterprise_id: int):
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    return _render_detail(enterprise, EnterpriseFlagsForm(obj=enterprise))
+
+
+@bp.post("/manage/enterprises/<int:enterprise_id>/flags")
+@organizer_required
+def set_flags(enterprise_id: int):
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    form = EnterpriseFlagsForm()
+    if not form.validate_on_submit():
+        return _render_detail(enterprise, form, 400)
+    services.set_flags(
+        enterprise,
+        verified=form.verified.data,
+        key_enterprise=form.key_enterprise.data,
+        actor=_user(),
+    )
+    db.session.commit()
+    flash(_("The flags of %(name)s have been saved.", name=enterprise.name), "success")
+    return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
+
+
+@bp.route("/manage/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def manage_edit(enterprise_id: int):
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    form = EnterpriseProfileForm(obj=services.enterprise_data_from(enterprise))
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                enterprise, form_to(services.EnterpriseData, form), actor=_user()
+            )
+        except InvalidInput as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash(_("The profile of %(name)s has been saved.", name=enterprise.name), "success")
+            return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
+    return _render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)
