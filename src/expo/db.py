@@ -70,3 +70,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    # The sqlite3 module opens a transaction only before a write. A SAVEPOINT issued
+    # before any write would open one of its own, and releasing it would COMMIT: a
+    # service's "try this in a savepoint" would then outlive the request's rollback.
+    if connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")

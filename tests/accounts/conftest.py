@@ -26,3 +26,9 @@ def sent_mail(outbox):
         ]
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def english_browser(client):
+    """These tests read the pages in English, as a browser set to English would."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -348,7 +348,7 @@ def test_profile_edit_with_a_bad_mobile_saves_nothing(client, db, login_as):
 
 
 def test_password_change_with_a_wrong_current_password(client, db, login_as):
-    user = login_as(make_user())
+    user = login_as(make_user(locale="en"))
 
     response = client.post(
         "/account/password",
@@ -399,7 +399,7 @@ def reset_link(message) -> str:
 
 
 def test_reset_request_mails_a_link_that_works_once(client, db, sent_mail):
-    user = stored_user(email="li@example.com")
+    user = stored_user(email="li@example.com", locale="en")
 
     response = client.post("/account/reset", data={"email": "li@example.com"})
 

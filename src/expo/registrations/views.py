@@ -29,7 +29,7 @@ def enterprise_member_required(view):
             if current_user.is_organizer:
                 abort(403)
             flash(_("Register your enterprise first: applications are made in its name."), "info")
-            return redirect(url_for("enterprises.profile"))
+            return redirect(url_for("enterprises.mine"))
         return view(*args, **kwargs)
 
     return wrapped
