@@ -1,3 +1,153 @@
-from flask import Blueprint
+"""The audit log: what organizers did to applications and enterprises, for administrators.
+
+Times are shown in China Standard Time (Asia/Shanghai), the clock of the staff in Sichuan
+who read this log, with the zone named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+from expo.accounts.access import admin_required
+from expo.audit.models import AuditEntry
+from expo.enterprises.forms import FIELD_LABELS
+from expo.enterprises.models import Enterprise
+from expo.events.models import Event
+from expo.extensions import db
+from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
+from expo.web import choices
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+STAFF_TIMEZONE = "Asia/Shanghai"
+DEFAULT_PER_PAGE = 50
+
+ACTION_LABELS = {
+    "application.approved": _l("Application approved"),
+    "application.waitlisted": _l("Application put on the waiting list"),
+    "application.pending": _l("Application returned to review"),
+    "application.rejected": _l("Application rejected"),
+    "application.cancelled": _l("Application cancelled"),
+    "event.export_applications": _l("Applications exported"),
+    "enterprise.flags": _l("Enterprise flags set"),
+    "enterprise.update": _l("Enterprise profile edited"),
+    "enterprise.invite": _l("Colleague invited to an enterprise"),
+}
+SUBJECT_LABELS = {
+    "applications": _l("Applications received"),
+    "enterprises": _l("Enterprises"),
+    "events": _l("Events"),
+}
+
+
+class AuditFilterForm(FlaskForm):
+    """Read from the query string: a search, so no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    subject_type = SelectField(_l("Concerning"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.action.choices = choices([("", _l("All actions")), *ACTION_LABELS.items()])
+        self.subject_type.choices = choices([("", _l("Everything")), *SUBJECT_LABELS.items()])
+
+
+@bp.before_request
+@admin_required
+def require_admin() -> None:
+    """The log names who did what: administrators only."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an entry is about, as the reader sees it, with a link when there is a page."""
+
+    label: str
+    url: str | None = None
+
+
+def _entries_page(action: str | None, subject_type: str | None, page: int, per_page: int):
+    statement = (
+        sa.select(AuditEntry)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    if subject_type:
+        statement = statement.where(AuditEntry.subject_type == subject_type)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def _ids(entries, subject_type: str) -> set[int]:
+    return {entry.subject_id for entry in entries if entry.subject_type == subject_type}
+
+
+def _subjects(entries) -> dict[tuple[str, int], Subject]:
+    """The subjects of a page of entries, in one statement per kind of subject."""
+    subjects: dict[tuple[str, int], Subject] = {}
+    if ids := _ids(entries, "applications"):
+        rows = db.session.execute(
+            sa.select(Application.id, Application.event_id, Enterprise, Event)
+            .join(Application.enterprise)
+            .join(Application.event)
+            .where(Application.id.in_(ids))
+        ).all()
+        for application_id, event_id, enterprise, event in rows:
+            subjects["applications", application_id] = Subject(
+                f"{enterprise.name} · {event.title}",
+                url_for("review.detail", event_id=event_id, application_id=application_id),
+            )
+    if ids := _ids(entries, "enterprises"):
+        for enterprise in db.session.execute(
+            sa.select(Enterprise).where(Enterprise.id.in_(ids))
+        ).scalars():
+            subjects["enterprises", enterprise.id] = Subject(
+                enterprise.name, url_for("enterprises.manage_detail", enterprise_id=enterprise.id)
+            )
+    if ids := _ids(entries, "events"):
+        for event in db.session.execute(sa.select(Event).where(Event.id.in_(ids))).scalars():
+            subjects["events", event.id] = Subject(
+                event.title, url_for("review.list", event_id=event.id)
+            )
+    return subjects
+
+
+def _status_label(value: object) -> str:
+    try:
+        return str(STATUS_LABELS[ApplicationStatus(str(value))])
+    except ValueError:
+        return str(value)
+
+
+@bp.route("")
+def log():
+    form = AuditFilterForm(request.args)
+    form.validate()
+    page = _entries_page(
+        None if form.action.errors else form.action.data or None,
+        None if form.subject_type.errors else form.subject_type.data or None,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config.get("AUDIT_PER_PAGE", DEFAULT_PER_PAGE),
+    )
+    return render_template(
+        "audit/log.html",
+        form=form,
+        page=page,
+        subjects=_subjects(page.items),
+        action_labels=ACTION_LABELS,
+        field_labels=FIELD_LABELS,
+        status_label=_status_label,
+        timezone=STAFF_TIMEZONE,
+    )

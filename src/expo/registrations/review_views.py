@@ -1,3 +1,282 @@
-from flask import Blueprint
+"""The organizer side: review an event's applications, one by one or many at once, and
+export them. Thin: the rules are in ``services``, the queries in ``review``.
+
+Organizers see everything here, full passport numbers included; enterprise users never
+reach these pages (403), nor anonymous visitors (the sign-in page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from expo.accounts.access import organizer_required
+from expo.audit.services import record
+from expo.errors import DomainError, InvalidInput
+from expo.events.models import Event
+from expo.extensions import db
+from expo.registrations import exports, review, services
+from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
+from expo.registrations.review_forms import (
+    BULK_ACTIONS,
+    DECISION_LABELS,
+    ApplicationFilterForm,
+    BulkReviewForm,
+    ReviewForm,
+)
+from expo.web import INVALID_STATUS, get_or_404, show_errors
 
 bp = Blueprint("review", __name__, url_prefix="/manage/events/<int:event_id>/applications")
+
+DEFAULT_PER_PAGE = 50
+
+
+@bp.before_request
+@organizer_required
+def require_organizer() -> None:
+    """Every page here is for organizers and admins."""
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _application_of(event: Event, application_id: int) -> Application:
+    application = review.event_application(event, application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _list_args() -> dict[str, list[str]]:
+    """The list's query string without the page (a new filter or order starts at page 1)."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return args
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    def list_url(event_id: int, **changes: str) -> str:
+        """The list with the current filters, some of them changed (``""`` drops one)."""
+        args = _list_args()
+        for name, value in changes.items():
+            if value == "":
+                args.pop(name, None)
+            else:
+                args[name] = [value]
+        query = urlencode(args, doseq=True)
+        return url_for(".list", event_id=event_id) + (f"?{query}" if query else "")
+
+    def sort_url(event_id: int, key: str, current: str) -> str:
+        return list_url(event_id, sort=f"-{key}" if current == key else key)
+
+    return {
+        "list_url": list_url,
+        "sort_url": sort_url,
+        "status_labels": {status.value: label for status, label in STATUS_LABELS.items()},
+        "reason_required": [status.value for status in services.REASON_REQUIRED],
+    }
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """One row of a bulk decision's report, read before the commit expires the objects."""
+
+    application_id: int
+    enterprise_name: str
+    ok: bool
+    message: str
+    status: str
+    status_label: str
+
+
+def _render_list(
+    event: Event,
+    bulk_form: BulkReviewForm,
+    outcomes: list[BulkOutcome] | None = None,
+    status: int = 200,
+):
+    filter_form = ApplicationFilterForm(request.args)
+    filters = filter_form.filters()
+    page = review.list_applications(
+        event,
+        filters,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE),
+    )
+    return (
+        render_template(
+            "review/list.html",
+            event=event,
+            form=filter_form,
+            filters=filters,
+            page=page,
+            counts=review.status_counts(event),
+            capacity=services.capacity_count(event),
+            bulk_form=bulk_form,
+            outcomes=outcomes,
+        ),
+        status,
+    )
+
+
+@bp.route("", endpoint="list")
+def applications(event_id: int):
+    event = get_or_404(Event, event_id)
+    return _render_list(event, BulkReviewForm(formdata=None))
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+def bulk(event_id: int):
+    """Decide on the ticked applications; the list comes back with a line per application."""
+    if request.method == "GET":
+        # Links on the page shown after a bulk decision (pages, language) lead back here.
+        query = urlencode(request.args.to_dict(flat=False), doseq=True)
+        return redirect(url_for(".list", event_id=event_id) + (f"?{query}" if query else ""))
+    event = get_or_404(Event, event_id)
+    form = BulkReviewForm()
+    if not form.validate_on_submit():
+        return _render_list(event, form, status=INVALID_STATUS)
+    target = BULK_ACTIONS[form.action.data]
+    reason = form.reason.data or ""
+    if target in services.REASON_REQUIRED and not reason:
+        # Said once at the field, rather than once per application below it.
+        show_errors(form, services.ReasonRequired())
+        return _render_list(event, form, status=INVALID_STATUS)
+    selected = review.selected_applications(event, form.application_ids.data)
+    if not selected:
+        form.application_ids.errors = [_("Tick at least one application.")]
+        return _render_list(event, form, status=INVALID_STATUS)
+    results = services.review_many(selected, target, actor=_user(), reason=reason)
+    outcomes = [
+        BulkOutcome(
+            application_id=result.application.id,
+            enterprise_name=result.application.enterprise.name,
+            ok=result.ok,
+            message=result.message,
+            status=result.application.status,
+            status_label=result.application.status_label,
+        )
+        for result in results
+    ]
+    db.session.commit()
+    return _render_list(event, BulkReviewForm(formdata=None), outcomes)
+
+
+# --- one application --------------------------------------------------------------------
+
+
+def _render_detail(event: Event, application: Application, form: ReviewForm, status: int = 200):
+    moves = services.ORGANIZER_MOVES.get(ApplicationStatus(application.status), frozenset())
+    decisions = [
+        (target.value, label) for target, label in DECISION_LABELS.items() if target in moves
+    ]
+    return (
+        render_template(
+            "review/detail.html",
+            event=event,
+            application=application,
+            enterprise=application.enterprise,
+            form=form,
+            decisions=decisions,
+            capacity=services.capacity_count(event),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:application_id>")
+def detail(event_id: int, application_id: int):
+    event = get_or_404(Event, event_id)
+    application = _application_of(event, application_id)
+    return _render_detail(event, application, ReviewForm(formdata=None))
+
+
+@bp.post("/<int:application_id>/review")
+def decide(event_id: int, application_id: int):
+    event = get_or_404(Event, event_id)
+    application = _application_of(event, application_id)
+    back = redirect(url_for(".detail", event_id=event.id, application_id=application.id))
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        if form.reason.errors:  # too long: keep what was typed, show it at the field
+            return _render_detail(event, application, form, INVALID_STATUS)
+        flash(_("Choose one of the actions shown."), "warning")
+        return back
+    try:
+        services.review(application, form.to.data, actor=_user(), reason=form.reason.data or "")
+    except InvalidInput as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return _render_detail(event, application, form, INVALID_STATUS)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return back
+    name, label = application.enterprise.name, application.status_label
+    db.session.commit()
+    flash(_("%(name)s: %(status)s.", name=name, status=label), "success")
+    return back
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def _export(event_id: int, extension: str) -> Response:
+    event = get_or_404(Event, event_id)
+    filters = ApplicationFilterForm(request.args).filters()
+    applications = review.export_applications(event, filters)
+    rows = exports.export_rows(event, applications)
+    if extension == "csv":
+        body, content_type = exports.to_csv(rows), exports.CSV_MIMETYPE
+    else:
+        body = exports.to_xlsx(rows, _("Applications received"))
+        content_type = exports.XLSX_MIMETYPE
+    # The file holds passport numbers: who took it, and which part, is on record.
+    record(
+        _user(),
+        "event.export_applications",
+        event,
+        format=extension,
+        applications=len(applications),
+        filters={name: value for name, value in vars(filters).items() if value and name != "sort"},
+    )
+    db.session.commit()
+    filename = exports.export_filename(event, extension)
+    return Response(
+        body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            # Personal data: no shared cache or browser cache keeps a copy.
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/export.csv")
+def export_csv(event_id: int):
+    return _export(event_id, "csv")
+
+
+@bp.route("/export.xlsx")
+def export_xlsx(event_id: int):
+    return _export(event_id, "xlsx")
