@@ -1,0 +1,190 @@
+"""What organizers read while reviewing: the filtered, sorted and paginated applications.
+
+The status changes themselves are in :mod:`expo.registrations.services`; this module only
+reads. Every listing costs a fixed number of statements whatever the number of rows: the
+enterprise comes in the same statement as the application (a join the filters need
+anyway), delegates and answers in one extra statement each.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
+
+from expo.enterprises.models import Enterprise
+from expo.events.models import Event
+from expo.extensions import db
+from expo.i18n import current_language
+from expo.registrations.models import Application, ApplicationStatus
+
+DEFAULT_SORT = "submitted"
+SORT_KEYS = ("submitted", "enterprise", "booths", "status")
+# "submitted" is oldest first, so the queue reads in the order enterprises applied;
+# a leading "-" reverses any key.
+SORTS = frozenset(SORT_KEYS) | {f"-{key}" for key in SORT_KEYS}
+
+# The order of the "status" sort: what needs a decision first, closed cases last.
+STATUS_ORDER = (
+    ApplicationStatus.PENDING,
+    ApplicationStatus.WAITLISTED,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.REJECTED,
+    ApplicationStatus.CANCELLED,
+    ApplicationStatus.WITHDRAWN,
+)
+
+
+@dataclass
+class ApplicationFilters:
+    """What the organizer narrowed the list to; empty values filter nothing."""
+
+    status: str | None = None
+    prefecture: str | None = None
+    industry: str | None = None
+    key_only: bool = False
+    # A name in either language or (part of) a credit code, case-insensitive.
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(text: str):
+    text = unicodedata.normalize("NFKC", text).strip()  # full-width letters and digits too
+    pattern = _like(text)
+    code = _like("".join(text.split()).upper())
+    return sa.or_(
+        Enterprise.name_zh.ilike(pattern, escape="\\"),
+        Enterprise.name_en.ilike(pattern, escape="\\"),
+        Enterprise.credit_code.like(code, escape="\\"),
+    )
+
+
+def _order(filters: ApplicationFilters, language: str) -> list:
+    key = filters.sort_key if filters.sort in SORTS else DEFAULT_SORT
+    descending = filters.descending and filters.sort in SORTS
+    if key == "enterprise":
+        # The name the reader sees: their language's, or the other when it is empty.
+        first, second = (
+            (Enterprise.name_en, Enterprise.name_zh)
+            if language == "en"
+            else (Enterprise.name_zh, Enterprise.name_en)
+        )
+        columns = [sa.func.coalesce(sa.func.nullif(first, ""), second)]
+    elif key == "booths":
+        columns = [Application.booths_requested]
+    elif key == "status":
+        columns = [
+            sa.case(
+                {status.value: rank for rank, status in enumerate(STATUS_ORDER)},
+                value=Application.status,
+                else_=len(STATUS_ORDER),
+            )
+        ]
+    else:
+        columns = [Application.created_at, Application.id]
+    if descending:
+        columns = [column.desc() for column in columns]
+    if key != "submitted":
+        # Ties within a name, a number of booths or a status: oldest first.
+        columns += [Application.created_at, Application.id]
+    return columns
+
+
+def applications_query(
+    event: Event, filters: ApplicationFilters, *, language: str | None = None
+) -> sa.Select:
+    """The event's applications matching ``filters``, in their order, enterprise loaded."""
+    statement = (
+        sa.select(Application)
+        .join(Application.enterprise)
+        .where(Application.event_id == event.id)
+        .options(contains_eager(Application.enterprise))
+    )
+    if filters.status:
+        statement = statement.where(Application.status == filters.status)
+    if filters.prefecture:
+        statement = statement.where(Enterprise.prefecture == filters.prefecture)
+    if filters.industry:
+        statement = statement.where(Enterprise.industry == filters.industry)
+    if filters.key_only:
+        statement = statement.where(Enterprise.key_enterprise.is_(True))
+    if (filters.q or "").strip():
+        statement = statement.where(_search(filters.q))
+    return statement.order_by(*_order(filters, language or current_language()))
+
+
+def list_applications(
+    event: Event,
+    filters: ApplicationFilters,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    language: str | None = None,
+):
+    """One page of the review list: two statements for the page, one for its delegates."""
+    statement = applications_query(event, filters, language=language).options(
+        selectinload(Application.delegates)
+    )
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    """``{status: number of applications}`` for every status, zeros included."""
+    rows = db.session.execute(
+        sa.select(Application.status, sa.func.count(Application.id))
+        .where(Application.event_id == event.id)
+        .group_by(Application.status)
+    ).all()
+    counts = {status.value: 0 for status in STATUS_ORDER}
+    counts.update({status: number for status, number in rows})
+    return counts
+
+
+def export_applications(event: Event, filters: ApplicationFilters) -> list[Application]:
+    """Every application matching ``filters`` with what an export shows, in four statements."""
+    statement = applications_query(event, filters).options(
+        selectinload(Application.delegates), selectinload(Application.answers)
+    )
+    return list(db.session.execute(statement).unique().scalars())
+
+
+def event_application(event: Event, application_id: int) -> Application | None:
+    """The application if it belongs to ``event``: ids of other events are not found."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.event_id != event.id:
+        return None
+    return application
+
+
+def selected_applications(event: Event, application_ids) -> list[Application]:
+    """The event's applications among ``application_ids``, oldest first.
+
+    Oldest first, so when the booths run out during a bulk approval they go to those
+    who applied first. Ids of other events are left out.
+    """
+    ids = {int(application_id) for application_id in application_ids}
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Application)
+            .where(Application.event_id == event.id, Application.id.in_(ids))
+            .options(selectinload(Application.enterprise))
+            .order_by(Application.created_at, Application.id)
+        ).scalars()
+    )

@@ -1,0 +1,132 @@
+"""Organizer review forms: the list's filters, one decision, and a decision on many."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+
+from expo.enterprises.industries import industry_choices
+from expo.enterprises.prefectures import PREFECTURES
+from expo.i18n import pick
+from expo.registrations.models import STATUS_LABELS, ApplicationStatus
+from expo.registrations.review import DEFAULT_SORT, SORTS, ApplicationFilters
+from expo.web import choices
+
+# The decisions an organizer takes, by the status they lead to.
+DECISION_LABELS = {
+    ApplicationStatus.APPROVED: _l("Approve"),
+    ApplicationStatus.WAITLISTED: _l("Put on the waiting list"),
+    ApplicationStatus.PENDING: _l("Return to review"),
+    ApplicationStatus.REJECTED: _l("Reject"),
+    ApplicationStatus.CANCELLED: _l("Cancel"),
+}
+# The bulk form's actions, as the brief names them, to the status each leads to.
+BULK_ACTIONS = {
+    "approve": ApplicationStatus.APPROVED,
+    "waitlist": ApplicationStatus.WAITLISTED,
+    "reject": ApplicationStatus.REJECTED,
+    "cancel": ApplicationStatus.CANCELLED,
+}
+REASON_MAX = 2000
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _prefecture_choices() -> list[tuple[str, str]]:
+    return [(p.code, pick(p.name_zh, p.name_en)) for p in PREFECTURES]
+
+
+class ApplicationFilterForm(FlaskForm):
+    """The review list's filters, read from the query string (no CSRF for a search)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name or credit code"), filters=[_strip], validators=[Optional(), Length(max=200)]
+    )
+    status = SelectField(_l("Status"), validators=[Optional()])
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
+    industry = SelectField(_l("Industry"), validators=[Optional()])
+    key_only = BooleanField(_l("Key enterprises only"))
+    # Set by the column headers; kept as a hidden field so filtering keeps the order.
+    sort = HiddenField(default=DEFAULT_SORT)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices(
+            [("", _l("All statuses")), *((s.value, label) for s, label in STATUS_LABELS.items())]
+        )
+        self.prefecture.choices = choices([("", _l("All prefectures")), *_prefecture_choices()])
+        self.industry.choices = choices([("", _l("All industries")), *industry_choices()])
+
+    def filters(self) -> ApplicationFilters:
+        """The valid filters; a value that is not among the choices filters nothing."""
+        self.validate()
+
+        def valid(field) -> str | None:
+            return None if field.errors else (field.data or None)
+
+        return ApplicationFilters(
+            status=valid(self.status),
+            prefecture=valid(self.prefecture),
+            industry=valid(self.industry),
+            key_only=bool(self.key_only.data),
+            q=(self.q.data or "") if not self.q.errors else "",
+            sort=self.sort.data if self.sort.data in SORTS else DEFAULT_SORT,
+        )
+
+
+class ReviewForm(FlaskForm):
+    """One decision on one application; the button pressed names the new status (``to``)."""
+
+    # Not rendered as a field: each decision is a <button name="to" value="…">.
+    to = StringField(
+        validators=[
+            InputRequired(),
+            AnyOf([status.value for status in DECISION_LABELS]),
+        ]
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Required to reject or cancel: the enterprise reads it in the email."),
+        filters=[_strip],
+        validators=[Optional(), Length(max=REASON_MAX)],
+        render_kw={"rows": 3},
+    )
+
+
+class BulkReviewForm(FlaskForm):
+    """The same decision for every application ticked in the list."""
+
+    application_ids = SelectMultipleField(
+        _l("Applications received"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Tick at least one application."))],
+    )
+    action = SelectField(
+        _l("Action"),
+        choices=choices(
+            [(action, DECISION_LABELS[status]) for action, status in BULK_ACTIONS.items()]
+        ),
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Required to reject or cancel: each enterprise reads it in the email."),
+        filters=[_strip],
+        validators=[Optional(), Length(max=REASON_MAX)],
+        render_kw={"rows": 2},
+    )

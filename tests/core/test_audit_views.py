@@ -1,0 +1,91 @@
+import re
+
+from expo.audit.services import record
+from expo.registrations import services
+from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.registrations.test_services import application_data
+
+
+def apply(event, **enterprise_fields):
+    enterprise = make_enterprise(**enterprise_fields)
+    return services.submit_application(
+        event, enterprise, application_data(), actor=make_enterprise_user(enterprise)
+    )
+
+
+def table_rows(html: str) -> list[str]:
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    return re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S) if body else []
+
+
+def test_an_organizer_action_shows_up_for_an_admin(app, client, db, login_as):
+    event = open_event(title_en="Budapest International Fair")
+    application = apply(event, name_en="Panda Tea Co.")
+    organizer = make_user("organizer", name="Li Ming")
+    db.session.commit()
+
+    organizer_client = app.test_client()
+    organizer_client.post(
+        "/account/login", data={"email": organizer.email, "password": "password-123"}
+    )
+    response = organizer_client.post(
+        f"/manage/events/{event.id}/applications/{application.id}/review",
+        data={"to": "rejected", "reason": "Exhibits outside the fair's scope"},
+    )
+    assert response.status_code == 302
+
+    login_as(make_user("admin"))
+    html = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    rows = table_rows(html)
+    assert len(rows) == 1
+    row = rows[0]
+    assert "Li Ming" in row and "Application rejected" in row
+    assert "Was: Pending review" in row and "Exhibits outside the fair&#39;s scope" in row
+    assert f'href="/manage/events/{event.id}/applications/{application.id}"' in row
+    assert "Panda Tea Co. · Budapest International Fair" in row
+    assert "China Standard Time" in row  # the staff's clock, named
+
+
+def test_filters_and_enterprise_links(client, db, login_as):
+    organizer = make_user("organizer", name="Wang Fang")
+    enterprise = make_enterprise(name_en="Mianyang Chips Co.")
+    record(organizer, "enterprise.flags", enterprise, verified=True, key_enterprise=False)
+    event = open_event()
+    application = apply(event)
+    services.review(application, "approved", actor=organizer)
+    login_as(make_user("admin"))
+
+    everything = table_rows(client.get("/admin/audit?lang=en").get_data(as_text=True))
+    assert len(everything) == 2
+    assert "Application approved" in everything[0]  # newest first
+
+    html = client.get("/admin/audit?lang=en&subject_type=enterprises").get_data(as_text=True)
+    (row,) = table_rows(html)
+    assert "Enterprise flags set" in row and "Verified: yes" in row
+    assert f'href="/manage/enterprises/{enterprise.id}"' in row and "Mianyang Chips Co." in row
+
+    html = client.get("/admin/audit?lang=en&action=application.approved").get_data(as_text=True)
+    assert len(table_rows(html)) == 1
+
+
+def test_pages_of_fifty(client, db, login_as):
+    organizer = make_user("organizer")
+    enterprise = make_enterprise()
+    for _ in range(51):
+        record(organizer, "enterprise.invite", enterprise, email="colleague@example.com")
+    login_as(make_user("admin"))
+    first = client.get("/admin/audit?lang=en&subject_type=enterprises").get_data(as_text=True)
+    assert len(table_rows(first)) == 50 and "51 entries" in first
+    assert "/admin/audit?subject_type=enterprises&amp;page=2" in first
+    second = client.get("/admin/audit?subject_type=enterprises&page=2").get_data(as_text=True)
+    assert len(table_rows(second)) == 1
+
+
+def test_organizers_are_refused(client, db, login_as):
+    login_as(make_user("organizer"))
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.get("/admin/audit")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
