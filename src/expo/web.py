@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, has_request_context, url_for
+from flask import abort, current_app, has_request_context, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -13,6 +15,7 @@ from expo.errors import InvalidInput
 from expo.extensions import db
 
 INVALID_STATUS = 422
+Result = TypeVar("Result")
 
 
 def _fields_by_name(fields_) -> dict:
@@ -77,3 +80,26 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
+    """Validate a posted form, run ``save`` (the service call) and commit once.
+
+    Returns what ``save`` returned, or None when nothing was saved: the form was not
+    posted or not valid, or the service refused it and its messages now sit at the fields.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except InvalidInput as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return None
+    db.session.commit()
+    return result
+
+
+def render_form(template: str, form: FlaskForm, **context):
+    """The page with its form; 422 when the form carries errors, so clients can tell."""
+    return render_template(template, form=form, **context), (INVALID_STATUS if form.errors else 200)

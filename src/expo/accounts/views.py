@@ -32,14 +32,9 @@ from expo.enterprises.forms import EnterpriseSignupForm
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language
-from expo.web import INVALID_STATUS, form_to, show_errors
+from expo.web import form_to, render_form, show_errors
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-def _render_form(template: str, form: FlaskForm, **context):
-    status = INVALID_STATUS if form.errors else 200
-    return render_template(template, form=form, **context), status
 
 
 def _refuse(form: FlaskForm, error: InvalidInput) -> None:
@@ -85,7 +80,7 @@ def signup():
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("enterprises.mine"))
-    return _render_form("accounts/signup.html", form)
+    return render_form("accounts/signup.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -103,7 +98,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
-    return _render_form("accounts/login.html", form)
+    return render_form("accounts/login.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -134,7 +129,7 @@ def profile():
             with force_locale(form.locale.data):
                 flash(_("Your profile has been saved."), "success")
             return redirect(url_for(".profile"))
-    return _render_form("accounts/profile.html", form)
+    return render_form("accounts/profile.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -160,7 +155,7 @@ def change_password():
                 _("Your password has been changed. Other devices have been signed out."), "success"
             )
             return redirect(url_for(".profile"))
-    return _render_form("accounts/change_password.html", form)
+    return render_form("accounts/change_password.html", form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -181,7 +176,7 @@ def request_password_reset():
             "info",
         )
         return redirect(url_for(".login"))
-    return _render_form("accounts/request_password_reset.html", form)
+    return render_form("accounts/request_password_reset.html", form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -200,7 +195,7 @@ def reset_password(token: str):
                 db.session.commit()
                 flash(_("Your new password is set. Please sign in with it."), "success")
                 return redirect(url_for(".login"))
-        response = _render_form("accounts/reset_password.html", form, user=user)
+        response = render_form("accounts/reset_password.html", form, user=user)
     # The token is in this page's address; keep it out of Referer headers.
     body, status = response
     return body, status, {"Referrer-Policy": "no-referrer"}

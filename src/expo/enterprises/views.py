@@ -40,7 +40,7 @@ from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import current_language
-from expo.web import INVALID_STATUS, form_to, get_or_404, show_errors
+from expo.web import form_to, get_or_404, render_form, show_errors
 
 bp = Blueprint("enterprises", __name__)
 
@@ -59,11 +59,6 @@ bp.add_app_template_global(industry_label, "industry_label")
 @bp.context_processor
 def _labels() -> dict[str, object]:
     return {"field_labels": FIELD_LABELS, "audit_action_labels": AUDIT_ACTION_LABELS}
-
-
-def _render_form(template: str, form: FlaskForm, **context):
-    status = INVALID_STATUS if form.errors else 200
-    return render_template(template, form=form, **context), status
 
 
 def _refuse(form: FlaskForm, error: InvalidInput) -> None:
@@ -119,7 +114,7 @@ def edit_mine():
             db.session.commit()
             flash(_("Your enterprise's profile has been saved."), "success")
             return redirect(url_for(".mine"))
-    return _render_form("enterprises/profile_form.html", form, creating=enterprise is None)
+    return render_form("enterprises/profile_form.html", form, creating=enterprise is None)
 
 
 @bp.route("/enterprise/invite", methods=["GET", "POST"])
@@ -154,7 +149,7 @@ def invite():
                 "success",
             )
             return redirect(url_for(".mine"))
-    return _render_form("enterprises/invite.html", form, enterprise=enterprise, valid_for=valid_for)
+    return render_form("enterprises/invite.html", form, enterprise=enterprise, valid_for=valid_for)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -192,7 +187,7 @@ def accept_invitation(token: str):
                     "success",
                 )
                 return redirect(url_for(".mine"))
-        response = _render_form("enterprises/accept_invitation.html", form, invitation=invitation)
+        response = render_form("enterprises/accept_invitation.html", form, invitation=invitation)
     # The token is in this page's address; keep it out of Referer headers.
     body, status = response
     return body, status, {"Referrer-Policy": "no-referrer"}
@@ -271,4 +266,4 @@ def manage_edit(enterprise_id: int):
             db.session.commit()
             flash(_("The profile of %(name)s has been saved.", name=enterprise.name), "success")
             return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
-    return _render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)
+    return render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
-from expo.errors import DomainError, InvalidInput
+from expo.errors import DomainError
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.extensions import db
-from expo.web import INVALID_STATUS, form_to, get_or_404, show_errors
+from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("manage_events", __name__, url_prefix="/manage")
 
@@ -39,22 +39,17 @@ def campaign_form(campaign_id: int | None = None):
         obj=services.campaign_data_from(campaign) if campaign else None,
         data=None if campaign else {"year": services.utcnow().year},
     )
-    if form.validate_on_submit():
+
+    def save() -> Campaign:
         data = form_to(services.CampaignData, form)
-        try:
-            if campaign:
-                services.update_campaign(campaign, data)
-            else:
-                campaign = services.create_campaign(data)
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Campaign saved."), "success")
-            return redirect(url_for(".campaigns"))
-    status = INVALID_STATUS if form.errors else 200
-    return render_template("manage/campaign_form.html", form=form, campaign=campaign), status
+        if campaign:
+            return services.update_campaign(campaign, data)
+        return services.create_campaign(data)
+
+    if save_form(form, save) is not None:
+        flash(_("Campaign saved."), "success")
+        return redirect(url_for(".campaigns"))
+    return render_form("manage/campaign_form.html", form, campaign=campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(publish, archive):action>")
@@ -94,22 +89,16 @@ def event_form(event_id: int | None = None):
         data=defaults,
         campaigns=services.all_campaigns(),
     )
-    if form.validate_on_submit():
+
+    def save() -> Event:
         data = form_to(services.EventData, form)
-        try:
-            if event:
-                services.update_event(event, data)
-            else:
-                event = services.create_event(data)
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Event saved."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
-    status = INVALID_STATUS if form.errors else 200
-    return render_template("manage/event_form.html", form=form, event=event), status
+        return services.update_event(event, data) if event else services.create_event(data)
+
+    saved = save_form(form, save)
+    if saved is not None:
+        flash(_("Event saved."), "success")
+        return redirect(url_for("events.detail", event_id=saved.id))
+    return render_form("manage/event_form.html", form, event=event)
 
 
 @bp.post("/events/<int:event_id>/<any(publish, archive):action>")
@@ -141,30 +130,22 @@ def sessions(event_id: int, session_id: int | None = None):
     if session is not None and session.event_id != event.id:
         abort(404)
     form = SessionForm(obj=services.session_data_from(session) if session else None)
-    if form.validate_on_submit():
+
+    def save() -> AgendaSession:
         data = form_to(services.SessionData, form)
-        try:
-            if session:
-                services.update_session(session, data)
-            else:
-                services.add_session(event, data)
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Agenda saved."), "success")
-            return redirect(url_for(".sessions", event_id=event.id))
-    status = INVALID_STATUS if form.errors else 200
-    return (
-        render_template(
-            "manage/sessions.html",
-            event=event,
-            form=form,
-            editing=session,
-            days=services.agenda_by_day(event),
-        ),
-        status,
+        if session:
+            return services.update_session(session, data)
+        return services.add_session(event, data)
+
+    if save_form(form, save) is not None:
+        flash(_("Agenda saved."), "success")
+        return redirect(url_for(".sessions", event_id=event.id))
+    return render_form(
+        "manage/sessions.html",
+        form,
+        event=event,
+        editing=session,
+        days=services.agenda_by_day(event),
     )
 
 

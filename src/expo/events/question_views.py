@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
-from expo.errors import InvalidInput
 from expo.events import questions as services
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
 from expo.extensions import db
-from expo.web import INVALID_STATUS, form_to, get_or_404, show_errors
+from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("questions", __name__, url_prefix="/manage/events/<int:event_id>/questions")
 
@@ -38,33 +37,25 @@ def index(event_id: int, question_id: int | None = None):
     event = get_or_404(Event, event_id)
     question = _question_of(event, question_id) if question_id else None
     form = QuestionForm(obj=services.question_data_from(question) if question else None)
-    if form.validate_on_submit():
+
+    def save() -> Question:
         data = form_to(services.QuestionData, form)
-        try:
-            if question:
-                services.update_question(question, data)
-            else:
-                services.add_question(event, data)
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Question saved."), "success")
-            return redirect(url_for(".index", event_id=event.id))
-    status = INVALID_STATUS if form.errors else 200
+        if question:
+            return services.update_question(question, data)
+        return services.add_question(event, data)
+
+    if save_form(form, save) is not None:
+        flash(_("Question saved."), "success")
+        return redirect(url_for(".index", event_id=event.id))
     questions = list(event.questions)
     preview = services.add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
-    return (
-        render_template(
-            "manage/questions.html",
-            event=event,
-            form=form,
-            editing=question,
-            questions=questions,
-            preview=preview,
-        ),
-        status,
+    return render_form(
+        "manage/questions.html",
+        form,
+        event=event,
+        editing=question,
+        questions=questions,
+        preview=preview,
     )
 
 

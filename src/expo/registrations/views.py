@@ -14,7 +14,7 @@ from expo.extensions import db
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
 from expo.registrations.models import Application
-from expo.web import INVALID_STATUS, show_errors
+from expo.web import render_form, show_errors
 
 bp = Blueprint("registrations", __name__)
 
@@ -104,8 +104,7 @@ def apply(event_id: int):
             )
             return redirect(url_for(".application", application_id=application.id))
     _with_spare_rows(form, event)
-    status = INVALID_STATUS if form.errors else 200
-    return render_template("registrations/apply.html", form=form, event=event), status
+    return render_form("registrations/apply.html", form, event=event)
 
 
 @bp.route("/applications")
@@ -157,13 +156,7 @@ def edit(application_id: int):
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".application", application_id=application.id))
     _with_spare_rows(form, event)
-    status = INVALID_STATUS if form.errors else 200
-    return (
-        render_template(
-            "registrations/apply.html", form=form, event=event, application=application
-        ),
-        status,
-    )
+    return render_form("registrations/apply.html", form, event=event, application=application)
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
