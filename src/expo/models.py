@@ -2,6 +2,7 @@
 
 from expo.accounts.models import Role, User
 from expo.audit.models import AuditEntry
+from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.registrations.models import Answer, Application, Delegate, Transition
@@ -13,8 +14,12 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "Delegate",
+    "Delegation",
+    "EmergencyContact",
     "Enterprise",
     "Event",
+    "ItineraryItem",
+    "Member",
     "Question",
     "Role",
     "Transition",

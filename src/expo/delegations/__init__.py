@@ -1,0 +1,1 @@
+"""Delegations abroad and inbound buyers' groups, their members and itineraries."""
