@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo import site
     from expo.accounts.views import bp as accounts_bp
     from expo.audit.views import bp as audit_bp
+    from expo.delegations.itinerary_views import bp as itinerary_bp
     from expo.delegations.views import bp as delegations_bp
     from expo.enterprises.views import bp as enterprises_bp
     from expo.events.manage_views import bp as manage_events_bp
@@ -82,5 +83,6 @@ def _register_blueprints(app: Flask) -> None:
         review_bp,
         audit_bp,
         delegations_bp,
+        itinerary_bp,
     ):
         app.register_blueprint(blueprint)
