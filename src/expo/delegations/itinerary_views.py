@@ -1,5 +1,157 @@
-from flask import Blueprint
+"""Organizer pages for a delegation's itinerary. Thin: the rules are in ``itinerary``."""
+
+from __future__ import annotations
+
+from babel.core import get_global
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from expo.accounts.access import organizer_required
+from expo.delegations import itinerary
+from expo.delegations.calendar import calendar_ics
+from expo.delegations.itinerary_forms import ItineraryItemForm
+from expo.delegations.models import Delegation, ItineraryItem, Member
+from expo.enterprises.models import Enterprise
+from expo.extensions import db
+from expo.i18n import is_timezone
+from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint(
     "itinerary", __name__, url_prefix="/manage/delegations/<int:delegation_id>/itinerary"
 )
+
+ICS_MIMETYPE = "text/calendar; charset=utf-8"
+CHINA_ZONE = "Asia/Shanghai"
+
+
+@bp.before_request
+@organizer_required
+def require_organizer() -> None:
+    """Every page here is for organizers and admins."""
+
+
+def _item_of(delegation: Delegation, item_id: int) -> ItineraryItem:
+    item = get_or_404(ItineraryItem, item_id)
+    if item.delegation_id != delegation.id:
+        abort(404)
+    return item
+
+
+def _member_of(delegation: Delegation, member_id: int) -> Member:
+    member = get_or_404(Member, member_id)
+    if member.delegation_id != delegation.id:
+        abort(404)
+    return member
+
+
+def _enterprise_choices(delegation: Delegation, item: ItineraryItem | None) -> list[Enterprise]:
+    """The members' enterprises, and any the item already names."""
+    found = {
+        member.enterprise.id: member.enterprise
+        for member in delegation.members
+        if member.enterprise
+    }
+    if item is not None:
+        found.update((enterprise.id, enterprise) for enterprise in item.enterprises)
+    return list(found.values())
+
+
+def _default_zone(delegation: Delegation) -> str:
+    """Where the next item most likely starts: where the last one ended, or, for the
+    first item (usually the flight out), the zone of the country the delegation leaves."""
+    if delegation.items:
+        return delegation.items[-1].end_timezone
+    country = (delegation.origin_country or "").upper()
+    if country == "CN":
+        return CHINA_ZONE  # all of China keeps Beijing time
+    zones = get_global("territory_zones").get(country, ())
+    return zones[0] if len(zones) == 1 and is_timezone(zones[0]) else ""
+
+
+def _flash_conflicts(conflicts: list[itinerary.Conflict]) -> None:
+    for other, members in itinerary.group_conflicts(conflicts):
+        flash(
+            ngettext(
+                "%(names)s is also in “%(title)s” at that time.",
+                "%(names)s are also in “%(title)s” at that time.",
+                len(members),
+                names=", ".join(member.display_name for member in members),
+                title=other.title,
+            ),
+            "warning",
+        )
+
+
+@bp.route("", methods=["GET", "POST"])
+@bp.route("/<int:item_id>", methods=["GET", "POST"])
+def items(delegation_id: int, item_id: int | None = None):
+    delegation = get_or_404(Delegation, delegation_id)
+    item = _item_of(delegation, item_id) if item_id else None
+    form = ItineraryItemForm(
+        obj=itinerary.item_data_from(item) if item else None,
+        data=None if item else {"start_timezone": _default_zone(delegation)},
+        members=delegation.members,
+        enterprises=_enterprise_choices(delegation, item),
+    )
+
+    def save() -> itinerary.SavedItem:
+        data = form_to(itinerary.ItemData, form)
+        if item:
+            return itinerary.update_item(item, data)
+        return itinerary.add_item(delegation, data)
+
+    saved = save_form(form, save)
+    if saved is not None:
+        flash(_("Itinerary saved."), "success")
+        _flash_conflicts(saved.conflicts)
+        return redirect(url_for(".items", delegation_id=delegation.id))
+    return render_form(
+        "delegations/itinerary_manage.html",
+        form,
+        delegation=delegation,
+        editing=item,
+        days=itinerary.timeline(delegation),
+    )
+
+
+@bp.post("/<int:item_id>/delete")
+def delete_item(delegation_id: int, item_id: int):
+    delegation = get_or_404(Delegation, delegation_id)
+    itinerary.delete_item(_item_of(delegation, item_id))
+    db.session.commit()
+    flash(_("Item removed from the itinerary."), "success")
+    return redirect(url_for(".items", delegation_id=delegation.id))
+
+
+@bp.get("/members/<int:member_id>")
+def member(delegation_id: int, member_id: int):
+    delegation = get_or_404(Delegation, delegation_id)
+    member = _member_of(delegation, member_id)
+    return render_template(
+        "delegations/itinerary_member.html",
+        delegation=delegation,
+        member=member,
+        days=itinerary.timeline(delegation, member),
+    )
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    response = Response(body, content_type=ICS_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/calendar.ics")
+def calendar(delegation_id: int):
+    delegation = get_or_404(Delegation, delegation_id)
+    return _ics(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
+
+
+@bp.get("/members/<int:member_id>/calendar.ics")
+def member_calendar(delegation_id: int, member_id: int):
+    delegation = get_or_404(Delegation, delegation_id)
+    member = _member_of(delegation, member_id)
+    return _ics(
+        calendar_ics(delegation, member), f"itinerary-{delegation.id}-member-{member.id}.ics"
+    )
