@@ -89,3 +89,16 @@ def test_organizers_are_refused(client, db, login_as):
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/admin/audit")
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
+def test_delegation_actions_are_named_and_linked(client, db, login_as):
+    from tests.delegations.test_itinerary import make_delegation
+
+    organizer = make_user("organizer", name="Zhang Wei")
+    delegation = make_delegation(db, title_en="Mission to Hungary")
+    record(organizer, "delegation.duplicate", delegation, source=1, shift_days=7)
+    login_as(make_user("admin"))
+    html = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    [row] = table_rows(html)
+    assert "Delegation duplicated" in row and "Zhang Wei" in row
+    assert f'href="/manage/delegations/{delegation.id}"' in row and "Mission to Hungary" in row

@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 
 from expo.accounts.access import admin_required
 from expo.audit.models import AuditEntry
+from expo.delegations.models import Delegation
 from expo.enterprises.forms import FIELD_LABELS
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
@@ -40,11 +41,25 @@ ACTION_LABELS = {
     "enterprise.flags": _l("Enterprise flags set"),
     "enterprise.update": _l("Enterprise profile edited"),
     "enterprise.invite": _l("Colleague invited to an enterprise"),
+    "delegation.create": _l("Delegation created"),
+    "delegation.update": _l("Delegation edited"),
+    "delegation.status": _l("Delegation status changed"),
+    "delegation.remove_member": _l("Member removed from a delegation"),
+    "delegation.add_delegates": _l("Approved delegates added to a delegation"),
+    "delegation.import_members": _l("Members imported into a delegation"),
+    "delegation.share_link": _l("Itinerary share link made"),
+    "delegation.revoke_share_link": _l("Itinerary share link revoked"),
+    "delegation.duplicate": _l("Delegation duplicated"),
+    "certificate.issue": _l("Certificate issued"),
+    "certificate.revoke": _l("Certificate revoked"),
+    "certificate.reissue": _l("Certificate reissued"),
 }
 SUBJECT_LABELS = {
     "applications": _l("Applications received"),
     "enterprises": _l("Enterprises"),
     "events": _l("Events"),
+    "delegations": _l("Delegations"),
+    "certificates": _l("Certificates"),
 }
 
 
@@ -120,6 +135,14 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
         for event in db.session.execute(sa.select(Event).where(Event.id.in_(ids))).scalars():
             subjects["events", event.id] = Subject(
                 event.title, url_for("review.list", event_id=event.id)
+            )
+    if ids := _ids(entries, "delegations"):
+        for delegation in db.session.execute(
+            sa.select(Delegation).where(Delegation.id.in_(ids))
+        ).scalars():
+            subjects["delegations", delegation.id] = Subject(
+                delegation.title,
+                url_for("delegations.manage_detail", delegation_id=delegation.id),
             )
     return subjects
 
