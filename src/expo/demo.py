@@ -2,19 +2,23 @@
 
 Every row is looked up by a natural key (users by email, enterprises by credit code,
 campaigns by kind, year and Chinese title, events by campaign and Chinese title, agenda
-sessions by event, start and Chinese title) and created only when missing, so running
-the command again creates nothing. ``seed_demo`` flushes; the command commits.
+sessions by event, start and Chinese title, delegations by Chinese title) and created
+only when missing, so running the command again creates nothing. A delegation is made
+whole through the delegation services, members and itinerary included, or not at all.
+``seed_demo`` flushes; the command commits.
 
 Times in the tables are wall-clock times where the event happens, converted to UTC with
-the event's IANA zone. Web sites and e-mail addresses use the reserved ``.example`` and
-``.localhost`` names, so nothing sent from a demo can reach a real company.
+the event's IANA zone; an itinerary item's times are those of each of its ends (a flight
+leaves in Asia/Shanghai and lands in Europe/Berlin), converted by the services. Web
+sites and e-mail addresses use the reserved ``.example`` and ``.localhost`` names, so
+nothing sent from a demo can reach a real company.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
@@ -22,6 +26,13 @@ from zoneinfo import ZoneInfo
 from stdnum.cn import uscc
 
 from expo.accounts.models import Role, User
+from expo.delegations.models import (
+    Delegation,
+    DelegationStatus,
+    Direction,
+    ItemKind,
+    MemberRole,
+)
 from expo.enterprises.models import Enterprise
 from expo.events.models import (
     AgendaSession,
@@ -1431,6 +1442,19 @@ _APPLICATIONS = (
 )
 
 
+# One delegate per demo application, in both scripts as a passport would have them.
+_DELEGATE_NAMES = (
+    ("陈静", "CHEN Jing"),
+    ("王海涛", "WANG Haitao"),
+    ("李娜", "LI Na"),
+    ("张伟", "ZHANG Wei"),
+    ("刘芳", "LIU Fang"),
+    ("杨洋", "YANG Yang"),
+    ("赵磊", "ZHAO Lei"),
+    ("黄敏", "HUANG Min"),
+)
+
+
 def _demo_user_enterprise(enterprises: dict[str, Enterprise]) -> Enterprise:
     name = next(user.enterprise for user in _USERS if user.role == Role.ENTERPRISE)
     return enterprises[name]
@@ -1463,9 +1487,10 @@ def _seed_applications(enterprises: dict[str, Enterprise]) -> bool:
     for number, (index, booths, status, reason) in enumerate(_APPLICATIONS):
         enterprise = rows[index] if index is not None else _demo_user_enterprise(enterprises)
         user = enterprise.users[0] if enterprise.users else None
+        name_zh, name_latin = _DELEGATE_NAMES[number]
         delegate = registrations.DelegateData(
-            name_zh=enterprise.contact_name or "王明",
-            name_latin="WANG Ming",
+            name_zh=name_zh,
+            name_latin=name_latin,
             title="总经理 / General Manager",
             mobile=f"+86 138 0000 {number:04d}",
             email=f"delegate{number}@expo.example",
@@ -1495,6 +1520,455 @@ def _seed_applications(enterprises: dict[str, Enterprise]) -> bool:
     return True
 
 
+# --- delegations and their itineraries ---------------------------------------------------
+
+# A delegation is looked up by its Chinese title and, when missing, made whole through
+# the services (so the same validation runs as for an organizer): details, members, then
+# items. An existing one is left exactly as it is, however it has been edited since.
+# Item times are wall-clock times in each end's own zone, as a ticket states them.
+
+
+class _DemoItem(NamedTuple):
+    kind: ItemKind
+    starts: str  # local "YYYY-MM-DD HH:MM" in start_zone
+    start_zone: str
+    ends: str  # local "YYYY-MM-DD HH:MM" in end_zone
+    end_zone: str
+    title_zh: str
+    title_en: str
+    place_zh: str
+    place_en: str
+    notes_zh: str = ""
+    notes_en: str = ""
+    transport_number: str = ""
+    host: str = ""
+    contact: str = ""
+    address: str = ""
+    enterprises: tuple[str, ...] = ()  # name_zh of our enterprises the item is with
+    # Who takes part when not everyone does: member roles and name_zh of enterprises.
+    only: tuple[str, ...] = ()
+
+
+# Stands for the approved delegates of the delegation's event among its members.
+_APPROVED_DELEGATES = "approved delegates"
+_SHANGHAI = "Asia/Shanghai"
+_BERLIN = "Europe/Berlin"
+_BANGKOK = "Asia/Bangkok"
+_ZHIYUE = "成都智越新能源汽车零部件有限公司"
+_CHUANWEIFANG = "四川川味坊食品有限公司"
+_ANYUE_LEMON = "资阳安岳柠檬产业有限公司"
+_DUTY_OFFICE = (
+    "四川省商务厅总值班室 / Duty Office, Sichuan Department of Commerce",
+    "24小时值班 / 24-hour duty officer",
+    "+86 28 8322 5107",
+)
+_MESSE = (
+    "汉诺威展览中心13号馆四川展区",
+    "Hannover Exhibition Grounds, Hall 13, Sichuan area",
+)
+_EXPO_CITY = ("中国西部国际博览城1号馆", "Western China International Expo City, Hall 1")
+
+# fmt: off
+_HANNOVER_ITEMS: tuple[_DemoItem, ...] = (
+    _DemoItem(ItemKind.FLIGHT, "2027-04-10 01:30", _SHANGHAI, "2027-04-10 06:40", _BERLIN,
+              "成都—法兰克福", "Chengdu – Frankfurt",
+              "成都天府国际机场T1 → 法兰克福机场T1",
+              "Chengdu Tianfu International Airport (TFU) T1 → Frankfurt Airport (FRA) T1",
+              "4月9日22:30在T1航站楼国际出发大厅集合，统一办理值机。",
+              "Meet at 22:30 on 9 April in the T1 international departures hall to check "
+              "in together.",
+              transport_number="CA 449"),
+    _DemoItem(ItemKind.TRAIN, "2027-04-10 09:20", _BERLIN, "2027-04-10 12:08", _BERLIN,
+              "法兰克福机场—汉诺威", "Frankfurt Airport – Hanover",
+              "法兰克福机场远程火车站 → 汉诺威中央火车站",
+              "Frankfurt (Main) Flughafen Fernbahnhof → Hannover Hbf",
+              "二等座团体票，7号车厢。", "Second class group ticket, coach 7.",
+              transport_number="ICE 578"),
+    _DemoItem(ItemKind.HOTEL, "2027-04-10 13:00", _BERLIN, "2027-04-16 09:00", _BERLIN,
+              "入住酒店", "Hotel check-in",
+              "汉诺威莱布尼茨河岸酒店", "Hotel Leibnizufer Hannover",
+              "含早餐，共6晚；4月16日9:00前退房。",
+              "Breakfast included, six nights; check out by 09:00 on 16 April.",
+              address="Leibnizufer 14, 30169 Hannover"),
+    _DemoItem(ItemKind.MEETING, "2027-04-11 10:00", _BERLIN, "2027-04-11 11:30", _BERLIN,
+              "展前工作会", "Pre-fair briefing",
+              "酒店会议室", "Hotel meeting room",
+              "介绍展会日程、外事纪律和安全注意事项。",
+              "The fair's programme, conduct abroad and safety.",
+              host="四川省商务厅 Sichuan Provincial Department of Commerce"),
+    _DemoItem(ItemKind.FREE_TIME, "2027-04-11 13:30", _BERLIN, "2027-04-11 18:00", _BERLIN,
+              "自由活动：汉诺威老城、海恩豪森王宫花园",
+              "Free time: Hanover Old Town and Herrenhausen Gardens",
+              "汉诺威市区", "Hanover city centre",
+              "请结伴出行，18:00前返回酒店。", "Go in pairs; back at the hotel by 18:00."),
+    _DemoItem(ItemKind.FAIR, "2027-04-12 08:30", _BERLIN, "2027-04-12 18:00", _BERLIN,
+              "汉诺威工业博览会·开幕日", "Hannover Messe: opening day",
+              *_MESSE,
+              "9:00四川展团集体亮相，请着正装佩戴证件。",
+              "09:00 Sichuan delegation opening: business dress, badges on.",
+              address="Messegelände, 30521 Hannover"),
+    _DemoItem(ItemKind.FAIR, "2027-04-13 09:00", _BERLIN, "2027-04-13 12:30", _BERLIN,
+              "汉诺威工业博览会·参展（上午）", "Hannover Messe: at the stand (morning)",
+              *_MESSE, address="Messegelände, 30521 Hannover"),
+    _DemoItem(ItemKind.MEETING, "2027-04-13 14:00", _BERLIN, "2027-04-13 15:30", _BERLIN,
+              "智越新能源与德国采购商洽谈", "Zhiyue New Energy meets a German buyer",
+              "13号馆洽谈室", "Hall 13, meeting room",
+              "洽谈电驱动总成年度采购，请带样品和报价单。",
+              "Annual purchase of electric drive units: bring samples and the price list.",
+              host="Weser Antriebstechnik GmbH",
+              contact="Jana Hoffmann, Einkauf / purchasing",
+              address="Messegelände, 30521 Hannover",
+              enterprises=(_ZHIYUE,), only=(_ZHIYUE, MemberRole.INTERPRETER)),
+    _DemoItem(ItemKind.SITE_VISIT, "2027-04-14 08:30", _BERLIN, "2027-04-14 17:00", _BERLIN,
+              "考察下萨克森州工业企业", "Company visits in Lower Saxony",
+              "希尔德斯海姆、沃尔夫斯堡", "Hildesheim and Wolfsburg",
+              "上午参观精密零部件工厂，下午参观沃尔夫斯堡汽车城。8:30酒店门口乘车。",
+              "Morning: a precision parts plant; afternoon: the Autostadt in Wolfsburg. "
+              "Coach leaves the hotel at 08:30.",
+              host="中国贸促会四川省委员会 CCPIT Sichuan"),
+    _DemoItem(ItemKind.MEAL, "2027-04-14 19:00", _BERLIN, "2027-04-14 21:30", _BERLIN,
+              "中德企业交流晚宴", "China–Germany business dinner",
+              "汉诺威老市政厅", "Old Town Hall, Hanover",
+              "邀请下萨克森州经济促进机构和德国采购商出席。",
+              "With Lower Saxony's business development agency and German buyers.",
+              host="四川省商务厅 Sichuan Provincial Department of Commerce",
+              address="Karmarschstraße 42, 30159 Hannover"),
+    _DemoItem(ItemKind.FAIR, "2027-04-15 09:00", _BERLIN, "2027-04-15 18:00", _BERLIN,
+              "汉诺威工业博览会·参展", "Hannover Messe: at the stand",
+              *_MESSE,
+              "闭展后展品由展运代理统一回运。",
+              "The forwarder ships the exhibits home after the fair closes.",
+              address="Messegelände, 30521 Hannover"),
+    _DemoItem(ItemKind.TRAIN, "2027-04-16 09:45", _BERLIN, "2027-04-16 12:40", _BERLIN,
+              "汉诺威—法兰克福机场", "Hanover – Frankfurt Airport",
+              "汉诺威中央火车站 → 法兰克福机场远程火车站",
+              "Hannover Hbf → Frankfurt (Main) Flughafen Fernbahnhof",
+              "二等座团体票，5号车厢。", "Second class group ticket, coach 5.",
+              transport_number="ICE 577"),
+    _DemoItem(ItemKind.FLIGHT, "2027-04-16 19:40", _BERLIN, "2027-04-17 12:25", _SHANGHAI,
+              "法兰克福—成都", "Frankfurt – Chengdu",
+              "法兰克福机场T1 → 成都天府国际机场T1",
+              "Frankfurt Airport (FRA) T1 → Chengdu Tianfu International Airport (TFU) T1",
+              "起飞前3小时到达机场，办理退税和值机。",
+              "At the airport three hours before departure for VAT refunds and check-in.",
+              transport_number="CA 450"),
+)
+# fmt: on
+
+_HANNOVER_DELEGATION: dict[str, Any] = {
+    "title_zh": "2027川行天下·汉诺威工业博览会四川经贸代表团",
+    "title_en": "Sichuan Business Delegation to Hannover Messe 2027",
+    "event": _REVIEWED_EVENT,
+    "direction": Direction.OUTBOUND,
+    "status": DelegationStatus.CONFIRMED,
+    "origin": ("CN", "成都", "Chengdu"),
+    "destination": ("DE", "汉诺威", "Hanover"),
+    "dates": ("2027-04-10", "2027-04-17"),
+    "notes_zh": (
+        "代表团随四川展团参加2027汉诺威工业博览会，在13号馆四川展区参展，并与德国采购商"
+        "洽谈、考察下萨克森州工业企业。请于4月9日22:30前到成都天府国际机场T1航站楼国际"
+        "出发大厅集合。护照有效期须在6个月以上；申根签证由省商务厅统一办理。"
+    ),
+    "notes_en": (
+        "The delegation goes with the Sichuan exhibitors to Hannover Messe 2027, exhibits "
+        "in the Sichuan area of Hall 13, meets German buyers and visits manufacturers in "
+        "Lower Saxony. Meet by 22:30 on 9 April in the international departures hall of "
+        "Terminal 1, Chengdu Tianfu International Airport. Passports must be valid for six "
+        "more months; the department applies for everyone's Schengen visas."
+    ),
+    "contacts": (
+        _DUTY_OFFICE,
+        (
+            "中国驻汉堡总领事馆 / Consulate-General of China in Hamburg",
+            "领事保护与协助 / Consular protection and assistance",
+            "+49 40 6579 2140",
+        ),
+    ),
+    "members": (
+        {
+            "name_zh": "周建华",
+            "name_latin": "ZHOU Jianhua",
+            "organization": "四川省商务厅",
+            "title": "对外贸易处处长 / Director, Foreign Trade Division",
+            "nationality": "CN",
+            "passport_number": "PE1038274",
+            "mobile": "+86 139 8060 2173",
+            "email": "zhou.jianhua@sccom.example",
+            "role": MemberRole.LEADER,
+        },
+        _APPROVED_DELEGATES,
+        {
+            "name_zh": "林悦",
+            "name_latin": "LIN Yue",
+            "organization": "四川省商务厅",
+            "title": "德语翻译 / German interpreter",
+            "nationality": "CN",
+            "passport_number": "EH4729316",
+            "mobile": "+86 135 5128 4690",
+            "email": "lin.yue@sccom.example",
+            "role": MemberRole.INTERPRETER,
+        },
+    ),
+    "items": _HANNOVER_ITEMS,
+}
+
+# fmt: off
+_ASEAN_ITEMS: tuple[_DemoItem, ...] = (
+    _DemoItem(ItemKind.FLIGHT, "2027-05-25 09:05", _BANGKOK, "2027-05-25 13:10", _SHANGHAI,
+              "曼谷—成都", "Bangkok – Chengdu",
+              "曼谷素万那普国际机场 → 成都天府国际机场T1",
+              "Bangkok Suvarnabhumi Airport (BKK) → Chengdu Tianfu International Airport "
+              "(TFU) T1",
+              "随团联络员在到达出口举“东盟采购商四川行”接机牌。",
+              "The liaison officer meets the group at arrivals with an “ASEAN Buyers' "
+              "Mission” sign.",
+              transport_number="3U 3938"),
+    _DemoItem(ItemKind.TRANSFER, "2027-05-25 14:00", _SHANGHAI, "2027-05-25 15:15", _SHANGHAI,
+              "机场至酒店", "Airport to hotel",
+              "天府国际机场 → 天府新区博览城酒店",
+              "Tianfu Airport → Expo City Hotel, Tianfu New Area",
+              "专车接送。", "By coach."),
+    _DemoItem(ItemKind.HOTEL, "2027-05-25 15:15", _SHANGHAI, "2027-05-28 08:00", _SHANGHAI,
+              "入住酒店", "Hotel check-in",
+              "天府新区博览城酒店", "Expo City Hotel, Tianfu New Area",
+              "含早餐，共3晚；5月28日8:00前退房。",
+              "Breakfast included, three nights; check out by 08:00 on 28 May.",
+              address="成都市天府新区福州路 / Fuzhou Road, Tianfu New Area, Chengdu"),
+    _DemoItem(ItemKind.MEAL, "2027-05-25 18:30", _SHANGHAI, "2027-05-25 20:30", _SHANGHAI,
+              "欢迎晚宴", "Welcome dinner",
+              "酒店宴会厅", "Hotel banquet hall",
+              "设清真餐桌和素食餐桌。", "Halal and vegetarian tables.",
+              host="四川省商务厅 Sichuan Provincial Department of Commerce"),
+    _DemoItem(ItemKind.FAIR, "2027-05-26 09:00", _SHANGHAI, "2027-05-26 17:00", _SHANGHAI,
+              "进口商品采购对接会·第一天", "Sourcing Matchmaking: day one",
+              *_EXPO_CITY,
+              "9:30扩大进口政策解读，11:00起一对一洽谈。",
+              "09:30 briefing on import policies; one-to-one meetings from 11:00."),
+    _DemoItem(ItemKind.FAIR, "2027-05-27 09:30", _SHANGHAI, "2027-05-27 12:00", _SHANGHAI,
+              "进口商品采购对接会·第二天", "Sourcing Matchmaking: day two",
+              *_EXPO_CITY,
+              "中欧班列进口通道与保税物流说明会。",
+              "Briefing on rail import routes from Europe and bonded logistics."),
+    _DemoItem(ItemKind.SITE_VISIT, "2027-05-27 14:00", _SHANGHAI, "2027-05-27 17:00", _SHANGHAI,
+              "参观四川川味坊食品有限公司", "Visit to Sichuan Chuanweifang Food Co., Ltd.",
+              "成都市郫都区", "Pidu District, Chengdu",
+              "参观火锅底料和复合调味料生产线，品鉴清真系列产品。",
+              "The hotpot soup base and seasoning lines, with a tasting of the halal range.",
+              enterprises=(_CHUANWEIFANG,)),
+    _DemoItem(ItemKind.FREE_TIME, "2027-05-27 19:00", _SHANGHAI, "2027-05-27 22:00",
+              _SHANGHAI,
+              "自由活动：宽窄巷子", "Free time: Kuanzhai Alley",
+              "成都市青羊区宽窄巷子", "Kuanzhai Alley, Qingyang District, Chengdu",
+              "随团联络员陪同，21:30在巷口集合乘车返回酒店。",
+              "With the liaison officer; the coach leaves the alley's entrance at 21:30."),
+    _DemoItem(ItemKind.SITE_VISIT, "2027-05-28 08:00", _SHANGHAI, "2027-05-28 12:00", _SHANGHAI,
+              "参观资阳安岳柠檬产业有限公司",
+              "Visit to Ziyang Anyue Lemon Industry Co., Ltd.",
+              "资阳市安岳县", "Anyue County, Ziyang",
+              "8:00携行李乘车出发，车程约两小时；参观柠檬种植基地和精深加工车间。",
+              "The coach leaves at 08:00 with the luggage (about two hours); lemon "
+              "orchards and the processing plant.",
+              enterprises=(_ANYUE_LEMON,)),
+    _DemoItem(ItemKind.TRANSFER, "2027-05-28 12:15", _SHANGHAI, "2027-05-28 13:45", _SHANGHAI,
+              "安岳至天府国际机场", "Anyue to Tianfu Airport",
+              "安岳县 → 成都天府国际机场T1", "Anyue → Chengdu Tianfu International Airport T1",
+              "车上提供午餐（含清真、素食）。", "Packed lunch on the coach (halal and "
+              "vegetarian ones too)."),
+    _DemoItem(ItemKind.FLIGHT, "2027-05-28 15:40", _SHANGHAI, "2027-05-28 17:35", _BANGKOK,
+              "成都—曼谷", "Chengdu – Bangkok",
+              "成都天府国际机场T1 → 曼谷素万那普国际机场",
+              "Chengdu Tianfu International Airport (TFU) T1 → Bangkok Suvarnabhumi "
+              "Airport (BKK)",
+              transport_number="3U 3937"),
+)
+# fmt: on
+
+_ASEAN_DELEGATION: dict[str, Any] = {
+    "title_zh": "2027年东盟采购商四川行",
+    "title_en": "ASEAN Buyers' Mission to Sichuan 2027",
+    "event": "2027年进口商品采购对接会（成都）",
+    "direction": Direction.INBOUND,
+    "status": DelegationStatus.PLANNING,
+    "origin": ("TH", "曼谷", "Bangkok"),
+    "destination": ("CN", "成都", "Chengdu"),
+    "dates": ("2027-05-25", "2027-05-28"),
+    "notes_zh": (
+        "邀请泰国、马来西亚、越南和印度尼西亚的采购商来川参加2027年进口商品采购对接会，"
+        "与省内企业洽谈双向贸易，并考察食品和农产品加工企业。需要签证的团员凭省商务厅"
+        "邀请函申请来华签证；餐饮按团员登记的清真、素食等要求安排。"
+    ),
+    "notes_en": (
+        "Buyers from Thailand, Malaysia, Vietnam and Indonesia come to the 2027 Imported "
+        "Goods Sourcing Matchmaking in Chengdu, meet enterprises of the province for trade "
+        "both ways and visit food and farm-produce processors. Members who need a visa "
+        "apply with the department's invitation letter; meals follow the halal, vegetarian "
+        "and other needs each member gave."
+    ),
+    "contacts": (
+        _DUTY_OFFICE,
+        ("刘洋 / LIU Yang", "随团联络员 / Mission liaison officer", "+86 139 8176 2045"),
+        (
+            "泰国驻成都总领事馆 / Royal Thai Consulate-General in Chengdu",
+            "领事服务 / Consular services",
+            "+86 28 6689 7861",
+        ),
+    ),
+    "members": (
+        {
+            "name_latin": "Somchai RATTANAKUL",
+            "organization": "Thailand–Sichuan Trade Association",
+            "title": "President",
+            "nationality": "TH",
+            "passport_number": "AC4821937",
+            "mobile": "+66 81 452 7390",
+            "email": "somchai@thai-sichuan.example",
+            "role": MemberRole.LEADER,
+        },
+        {
+            "name_latin": "Siriporn CHAIYASIT",
+            "organization": "Siam Fresh Retail Co., Ltd.",
+            "title": "Head of Imported Foods",
+            "nationality": "TH",
+            "passport_number": "AB7390214",
+            "mobile": "+66 89 213 6458",
+            "email": "siriporn@siamfresh.example",
+        },
+        {
+            "name_latin": "Ahmad Faizal bin ROSLAN",
+            "organization": "Klang Valley Halal Foods Sdn. Bhd.",
+            "title": "Purchasing Manager",
+            "nationality": "MY",
+            "passport_number": "A38275164",
+            "mobile": "+60 12 384 7261",
+            "email": "faizal@kvhalal.example",
+            "needs": "清真餐 / Halal meals",
+        },
+        {
+            "name_latin": "NGUYEN Thi Thu Ha",
+            "organization": "Mekong Agro Trading JSC",
+            "title": "Purchasing Director",
+            "nationality": "VN",
+            "passport_number": "C5629184",
+            "mobile": "+84 90 318 4726",
+            "email": "thuha@mekongagro.example",
+            "needs": "素食 / Vegetarian",
+        },
+        {
+            "name_latin": "Dewi KUSUMAWATI",
+            "organization": "PT Nusantara Pangan Sejahtera",
+            "title": "Import Manager",
+            "nationality": "ID",
+            "passport_number": "C4827391",
+            "mobile": "+62 812 8734 2910",
+            "email": "dewi@nusantarapangan.example",
+            "needs": "清真餐，不饮酒 / Halal meals, no alcohol",
+        },
+        {
+            "name_zh": "刘洋",
+            "name_latin": "LIU Yang",
+            "organization": "四川省商务厅",
+            "title": "对外贸易处科员 / Officer, Foreign Trade Division",
+            "nationality": "CN",
+            "mobile": "+86 139 8176 2045",
+            "email": "liu.yang@sccom.example",
+            "role": MemberRole.STAFF,
+        },
+    ),
+    "items": _ASEAN_ITEMS,
+}
+
+DELEGATIONS: tuple[dict[str, Any], ...] = (_HANNOVER_DELEGATION, _ASEAN_DELEGATION)
+
+
+def _item_data(item: _DemoItem, delegation: Delegation, enterprises: dict[str, Enterprise]):
+    """The item as an organizer would enter it: naive wall-clock times and their zones."""
+    from expo.delegations.itinerary import ItemData
+
+    roles = {str(who) for who in item.only}
+    companies = {enterprises[name].id for name in item.only if name in enterprises}
+    members = [
+        member.id
+        for member in delegation.members
+        if member.role in roles or member.enterprise_id in companies
+    ]
+    return ItemData(
+        kind=item.kind.value,
+        starts_at=datetime.fromisoformat(item.starts),
+        start_timezone=item.start_zone,
+        ends_at=datetime.fromisoformat(item.ends),
+        end_timezone=item.end_zone,
+        title_zh=item.title_zh,
+        title_en=item.title_en,
+        place_zh=item.place_zh,
+        place_en=item.place_en,
+        address=item.address,
+        transport_number=item.transport_number,
+        host=item.host,
+        contact=item.contact,
+        notes_zh=item.notes_zh,
+        notes_en=item.notes_en,
+        everyone=not item.only,
+        member_ids=members,
+        enterprise_ids=[enterprises[name].id for name in item.enterprises],
+    )
+
+
+def _seed_delegation(
+    data: dict[str, Any], enterprises: dict[str, Enterprise], organizer: User | None
+) -> bool:
+    from expo.delegations import services as delegations
+    from expo.delegations.itinerary import add_item
+
+    if db.session.execute(
+        db.select(Delegation.id).where(Delegation.title_zh == data["title_zh"])
+    ).first():
+        return False
+    event = db.session.execute(db.select(Event).where(Event.title_zh == data["event"])).scalar_one()
+    origin_country, origin_zh, origin_en = data["origin"]
+    destination_country, destination_zh, destination_en = data["destination"]
+    first, last = (date.fromisoformat(day) for day in data["dates"])
+    delegation = delegations.create_delegation(
+        delegations.DelegationData(
+            direction=data["direction"].value,
+            title_zh=data["title_zh"],
+            title_en=data["title_en"],
+            campaign_id=event.campaign_id,
+            event_ids=[event.id],
+            origin_country=origin_country,
+            origin_city_zh=origin_zh,
+            origin_city_en=origin_en,
+            destination_country=destination_country,
+            destination_city_zh=destination_zh,
+            destination_city_en=destination_en,
+            starts_on=first,
+            ends_on=last,
+            notes_zh=data["notes_zh"],
+            notes_en=data["notes_en"],
+            contacts=[delegations.ContactData(*contact) for contact in data["contacts"]],
+        ),
+        actor=organizer,
+    )
+    delegations.set_status(delegation, data["status"], actor=organizer)
+    for member in data["members"]:
+        if member == _APPROVED_DELEGATES:
+            delegations.add_approved_delegates(delegation, event, actor=organizer)
+        else:
+            delegations.add_member(delegation, delegations.MemberData(**member), actor=organizer)
+    for item in data["items"]:
+        add_item(delegation, _item_data(item, delegation, enterprises))
+    return True
+
+
+def _seed_delegations(enterprises: dict[str, Enterprise]) -> bool:
+    organizer = (
+        db.session.execute(db.select(User).where(User.role == Role.ORGANIZER)).scalars().first()
+    )
+    created_any = False
+    for data in DELEGATIONS:
+        created_any |= _seed_delegation(data, enterprises, organizer)
+    return created_any
+
+
 def seed_demo() -> bool:
     """Create whatever demo rows are missing; True when anything was created."""
     enterprises, created_any = _seed_enterprises()
@@ -1509,4 +1983,5 @@ def seed_demo() -> bool:
         for event_data in data["events"]:
             created_any |= _seed_event(campaign, event_data)
     created_any |= _seed_applications(enterprises)
+    created_any |= _seed_delegations(enterprises)
     return created_any

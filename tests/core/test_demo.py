@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from stdnum.cn import uscc
 
 from expo.accounts.models import Role, User
+from expo.delegations.itinerary import conflicts_for
+from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
 from expo.demo import DEMO_LOGINS, seed_demo
 from expo.enterprises.models import Enterprise
 from expo.enterprises.prefectures import BY_CODE
@@ -18,7 +20,17 @@ from expo.events.models import AgendaSession, Campaign, Event
 def row_counts(db) -> dict[str, int]:
     return {
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (User, Enterprise, Campaign, Event, AgendaSession)
+        for model in (
+            User,
+            Enterprise,
+            Campaign,
+            Event,
+            AgendaSession,
+            Delegation,
+            Member,
+            EmergencyContact,
+            ItineraryItem,
+        )
     }
 
 
@@ -48,6 +60,7 @@ def test_seeding_twice_creates_nothing_the_second_time(db):
 
     assert row_counts(db) == first
     assert first["events"] >= 12 and first["agenda_sessions"] >= 24
+    assert first["delegations"] == 2 and first["itinerary_items"] >= 12
 
 
 def test_the_2023_campaign_goes_to_six_time_zones(seeded):
@@ -168,3 +181,83 @@ def test_applications_in_every_status_with_their_history(seeded, outbox):
         a.enterprise_id == demo_enterprise.id and a.status == "approved" for a in applications
     )
     assert list(outbox.glob("*.eml")) == []  # nobody is emailed about demo applications
+
+
+def delegation(db, direction: str) -> Delegation:
+    return db.session.execute(
+        sa.select(Delegation).where(Delegation.direction == direction)
+    ).scalar_one()
+
+
+def test_an_outbound_and_an_inbound_delegation_with_members_and_itineraries(seeded):
+    outbound, inbound = delegation(seeded, "outbound"), delegation(seeded, "inbound")
+
+    for group in (outbound, inbound):
+        assert len(group.items) >= 6 and len(group.members) >= 3, group.title_en
+        assert len(group.contacts) >= 2
+        assert group.title_zh and group.title_en and group.notes_zh and group.notes_en
+        assert [member.role for member in group.members].count("leader") == 1
+        assert group.campaign is not None and len(group.events) == 1
+        assert group.events[0].campaign_id == group.campaign_id
+        for item in group.items:
+            assert item.title_zh and item.title_en and item.place_zh and item.place_en
+    assert (outbound.status, inbound.status) == ("confirmed", "planning")
+    assert (outbound.origin_country, outbound.destination_country) == ("CN", "DE")
+    assert (inbound.origin_country, inbound.destination_country) == ("TH", "CN")
+    assert outbound.campaign.kind == "going_global"
+    assert inbound.campaign.kind == "import_expansion"
+
+
+def test_the_outbound_delegation_flies_from_chengdu_to_germany_with_the_approved_delegates(
+    seeded,
+):
+    outbound = delegation(seeded, "outbound")
+    first_flight = next(item for item in outbound.items if item.kind == "flight")
+
+    assert (first_flight.start_timezone, first_flight.end_timezone) == (
+        "Asia/Shanghai",
+        "Europe/Berlin",
+    )
+    assert first_flight.transport_number
+    # 01:30 on 10 April in Chengdu is 17:30 UTC the day before.
+    assert first_flight.starts_at == datetime(2027, 4, 9, 17, 30, tzinfo=UTC)
+    delegates = [member for member in outbound.members if member.source_delegate_id]
+    assert len(delegates) == 2 and all(member.enterprise_id for member in delegates)
+    assert {member.role for member in outbound.members} >= {"leader", "interpreter", "member"}
+    subsets = [item for item in outbound.items if not item.everyone]
+    assert subsets and all(0 < len(item.members) < len(outbound.members) for item in subsets)
+    assert any(item.enterprises for item in subsets)
+
+
+def test_no_member_of_a_demo_delegation_is_in_two_places_at_once(seeded):
+    for direction in ("outbound", "inbound"):
+        assert conflicts_for(delegation(seeded, direction)) == {}
+
+
+def test_the_foreign_buyers_have_no_account_enterprise_and_a_nationality(seeded):
+    inbound = delegation(seeded, "inbound")
+    buyers = [member for member in inbound.members if member.role == "member"]
+
+    assert len(buyers) >= 3
+    for buyer in buyers:
+        assert buyer.enterprise_id is None and buyer.organization
+        assert buyer.nationality and buyer.nationality != "CN"
+        assert buyer.passport_number and buyer.name_latin
+    assert {buyer.nationality for buyer in buyers} == {"TH", "MY", "VN", "ID"}
+    assert any("halal" in buyer.needs.lower() for buyer in buyers)
+    visits = [item for item in inbound.items if item.kind == "site_visit"]
+    assert len(visits) == 2 and all(len(visit.enterprises) == 1 for visit in visits)
+    zones = {(item.start_timezone, item.end_timezone) for item in inbound.items}
+    assert ("Asia/Bangkok", "Asia/Shanghai") in zones
+
+
+def test_an_edited_demo_delegation_is_left_alone_by_a_second_seeding(seeded):
+    outbound = delegation(seeded, "outbound")
+    seeded.session.delete(outbound.items[-1])
+    seeded.session.commit()
+    count = len(outbound.items)
+
+    assert seed_demo() is False
+    seeded.session.flush()
+
+    assert len(delegation(seeded, "outbound").items) == count
