@@ -87,3 +87,7 @@ seed: db ## Load the demo data (safe to run again) and print the demo logins
 
 migration: install ## Autogenerate a migration from the models: make migration MESSAGE="..."
 	@scripts/new-migration.sh "$(MESSAGE)"
+
+.PHONY: bench
+bench: system-deps install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)
+	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" $(BENCH_ARGS) || exit 1; done

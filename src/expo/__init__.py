@@ -23,6 +23,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from expo.config import load_config
 
     load_config(app, config)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -65,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.audit.views import bp as audit_bp
     from expo.delegations.itinerary_views import bp as itinerary_bp
     from expo.delegations.views import bp as delegations_bp
+    from expo.documents.views import bp as documents_bp
     from expo.enterprises.views import bp as enterprises_bp
     from expo.events.manage_views import bp as manage_events_bp
     from expo.events.question_views import bp as questions_bp
@@ -84,5 +90,6 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         delegations_bp,
         itinerary_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)

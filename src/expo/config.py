@@ -57,6 +57,11 @@ class DefaultConfig:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # How many reverse proxies stand in front of Expo and set X-Forwarded-For/-Proto/-Host.
+    # 0 trusts none (a direct connection); behind one nginx set EXPO_PROXY_COUNT=1, so
+    # client addresses (the /verify rate limit) and external links are the real ones.
+    PROXY_COUNT = 0
+
 
 def _coerce(key: str, value: str) -> Any:
     """Give an environment string the type of the setting's default (bool, int, tuple)."""

@@ -3,6 +3,7 @@
 from expo.accounts.models import Role, User
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
+from expo.documents.models import Certificate, RateLimitCounter
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.registrations.models import Answer, Application, Delegate, Transition
@@ -13,6 +14,7 @@ __all__ = [
     "Application",
     "AuditEntry",
     "Campaign",
+    "Certificate",
     "Delegate",
     "Delegation",
     "EmergencyContact",
@@ -21,6 +23,7 @@ __all__ = [
     "ItineraryItem",
     "Member",
     "Question",
+    "RateLimitCounter",
     "Role",
     "Transition",
     "User",

@@ -115,3 +115,20 @@ def test_secret_key_is_generated_once_private_and_reused(instance):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
     assert configured_app(instance).config["SECRET_KEY"] == first
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path_factory):
+    from flask import request
+
+    from expo import create_app
+    from tests.conftest import make_test_config
+
+    for count, expected in ((0, "10.0.0.1"), (1, "203.0.113.7")):
+        app = create_app(make_test_config(tmp_path_factory, PROXY_COUNT=count))
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
+        response = app.test_client().get(
+            "/whoami",
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        assert response.get_data(as_text=True) == expected

@@ -104,7 +104,7 @@ class TestCsv:
     def test_headers_and_labels_in_chinese(self, client, db, event):
         db.session.commit()
         header, first, *_ = csv_rows(client.get(f"{base(event)}/export.csv?lang=zh"))
-        assert "统一社会信用代码" in header and "企业名称(中文)" in header
+        assert "统一社会信用代码" in header and "企业名称（中文）" in header
         assert header[-1] == "参展目的"
         assert "已通过" in first and "寻找买家" in first and "是" in first
 

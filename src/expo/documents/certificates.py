@@ -1,0 +1,377 @@
+"""Participation certificates: issue, store, revoke, reissue and verify.
+
+A certificate is issued once per approved application. Its PDF is rendered at that
+moment, stored in the document store under its SHA-256 and served from there ever after,
+so the paper an enterprise printed and the file downloaded a year later are the same
+bytes. It names its serial (``SGG-2027-000123``: campaign kind, event year, a number
+counted per kind and year) and a random verification code, printed as a QR code that
+opens ``/verify/<code>``, where anyone sees whether it is valid or was revoked, and why.
+
+Like every service these functions flush and never commit: the view, command or job
+that calls them commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import segno
+import sqlalchemy as sa
+from babel.dates import format_date, format_interval
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from expo.audit.services import record
+from expo.db import utcnow
+from expo.documents.models import Certificate
+from expo.documents.render import render_pdf
+from expo.documents.storage import document_store
+from expo.errors import DomainError, InvalidInput
+from expo.events.models import CampaignKind, Event, EventKind
+from expo.extensions import db
+from expo.i18n import country_name, pick
+from expo.registrations.models import Application, ApplicationStatus
+
+SERIAL_PREFIXES = {
+    CampaignKind.GOING_GLOBAL.value: "SGG",  # Sichuan Going Global, 川行天下
+    CampaignKind.IMPORT_EXPANSION.value: "SIE",  # Sichuan Import Expansion, 扩大进口
+}
+# The department signs in Chengdu: issue dates are China Standard Time.
+ISSUER_TIMEZONE = "Asia/Shanghai"
+TEMPLATE = "documents/certificate.html"
+REASON_MAX_LENGTH = 500
+# A serial taken by a concurrent issuer is skipped, a few times at most (a safety net:
+# the serial lock makes it rare).
+SERIAL_ATTEMPTS = 5
+_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,43}$")
+
+# What the certificate calls itself, by the kind of event.
+TITLES = {
+    EventKind.TRADE_FAIR.value: ("参展证明", "Certificate of Exhibition"),
+}
+DEFAULT_TITLE = ("参会证明", "Certificate of Participation")
+
+
+class NotApproved(DomainError):
+    message = _l("Only an approved application receives a certificate.")
+    status_code = 409
+
+
+class AlreadyRevoked(DomainError):
+    message = _l("This certificate has already been revoked.")
+    status_code = 409
+
+
+class SerialUnavailable(DomainError):
+    message = _l("No serial number could be allocated just now. Please try again.")
+    status_code = 503
+
+
+# --- looking up ---------------------------------------------------------------------
+
+
+def valid_certificate(application: Application) -> Certificate | None:
+    """The application's certificate in force, if one was issued and not revoked."""
+    return db.session.execute(
+        sa.select(Certificate).where(
+            Certificate.application_id == application.id, Certificate.revoked_at.is_(None)
+        )
+    ).scalar_one_or_none()
+
+
+def application_certificates(application: Application) -> list[Certificate]:
+    """Every certificate issued for the application, newest first."""
+    query = (
+        sa.select(Certificate)
+        .where(Certificate.application_id == application.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    """The certificate a printed verification code belongs to (the /verify page)."""
+    if not _CODE_PATTERN.match(code or ""):
+        return None
+    return db.session.execute(
+        sa.select(Certificate).where(Certificate.verification_code == code)
+    ).scalar_one_or_none()
+
+
+def verification_url(code: str) -> str:
+    """The address printed on the paper: always ``BASE_URL``, the one people use.
+
+    Not the host of the request that happened to issue it (an organizer on an internal
+    address would otherwise print that address on every certificate).
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build("documents.verify", {"code": code}, force_external=True)
+
+
+# --- serials --------------------------------------------------------------------------
+
+
+def serial_prefix(event: Event) -> str:
+    return SERIAL_PREFIXES[event.campaign.kind]
+
+
+def event_year(event: Event) -> int:
+    """The year the event starts, where it takes place."""
+    return event.starts_at.astimezone(ZoneInfo(event.timezone)).year
+
+
+def format_serial(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def _lock_serials(prefix: str, year: int) -> None:
+    """Make issuers of the same prefix and year take turns until their transaction ends.
+
+    On PostgreSQL a transaction-scoped advisory lock: without it, concurrent issuers would
+    read the same highest number, and all but one would fail on the unique constraint and
+    try again, one after another. On SQLite, which has one writer at a time, a write that
+    changes nothing takes the database's write lock before the highest number is read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.update(Certificate).where(sa.false()).values(serial_number=Certificate.serial_number)
+        )
+        return
+    digest = hashlib.sha256(f"expo.certificate_serial:{prefix}:{year}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _next_serial_number(prefix: str, year: int) -> int:
+    taken = db.session.scalar(
+        sa.select(sa.func.max(Certificate.serial_number)).where(
+            Certificate.serial_prefix == prefix, Certificate.serial_year == year
+        )
+    )
+    return (taken or 0) + 1
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+def issue_certificate(application: Application, *, actor) -> Certificate:
+    """The application's certificate: the one in force, or a new one issued now.
+
+    Only approved applications get one. Calling it twice (a double click, a bulk job run
+    again) returns the certificate the first call issued.
+    """
+    if application.status != ApplicationStatus.APPROVED:
+        raise NotApproved()
+    existing = valid_certificate(application)
+    if existing is not None:
+        return existing
+    certificate = _allocate(application, actor)
+    if certificate.sha256:  # a concurrent request issued it first
+        return certificate
+    certificate.facts = _texts(certificate)
+    pdf = render_certificate(certificate)
+    certificate.sha256 = document_store().put(pdf)
+    certificate.size_bytes = len(pdf)
+    record(
+        actor,
+        "certificate.issue",
+        certificate,
+        serial=certificate.serial,
+        application_id=application.id,
+        sha256=certificate.sha256,
+    )
+    db.session.flush()
+    return certificate
+
+
+def _allocate(application: Application, actor) -> Certificate:
+    """A new row holding the next serial, or the certificate a concurrent issuer made.
+
+    The number is the highest so far plus one, read under the serial lock; should two
+    issuers still pick the same one, the unique constraint refuses the second, which
+    takes the next. Inserting before rendering means a lost race costs a row, not a
+    rendering.
+    """
+    event = application.event
+    prefix, year = serial_prefix(event), event_year(event)
+    _lock_serials(prefix, year)
+    existing = valid_certificate(application)  # issued while this one waited for the lock
+    if existing is not None:
+        return existing
+    for _attempt in range(SERIAL_ATTEMPTS):
+        number = _next_serial_number(prefix, year)
+        certificate = Certificate(
+            application=application,
+            serial=format_serial(prefix, year, number),
+            serial_prefix=prefix,
+            serial_year=year,
+            serial_number=number,
+            verification_code=secrets.token_urlsafe(16),
+            sha256="",
+            issued_at=utcnow(),
+            issued_by_id=getattr(actor, "id", None),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(certificate)
+                db.session.flush()
+        except IntegrityError:
+            existing = valid_certificate(application)
+            if existing is not None:
+                return existing
+            continue
+        return certificate
+    raise SerialUnavailable()
+
+
+def render_certificate(certificate: Certificate) -> bytes:
+    """The certificate's PDF: bilingual, A4 landscape, with its QR code."""
+    context = certificate_context(certificate)
+    title = f"{context['zh']['title']} {certificate.serial} · {context['en']['title']}"
+    return render_pdf(TEMPLATE, language="zh", title=title, **context)
+
+
+def certificate_title(certificate: Certificate) -> tuple[str, str]:
+    return TITLES.get(certificate.application.event.kind, DEFAULT_TITLE)
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as a PNG data: URI, one pixel per module.
+
+    The stylesheet scales it up with ``image-rendering: pixelated``, so the modules stay
+    sharp-edged at any printer resolution; a PNG is also far cheaper for WeasyPrint than
+    the equivalent SVG path.
+    """
+    return segno.make(url, error="m").png_data_uri(scale=1, border=4)
+
+
+def _local_date(moment, tz_name: str) -> date:
+    return moment.astimezone(ZoneInfo(tz_name)).date()
+
+
+def _dates(event: Event, language: str) -> str:
+    starts = _local_date(event.starts_at, event.timezone)
+    ends = _local_date(event.ends_at, event.timezone)
+    if starts == ends:
+        return format_date(starts, "long", locale=language)
+    return format_interval(starts, ends, "yMMMd", locale=language)
+
+
+def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
+    """The certificate's facts in Chinese and in English, each falling back to the other."""
+    application = certificate.application
+    event, enterprise = application.event, application.enterprise
+    campaign = event.campaign
+    issued = _local_date(certificate.issued_at, ISSUER_TIMEZONE)
+    titles = dict(zip(("zh", "en"), certificate_title(certificate), strict=True))
+    texts = {}
+    for language in ("zh", "en"):
+        texts[language] = {
+            "title": titles[language],
+            "credit_code": enterprise.credit_code,
+            "enterprise": pick(enterprise.name_zh, enterprise.name_en, language),
+            "event": pick(event.title_zh, event.title_en, language),
+            "campaign": pick(campaign.title_zh, campaign.title_en, language),
+            "city": pick(event.city_zh, event.city_en, language),
+            "venue": pick(event.venue_zh, event.venue_en, language),
+            "country": country_name(event.country, language),
+            "dates": _dates(event, language),
+            "issued": format_date(issued, "long", locale=language),
+        }
+    return texts
+
+
+def certificate_context(certificate: Certificate) -> dict[str, object]:
+    """What the certificate template prints, in both languages side by side."""
+    texts = certificate.facts or _texts(certificate)
+    url = verification_url(certificate.verification_code)
+    return {
+        "certificate": certificate,
+        "zh": texts["zh"],
+        "en": texts["en"],
+        "verification_url": url,
+        "qr_code": qr_data_uri(url),
+    }
+
+
+def verification_context(certificate: Certificate) -> dict[str, object]:
+    """What ``/verify`` shows, in both languages: whoever holds the paper may read either.
+
+    The facts are those printed on the paper, not today's names.
+    """
+    facts = certificate.facts or _texts(certificate)
+    texts = {language: dict(facts[language]) for language in ("zh", "en")}
+    if certificate.revoked_at is not None:
+        revoked = _local_date(certificate.revoked_at, ISSUER_TIMEZONE)
+        for language in ("zh", "en"):
+            texts[language]["revoked"] = format_date(revoked, "long", locale=language)
+    return {"zh": texts["zh"], "en": texts["en"]}
+
+
+# --- revoking -----------------------------------------------------------------------------
+
+
+def _revoke(certificate: Certificate, *, reason: str, actor) -> None:
+    if not certificate.is_valid:
+        raise AlreadyRevoked()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput(
+            {"reason": _l("Keep the reason under %(count)d characters.", count=REASON_MAX_LENGTH)}
+        )
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = getattr(actor, "id", None)
+    certificate.revocation_reason = reason
+    # The partial unique index must see this before a replacement is inserted.
+    db.session.flush()
+
+
+def revoke_certificate(certificate: Certificate, *, reason: str, actor) -> Certificate:
+    """Withdraw a certificate; ``/verify`` says so from now on, with the reason."""
+    reason = (reason or "").strip()
+    if certificate.is_valid and not reason:
+        raise InvalidInput(
+            {"reason": _l("Give a reason: anyone checking the certificate will read it.")}
+        )
+    _revoke(certificate, reason=reason, actor=actor)
+    record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
+    db.session.flush()
+    return certificate
+
+
+def reissue_certificate(certificate: Certificate, *, actor, reason: str = "") -> Certificate:
+    """Revoke ``certificate`` and issue its application a new one (say, after a renaming).
+
+    The old one's page then points to its replacement.
+    """
+    application = certificate.application
+    if application.status != ApplicationStatus.APPROVED:
+        raise NotApproved()
+    _revoke(certificate, reason=(reason or "").strip(), actor=actor)
+    replacement = issue_certificate(application, actor=actor)
+    certificate.replaced_by = replacement
+    record(
+        actor,
+        "certificate.reissue",
+        certificate,
+        serial=certificate.serial,
+        replaced_by=replacement.serial,
+    )
+    db.session.flush()
+    return replacement
+
+
+# --- reading back -----------------------------------------------------------------------
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The stored bytes, exactly as issued (checked against the recorded SHA-256)."""
+    return document_store().get(certificate.sha256)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo.db import utcnow
+from expo.extensions import db
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+    from expo.registrations.models import Application
+
+_VALID_SQL = "revoked_at IS NULL"
+
+
+class Certificate(db.Model):
+    """A participation certificate: issued once, its PDF stored unchanged, maybe revoked.
+
+    The PDF lives in the document store under its SHA-256 (recorded here), so every host
+    serves the very bytes that were issued. The serial (``SGG-2027-000123``) and the
+    verification code are printed on it; the code is the certificate's public key on
+    ``/verify/<code>``.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        # Serials count per prefix and year, without gaps caused by races: the database
+        # refuses a second holder of a number and the service takes the next one.
+        sa.UniqueConstraint("serial_prefix", "serial_year", "serial_number"),
+        # At most one valid certificate per application, also under concurrency.
+        sa.Index(
+            "uq_certificates_valid_application",
+            "application_id",
+            unique=True,
+            postgresql_where=sa.text(_VALID_SQL),
+            sqlite_where=sa.text(_VALID_SQL),
+        ),
+        sa.CheckConstraint("serial_number >= 1", name="serial_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True
+    )
+    serial: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    serial_prefix: Mapped[str] = mapped_column(sa.String(8))
+    serial_year: Mapped[int]
+    serial_number: Mapped[int]
+    verification_code: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # What the paper says (names, event, dates, in zh and en), kept as printed so the
+    # verification page matches the paper even after the enterprise renames itself.
+    facts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revocation_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="SET NULL")
+    )
+
+    application: Mapped[Application] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def filename(self) -> str:
+        return f"{self.serial}.pdf"
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.serial} {'valid' if self.is_valid else 'revoked'}>"
+
+
+class RateLimitCounter(db.Model):
+    """Requests per client and window, for limits that hold across processes and hosts.
+
+    Used when no Redis is configured (``EXPO_REDIS_URL``); see ``expo.documents.ratelimit``.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    hits: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,147 @@
+"""One way to print: a template under ``templates/documents/`` becomes PDF bytes.
+
+Every document goes through :func:`render_pdf` (or :func:`write_pdf` for HTML made
+elsewhere), so all of them share what matters on paper:
+
+- A4 pages numbered "第 x 页 / 共 y 页 · Page x of y", from ``static/print/base.css``, plus
+  the document's own small stylesheet ``static/print/<template name>.css`` if there is one
+  (``documents/certificate.html`` → ``print/certificate.css``);
+- Chinese set in Noto Serif/Sans CJK SC with ``lang="zh-CN"`` (without it Pango picks
+  Japanese glyph forms), embedded and subset, the text extractable;
+- PDF metadata: ``<title>``, ``<meta name="author">`` and ``<html lang>``, which
+  WeasyPrint writes into the document information dictionary;
+- the :class:`~expo.documents.fetcher.SafeFetcher`: data: URIs and static files only.
+
+WeasyPrint is slow to start and leaks when misused, so each worker process keeps one
+``FontConfiguration`` and parses each print stylesheet once with it. Renderings within a
+process take turns (a lock): Pango's font map is shared and not meant for threads.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from expo.documents.fetcher import SafeFetcher
+
+AUTHORS = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of Commerce"}
+HTML_LANGS = {"zh": "zh-CN", "en": "en"}
+BASE_STYLESHEET = "base"
+PRINT_FOLDER = "print"
+
+
+class _Printer:
+    """What one process keeps between renderings: fonts, parsed stylesheets, a lock."""
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        self.stylesheets: dict[Path, tuple[int, CSS]] = {}
+        self.lock = threading.Lock()
+        self.warm = False
+
+    def warmed_up(self) -> None:
+        """After the first rendering, set what the process holds aside from the collector.
+
+        A rendering makes hundreds of thousands of objects, so Python's full collection
+        runs every dozen renderings and walks everything alive: the app, SQLAlchemy's
+        mappers, the fonts and stylesheets kept here. That walk costs ~90 ms (measured,
+        docs/benchmarks.md). ``gc.freeze()`` moves what is alive now, all of it long-lived,
+        out of the collector's sight for good; later garbage is collected as before.
+        """
+        if not self.warm:
+            self.warm = True
+            gc.collect()
+            gc.freeze()
+
+    def stylesheet(self, path: Path, static: Path) -> CSS:
+        """``path`` parsed once, again only if the file changed (a designer at work)."""
+        modified = path.stat().st_mtime_ns
+        cached = self.stylesheets.get(path)
+        if cached is None or cached[0] != modified:
+            # Its own fetcher: what a stylesheet loads (@import, @font-face) is fetched
+            # now, once, and is not a rendering's business.
+            css = CSS(
+                filename=str(path),
+                url_fetcher=SafeFetcher(static),
+                font_config=self.font_config,
+            )
+            cached = self.stylesheets[path] = (modified, css)
+        return cached[1]
+
+
+_printer: _Printer | None = None
+_printer_pid: int | None = None
+_printer_lock = threading.Lock()
+
+
+def _current_printer() -> _Printer:
+    """This process's printer, made on first use (after a fork: a new one, not a copy)."""
+    global _printer, _printer_pid
+    with _printer_lock:
+        if _printer is None or _printer_pid != os.getpid():
+            _printer, _printer_pid = _Printer(), os.getpid()
+        return _printer
+
+
+def static_folder() -> Path:
+    return Path(current_app.static_folder)
+
+
+def stylesheet_names(template: str) -> list[str]:
+    """The base print stylesheet, then the template's own if it has one."""
+    names = [BASE_STYLESHEET]
+    own = Path(template).stem
+    if (static_folder() / PRINT_FOLDER / f"{own}.css").is_file():
+        names.append(own)
+    return names
+
+
+def render_html(template: str, *, language: str, title: str, **context) -> str:
+    """The document's HTML in ``language``, with what its ``<head>`` needs for metadata."""
+    with force_locale(language):
+        return render_template(
+            template,
+            document_title=title,
+            document_author=AUTHORS.get(language, AUTHORS["en"]),
+            document_lang=HTML_LANGS.get(language, language),
+            language=language,
+            **context,
+        )
+
+
+def write_pdf(
+    html: str,
+    *,
+    stylesheets: Sequence[str] = (BASE_STYLESHEET,),
+    fetcher: SafeFetcher | None = None,
+) -> bytes:
+    """PDF bytes for ``html`` with the named print stylesheets (``static/print/<name>.css``)."""
+    printer = _current_printer()
+    static = static_folder()
+    fetcher = fetcher or SafeFetcher(static)
+    paths = [static / PRINT_FOLDER / f"{name}.css" for name in stylesheets]
+    with printer.lock:
+        sheets = [printer.stylesheet(path, static) for path in paths]
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
+        pdf = document.write_pdf(stylesheets=sheets, font_config=printer.font_config)
+        printer.warmed_up()
+    return pdf
+
+
+def render_pdf(template: str, *, language: str, title: str, **context) -> bytes:
+    """The PDF of ``templates/<template>`` in ``language`` (``"zh"`` or ``"en"``).
+
+    ``title`` becomes the PDF's title; the author is the department, in that language.
+    Future documents (badges, itineraries, invitation letters) are a template and,
+    if they need one, a stylesheet of the same name under ``static/print/``.
+    """
+    html = render_html(template, language=language, title=title, **context)
+    return write_pdf(html, stylesheets=stylesheet_names(template))

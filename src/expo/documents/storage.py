@@ -1,0 +1,96 @@
+"""Where generated documents are kept: content-addressed files every host can read.
+
+A file's name is the SHA-256 of its bytes, so the database row that records the hash
+finds the file on any host that shares the folder, a file once written never changes,
+and reading it back can prove it has not. ``LocalDocumentStore`` writes under
+``DOCUMENTS_DIR`` (``EXPO_DOCUMENTS_DIR``, by default ``instance/documents/``); with several
+web hosts that folder is a shared mount. An object store (S3 and the like) would be another
+``DocumentStore`` with the same three methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from flask import current_app
+
+
+class DocumentMissing(LookupError):
+    """The database knows a document whose file the store does not have."""
+
+
+class DocumentCorrupted(RuntimeError):
+    """A stored file no longer matches the SHA-256 it was stored under."""
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class DocumentStore(Protocol):
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its SHA-256 in hex."""
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes stored under ``sha256``; checks them against it."""
+
+    def exists(self, sha256: str) -> bool: ...
+
+
+class LocalDocumentStore:
+    """Files under one folder, ``ab/cd/abcd….pdf``, so no directory grows too large."""
+
+    suffix = ".pdf"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256 in hex: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}{self.suffix}"
+
+    def put(self, data: bytes) -> str:
+        digest = sha256_of(data)
+        target = self.path(digest)
+        if target.exists():
+            return digest  # same bytes, same name: already there
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside the target and renamed into place: a reader on another host
+        # sees the whole file or none of it.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o440)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        try:
+            data = self.path(sha256).read_bytes()
+        except FileNotFoundError as error:
+            raise DocumentMissing(sha256) from error
+        if sha256_of(data) != sha256:
+            raise DocumentCorrupted(sha256)
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+
+def document_store() -> DocumentStore:
+    """The store configured for this app (``DOCUMENTS_DIR``, else ``instance/documents``)."""
+    root = current_app.config.get("DOCUMENTS_DIR") or os.path.join(
+        current_app.instance_path, "documents"
+    )
+    return LocalDocumentStore(root)

@@ -1,0 +1,212 @@
+"""Documents on the web: schedules (public), certificates (their owners and organizers),
+and the public verification page a certificate's QR code opens.
+
+Who sees what: an event's schedule is as public as the event (drafts: organizers only);
+a certificate's PDF goes to organizers and to the enterprise it was issued to, while it
+is in force; anybody else gets 404, anonymous visitors the sign-in page. ``/verify`` is
+public and rate-limited per client address.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.accounts.access import organizer_required
+from expo.documents import certificates, schedules
+from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
+from expo.documents.models import Certificate
+from expo.documents.ratelimit import rate_limited
+from expo.errors import DomainError, InvalidInput
+from expo.events import services as event_services
+from expo.extensions import db
+from expo.i18n import current_language
+from expo.registrations.models import Application
+from expo.web import get_or_404
+
+bp = Blueprint("documents", __name__)
+
+SCHEDULE_MAX_AGE = 300  # seconds a shared cache may keep a public schedule
+
+
+def _organizer() -> bool:
+    return current_user.is_authenticated and current_user.is_organizer
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+# Helpers the certificate sections of the application pages call.
+
+
+@bp.app_template_global()
+def certificate_in_force(application: Application) -> Certificate | None:
+    return certificates.valid_certificate(application)
+
+
+@bp.app_template_global()
+def certificates_of(application: Application) -> list[Certificate]:
+    return certificates.application_certificates(application)
+
+
+# --- the schedule -----------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/schedule.pdf")
+def schedule(event_id: int):
+    event = event_services.visible_event(event_id, include_drafts=_organizer())
+    if event is None:
+        abort(404)
+    language = current_language()
+    html = schedules.schedule_html(event, language=language)
+    etag = schedules.schedule_version(html)
+    public = event.is_public
+    headers = {
+        # The language follows ?lang=, the signed-in user, the session and the browser.
+        "Vary": "Accept-Language, Cookie",
+        "Content-Language": "zh-CN" if language == "zh" else language,
+        "Cache-Control": f"public, max-age={SCHEDULE_MAX_AGE}" if public else "private, no-cache",
+    }
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+    else:
+        response = Response(schedules.schedule_pdf(html), mimetype="application/pdf")
+        response.headers.update(headers)
+        filename = f"schedule-{event.id}-{language}.pdf"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(etag)
+    return response
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+@bp.route("/verify/<code>")
+@rate_limited("verify", limit_setting="VERIFY_RATE_LIMIT", default=30, seconds=60)
+def verify(code: str):
+    certificate = certificates.certificate_by_code(code)
+    if certificate is None:
+        body = render_template("documents/verify.html", certificate=None)
+        status = 404
+    else:
+        body = render_template(
+            "documents/verify.html",
+            certificate=certificate,
+            **certificates.verification_context(certificate),
+        )
+        status = 200
+    return (
+        body,
+        status,
+        {
+            # The answer changes the moment a certificate is revoked.
+            "Cache-Control": "no-store",
+            "X-Robots-Tag": "noindex",
+        },
+    )
+
+
+# --- downloading a certificate ------------------------------------------------------------
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@login_required
+def certificate_pdf(certificate_id: int):
+    certificate = get_or_404(Certificate, certificate_id)
+    if not _organizer():
+        owner = certificate.application.enterprise_id
+        if current_user.enterprise_id != owner or not certificate.is_valid:
+            abort(404)
+    etag = certificate.sha256
+    headers = {"Cache-Control": "private, no-cache"}
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+    else:
+        # The stored bytes, as issued: never rendered again.
+        response = Response(certificates.certificate_pdf(certificate), mimetype="application/pdf")
+        response.headers.update(headers)
+        response.headers["Content-Disposition"] = f'attachment; filename="{certificate.filename}"'
+    response.set_etag(etag)
+    return response
+
+
+# --- organizers: issue, revoke, reissue -----------------------------------------------------
+
+
+def _back_to(application: Application):
+    return redirect(
+        url_for("review.detail", event_id=application.event_id, application_id=application.id)
+        + "#certificate"
+    )
+
+
+def _run(application: Application, action, success):
+    """Call the service, commit once, and tell the organizer how it went."""
+    try:
+        result = action()
+    except InvalidInput as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(str(message), "warning")
+        return _back_to(application)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return _back_to(application)
+    message = success(result.serial)
+    db.session.commit()
+    flash(message, "success")
+    return _back_to(application)
+
+
+@bp.post("/manage/events/<int:event_id>/applications/<int:application_id>/certificate")
+@organizer_required
+def issue(event_id: int, application_id: int):
+    application = get_or_404(Application, application_id)
+    if application.event_id != event_id:
+        abort(404)
+    if not IssueCertificateForm().validate_on_submit():
+        abort(400)
+    return _run(
+        application,
+        lambda: certificates.issue_certificate(application, actor=_user()),
+        lambda serial: _("Certificate %(serial)s issued.", serial=serial),
+    )
+
+
+@bp.post("/manage/certificates/<int:certificate_id>/revoke")
+@organizer_required
+def revoke(certificate_id: int):
+    certificate = get_or_404(Certificate, certificate_id)
+    form = RevokeCertificateForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors or [_("The request could not be understood")]:
+            flash(str(message), "warning")
+        return _back_to(certificate.application)
+    return _run(
+        certificate.application,
+        lambda: certificates.revoke_certificate(
+            certificate, reason=form.reason.data or "", actor=_user()
+        ),
+        lambda serial: _("Certificate %(serial)s revoked.", serial=serial),
+    )
+
+
+@bp.post("/manage/certificates/<int:certificate_id>/reissue")
+@organizer_required
+def reissue(certificate_id: int):
+    certificate = get_or_404(Certificate, certificate_id)
+    form = ReissueCertificateForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors or [_("The request could not be understood")]:
+            flash(str(message), "warning")
+        return _back_to(certificate.application)
+    return _run(
+        certificate.application,
+        lambda: certificates.reissue_certificate(
+            certificate, actor=_user(), reason=form.reason.data or ""
+        ),
+        lambda serial: _("Certificate %(serial)s issued in place of the old one.", serial=serial),
+    )

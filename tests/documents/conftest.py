@@ -1,0 +1,117 @@
+"""Reading PDFs as a person would: their text, their fonts, the QR code on the page.
+
+The tools are poppler's (``pdftotext``, ``pdffonts``, ``pdfinfo``, ``pdftoppm``, installed by
+``make test``) and zxing-cpp for the QR code.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from expo.registrations import services as registration_services
+from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.registrations.test_services import application_data
+
+
+def pdf_text(pdf: bytes, *, layout: bool = True) -> str:
+    """The text a reader copies out of the PDF (``pdftotext``, by default ``-layout``)."""
+    return subprocess.run(
+        ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+
+
+@dataclass(frozen=True)
+class PdfFont:
+    name: str
+    embedded: bool
+    subset: bool
+    unicode: bool
+
+
+def pdf_fonts(pdf: bytes, tmp_path: Path) -> list[PdfFont]:
+    """``pdffonts``, one entry per font (it reads a file, not standard input)."""
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    lines = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()[2:]
+    fonts = []
+    for line in lines:
+        # name type... encoding emb sub uni object-id generation; the type has spaces.
+        parts = line.split()
+        emb, sub, uni = parts[-5:-2]
+        fonts.append(PdfFont(parts[0], emb == "yes", sub == "yes", uni == "yes"))
+    return fonts
+
+
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(pdf)
+    output = subprocess.run(
+        ["pdfinfo", "-enc", "UTF-8", str(path)], capture_output=True, check=True, text=True
+    ).stdout
+    info = {}
+    for line in output.splitlines():
+        key, _, value = line.partition(":")
+        info[key.strip()] = value.strip()
+    return info
+
+
+def pdf_page_image(pdf: bytes, *, page: int = 1, dpi: int = 150) -> Image.Image:
+    """One page rasterized as a printer would, by ``pdftoppm``."""
+    png = subprocess.run(
+        ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return Image.open(BytesIO(png))
+
+
+def qr_codes(pdf: bytes) -> list[str]:
+    """The text of every QR code on the first page, as a phone camera would read it."""
+    import zxingcpp
+
+    image = pdf_page_image(pdf)
+    return [
+        barcode.text
+        for barcode in zxingcpp.read_barcodes(image)
+        if barcode.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+
+
+@pytest.fixture(autouse=True)
+def documents_dir(app, tmp_path):
+    """Each test stores its documents in its own folder, never in instance/."""
+    previous = app.config.get("DOCUMENTS_DIR")
+    app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
+    yield Path(app.config["DOCUMENTS_DIR"])
+    app.config["DOCUMENTS_DIR"] = previous
+
+
+@pytest.fixture()
+def organizer(db):
+    return make_user("organizer", name="李明")
+
+
+def approved_application(event=None, enterprise=None, **event_fields):
+    """An application approved on arrival (a first-come event with room)."""
+    event = event or open_event(moderation="first_come", **event_fields)
+    enterprise = enterprise or make_enterprise(
+        name_zh="成都天府茶业有限公司", name_en="Chengdu Tianfu Tea Co., Ltd."
+    )
+    user = make_enterprise_user(enterprise)
+    application = registration_services.submit_application(
+        event, enterprise, application_data(), actor=user
+    )
+    assert application.status == "approved"
+    return application

@@ -1,0 +1,296 @@
+"""Certificates: issued once to approved applications, stored unchanged, revoked, reissued."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from expo.audit.models import AuditEntry
+from expo.documents import certificates
+from expo.documents.models import Certificate
+from expo.documents.storage import DocumentCorrupted, LocalDocumentStore, document_store
+from expo.errors import InvalidInput
+from expo.registrations import services as registration_services
+from expo.web import external_url
+from tests.documents.conftest import approved_application, pdf_fonts, pdf_info, pdf_text, qr_codes
+from tests.factories import (
+    make_campaign,
+    make_enterprise,
+    make_enterprise_user,
+    make_user,
+    open_event,
+)
+from tests.registrations.test_services import application_data
+
+
+def actions(db) -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+class TestIssue:
+    def test_certificate_for_an_approved_application(self, db, organizer, documents_dir):
+        application = approved_application()
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        year = application.event.starts_at.year
+        assert re.fullmatch(rf"SGG-{year}-000001", certificate.serial)
+        assert len(certificate.verification_code) >= 22
+        assert certificate.issued_by_id == organizer.id and certificate.is_valid
+        stored = document_store().get(certificate.sha256)
+        assert hashlib.sha256(stored).hexdigest() == certificate.sha256
+        assert certificate.size_bytes == len(stored)
+        assert list(documents_dir.rglob("*.pdf")) == [
+            documents_dir
+            / certificate.sha256[:2]
+            / certificate.sha256[2:4]
+            / f"{certificate.sha256}.pdf"
+        ]
+        assert actions(db)[-1] == "certificate.issue"
+
+    def test_issuing_again_returns_the_same_certificate(self, db, organizer):
+        application = approved_application()
+        first = certificates.issue_certificate(application, actor=organizer)
+        second = certificates.issue_certificate(application, actor=organizer)
+        assert first.id == second.id
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+
+    def test_only_approved_applications(self, db, organizer):
+        event = open_event(moderation="review")
+        enterprise = make_enterprise()
+        application = registration_services.submit_application(
+            event, enterprise, application_data(), actor=make_enterprise_user(enterprise)
+        )
+        assert application.status == "pending"
+        with pytest.raises(certificates.NotApproved):
+            certificates.issue_certificate(application, actor=organizer)
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+    def test_serials_count_per_campaign_kind_and_event_year(self, db, organizer):
+        going_global = make_campaign(kind="going_global")
+        imports = make_campaign(kind="import_expansion")
+        first_event = open_event(moderation="first_come", campaign=going_global)
+        second_event = open_event(moderation="first_come", campaign=going_global)
+        import_event = open_event(moderation="first_come", campaign=imports)
+        year = first_event.starts_at.year
+        serials = [
+            certificates.issue_certificate(approved_application(event), actor=organizer).serial
+            for event in (first_event, second_event, first_event, import_event)
+        ]
+        assert serials == [
+            f"SGG-{year}-000001",
+            f"SGG-{year}-000002",
+            f"SGG-{year}-000003",
+            f"SIE-{year}-000001",
+        ]
+
+    def test_a_serial_taken_meanwhile_is_skipped(self, db, organizer, monkeypatch):
+        taken = certificates.issue_certificate(approved_application(), actor=organizer)
+        # Another issuer read the same highest number a moment ago: it picks number 1 again.
+        stale = iter([1])
+        original = certificates._next_serial_number
+        monkeypatch.setattr(
+            certificates,
+            "_next_serial_number",
+            lambda prefix, year: next(stale, None) or original(prefix, year),
+        )
+        second = certificates.issue_certificate(approved_application(), actor=organizer)
+        assert taken.serial.endswith("-000001") and second.serial.endswith("-000002")
+
+    def test_the_year_is_the_local_year_where_the_event_starts(self, db, organizer):
+        # 31 December 20:00 UTC is already 1 January in Shanghai.
+        event = open_event(
+            moderation="first_come",
+            timezone="Asia/Shanghai",
+            starts_at=datetime(2027, 12, 31, 20, 0, tzinfo=UTC),
+            registration_opens_at=datetime.now(UTC).replace(microsecond=0),
+        )
+        certificate = certificates.issue_certificate(approved_application(event), actor=organizer)
+        assert certificate.serial == "SGG-2028-000001"
+
+
+class TestTheDocument:
+    @pytest.fixture()
+    def issued(self, db, organizer):
+        application = approved_application()
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        return certificate, certificates.certificate_pdf(certificate)
+
+    def test_text_in_both_languages(self, issued):
+        certificate, pdf = issued
+        text = pdf_text(pdf)
+        assert "成都天府茶业有限公司" in text
+        assert "Chengdu Tianfu Tea Co., Ltd." in text
+        assert certificate.serial in text
+        assert "四川省商务厅" in text and "Sichuan Provincial Department of Commerce" in text
+        assert "参展证明" in text and "Certificate of Exhibition" in text
+        assert "布达佩斯国际博览会" in text and "Budapest International Fair" in text
+        assert certificate.application.enterprise.credit_code in text
+        # The foot of the frame is on the page, not cut off below it.
+        assert "扫码或访问以下网址验证" in text and "Scan or visit to verify" in text
+
+    def test_landscape_a4_with_metadata(self, issued, tmp_path):
+        certificate, pdf = issued
+        info = pdf_info(pdf, tmp_path)
+        assert info["Page size"] == "841.89 x 595.276 pts (A4)"
+        assert info["Pages"] == "1"
+        assert info["Author"] == "四川省商务厅"
+        assert certificate.serial in info["Title"] and "参展证明" in info["Title"]
+
+    def test_serif_simplified_chinese_regular_and_bold_embedded_subset(self, issued, tmp_path):
+        _, pdf = issued
+        fonts = pdf_fonts(pdf, tmp_path)
+        names = sorted(re.sub(r"^[A-Z]{6}\+", "", font.name) for font in fonts)
+        assert names == ["Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold"]
+        assert all(font.embedded and font.subset and font.unicode for font in fonts)
+
+    def test_qr_code_opens_the_verification_page(self, issued):
+        certificate, pdf = issued
+        expected = external_url("documents.verify", code=certificate.verification_code)
+        assert qr_codes(pdf) == [expected]
+        assert expected in pdf_text(pdf, layout=False).split()
+
+    def test_the_printed_address_is_base_url_even_inside_a_request(self, app, db, organizer):
+        application = approved_application()
+        with app.test_request_context("/", base_url="http://10.0.0.7:8000"):
+            certificate = certificates.issue_certificate(application, actor=organizer)
+            pdf = certificates.certificate_pdf(certificate)
+        assert qr_codes(pdf) == [f"{app.config['BASE_URL']}/verify/{certificate.verification_code}"]
+
+
+class TestRevokeAndReissue:
+    def test_revoke_needs_a_reason_and_happens_once(self, db, organizer):
+        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        with pytest.raises(InvalidInput) as error:
+            certificates.revoke_certificate(certificate, reason="  ", actor=organizer)
+        assert "reason" in error.value.errors
+        certificates.revoke_certificate(certificate, reason="企业名称有误", actor=organizer)
+        assert not certificate.is_valid
+        assert certificate.revocation_reason == "企业名称有误"
+        assert certificate.revoked_by_id == organizer.id
+        with pytest.raises(certificates.AlreadyRevoked):
+            certificates.revoke_certificate(certificate, reason="again", actor=organizer)
+        assert actions(db)[-1] == "certificate.revoke"
+
+    def test_revoked_file_is_kept_unchanged(self, db, organizer):
+        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        before = certificates.certificate_pdf(certificate)
+        certificates.revoke_certificate(certificate, reason="错误", actor=organizer)
+        assert certificates.certificate_pdf(certificate) == before
+
+    def test_reissue_revokes_the_old_one_and_points_to_the_new(self, db, organizer):
+        application = approved_application()
+        old = certificates.issue_certificate(application, actor=organizer)
+        new = certificates.reissue_certificate(old, actor=organizer, reason="企业更名")
+        db.session.commit()
+        assert not old.is_valid and old.replaced_by_id == new.id
+        assert old.revocation_reason == "企业更名"
+        assert new.is_valid and new.serial != old.serial
+        assert new.verification_code != old.verification_code
+        assert certificates.valid_certificate(application).id == new.id
+        assert [c.id for c in certificates.application_certificates(application)] == [
+            new.id,
+            old.id,
+        ]
+        assert actions(db)[-2:] == ["certificate.issue", "certificate.reissue"]
+
+    def test_a_second_valid_certificate_is_refused_by_the_database(self, db, organizer):
+        application = approved_application()
+        existing = certificates.issue_certificate(application, actor=organizer)
+        duplicate = Certificate(
+            application_id=application.id,
+            serial="SGG-2099-000001",
+            serial_prefix="SGG",
+            serial_year=2099,
+            serial_number=1,
+            verification_code="x" * 22,
+            sha256=existing.sha256,
+        )
+        db.session.add(duplicate)
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+
+
+class TestVerificationLookup:
+    def test_by_code(self, db, organizer):
+        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        assert certificates.certificate_by_code(certificate.verification_code) is certificate
+        assert certificates.certificate_by_code("nonexistent-code-000000") is None
+        assert certificates.certificate_by_code("../../etc/passwd") is None
+        assert certificates.certificate_by_code("") is None
+
+
+class TestStore:
+    def test_content_addressed_and_checked_on_reading(self, tmp_path):
+        store = LocalDocumentStore(tmp_path)
+        digest = store.put(b"%PDF-1.7 test")
+        assert digest == hashlib.sha256(b"%PDF-1.7 test").hexdigest()
+        assert store.put(b"%PDF-1.7 test") == digest  # the same bytes, stored once
+        assert store.get(digest) == b"%PDF-1.7 test"
+        path = store.path(digest)
+        path.chmod(0o600)
+        path.write_bytes(b"tampered")
+        with pytest.raises(DocumentCorrupted):
+            store.get(digest)
+        with pytest.raises(ValueError):
+            store.path("../../etc/passwd")
+
+
+class TestLongNames:
+    def test_the_longest_names_are_printed_whole_on_one_page(self, db, organizer, tmp_path):
+        enterprise = make_enterprise(
+            name_zh="四川" + "天府国际进出口贸易" * 21 + "有限公司",  # 200 characters
+            name_en=("Sichuan Tianfu International Import and Export Trading " * 4)[:190]
+            + " Co., Ltd.",
+        )
+        application = approved_application(enterprise=enterprise)
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        pdf = certificates.certificate_pdf(certificate)
+        text = "".join(pdf_text(pdf, layout=False).split())
+        assert "".join(enterprise.name_zh.split()) in text
+        assert "".join(enterprise.name_en.split()) in text
+        assert pdf_info(pdf, tmp_path)["Pages"] == "1"
+
+
+@pytest.mark.postgresql
+def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app, db):
+    """Eight issuers at once, each on its own connection; three of them for the same one."""
+    organizer = make_user("organizer")
+    event = open_event(moderation="first_come", capacity=20)
+    applications = [approved_application(event) for _ in range(6)]
+    db.session.commit()
+    targets = [application.id for application in applications] + [applications[0].id] * 2
+    organizer_id = organizer.id
+    start = threading.Barrier(len(targets))
+    errors = []
+
+    def issue(application_id: int) -> None:
+        from expo.accounts.models import User
+        from expo.registrations.models import Application
+
+        with app.app_context():
+            try:
+                start.wait()
+                certificates.issue_certificate(
+                    db.session.get(Application, application_id),
+                    actor=db.session.get(User, organizer_id),
+                )
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=issue, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Certificate).order_by(Certificate.serial_number)).all()
+    assert [row.serial_number for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert sorted(row.application_id for row in rows) == sorted(a.id for a in applications)

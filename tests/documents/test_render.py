@@ -1,0 +1,152 @@
+"""The one render function: A4, page numbers, metadata, Simplified-Chinese fonts, reuse."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import weasyprint
+
+from expo.documents import render, schedules
+from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text
+from tests.factories import make_event, make_session
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams inflated (the catalog sits in an object stream)."""
+    inflated = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            inflated.append(zlib.decompress(stream))
+        except zlib.error:
+            pass
+    return b"\n".join(inflated)
+
+
+A4_PORTRAIT = "595.276 x 841.89 pts (A4)"
+A4_LANDSCAPE = "841.89 x 595.276 pts (A4)"
+
+
+def budapest_event(sessions_per_day: int = 2, days: int = 3):
+    # 07:00 UTC is 09:00 in Budapest (summer time): local days, not UTC days, group it.
+    event = make_event(
+        starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC),
+        title_zh="布达佩斯国际博览会",
+        title_en="Budapest International Fair",
+    )
+    for day in range(days):
+        for number in range(sessions_per_day):
+            make_session(
+                event,
+                starts_at=event.starts_at + timedelta(days=day, hours=1 + 2 * number),
+                title_zh=f"第{day + 1}天 中匈经贸对接会 {number + 1}",
+                title_en=f"Day {day + 1} China–Hungary matchmaking {number + 1}",
+                place_zh="一号馆",
+                place_en="Hall 1",
+            )
+    return event
+
+
+class TestSchedule:
+    def test_chinese_text_is_extractable_with_zone_and_page_numbers(self, db, tmp_path):
+        event = budapest_event()
+        pdf = schedules.schedule_pdf(schedules.schedule_html(event, language="zh"))
+        text = pdf_text(pdf)
+        assert "布达佩斯国际博览会" in text
+        assert "第1天 中匈经贸对接会 1" in text and "第3天 中匈经贸对接会 2" in text
+        assert "Europe/Budapest" in text and "中欧夏令时间" in text  # the zone, named
+        assert "10:00–11:00" in text  # 08:00 UTC, shown as Budapest's wall clock
+        assert "2027年5月10日星期一" in text  # the local day heading
+        assert "第 1 页 / 共 1 页 · Page 1 of 1" in text
+
+    def test_long_agenda_counts_its_pages(self, db):
+        event = budapest_event(sessions_per_day=12, days=3)
+        text = pdf_text(schedules.schedule_pdf(schedules.schedule_html(event, language="zh")))
+        pages = re.findall(r"第 (\d+) 页 / 共 (\d+) 页 · Page (\d+) of (\d+)", text)
+        total = len(pages)
+        assert total >= 2
+        assert pages == [(str(n), str(total), str(n), str(total)) for n in range(1, total + 1)]
+
+    def test_english_schedule(self, db):
+        event = budapest_event()
+        text = pdf_text(schedules.schedule_pdf(schedules.schedule_html(event, language="en")))
+        assert "Budapest International Fair" in text
+        assert "Day 1 China–Hungary matchmaking 1" in text
+        assert "Central European Summer Time" in text
+        assert "10:00 AM" in text
+
+    def test_fonts_are_simplified_chinese_embedded_and_subset(self, db, tmp_path):
+        pdf = schedules.schedule_pdf(schedules.schedule_html(budapest_event(), language="zh"))
+        fonts = pdf_fonts(pdf, tmp_path)
+        assert fonts, "no fonts listed"
+        names = [font.name for font in fonts]
+        assert all(re.search(r"^[A-Z]{6}\+Noto-Sans-CJK-SC", name) for name in names), names
+        assert not any("JP" in name for name in names)
+        assert all(font.embedded and font.subset and font.unicode for font in fonts)
+        # Headings and times are set in the real bold face, not a smeared regular.
+        assert any(name.endswith("-Bold") for name in names)
+        assert any(not name.endswith("-Bold") for name in names)
+
+    def test_metadata_and_page_size(self, db, tmp_path):
+        event = budapest_event()
+        pdf = schedules.schedule_pdf(schedules.schedule_html(event, language="zh"))
+        info = pdf_info(pdf, tmp_path)
+        assert info["Title"] == "布达佩斯国际博览会 · 日程"
+        assert info["Author"] == "四川省商务厅"
+        assert info["Page size"] == A4_PORTRAIT
+        english = schedules.schedule_pdf(schedules.schedule_html(event, language="en"))
+        info = pdf_info(english, tmp_path)
+        assert info["Title"] == "Budapest International Fair · Schedule"
+        assert info["Author"] == "Sichuan Provincial Department of Commerce"
+
+    def test_language_is_declared_for_the_fonts(self, db):
+        event = budapest_event()
+        assert '<html lang="zh-CN">' in schedules.schedule_html(event, language="zh")
+        assert '<html lang="en">' in schedules.schedule_html(event, language="en")
+        pdf = schedules.schedule_pdf(schedules.schedule_html(event, language="zh"))
+        assert b"/Lang (zh-CN)" in pdf_objects(pdf)
+
+
+class TestRenderPdf:
+    def test_renders_a_template_with_the_stylesheet_of_its_name(self, db, tmp_path):
+        event = budapest_event()
+        pdf = render.render_pdf(
+            "documents/schedule.html",
+            language="zh",
+            title="测试标题",
+            event=event,
+            days=[],
+        )
+        info = pdf_info(pdf, tmp_path)
+        assert info["Title"] == "测试标题"
+        assert "议程尚未发布" in pdf_text(pdf)
+        assert render.stylesheet_names("documents/schedule.html") == ["base", "schedule"]
+        assert render.stylesheet_names("documents/badges.html") == ["base"]
+
+    def test_one_font_configuration_and_stylesheets_parsed_once(self, db, monkeypatch):
+        event = budapest_event(sessions_per_day=1, days=1)
+        html = schedules.schedule_html(event, language="zh")
+        schedules.schedule_pdf(html)  # warm: this process's printer exists now
+        printer = render._current_printer()
+        parsed = []
+        original = weasyprint.CSS.__init__
+
+        def counting_init(self, *args, **kwargs):
+            parsed.append(kwargs.get("filename"))
+            original(self, *args, **kwargs)
+
+        font_configs = []
+        original_fc = weasyprint.text.fonts.FontConfiguration.__init__
+
+        def counting_fc(self, *args, **kwargs):
+            font_configs.append(self)
+            original_fc(self, *args, **kwargs)
+
+        monkeypatch.setattr(weasyprint.CSS, "__init__", counting_init)
+        monkeypatch.setattr(weasyprint.text.fonts.FontConfiguration, "__init__", counting_fc)
+        for _ in range(3):
+            schedules.schedule_pdf(html)
+        assert parsed == []
+        assert font_configs == []
+        assert render._current_printer() is printer

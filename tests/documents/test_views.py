@@ -1,0 +1,337 @@
+"""Documents over HTTP: who gets which file, the verification page, its rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from expo.documents import certificates
+from expo.documents.models import Certificate
+from expo.extensions import db as _db
+from tests.documents.conftest import approved_application, pdf_text
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_campaign,
+    make_enterprise,
+    make_enterprise_user,
+    make_event,
+    make_session,
+    make_user,
+)
+
+
+def sign_in(app, user):
+    """A browser of its own, signed in as ``user``."""
+    _db.session.commit()
+    browser = app.test_client()
+    response = browser.post(
+        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    return browser
+
+
+@pytest.fixture()
+def issued(db, organizer):
+    application = approved_application()
+    certificate = certificates.issue_certificate(application, actor=organizer)
+    db.session.commit()
+    return certificate
+
+
+# --- the schedule -----------------------------------------------------------------------
+
+
+class TestSchedule:
+    def test_public_schedule_in_chinese_by_default(self, client, db):
+        event = make_event(title_zh="汉诺威工业博览会", title_en="Hannover Messe")
+        make_session(event, title_zh="中德企业对接会", title_en="Sino-German matchmaking")
+        db.session.commit()
+        response = client.get(f"/events/{event.id}/schedule.pdf")
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        assert response.headers["Content-Language"] == "zh-CN"
+        assert "public" in response.headers["Cache-Control"]
+        assert "Accept-Language" in response.headers["Vary"]
+        text = pdf_text(response.data)
+        assert "汉诺威工业博览会" in text and "中德企业对接会" in text
+
+    def test_english_on_request(self, client, db):
+        event = make_event(title_zh="汉诺威工业博览会", title_en="Hannover Messe")
+        make_session(event, title_zh="中德企业对接会", title_en="Sino-German matchmaking")
+        db.session.commit()
+        response = client.get(f"/events/{event.id}/schedule.pdf?lang=en")
+        assert response.headers["Content-Language"] == "en"
+        text = pdf_text(response.data)
+        assert "Hannover Messe" in text and "Sino-German matchmaking" in text
+
+    def test_a_reader_with_the_current_version_gets_304(self, client, db):
+        event = make_event()
+        db.session.commit()
+        first = client.get(f"/events/{event.id}/schedule.pdf")
+        etag = first.headers["ETag"]
+        again = client.get(f"/events/{event.id}/schedule.pdf", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
+        make_session(event, title_zh="新增环节")
+        db.session.commit()
+        changed = client.get(f"/events/{event.id}/schedule.pdf", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+    def test_drafts_only_for_organizers(self, app, client, db):
+        draft = make_event(status="draft")
+        hidden_campaign = make_event(campaign=make_campaign(status="draft"))
+        organizer = make_user("organizer")
+        _db.session.commit()
+        for event in (draft, hidden_campaign):
+            assert client.get(f"/events/{event.id}/schedule.pdf").status_code == 404
+        enterprise_browser = sign_in(app, make_enterprise_user())
+        assert enterprise_browser.get(f"/events/{draft.id}/schedule.pdf").status_code == 404
+        response = sign_in(app, organizer).get(f"/events/{draft.id}/schedule.pdf")
+        assert response.status_code == 200
+        assert "private" in response.headers["Cache-Control"]
+        assert client.get("/events/999999/schedule.pdf").status_code == 404
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+class TestVerify:
+    def test_valid_then_revoked_with_the_reason(self, app, client, db, organizer, issued):
+        page = client.get(f"/verify/{issued.verification_code}")
+        assert page.status_code == 200
+        assert page.headers["Cache-Control"] == "no-store"
+        html = page.get_data(as_text=True)
+        assert "有效" in html and "Valid" in html
+        assert "已撤销" not in html and "Revoked" not in html
+        assert "成都天府茶业有限公司" in html and "Chengdu Tianfu Tea Co., Ltd." in html
+        assert "布达佩斯国际博览会" in html and "Budapest International Fair" in html
+        assert issued.serial in html
+
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/certificates/{issued.id}/revoke", data={"reason": "企业信息有误 wrong data"}
+        )
+        assert response.status_code == 302
+        html = client.get(f"/verify/{issued.verification_code}").get_data(as_text=True)
+        assert "已撤销" in html and "Revoked" in html
+        assert "企业信息有误 wrong data" in html
+        assert "有效</strong>" not in html
+
+    def test_shows_what_the_paper_says_after_a_renaming(self, client, db, issued):
+        enterprise = issued.application.enterprise
+        enterprise.name_zh, enterprise.name_en = "成都新名称有限公司", "Chengdu New Name Ltd."
+        db.session.commit()
+        html = client.get(f"/verify/{issued.verification_code}").get_data(as_text=True)
+        assert "成都天府茶业有限公司" in html and "Chengdu Tianfu Tea Co., Ltd." in html
+        assert "成都新名称有限公司" not in html
+
+    def test_both_languages_whatever_the_interface_language(self, client, db, issued):
+        html = client.get(f"/verify/{issued.verification_code}?lang=en").get_data(as_text=True)
+        assert "证书验证" in html and "Certificate verification" in html
+        assert "有效" in html and "Valid" in html
+
+    def test_reissued_points_to_the_replacement(self, client, db, organizer, issued):
+        replacement = certificates.reissue_certificate(issued, actor=organizer)
+        db.session.commit()
+        html = client.get(f"/verify/{issued.verification_code}").get_data(as_text=True)
+        assert "已撤销" in html and replacement.serial in html
+        html = client.get(f"/verify/{replacement.verification_code}").get_data(as_text=True)
+        assert "有效" in html
+
+    def test_unknown_code(self, client, db):
+        response = client.get("/verify/not-a-real-code-123456")
+        assert response.status_code == 404
+        html = response.get_data(as_text=True)
+        assert "未找到证书" in html and "No certificate has this code" in html
+
+    def test_rate_limited_per_client_in_the_database(self, app, client, db, monkeypatch):
+        monkeypatch.setitem(app.config, "REDIS_URL", None)
+        here = {"REMOTE_ADDR": "203.0.113.7"}
+        statuses = [
+            client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
+            for _ in range(30)
+        ]
+        assert statuses == [404] * 30
+        refused = client.get("/verify/unknown-code-0000000000?lang=en", environ_base=here)
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "Too many requests" in refused.get_data(as_text=True)
+        chinese = client.get("/verify/unknown-code-0000000000?lang=zh", environ_base=here)
+        assert chinese.status_code == 429
+        # Another client is not held back by this one.
+        other = client.get(
+            "/verify/unknown-code-0000000000", environ_base={"REMOTE_ADDR": "198.51.100.2"}
+        )
+        assert other.status_code == 404
+
+
+class TestRedisRateLimit:
+    """Runs where a Redis answers (CI starts one); ``EXPO_TEST_REDIS_URL`` names another."""
+
+    @pytest.fixture()
+    def redis_url(self):
+        redis = pytest.importorskip("redis")
+        url = os.environ.get("EXPO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        except redis.RedisError:
+            pytest.skip(f"no Redis at {url}")
+        return url
+
+    def test_counts_in_redis(self, app, client, db, monkeypatch, redis_url):
+        from expo.documents import ratelimit
+        from expo.documents.models import RateLimitCounter
+
+        monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+        monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 3)
+        here = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
+        statuses = [
+            client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [404, 404, 404, 429]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RateLimitCounter)) == 0
+        assert ratelimit.hit(f"test:{uuid.uuid4()}", 1, 60).allowed
+
+    def test_an_unreachable_redis_lets_readers_through(self, app, client, db, monkeypatch):
+        monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+        monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 1)
+        for _ in range(3):
+            assert client.get("/verify/unknown-code-0000000000").status_code == 404
+
+
+# --- downloading certificates ---------------------------------------------------------------
+
+
+class TestDownload:
+    def test_the_enterprise_downloads_the_stored_bytes(self, app, db, issued):
+        owner = make_enterprise_user(issued.application.enterprise)
+        browser = sign_in(app, owner)
+        first = browser.get(f"/certificates/{issued.id}.pdf")
+        assert first.status_code == 200 and first.mimetype == "application/pdf"
+        assert f'filename="{issued.serial}.pdf"' in first.headers["Content-Disposition"]
+        assert hashlib.sha256(first.data).hexdigest() == issued.sha256
+        second = browser.get(f"/certificates/{issued.id}.pdf")
+        assert second.data == first.data
+        again = browser.get(
+            f"/certificates/{issued.id}.pdf", headers={"If-None-Match": f'"{issued.sha256}"'}
+        )
+        assert again.status_code == 304
+
+    def test_served_from_storage_not_rendered_again(self, app, db, issued, monkeypatch):
+        from expo.documents import render
+
+        def no_rendering(*args, **kwargs):
+            raise AssertionError("a stored certificate was rendered again")
+
+        monkeypatch.setattr(render, "write_pdf", no_rendering)
+        monkeypatch.setattr(certificates, "render_pdf", no_rendering)
+        browser = sign_in(app, make_enterprise_user(issued.application.enterprise))
+        response = browser.get(f"/certificates/{issued.id}.pdf")
+        assert hashlib.sha256(response.data).hexdigest() == issued.sha256
+
+    def test_other_enterprises_get_404(self, app, db, issued):
+        stranger = make_enterprise_user(make_enterprise())
+        assert sign_in(app, stranger).get(f"/certificates/{issued.id}.pdf").status_code == 404
+        assert sign_in(app, stranger).get("/certificates/999999.pdf").status_code == 404
+
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, db, issued):
+        response = client.get(f"/certificates/{issued.id}.pdf")
+        assert response.status_code == 302
+        assert "/account/login" in response.headers["Location"]
+
+    def test_organizers_download_any_certificate(self, app, db, issued):
+        browser = sign_in(app, make_user("organizer"))
+        assert browser.get(f"/certificates/{issued.id}.pdf").status_code == 200
+
+    def test_a_revoked_certificate_is_no_longer_the_enterprises(self, app, db, organizer, issued):
+        certificates.revoke_certificate(issued, reason="作废", actor=organizer)
+        owner = make_enterprise_user(issued.application.enterprise)
+        assert sign_in(app, owner).get(f"/certificates/{issued.id}.pdf").status_code == 404
+        admin = make_user("admin")
+        assert sign_in(app, admin).get(f"/certificates/{issued.id}.pdf").status_code == 200
+
+
+# --- organizers' buttons and the pages that show them ---------------------------------------------
+
+
+class TestOrganizerActions:
+    def detail_url(self, application) -> str:
+        return f"/manage/events/{application.event_id}/applications/{application.id}"
+
+    def test_issue_from_the_review_page(self, app, db, organizer):
+        application = approved_application()
+        browser = sign_in(app, organizer)
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "Issue the certificate" in page
+        response = browser.post(self.detail_url(application) + "/certificate")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("#certificate")
+        certificate = db.session.scalar(sa.select(Certificate))
+        assert certificate.application_id == application.id
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert certificate.serial in page and "Revoke the certificate" in page
+        assert f"Certificate {certificate.serial} issued." in page
+        # A second click returns the same certificate.
+        browser.post(self.detail_url(application) + "/certificate")
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+
+    def test_not_before_approval(self, app, db, organizer):
+        from expo.registrations import services
+
+        application = approved_application()
+        services.review(application, "cancelled", actor=organizer, reason="取消")
+        browser = sign_in(app, organizer)
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "once the application is approved" in page
+        response = browser.post(
+            self.detail_url(application) + "/certificate?lang=en", follow_redirects=True
+        )
+        assert "Only an approved application receives a certificate." in response.get_data(
+            as_text=True
+        )
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+    def test_revoke_needs_a_reason(self, app, db, organizer, issued):
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/certificates/{issued.id}/revoke?lang=en",
+            data={"reason": ""},
+            follow_redirects=True,
+        )
+        assert "Give a reason" in response.get_data(as_text=True)
+        _db.session.expire_all()
+        assert _db.session.get(Certificate, issued.id).is_valid
+
+    def test_reissue(self, app, db, organizer, issued):
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/certificates/{issued.id}/reissue", data={"reason": "企业更名"}
+        )
+        assert response.status_code == 302
+        _db.session.expire_all()
+        rows = _db.session.scalars(sa.select(Certificate).order_by(Certificate.id)).all()
+        assert [row.is_valid for row in rows] == [False, True]
+        assert rows[0].replaced_by_id == rows[1].id
+        page = browser.get(self.detail_url(rows[0].application) + "?lang=en")
+        html = page.get_data(as_text=True)
+        assert "Revoked certificates" in html and rows[0].serial in html
+
+    def test_enterprise_users_cannot_issue_or_revoke(self, app, db, issued):
+        owner = make_enterprise_user(issued.application.enterprise)
+        browser = sign_in(app, owner)
+        application = issued.application
+        assert browser.post(self.detail_url(application) + "/certificate").status_code == 403
+        response = browser.post(f"/manage/certificates/{issued.id}/revoke", data={"reason": "x"})
+        assert response.status_code == 403
+        assert browser.post(f"/manage/certificates/{issued.id}/reissue").status_code == 403
+
+    def test_the_enterprise_sees_its_certificate_on_its_application(self, app, db, issued):
+        owner = make_enterprise_user(issued.application.enterprise)
+        browser = sign_in(app, owner)
+        html = browser.get(f"/applications/{issued.application_id}?lang=en").get_data(as_text=True)
+        assert issued.serial in html and f"/certificates/{issued.id}.pdf" in html
