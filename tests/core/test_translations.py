@@ -30,6 +30,11 @@ FORMAT_DIRECTIVE = re.compile(
     r"%(?:\((?P<name>\w+)\))?[#0 +-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?P<conversion>[a-zA-Z%])"
 )
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# An ASCII , ; : ! ? ( or ) touching a Chinese character: Chinese text takes the full-width
+# forms (，；：！？（）). Placeholders such as %(name)s keep their ASCII brackets.
+HALF_WIDTH_PUNCTUATION = re.compile(
+    r"[\u4e00-\u9fff\u3001\u3002\u201c\u201d][,;:!?()]|[,;:!?()][\u4e00-\u9fff]"
+)
 
 
 def placeholders(text: str) -> set[str]:
@@ -115,6 +120,17 @@ def test_translations_keep_placeholders_and_markup(catalogue):
             if sorted(HTML_TAG.findall(translation)) != sorted(HTML_TAG.findall(source)):
                 wrong.append(f"{source!r} -> {translation!r}: HTML differs")
     assert not wrong, "\n".join(wrong)
+
+
+def test_translations_use_chinese_punctuation(catalogue):
+    wrong = [
+        f"{message.id!r} -> {translation!r}"
+        for message in catalogue
+        if message.id
+        for translation in forms(message.string)
+        if HALF_WIDTH_PUNCTUATION.search(FORMAT_DIRECTIVE.sub("X", translation))
+    ]
+    assert not wrong, "use full-width punctuation (，；：！？（）) in Chinese:\n" + "\n".join(wrong)
 
 
 def test_pages_use_the_compiled_catalogue(client):
