@@ -67,7 +67,7 @@ else
 endif
 
 i18n-extract: install ## Collect the translatable strings into translations/messages.pot
-	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext --keyword lazy_ngettext:1,2 \
 		--sort-by-file --project Expo --output-file translations/messages.pot .
 
 i18n-update: i18n-extract ## Merge messages.pot into every catalogue (then translate, then make translations)

@@ -68,6 +68,19 @@ class Bilingual:
         return pick(getattr(instance, f"{self.name}_zh"), getattr(instance, f"{self.name}_en"))
 
 
+def city_and_country(city: str | None, country: str | None) -> str:
+    """ "Budapest, Hungary" in English, "匈牙利布达佩斯" in Chinese (largest place first)."""
+    if not (city and country):
+        return city or country or ""
+    return f"{country}{city}" if current_language() == "zh" else f"{city}, {country}"
+
+
+def labelled(label: object, value: object) -> str:
+    """ "Place: Hall A" with the colon each language uses (full-width in Chinese)."""
+    separator = "：" if current_language() == "zh" else ": "
+    return f"{label}{separator}{value}"
+
+
 # --- countries ---------------------------------------------------------------------
 
 

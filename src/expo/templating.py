@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
         url_with_page=url_with_page,
         pick=i18n.pick,
         zone_label=i18n.zone_label,
+        city_and_country=i18n.city_and_country,
+        labelled=i18n.labelled,
         next_step=_next_step,
         own_application=_own_application,
     )

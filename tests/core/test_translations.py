@@ -21,8 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAPPING_FILE = PROJECT_ROOT / "babel.cfg"
 CATALOGUE = PROJECT_ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
-# The keywords of `make i18n-extract`: babel's defaults plus --keyword _l --keyword lazy_gettext.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The keywords of `make i18n-extract`: babel's defaults plus _l, lazy_gettext, lazy_ngettext.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 FIX = "run `make i18n-update`, translate in translations/zh/LC_MESSAGES/messages.po"
 
 # A %-style conversion: %(name)s, %d, %.1f, %% ...

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
 from expo.audit.services import record
@@ -110,9 +111,10 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
     if not delegates:
         errors["delegates"] = _l("Name at least one delegate.")
     elif len(delegates) > event.max_delegates:
-        errors["delegates"] = _l(
-            "This event takes at most %(count)d delegates per enterprise.",
-            count=event.max_delegates,
+        errors["delegates"] = lazy_ngettext(
+            "This event takes at most %(num)d delegate per enterprise.",
+            "This event takes at most %(num)d delegates per enterprise.",
+            event.max_delegates,
         )
     for index, delegate in numbered:
         prefix = f"delegates-{index}-"
@@ -126,8 +128,8 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
                 "A passport number has 5 to 20 letters and digits."
             )
     if not 1 <= (data.booths_requested or 0) <= event.capacity:
-        errors["booths_requested"] = _l(
-            "Request between 1 and %(count)d booths.", count=event.capacity
+        errors["booths_requested"] = lazy_ngettext(
+            "Request %(num)d booth.", "Request between 1 and %(num)d booths.", event.capacity
         )
     if new and not data.consent:
         errors["consent"] = _l("Agree to the processing of your delegates' data to apply.")
@@ -427,7 +429,15 @@ def event_capacity_changed(event: Event) -> None:
     locked = lock_event(event)
     taken = booths_taken(locked)
     if locked.capacity < taken:
-        raise InvalidInput({"capacity": _l("%(count)d booths are already approved.", count=taken)})
+        raise InvalidInput(
+            {
+                "capacity": lazy_ngettext(
+                    "%(num)d booth is already approved.",
+                    "%(num)d booths are already approved.",
+                    taken,
+                )
+            }
+        )
     promote_waitlist(locked)
 
 
