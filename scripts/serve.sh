@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serve Expo on 127.0.0.1:$PORT until Ctrl-C; every process started here stops with it.
+# Serve Expo on 127.0.0.1:$PORT, with a job worker, until Ctrl-C; every process started
+# here stops with it.
 #
 # One `start` line per process: when any of them exits, the others are stopped too, so a
 # crashed worker is never left behind a live web server (or the other way round).
@@ -27,5 +28,8 @@ trap 'stop; exit 143' TERM
 trap stop EXIT
 
 start .venv/bin/flask --app expo run --host 127.0.0.1 --port "$PORT"
+# Background jobs (certificates in bulk): queued in instance/jobs.sqlite3, or in Redis
+# when EXPO_REDIS_URL is set (then workers may run on other machines as well).
+start .venv/bin/flask --app expo worker
 
 wait -n

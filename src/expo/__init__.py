@@ -70,11 +70,13 @@ def _register_blueprints(app: Flask) -> None:
     from expo.audit.views import bp as audit_bp
     from expo.delegations.itinerary_views import bp as itinerary_bp
     from expo.delegations.views import bp as delegations_bp
+    from expo.documents.document_views import bp as printing_bp
     from expo.documents.views import bp as documents_bp
     from expo.enterprises.views import bp as enterprises_bp
     from expo.events.manage_views import bp as manage_events_bp
     from expo.events.question_views import bp as questions_bp
     from expo.events.views import bp as events_bp
+    from expo.jobs.views import bp as jobs_bp
     from expo.registrations.review_views import bp as review_bp
     from expo.registrations.views import bp as registrations_bp
 
@@ -91,5 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         delegations_bp,
         itinerary_bp,
         documents_bp,
+        printing_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)

@@ -23,6 +23,12 @@ class DefaultConfig:
 
     REDIS_URL: str | None = None
 
+    # Background jobs: huey on SQLite (instance/jobs.sqlite3 when unset), on Redis when
+    # REDIS_URL is set, or inline (tests) with JOBS_IMMEDIATE.
+    JOBS_DATABASE: str | None = None
+    JOBS_IMMEDIATE = False
+    JOBS_BATCH_SIZE = 10
+
     # Where people reach this installation: links in emails and documents made outside a
     # request (background jobs, commands) start with it.
     BASE_URL = "http://127.0.0.1:5000"

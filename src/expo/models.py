@@ -6,6 +6,7 @@ from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem,
 from expo.documents.models import Certificate, RateLimitCounter
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
+from expo.jobs.models import DocumentJob
 from expo.registrations.models import Answer, Application, Delegate, Transition
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Certificate",
     "Delegate",
     "Delegation",
+    "DocumentJob",
     "EmergencyContact",
     "Enterprise",
     "Event",

@@ -122,7 +122,8 @@ class TestRenderPdf:
         assert info["Title"] == "测试标题"
         assert "议程尚未发布" in pdf_text(pdf)
         assert render.stylesheet_names("documents/schedule.html") == ["base", "schedule"]
-        assert render.stylesheet_names("documents/badges.html") == ["base"]
+        assert render.stylesheet_names("documents/badges.html") == ["base", "badges"]
+        assert render.stylesheet_names("documents/verify.html") == ["base"]
 
     def test_one_font_configuration_and_stylesheets_parsed_once(self, db, monkeypatch):
         event = budapest_event(sessions_per_day=1, days=1)

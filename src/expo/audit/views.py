@@ -53,6 +53,8 @@ ACTION_LABELS = {
     "certificate.issue": _l("Certificate issued"),
     "certificate.revoke": _l("Certificate revoked"),
     "certificate.reissue": _l("Certificate reissued"),
+    "jobs.start": _l("Bulk certificate issue started"),
+    "jobs.cancel": _l("Bulk certificate issue cancelled"),
 }
 SUBJECT_LABELS = {
     "applications": _l("Applications received"),

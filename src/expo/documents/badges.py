@@ -1,0 +1,123 @@
+"""Name badges for an event's approved delegates: A4 sheets of eight, cut along the lines.
+
+Each badge carries the delegate's name in Chinese (large) and in Latin letters, the
+enterprise in both languages, the event and a QR check-in code. The code holds an
+address, ``/manage/events/<event>/check-in/<token>``, whose token is the event and the
+delegate signed with the secret key (itsdangerous), so a badge cannot be forged by
+changing a number; the page it opens (organizers only) says whose badge it is and
+whether the delegate's application is still approved. The token does not expire: badges
+are printed weeks before the event.
+
+Like the certificate, the printed address is always ``BASE_URL``, the one people use,
+whoever prints the sheet and from where (:func:`render_badge_sheet` also serves
+background jobs, outside any request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import selectinload
+
+from expo.documents.certificates import qr_data_uri
+from expo.documents.render import render_pdf
+from expo.events.models import Event
+from expo.extensions import db
+from expo.i18n import pick
+from expo.registrations.models import Application, ApplicationStatus, Delegate
+
+TEMPLATE = "documents/badges.html"
+PER_SHEET = 8  # 2 columns × 4 rows of 90 mm × 65 mm on A4
+CHECK_IN_SALT = "expo.badge-check-in"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CHECK_IN_SALT)
+
+
+def check_in_token(delegate: Delegate) -> str:
+    """The delegate and their event, signed: what a badge's QR code carries."""
+    return _serializer().dumps([delegate.application.event_id, delegate.id])
+
+
+def check_in_url(delegate: Delegate) -> str:
+    """The badge's check-in address, always on ``BASE_URL``."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(
+        "printing.check_in",
+        {"event_id": delegate.application.event_id, "token": check_in_token(delegate)},
+        force_external=True,
+    )
+
+
+def delegate_for_check_in(event: Event, token: str) -> Delegate | None:
+    """The delegate a badge of ``event`` was printed for, or None for a forged or foreign one."""
+    try:
+        event_id, delegate_id = _serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if event_id != event.id or not isinstance(delegate_id, int):
+        return None
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.application.event_id != event.id:
+        return None
+    return delegate
+
+
+def approved_delegates(event: Event) -> list[Delegate]:
+    """Every delegate of the event's approved applications, by application and position."""
+    query = (
+        sa.select(Delegate)
+        .join(Delegate.application)
+        .where(
+            Application.event_id == event.id,
+            Application.status == ApplicationStatus.APPROVED.value,
+        )
+        .options(selectinload(Delegate.application).selectinload(Application.enterprise))
+        .order_by(Application.id, Delegate.position, Delegate.id)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def _badge(delegate: Delegate) -> dict[str, str]:
+    enterprise = delegate.application.enterprise
+    url = check_in_url(delegate)
+    enterprise_zh = pick(enterprise.name_zh, enterprise.name_en, "zh")
+    enterprise_en = pick(enterprise.name_zh, enterprise.name_en, "en")
+    return {
+        "name_zh": (delegate.name_zh or "").strip(),
+        "name_latin": (delegate.name_latin or "").strip(),
+        "title": (delegate.title or "").strip(),
+        "enterprise_zh": enterprise_zh,
+        "enterprise_en": enterprise_en if enterprise_en != enterprise_zh else "",
+        "check_in_url": url,
+        "qr_code": qr_data_uri(url),
+    }
+
+
+def sheets(badges: Sequence, per_sheet: int = PER_SHEET) -> list[list]:
+    return [list(badges[index : index + per_sheet]) for index in range(0, len(badges), per_sheet)]
+
+
+def badge_sheet_title(event: Event) -> str:
+    return f"{pick(event.title_zh, event.title_en, 'zh')} · 胸卡 · Name badges"
+
+
+def render_badge_sheet(event: Event, delegates: Sequence[Delegate]) -> bytes:
+    """The badges of ``delegates`` (all of ``event``), eight to an A4 page."""
+    badges = [_badge(delegate) for delegate in delegates]
+    return render_pdf(
+        TEMPLATE,
+        language="zh",
+        title=badge_sheet_title(event),
+        event_zh=pick(event.title_zh, event.title_en, "zh"),
+        event_en=pick(event.title_zh, event.title_en, "en"),
+        sheets=sheets(badges),
+    )

@@ -1,0 +1,158 @@
+"""Printed documents of delegations and events: itineraries, name badges, visa letters.
+
+Who gets what:
+
+- a delegation's whole itinerary: organizers, and enterprise users whose people travel
+  with it (the rule of the delegation's page; 404 for others, so an id reveals nothing);
+- one member's itinerary: organizers, and whoever holds the member's share link
+  (``/itinerary/<token>.pdf``, no account, dead once the link is revoked);
+- an event's name badges and an inbound delegation's invitation letters: organizers.
+
+Anonymous visitors get the sign-in page, except on the share link.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from expo.accounts.access import organizer_required
+from expo.delegations import services as delegation_services
+from expo.delegations.models import Delegation, Member
+from expo.delegations.views import PRIVATE_LINK_HEADERS
+from expo.documents import badges, itineraries, letters
+from expo.events.models import Event
+from expo.i18n import current_language
+from expo.web import get_or_404
+
+bp = Blueprint("printing", __name__)
+
+
+def _pdf(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.update(headers or {})
+    return response
+
+
+def _language_headers(language: str) -> dict[str, str]:
+    return {"Content-Language": "zh-CN" if language == "zh" else language}
+
+
+def _delegation(delegation_id: int) -> Delegation:
+    delegation = delegation_services.load_delegation(delegation_id)
+    if delegation is None:
+        abort(404)
+    return delegation
+
+
+def _member_of(delegation: Delegation, member_id: int) -> Member:
+    member = get_or_404(Member, member_id)
+    if member.delegation_id != delegation.id:
+        abort(404)
+    return member
+
+
+# --- itineraries ------------------------------------------------------------------------
+
+
+@bp.get("/delegations/<int:delegation_id>/itinerary.pdf")
+@login_required
+def itinerary(delegation_id: int):
+    if current_user.is_organizer:
+        delegation = _delegation(delegation_id)
+    else:
+        enterprise = current_user.enterprise
+        delegation = (
+            delegation_services.enterprise_delegation(enterprise, delegation_id)
+            if enterprise
+            else None
+        )
+        if delegation is None:
+            abort(404)
+    language = current_language()
+    pdf = itineraries.render_itinerary(delegation, language=language)
+    return _pdf(pdf, f"itinerary-{delegation.id}-{language}.pdf", _language_headers(language))
+
+
+@bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/itinerary.pdf")
+@organizer_required
+def member_itinerary(delegation_id: int, member_id: int):
+    delegation = _delegation(delegation_id)
+    member = _member_of(delegation, member_id)
+    language = current_language()
+    pdf = itineraries.render_itinerary(delegation, language=language, member=member)
+    filename = f"itinerary-{delegation.id}-member-{member.id}-{language}.pdf"
+    return _pdf(pdf, filename, _language_headers(language))
+
+
+@bp.get("/itinerary/<token>.pdf")
+def shared_itinerary(token: str):
+    member = delegation_services.member_for_share_token(token)
+    if member is None:
+        abort(404)
+    language = current_language()
+    pdf = itineraries.render_itinerary(
+        member.delegation,
+        language=language,
+        member=member,
+        # The QR code leads back to the link this reader holds.
+        online_url=url_for("delegations.shared", token=token, _external=True),
+    )
+    headers = {**PRIVATE_LINK_HEADERS, **_language_headers(language)}
+    return _pdf(pdf, f"itinerary-{language}.pdf", headers)
+
+
+# --- name badges --------------------------------------------------------------------------
+
+
+@bp.get("/manage/events/<int:event_id>/badges.pdf")
+@organizer_required
+def event_badges(event_id: int):
+    event = get_or_404(Event, event_id)
+    delegates = badges.approved_delegates(event)
+    if not delegates:
+        flash(_("No approved application has delegates yet: there are no badges to print."), "info")
+        return redirect(url_for("review.list", event_id=event.id))
+    return _pdf(badges.render_badge_sheet(event, delegates), f"badges-{event.id}.pdf")
+
+
+@bp.get("/manage/events/<int:event_id>/check-in/<token>")
+@organizer_required
+def check_in(event_id: int, token: str):
+    """What a badge's QR code opens: whose badge it is, and whether it is still good."""
+    event = get_or_404(Event, event_id)
+    delegate = badges.delegate_for_check_in(event, token)
+    body = render_template("documents/_badge_check_in.html", event=event, delegate=delegate)
+    return body, 200 if delegate else 404, {"Cache-Control": "no-store"}
+
+
+# --- visa invitation letters -------------------------------------------------------------
+
+
+def _letters(delegation: Delegation, members: list[Member], filename: str) -> Response:
+    if not letters.has_letters(delegation):
+        abort(404)  # outbound: nobody is invited to China; the pages offer no letters
+    user = current_user._get_current_object()
+    pdf = letters.render_invitation_letters(delegation, members, contact=user)
+    return _pdf(pdf, filename)
+
+
+@bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/invitation.pdf")
+@organizer_required
+def invitation(delegation_id: int, member_id: int):
+    delegation = _delegation(delegation_id)
+    member = _member_of(delegation, member_id)
+    return _letters(delegation, [member], f"invitation-{delegation.id}-member-{member.id}.pdf")
+
+
+@bp.get("/manage/delegations/<int:delegation_id>/invitations.pdf")
+@organizer_required
+def invitations(delegation_id: int):
+    delegation = _delegation(delegation_id)
+    if letters.has_letters(delegation) and not delegation.members:
+        flash(_("The delegation has no members yet: there are no letters to print."), "info")
+        return redirect(url_for("delegations.manage_detail", delegation_id=delegation.id))
+    return _letters(delegation, list(delegation.members), f"invitations-{delegation.id}.pdf")

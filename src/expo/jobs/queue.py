@@ -1,0 +1,85 @@
+"""Where jobs wait: a huey queue built from the app's configuration.
+
+- By default a SQLite file, ``instance/jobs.sqlite3`` (``JOBS_DATABASE`` /
+  ``EXPO_JOBS_DATABASE``): no server to run, the web process and the worker on one machine.
+- With ``REDIS_URL`` (``EXPO_REDIS_URL``) a Redis list, so workers may run on other
+  machines, as many as needed.
+- With ``JOBS_IMMEDIATE`` (the tests) a task runs at once, inside the call that queues it.
+
+The queue is made once per app and kept in ``app.extensions``; the task functions are
+registered on it then, under fixed names, so a worker started from another process (or
+host) finds them. A task runs inside an app context of the app that made the queue.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import Result, TaskWrapper
+
+EXTENSION = "expo.jobs.queue"
+QUEUE_NAME = "expo"
+
+
+def immediate(app: Flask) -> bool:
+    """``JOBS_IMMEDIATE`` (``EXPO_JOBS_IMMEDIATE=true``): run tasks inline, for tests."""
+    return bool(app.config["JOBS_IMMEDIATE"])
+
+
+def _make_huey(app: Flask) -> Huey:
+    if immediate(app):
+        return MemoryHuey(QUEUE_NAME, immediate=True)
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey(QUEUE_NAME, url=redis_url)
+    filename = app.config.get("JOBS_DATABASE") or os.path.join(app.instance_path, "jobs.sqlite3")
+    return SqliteHuey(QUEUE_NAME, filename=filename)
+
+
+@dataclass(frozen=True)
+class JobQueue:
+    huey: Huey
+    tasks: dict[str, TaskWrapper]
+
+
+def queue_for(app: Flask) -> JobQueue:
+    """The app's queue, with every task registered on it."""
+    queue = app.extensions.get(EXTENSION)
+    if queue is None:
+        from expo.jobs import tasks
+
+        huey = _make_huey(app)
+        wrappers = {
+            name: huey.task(name=name)(_in_app_context(app, function))
+            for name, function in tasks.TASKS.items()
+        }
+        queue = app.extensions[EXTENSION] = JobQueue(huey, wrappers)
+    return queue
+
+
+def job_queue() -> JobQueue:
+    return queue_for(current_app._get_current_object())
+
+
+def _in_app_context(app: Flask, function: Callable) -> Callable:
+    """``function`` run inside an app context of its own (a worker thread has none)."""
+
+    def run(*args, **kwargs):
+        with app.app_context():
+            return function(*args, **kwargs)
+
+    run.__name__ = function.__name__
+    run.__doc__ = function.__doc__
+    return run
+
+
+def enqueue(name: str, *args) -> Result | None:
+    """Queue the task registered as ``name``. Call it after the commit that made its row.
+
+    Returns huey's handle on the result (in immediate mode the task has run already).
+    """
+    return job_queue().tasks[name](*args)

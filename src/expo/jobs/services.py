@@ -1,0 +1,204 @@
+"""The rules of document jobs: start one per event and kind at a time, cancel, bundle.
+
+Like every service these flush and never commit; the view commits, then queues the task
+(``expo.jobs.tasks``), which is the edge that commits the job's progress.
+"""
+
+from __future__ import annotations
+
+import gc
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy.exc import IntegrityError
+
+from expo.audit.services import record
+from expo.db import utcnow
+from expo.documents.models import Certificate
+from expo.documents.storage import document_store
+from expo.errors import DomainError
+from expo.events.models import Event
+from expo.extensions import db
+from expo.jobs.models import ACTIVE_STATUSES, DocumentJob, JobKind, JobStatus
+from expo.registrations.models import Application, ApplicationStatus
+
+ERROR_MAX_LENGTH = 4000
+# A running job whose worker has not reported for this long is taken as abandoned: a
+# batch takes seconds, so ten minutes of silence means the worker is gone.
+STALE_AFTER = timedelta(minutes=10)
+
+
+class JobFinished(DomainError):
+    message = _l("This job has already finished.")
+    status_code = 409
+
+
+# --- looking up -----------------------------------------------------------------------
+
+
+def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
+    """The event's queued or running job of this kind, if there is one."""
+    return db.session.execute(
+        sa.select(DocumentJob).where(
+            DocumentJob.event_id == event.id,
+            DocumentJob.kind == kind.value,
+            DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
+        )
+    ).scalar_one_or_none()
+
+
+def latest_job(event: Event, kind: JobKind) -> DocumentJob | None:
+    return db.session.execute(
+        sa.select(DocumentJob)
+        .where(DocumentJob.event_id == event.id, DocumentJob.kind == kind.value)
+        .order_by(DocumentJob.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def approved_application_ids(event_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Application.id)
+            .where(
+                Application.event_id == event_id,
+                Application.status == ApplicationStatus.APPROVED.value,
+            )
+            .order_by(Application.id)
+        )
+    )
+
+
+def event_certificates(event_id: int) -> list[Certificate]:
+    """The valid certificates of the event's approved applications, by serial."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .join(Application, Certificate.application_id == Application.id)
+            .where(
+                Application.event_id == event_id,
+                Application.status == ApplicationStatus.APPROVED.value,
+                Certificate.revoked_at.is_(None),
+            )
+            .order_by(Certificate.serial)
+        )
+    )
+
+
+# --- starting and stopping ---------------------------------------------------------------
+
+
+def is_abandoned(job: DocumentJob, now: datetime | None = None) -> bool:
+    """Running, but its worker has said nothing for ``STALE_AFTER``."""
+    if job.status != JobStatus.RUNNING.value:
+        return False
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return last < (now or utcnow()) - STALE_AFTER
+
+
+def _give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
+    job.status = status.value
+    job.finished_at = utcnow()
+    append_error(job, reason)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Started:
+    job: DocumentJob
+    created: bool  # False: the job already running was returned; queue nothing
+
+
+def start_certificate_job(event: Event, *, actor) -> Started:
+    """A new job issuing every certificate of the event, or the one already under way.
+
+    Two clicks (or two organizers) never start two: the partial unique index on the
+    event, kind and an active status refuses the second row.
+    """
+    existing = active_job(event, JobKind.CERTIFICATES)
+    if existing is not None and is_abandoned(existing):
+        _give_up(existing, JobStatus.FAILED, "The worker stopped answering.")
+    elif existing is not None:
+        return Started(existing, created=False)
+    job = DocumentJob(
+        kind=JobKind.CERTIFICATES.value,
+        event_id=event.id,
+        requested_by_id=getattr(actor, "id", None),
+        status=JobStatus.QUEUED.value,
+        total=len(approved_application_ids(event.id)),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+            db.session.flush()
+    except IntegrityError:
+        existing = active_job(event, JobKind.CERTIFICATES)
+        if existing is None:
+            raise
+        return Started(existing, created=False)
+    record(actor, "jobs.start", job, kind=job.kind, event_id=event.id, total=job.total)
+    db.session.flush()
+    return Started(job, created=True)
+
+
+def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
+    """Ask the job to stop. A queued job stops at once; a running one after its batch."""
+    if not job.is_active:
+        raise JobFinished()
+    job.cancel_requested = True
+    if job.status == JobStatus.QUEUED.value or is_abandoned(job):
+        job.status = JobStatus.CANCELLED.value
+        job.finished_at = utcnow()
+    record(actor, "jobs.cancel", job, kind=job.kind, event_id=job.event_id)
+    db.session.flush()
+    return job
+
+
+def append_error(job: DocumentJob, line: str) -> None:
+    text = f"{job.error}\n{line}" if job.error else line
+    job.error = text[:ERROR_MAX_LENGTH]
+
+
+# --- the results ---------------------------------------------------------------------------
+
+
+def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
+    """Store a ZIP of the certificates' PDFs and one merged print file; their SHA-256s.
+
+    Both are made from the stored files, the very bytes issued, never rendered again.
+    They are built in temporary files, one certificate read at a time, so only the
+    merged document's structure (not every PDF at once) is held in memory.
+    """
+    store = document_store()
+    certificates = list(certificates)
+    with tempfile.TemporaryFile() as zip_file:
+        with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
+            for certificate in certificates:
+                # Dated by the certificate, not by the clock, so the same certificates
+                # always make the same archive. PDFs are compressed already: storing is
+                # as small and much faster.
+                entry = zipfile.ZipInfo(
+                    certificate.filename, date_time=certificate.issued_at.timetuple()[:6]
+                )
+                archive.writestr(entry, store.get(certificate.sha256))
+        zip_file.seek(0)
+        zip_sha256 = store.put(zip_file.read())
+
+    writer = PdfWriter()
+    for certificate in certificates:
+        writer.append(PdfReader(BytesIO(store.get(certificate.sha256))))
+    with tempfile.TemporaryFile() as merged_file:
+        writer.write(merged_file)
+        writer.close()
+        del writer
+        gc.collect()  # the writer's many small objects, before the file is read back
+        merged_file.seek(0)
+        merged_sha256 = store.put(merged_file.read())
+    return zip_sha256, merged_sha256

@@ -1,0 +1,207 @@
+"""Organizers start bulk document jobs, watch their progress and download the results.
+
+The pages only read the job's row and flip its cancel flag: the work runs in a worker
+(``flask --app expo worker``), so any web host can show or stop any job. Enterprise users
+get 403, anonymous visitors the sign-in page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from expo.accounts.access import organizer_required
+from expo.documents.storage import document_store
+from expo.errors import DomainError
+from expo.events.models import Event
+from expo.extensions import db
+from expo.jobs import queue, services, tasks
+from expo.jobs.forms import JobActionForm
+from expo.jobs.models import DocumentJob, JobKind
+from expo.web import get_or_404
+
+# cli_group=None: the worker command is `flask --app expo worker`, not `… jobs worker`.
+bp = Blueprint("jobs", __name__, cli_group=None)
+
+POLL_SECONDS = 1
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.app_template_global()
+def latest_certificate_job(event: Event) -> DocumentJob | None:
+    return services.latest_job(event, JobKind.CERTIFICATES)
+
+
+@bp.app_template_global()
+def job_action_form() -> JobActionForm:
+    return JobActionForm(formdata=None)
+
+
+def progress(job: DocumentJob) -> dict[str, object]:
+    """What the progress page shows, also as JSON for its script."""
+    processed = job.done + job.failed
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "status_label": job.status_label,
+        "active": job.is_active,
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "processed": processed,
+        "percent": round(100 * processed / job.total) if job.total else 0,
+        "text": _("%(done)d of %(total)d", done=processed, total=job.total),
+        "error": job.error,
+        "zip_url": url_for(".certificates_zip", job_id=job.id) if job.zip_sha256 else None,
+        "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
+    }
+
+
+@bp.post("/manage/events/<int:event_id>/jobs/certificates")
+@organizer_required
+def start_certificates(event_id: int):
+    event = get_or_404(Event, event_id)
+    if not JobActionForm().validate_on_submit():
+        abort(400)
+    started = services.start_certificate_job(event, actor=_user())
+    job_id = started.job.id
+    db.session.commit()
+    if started.created:
+        # Queued only after the commit: the worker must find the row.
+        queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
+    else:
+        flash(_("Certificates are already being issued for this event."), "info")
+    return redirect(url_for(".detail", job_id=job_id))
+
+
+@bp.route("/manage/jobs/<int:job_id>")
+@organizer_required
+def detail(job_id: int):
+    job = get_or_404(DocumentJob, job_id)
+    return render_template(
+        "jobs/detail.html",
+        job=job,
+        event=job.event,
+        progress=progress(job),
+        form=JobActionForm(formdata=None),
+        poll_seconds=POLL_SECONDS,
+    )
+
+
+@bp.route("/manage/jobs/<int:job_id>.json")
+@organizer_required
+def detail_json(job_id: int):
+    job = get_or_404(DocumentJob, job_id)
+    response = jsonify(progress(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/manage/jobs/<int:job_id>/cancel")
+@organizer_required
+def cancel(job_id: int):
+    job = get_or_404(DocumentJob, job_id)
+    if not JobActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.request_cancel(job, actor=_user())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash(_("The job stops after the certificates in progress."), "info")
+    return redirect(url_for(".detail", job_id=job_id))
+
+
+def _download(job: DocumentJob, sha256: str | None, filename: str, mimetype: str) -> Response:
+    if not sha256:
+        abort(404)
+    response = Response(document_store().get(sha256), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(sha256)
+    return response
+
+
+@bp.route("/manage/jobs/<int:job_id>/certificates.zip")
+@organizer_required
+def certificates_zip(job_id: int):
+    job = get_or_404(DocumentJob, job_id)
+    return _download(
+        job, job.zip_sha256, f"certificates-event-{job.event_id}.zip", "application/zip"
+    )
+
+
+@bp.route("/manage/jobs/<int:job_id>/merged.pdf")
+@organizer_required
+def merged_pdf(job_id: int):
+    job = get_or_404(DocumentJob, job_id)
+    return _download(
+        job, job.merged_sha256, f"certificates-event-{job.event_id}-print.pdf", "application/pdf"
+    )
+
+
+# --- the worker -------------------------------------------------------------------------
+
+
+@bp.cli.command("worker")
+@click.option("--workers", default=1, show_default=True, help="Worker threads or processes.")
+@click.option(
+    "--worker-type",
+    type=click.Choice(["thread", "process"]),
+    default="thread",
+    show_default=True,
+    help="With --workers above 1 use processes: one process renders one document at a time.",
+)
+@click.option(
+    "--shutdown-timeout",
+    default=10.0,
+    show_default=True,
+    help="Seconds Ctrl-C (SIGINT) waits for the task in hand; SIGTERM stops at once.",
+)
+def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> None:
+    """Run queued jobs until Ctrl-C or SIGTERM.
+
+    A job stopped halfway stays "running" until its heartbeat is ``STALE_AFTER`` old;
+    starting it again then replaces it and reuses every certificate already issued.
+    """
+    app = current_app._get_current_object()
+    if queue.immediate(app):
+        raise click.ClickException("JOBS_IMMEDIATE is set: tasks run inline, no worker needed.")
+    huey = queue.queue_for(app).huey
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    where = app.config.get("REDIS_URL") and "Redis" or getattr(huey.storage, "filename", "")
+    click.echo(f"Expo worker: {workers} {worker_type}(s), queue {huey.name} in {where}")
+
+    @huey.on_startup()
+    def fresh_connections() -> None:
+        # A forked worker process must not share the parent's database connections.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    consumer = huey.create_consumer(
+        workers=workers,
+        worker_type=worker_type,
+        periodic=False,
+        shutdown_timeout=shutdown_timeout,
+    )
+    consumer.run()

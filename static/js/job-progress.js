@@ -1,0 +1,54 @@
+// The progress of a background job, polled without reloading the page. Without
+// JavaScript the page refreshes itself (<noscript> meta refresh) and has a reload link.
+(function () {
+  "use strict";
+  var box = document.getElementById("job");
+  if (!box || box.dataset.active !== "true") return;
+  var url = box.dataset.jobUrl;
+  var delay = (parseFloat(box.dataset.pollSeconds) || 1) * 1000;
+  var bar = document.getElementById("job-progress");
+  var reload = document.getElementById("job-reload");
+  if (reload) reload.hidden = true;
+
+  function show(id, visible) {
+    var element = document.getElementById(id);
+    if (element) element.hidden = !visible;
+  }
+
+  function update(job) {
+    bar.max = job.total || 1;
+    bar.value = job.processed;
+    bar.textContent = job.percent + "%";
+    document.getElementById("job-status").textContent = job.status_label;
+    document.getElementById("job-text").textContent = job.text;
+    document.getElementById("job-failed-count").textContent = job.failed;
+    show("job-failed", job.failed > 0);
+    if (job.zip_url) {
+      document.getElementById("job-zip").href = job.zip_url;
+      document.getElementById("job-merged").href = job.merged_url;
+      show("job-downloads", true);
+    }
+    if (!job.active) {
+      show("job-active-actions", false);
+      show("job-finished", true);
+    }
+    return job.active;
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (job) {
+        if (update(job)) window.setTimeout(poll, delay);
+      })
+      .catch(function () {
+        // A network hiccup or a restarting server: try again, a little later.
+        window.setTimeout(poll, delay * 3);
+      });
+  }
+
+  window.setTimeout(poll, delay);
+})();

@@ -1,0 +1,41 @@
+"""Which queue the configuration picks: a SQLite file, Redis, or inline for the tests."""
+
+from __future__ import annotations
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+
+from expo import create_app
+from expo.jobs import queue, tasks
+
+
+def make_app(tmp_path, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+            **config,
+        }
+    )
+
+
+def test_embedded_default_is_a_sqlite_file(tmp_path):
+    app = make_app(tmp_path, JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"), JOBS_IMMEDIATE=False)
+    huey = queue.queue_for(app).huey
+    assert isinstance(huey, SqliteHuey) and not huey.immediate
+    assert huey.storage.filename == str(tmp_path / "jobs.sqlite3")
+    assert queue.queue_for(app).huey is huey  # made once per app
+    assert tasks.RUN_DOCUMENT_JOB in queue.queue_for(app).tasks
+
+
+def test_redis_when_a_url_is_set(tmp_path):
+    app = make_app(tmp_path, REDIS_URL="redis://127.0.0.1:6399/3", JOBS_IMMEDIATE=False)
+    huey = queue.queue_for(app).huey  # connects lazily: no Redis needed to build it
+    assert isinstance(huey, RedisHuey) and not huey.immediate
+    assert huey.storage.conn.connection_pool.connection_kwargs["port"] == 6399
+
+
+def test_immediate_for_the_tests(tmp_path):
+    app = make_app(tmp_path, JOBS_IMMEDIATE=True, REDIS_URL="redis://127.0.0.1:6399/3")
+    huey = queue.queue_for(app).huey
+    assert isinstance(huey, MemoryHuey) and huey.immediate

@@ -1,0 +1,167 @@
+"""Issuing an event's certificates in bulk: once each, cancellable, bundled."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from expo.db import utcnow
+from expo.documents import certificates
+from expo.documents.models import Certificate
+from expo.documents.storage import document_store
+from expo.jobs import queue, services, tasks
+from expo.jobs.models import DocumentJob, JobStatus
+from expo.registrations.models import Application
+
+
+def run(job_id: int) -> str:
+    """The task as a worker runs it: in an app context (and a session) of its own."""
+    return queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id).get()
+
+
+def start_and_run(db, event, organizer) -> DocumentJob:
+    started = services.start_certificate_job(event, actor=organizer)
+    assert started.created
+    job_id = started.job.id
+    db.session.commit()
+    assert run(job_id) == "done"
+    db.session.expire_all()
+    return db.session.get(DocumentJob, job_id)
+
+
+def serials(db) -> dict[int, str]:
+    rows = db.session.execute(sa.select(Certificate.application_id, Certificate.serial))
+    return dict(rows.all())
+
+
+def test_one_certificate_per_approved_application_and_none_for_others(
+    db, organizer, event_with_applications
+):
+    event, approved, withdrawn, elsewhere = event_with_applications
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.total, job.done, job.failed) == ("done", 3, 3, 0)
+    assert job.started_at and job.finished_at
+    assert set(serials(db)) == {application.id for application in approved}
+
+
+def test_running_again_issues_nothing_new(db, organizer, event_with_applications):
+    event, approved, *_ = event_with_applications
+    # One certificate exists before the first job: it is reused, not issued again.
+    certificates.issue_certificate(db.session.get(Application, approved[0].id), actor=organizer)
+    db.session.commit()
+    before_job = serials(db)
+    first = start_and_run(db, event, organizer)
+    after_first = serials(db)
+    assert after_first[approved[0].id] == before_job[approved[0].id]
+    second = start_and_run(db, event, organizer)
+    assert serials(db) == after_first
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 3
+    assert (second.done, second.failed) == (3, 0)
+    # The very same files: the bundles are identical too.
+    assert (second.zip_sha256, second.merged_sha256) == (first.zip_sha256, first.merged_sha256)
+
+
+def test_a_second_start_returns_the_job_under_way(db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    first = services.start_certificate_job(event, actor=organizer)
+    second = services.start_certificate_job(event, actor=organizer)
+    assert first.created and not second.created
+    assert second.job.id == first.job.id
+    assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
+
+
+def test_cancelled_before_it_runs(db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    services.request_cancel(job, actor=organizer)
+    db.session.commit()
+    assert run(job.id) == "skipped"
+    db.session.expire_all()
+    assert job.status == JobStatus.CANCELLED and job.done == 0
+    assert serials(db) == {}
+
+
+def test_cancelled_after_the_first_batch(app, db, organizer, event_with_applications, monkeypatch):
+    event, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
+    job_id = services.start_certificate_job(event, actor=organizer).job.id
+    db.session.commit()
+    issue = certificates.issue_certificate
+
+    def issue_then_cancel(application, *, actor):
+        # As if an organizer clicked Cancel while the first certificate was printing.
+        certificate = issue(application, actor=actor)
+        tasks.db.session.execute(
+            sa.update(DocumentJob).where(DocumentJob.id == job_id).values(cancel_requested=True)
+        )
+        return certificate
+
+    monkeypatch.setattr(tasks, "issue_certificate", issue_then_cancel)
+    assert run(job_id) == "cancelled"
+    db.session.expire_all()
+    job = db.session.get(DocumentJob, job_id)
+    assert job.status == "cancelled" and job.finished_at
+    assert job.done == 1 < job.total == 3
+    assert job.zip_sha256 is None and len(serials(db)) == 1
+
+
+def test_a_failing_certificate_is_recorded_and_the_rest_issued(
+    db, organizer, event_with_applications, monkeypatch
+):
+    event, approved, *_ = event_with_applications
+    issue = certificates.issue_certificate
+    broken = approved[1].id
+
+    def sometimes_broken(application, *, actor):
+        if application.id == broken:
+            raise OSError("disk full")
+        return issue(application, actor=actor)
+
+    monkeypatch.setattr(tasks, "issue_certificate", sometimes_broken)
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.done, job.failed) == ("done", 2, 1)
+    assert f"#{broken}: OSError: disk full" in job.error
+    assert broken not in serials(db)
+
+
+def test_zip_and_merged_print_file(db, organizer, event_with_applications):
+    event, approved, *_ = event_with_applications
+    job = start_and_run(db, event, organizer)
+    store = document_store()
+    archive = zipfile.ZipFile(io.BytesIO(store.get(job.zip_sha256)))
+    expected = sorted(f"{serial}.pdf" for serial in serials(db).values())
+    assert sorted(archive.namelist()) == expected
+    for name in archive.namelist():
+        assert archive.read(name).startswith(b"%PDF")
+    merged = PdfReader(io.BytesIO(store.get(job.merged_sha256)))
+    assert len(merged.pages) == len(approved) == 3
+    text = merged.pages[0].extract_text()
+    assert sorted(serials(db).values())[0] in text
+
+
+def test_an_abandoned_job_no_longer_blocks_a_new_one(db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - services.STALE_AFTER - timedelta(minutes=1)
+    db.session.flush()
+    again = services.start_certificate_job(event, actor=organizer)
+    assert again.created and again.job.id != job.id
+    assert job.status == "failed" and "stopped answering" in job.error
+
+
+def test_a_running_job_that_reported_lately_is_kept(db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = utcnow() - timedelta(hours=1)
+    job.heartbeat_at = utcnow() - timedelta(seconds=5)
+    db.session.flush()
+    again = services.start_certificate_job(event, actor=organizer)
+    assert not again.created and again.job.id == job.id
+    services.request_cancel(job, actor=organizer)
+    assert job.status == "running" and job.cancel_requested  # the worker stops it

@@ -1,0 +1,52 @@
+"""The real path: a huey consumer on a SQLite queue file runs a job end to end."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import sqlalchemy as sa
+
+from expo.documents.models import Certificate
+from expo.jobs import queue, services, tasks
+from expo.jobs.models import DocumentJob
+
+
+def test_a_consumer_thread_runs_a_queued_job(app, db, organizer, event_with_applications, tmp_path):
+    event, approved, *_ = event_with_applications
+    app.config["JOBS_IMMEDIATE"] = False
+    app.config["JOBS_DATABASE"] = str(tmp_path / "jobs.sqlite3")
+    app.extensions.pop(queue.EXTENSION, None)
+    huey = queue.queue_for(app).huey
+    assert type(huey).__name__ == "SqliteHuey"
+
+    job_id = services.start_certificate_job(event, actor=organizer).job.id
+    db.session.commit()
+    queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
+    assert huey.pending_count() == 1
+
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 60
+        status = "queued"
+        while time.monotonic() < deadline:
+            db.session.rollback()  # a fresh snapshot each time
+            status = db.session.scalar(
+                sa.select(DocumentJob.status).where(DocumentJob.id == job_id)
+            )
+            if status not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+    finally:
+        consumer.stop(graceful=True)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        app.config.pop("JOBS_DATABASE", None)
+
+    job = db.session.get(DocumentJob, job_id)
+    assert (job.status, job.done, job.total) == ("done", 3, 3)
+    assert job.zip_sha256 and job.merged_sha256
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == len(approved)
+    assert huey.pending_count() == 0
