@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -20,6 +21,17 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> str:
+    """SQL for a check constraint: ``kind IN ('a', 'b')`` from an enum's values."""
+    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
+
+
+def mask_passport(number: str | None) -> str:
+    """What non-organizers see of a passport number: enough to recognise, not to use."""
+    number = number or ""
+    return "" if not number else f"{number[:1]}{'•' * max(len(number) - 3, 1)}{number[-2:]}"
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import utcnow
+from expo.db import mask_passport, one_of, utcnow
 from expo.extensions import db
 from expo.i18n import Bilingual, country_name
 
@@ -81,10 +81,6 @@ ITEM_KIND_LABELS = {
 }
 
 
-def _in(column: str, values: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
-
-
 delegation_events = sa.Table(
     "delegation_events",
     db.metadata,
@@ -116,8 +112,8 @@ item_enterprises = sa.Table(
 class Delegation(db.Model):
     __tablename__ = "delegations"
     __table_args__ = (
-        sa.CheckConstraint(_in("direction", Direction), name="direction"),
-        sa.CheckConstraint(_in("status", DelegationStatus), name="status"),
+        sa.CheckConstraint(one_of("direction", Direction), name="direction"),
+        sa.CheckConstraint(one_of("status", DelegationStatus), name="status"),
         sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
     )
 
@@ -201,7 +197,7 @@ class Member(db.Model):
     """Someone travelling with the delegation; a foreign buyer may have no account."""
 
     __tablename__ = "delegation_members"
-    __table_args__ = (sa.CheckConstraint(_in("role", MemberRole), name="role"),)
+    __table_args__ = (sa.CheckConstraint(one_of("role", MemberRole), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delegation_id: Mapped[int] = mapped_column(
@@ -249,8 +245,7 @@ class Member(db.Model):
 
     @property
     def masked_passport(self) -> str:
-        number = self.passport_number or ""
-        return "" if not number else f"{number[:1]}{'•' * max(len(number) - 3, 1)}{number[-2:]}"
+        return mask_passport(self.passport_number)
 
 
 class ItineraryItem(db.Model):
@@ -258,7 +253,7 @@ class ItineraryItem(db.Model):
 
     __tablename__ = "itinerary_items"
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", ItemKind), name="kind"),
+        sa.CheckConstraint(one_of("kind", ItemKind), name="kind"),
         sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
     )
 

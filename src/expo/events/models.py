@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import utcnow
+from expo.db import one_of, utcnow
 from expo.extensions import db
 from expo.i18n import Bilingual, country_name, pick
 
@@ -60,15 +60,11 @@ MODERATION_LABELS = {
 }
 
 
-def _in(column: str, values: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
-
-
 class Campaign(db.Model):
     __tablename__ = "campaigns"
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", CampaignKind), name="kind"),
-        sa.CheckConstraint(_in("status", PublicationStatus), name="status"),
+        sa.CheckConstraint(one_of("kind", CampaignKind), name="kind"),
+        sa.CheckConstraint(one_of("status", PublicationStatus), name="status"),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year"),
     )
 
@@ -109,9 +105,9 @@ class Campaign(db.Model):
 class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", EventKind), name="kind"),
-        sa.CheckConstraint(_in("status", PublicationStatus), name="status"),
-        sa.CheckConstraint(_in("moderation", Moderation), name="moderation"),
+        sa.CheckConstraint(one_of("kind", EventKind), name="kind"),
+        sa.CheckConstraint(one_of("status", PublicationStatus), name="status"),
+        sa.CheckConstraint(one_of("moderation", Moderation), name="moderation"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint(
             "registration_closes_at > registration_opens_at", name="registration_window"
@@ -253,7 +249,7 @@ class Question(db.Model):
     """A custom question an event asks every applicant, e.g. "Products to exhibit"."""
 
     __tablename__ = "questions"
-    __table_args__ = (sa.CheckConstraint(_in("kind", QuestionKind), name="kind"),)
+    __table_args__ = (sa.CheckConstraint(one_of("kind", QuestionKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import utcnow
+from expo.db import mask_passport, utcnow
 from expo.extensions import db
 
 if TYPE_CHECKING:
@@ -128,9 +128,7 @@ class Delegate(db.Model):
 
     @property
     def masked_passport(self) -> str:
-        """What non-organizers see: enough to recognise it, not enough to use it."""
-        number = self.passport_number or ""
-        return "" if not number else f"{number[:1]}{'•' * max(len(number) - 3, 1)}{number[-2:]}"
+        return mask_passport(self.passport_number)
 
 
 class Answer(db.Model):
