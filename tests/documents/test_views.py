@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import types
 import uuid
 
 import pytest
@@ -149,7 +150,13 @@ class TestVerify:
         assert "未找到证书" in html and "No certificate has this code" in html
 
     def test_rate_limited_per_client_in_the_database(self, app, client, db, monkeypatch):
+        from expo.documents import ratelimit
+
         monkeypatch.setitem(app.config, "REDIS_URL", None)
+        # Windows are calendar minutes: a run that crosses a minute's end would start a new
+        # count, so the clock stands still, ten seconds into a minute.
+        still = (int(ratelimit.time.time()) // 60) * 60 + 10
+        monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
         here = {"REMOTE_ADDR": "203.0.113.7"}
         statuses = [
             client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
@@ -188,6 +195,8 @@ class TestRedisRateLimit:
 
         monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
         monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 3)
+        still = (int(ratelimit.time.time()) // 60) * 60 + 10  # within one window, as above
+        monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
         here = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
         statuses = [
             client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
