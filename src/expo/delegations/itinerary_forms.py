@@ -11,32 +11,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.delegations.models import ITEM_KIND_LABELS
+from expo.fields import local_time_field, optional_text
 from expo.i18n import timezone_names
 from expo.web import choices
-
-LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def _local_time(label) -> DateTimeLocalField:
-    return DateTimeLocalField(
-        label,
-        format=LOCAL_TIME_FORMAT,
-        validators=[DataRequired(message=_l("Enter a date and time."))],
-    )
-
-
-def _text(label, length: int = 200, **kwargs) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
 
 
 def _notes(label) -> TextAreaField:
@@ -61,29 +46,31 @@ class ItineraryItemForm(FlaskForm):
         choices=choices((kind.value, label) for kind, label in ITEM_KIND_LABELS.items()),
         validators=[DataRequired(message=_l("Choose a kind of item."))],
     )
-    title_zh = _text(_l("Title (Chinese)"))
-    title_en = _text(_l("Title (English)"))
-    starts_at = _local_time(_l("Starts (local time)"))
+    title_zh = optional_text(_l("Title (Chinese)"))
+    title_en = optional_text(_l("Title (English)"))
+    starts_at = local_time_field(_l("Starts (local time)"))
     # Zones are checked by the service, whose message names an example zone.
     start_timezone = SelectField(
         _l("Time zone of the start"),
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose a time zone from the list."))],
     )
-    ends_at = _local_time(_l("Ends (local time)"))
+    ends_at = local_time_field(_l("Ends (local time)"))
     end_timezone = SelectField(
         _l("Time zone of the end"),
         validate_choice=False,
         description=_l("A flight lands in another zone than it leaves from."),
     )
-    place_zh = _text(_l("Place (Chinese)"))
-    place_en = _text(_l("Place (English)"))
-    address = _text(_l("Address"), 300)
-    transport_number = _text(
+    place_zh = optional_text(_l("Place (Chinese)"))
+    place_en = optional_text(_l("Place (English)"))
+    address = optional_text(_l("Address"), 300)
+    transport_number = optional_text(
         _l("Flight or train number"), 32, description=_l("For example CA 9811 or D 1234.")
     )
-    host = _text(_l("Host"))
-    contact = _text(_l("Contact"), description=_l("A name and a phone number to call there."))
+    host = optional_text(_l("Host"))
+    contact = optional_text(
+        _l("Contact"), description=_l("A name and a phone number to call there.")
+    )
     notes_zh = _notes(_l("Notes (Chinese)"))
     notes_en = _notes(_l("Notes (English)"))
     everyone = BooleanField(_l("Everyone in the delegation takes part"), default=True)

@@ -9,9 +9,10 @@ from flask_babel import ngettext
 
 from expo.accounts.access import organizer_required
 from expo.delegations import itinerary
+from expo.delegations.access import member_or_404
 from expo.delegations.calendar import calendar_ics
 from expo.delegations.itinerary_forms import ItineraryItemForm
-from expo.delegations.models import Delegation, ItineraryItem, Member
+from expo.delegations.models import Delegation, ItineraryItem
 from expo.enterprises.models import Enterprise
 from expo.extensions import db
 from expo.i18n import is_timezone
@@ -36,13 +37,6 @@ def _item_of(delegation: Delegation, item_id: int) -> ItineraryItem:
     if item.delegation_id != delegation.id:
         abort(404)
     return item
-
-
-def _member_of(delegation: Delegation, member_id: int) -> Member:
-    member = get_or_404(Member, member_id)
-    if member.delegation_id != delegation.id:
-        abort(404)
-    return member
 
 
 def _enterprise_choices(delegation: Delegation, item: ItineraryItem | None) -> list[Enterprise]:
@@ -127,7 +121,7 @@ def delete_item(delegation_id: int, item_id: int):
 @bp.get("/members/<int:member_id>")
 def member(delegation_id: int, member_id: int):
     delegation = get_or_404(Delegation, delegation_id)
-    member = _member_of(delegation, member_id)
+    member = member_or_404(delegation, member_id)
     return render_template(
         "delegations/itinerary_member.html",
         delegation=delegation,
@@ -151,7 +145,7 @@ def calendar(delegation_id: int):
 @bp.get("/members/<int:member_id>/calendar.ics")
 def member_calendar(delegation_id: int, member_id: int):
     delegation = get_or_404(Delegation, delegation_id)
-    member = _member_of(delegation, member_id)
+    member = member_or_404(delegation, member_id)
     return _ics(
         calendar_ics(delegation, member), f"itinerary-{delegation.id}-member-{member.id}.ics"
     )

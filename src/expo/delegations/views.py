@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 
 from expo.accounts.access import organizer_required
 from expo.delegations import itinerary, member_import, services
+from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics
 from expo.delegations.forms import (
     DelegationFilterForm,
@@ -60,20 +61,6 @@ PRIVATE_LINK_HEADERS = {
 
 def _user():
     return current_user._get_current_object()
-
-
-def _delegation(delegation_id: int) -> Delegation:
-    delegation = services.load_delegation(delegation_id)
-    if delegation is None:
-        abort(404)
-    return delegation
-
-
-def _member_of(delegation: Delegation, member_id: int) -> Member:
-    member = get_or_404(Member, member_id)
-    if member.delegation_id != delegation.id:
-        abort(404)
-    return member
 
 
 def _to_overview(delegation: Delegation, anchor: str = ""):
@@ -110,7 +97,7 @@ def manage_list():
 @bp.route("/manage/delegations/<int:delegation_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def delegation_form(delegation_id: int | None = None):
-    delegation = _delegation(delegation_id) if delegation_id else None
+    delegation = delegation_or_404(delegation_id) if delegation_id else None
     form = DelegationForm(
         obj=services.delegation_data_from(delegation) if delegation else None,
         campaigns=all_campaigns(),
@@ -138,7 +125,7 @@ def delegation_form(delegation_id: int | None = None):
 @bp.route("/manage/delegations/<int:delegation_id>")
 @organizer_required
 def manage_detail(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     members = services.members_page(
         delegation,
         page=request.args.get("page", 1, type=int),
@@ -157,7 +144,7 @@ def manage_detail(delegation_id: int):
 @bp.post("/manage/delegations/<int:delegation_id>/status")
 @organizer_required
 def set_status(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     form = StatusForm()
     if form.validate_on_submit():
         services.set_status(delegation, form.status.data, actor=_user())
@@ -171,7 +158,7 @@ def set_status(delegation_id: int):
 @bp.route("/manage/delegations/<int:delegation_id>/duplicate", methods=["GET", "POST"])
 @organizer_required
 def duplicate(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     form = DuplicateForm(data=None if request.method == "POST" else {"shift_days": 0})
     copy = save_form(
         form,
@@ -201,8 +188,8 @@ def duplicate(delegation_id: int):
 )
 @organizer_required
 def member_form(delegation_id: int, member_id: int | None = None):
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id) if member_id else None
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id) if member_id else None
     form = MemberForm(
         obj=services.member_data_from(member) if member else None,
         enterprises=services.all_enterprises(),
@@ -224,8 +211,8 @@ def member_form(delegation_id: int, member_id: int | None = None):
 @bp.post("/manage/delegations/<int:delegation_id>/members/<int:member_id>/delete")
 @organizer_required
 def delete_member(delegation_id: int, member_id: int):
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id)
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id)
     name = member.display_name
     services.remove_member(member, actor=_user())
     db.session.commit()
@@ -236,7 +223,7 @@ def delete_member(delegation_id: int, member_id: int):
 @bp.post("/manage/delegations/<int:delegation_id>/members/from-event")
 @organizer_required
 def add_from_event(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     form = FromEventForm(events=delegation.events)
     if not form.validate_on_submit():
         flash(_("Choose one of the delegation's events."), "danger")
@@ -273,7 +260,7 @@ def add_from_event(delegation_id: int):
 @bp.route("/manage/delegations/<int:delegation_id>/members/import", methods=["GET", "POST"])
 @organizer_required
 def import_members(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     form = ImportForm()
     report = save_form(
         form,
@@ -285,7 +272,7 @@ def import_members(delegation_id: int):
 @bp.get("/manage/delegations/<int:delegation_id>/members/import-template.xlsx")
 @organizer_required
 def import_template(delegation_id: int):
-    _delegation(delegation_id)
+    delegation_or_404(delegation_id)
     response = Response(member_import.template_workbook(), content_type=member_import.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="delegation-members.xlsx"'
     return response
@@ -298,8 +285,8 @@ def import_template(delegation_id: int):
 @organizer_required
 def share(delegation_id: int, member_id: int):
     """Make a new link (any earlier one stops working) and show it, this once only."""
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id)
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id)
     renewed = member.share_token_hash is not None
     token = services.create_share_link(member, actor=_user())
     db.session.commit()
@@ -318,8 +305,8 @@ def share(delegation_id: int, member_id: int):
 @bp.post("/manage/delegations/<int:delegation_id>/members/<int:member_id>/share/revoke")
 @organizer_required
 def revoke_share(delegation_id: int, member_id: int):
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id)
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id)
     services.revoke_share_link(member, actor=_user())
     db.session.commit()
     flash(

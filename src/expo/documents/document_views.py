@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from expo.accounts.access import organizer_required
 from expo.delegations import services as delegation_services
+from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.models import Delegation, Member
 from expo.delegations.views import PRIVATE_LINK_HEADERS
 from expo.documents import badges, itineraries, letters
@@ -41,28 +42,11 @@ def _language_headers(language: str) -> dict[str, str]:
     return {"Content-Language": "zh-CN" if language == "zh" else language}
 
 
-def _delegation(delegation_id: int) -> Delegation:
-    delegation = delegation_services.load_delegation(delegation_id)
-    if delegation is None:
-        abort(404)
-    return delegation
-
-
-def _member_of(delegation: Delegation, member_id: int) -> Member:
-    member = get_or_404(Member, member_id)
-    if member.delegation_id != delegation.id:
-        abort(404)
-    return member
-
-
-# --- itineraries ------------------------------------------------------------------------
-
-
 @bp.get("/delegations/<int:delegation_id>/itinerary.pdf")
 @login_required
 def itinerary(delegation_id: int):
     if current_user.is_organizer:
-        delegation = _delegation(delegation_id)
+        delegation = delegation_or_404(delegation_id)
     else:
         enterprise = current_user.enterprise
         delegation = (
@@ -80,8 +64,8 @@ def itinerary(delegation_id: int):
 @bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/itinerary.pdf")
 @organizer_required
 def member_itinerary(delegation_id: int, member_id: int):
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id)
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id)
     language = current_language()
     pdf = itineraries.render_itinerary(delegation, language=language, member=member)
     filename = f"itinerary-{delegation.id}-member-{member.id}-{language}.pdf"
@@ -143,15 +127,15 @@ def _letters(delegation: Delegation, members: list[Member], filename: str) -> Re
 @bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/invitation.pdf")
 @organizer_required
 def invitation(delegation_id: int, member_id: int):
-    delegation = _delegation(delegation_id)
-    member = _member_of(delegation, member_id)
+    delegation = delegation_or_404(delegation_id)
+    member = member_or_404(delegation, member_id)
     return _letters(delegation, [member], f"invitation-{delegation.id}-member-{member.id}.pdf")
 
 
 @bp.get("/manage/delegations/<int:delegation_id>/invitations.pdf")
 @organizer_required
 def invitations(delegation_id: int):
-    delegation = _delegation(delegation_id)
+    delegation = delegation_or_404(delegation_id)
     if letters.has_letters(delegation) and not delegation.members:
         flash(_("The delegation has no members yet: there are no letters to print."), "info")
         return redirect(url_for("delegations.manage_detail", delegation_id=delegation.id))

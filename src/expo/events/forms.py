@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -24,22 +23,9 @@ from expo.events.models import (
     MODERATION_LABELS,
     STATUS_LABELS,
 )
+from expo.fields import local_time_field, optional_text
 from expo.i18n import country_choices, timezone_names
 from expo.web import choices
-
-LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def _local_time(label) -> DateTimeLocalField:
-    return DateTimeLocalField(
-        label,
-        format=LOCAL_TIME_FORMAT,
-        validators=[DataRequired(message=_l("Enter a date and time."))],
-    )
-
-
-def _text(label, length: int = 200, **kwargs) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
 
 
 class CampaignForm(FlaskForm):
@@ -55,8 +41,8 @@ class CampaignForm(FlaskForm):
             NumberRange(2000, 2100, message=_l("Enter a year between 2000 and 2100.")),
         ],
     )
-    title_zh = _text(_l("Title (Chinese)"))
-    title_en = _text(_l("Title (English)"))
+    title_zh = optional_text(_l("Title (Chinese)"))
+    title_en = optional_text(_l("Title (English)"))
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Optional(), Length(max=5000)])
     summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=5000)])
 
@@ -68,8 +54,8 @@ class EventForm(FlaskForm):
         choices=choices((kind.value, label) for kind, label in EVENT_KIND_LABELS.items()),
         validators=[DataRequired()],
     )
-    title_zh = _text(_l("Title (Chinese)"))
-    title_en = _text(_l("Title (English)"))
+    title_zh = optional_text(_l("Title (Chinese)"))
+    title_en = optional_text(_l("Title (English)"))
     description_zh = TextAreaField(
         _l("Description (Chinese)"), validators=[Optional(), Length(max=20000)]
     )
@@ -80,19 +66,19 @@ class EventForm(FlaskForm):
         _l("Country or region"),
         validators=[DataRequired(message=_l("Choose a country from the list."))],
     )
-    city_zh = _text(_l("City (Chinese)"), 100)
-    city_en = _text(_l("City (English)"), 100)
-    venue_zh = _text(_l("Venue (Chinese)"))
-    venue_en = _text(_l("Venue (English)"))
+    city_zh = optional_text(_l("City (Chinese)"), 100)
+    city_en = optional_text(_l("City (English)"), 100)
+    venue_zh = optional_text(_l("Venue (Chinese)"))
+    venue_en = optional_text(_l("Venue (English)"))
     timezone = SelectField(
         _l("Time zone"),
         description=_l("All times of this event are entered and shown in this zone."),
         validators=[DataRequired(message=_l("Choose a time zone from the list."))],
     )
-    starts_at = _local_time(_l("Starts (local time)"))
-    ends_at = _local_time(_l("Ends (local time)"))
-    registration_opens_at = _local_time(_l("Registration opens (local time)"))
-    registration_closes_at = _local_time(_l("Registration closes (local time)"))
+    starts_at = local_time_field(_l("Starts (local time)"))
+    ends_at = local_time_field(_l("Ends (local time)"))
+    registration_opens_at = local_time_field(_l("Registration opens (local time)"))
+    registration_closes_at = local_time_field(_l("Registration closes (local time)"))
     capacity = IntegerField(
         _l("Capacity (booths or places)"),
         validators=[
@@ -132,14 +118,14 @@ class EventForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    starts_at = _local_time(_l("Starts (local time)"))
-    ends_at = _local_time(_l("Ends (local time)"))
-    title_zh = _text(_l("Title (Chinese)"))
-    title_en = _text(_l("Title (English)"))
-    place_zh = _text(_l("Place (Chinese)"))
-    place_en = _text(_l("Place (English)"))
-    host_zh = _text(_l("Host (Chinese)"))
-    host_en = _text(_l("Host (English)"))
+    starts_at = local_time_field(_l("Starts (local time)"))
+    ends_at = local_time_field(_l("Ends (local time)"))
+    title_zh = optional_text(_l("Title (Chinese)"))
+    title_en = optional_text(_l("Title (English)"))
+    place_zh = optional_text(_l("Place (Chinese)"))
+    place_en = optional_text(_l("Place (English)"))
+    host_zh = optional_text(_l("Host (Chinese)"))
+    host_en = optional_text(_l("Host (English)"))
 
 
 def _all(label, pairs) -> list:

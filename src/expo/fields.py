@@ -1,0 +1,23 @@
+"""Form fields that several areas' forms build the same way."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeLocalField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+# What <input type="datetime-local"> sends, with or without seconds.
+LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def local_time_field(label) -> DateTimeLocalField:
+    """A required wall-clock time; the service turns it into UTC with the right zone."""
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_TIME_FORMAT,
+        validators=[DataRequired(message=_l("Enter a date and time."))],
+    )
+
+
+def optional_text(label, length: int = 200, **kwargs) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
