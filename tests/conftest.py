@@ -37,6 +37,8 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         "DATABASE_URL": test_database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
         "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+        # The print faces are cut afresh for every run, so the cutting is tested too.
+        "FONTS_DIR": str(tmp_path_factory.mktemp("fonts")),
         "MAIL_SERVER": None,
     }
     config.update(overrides)

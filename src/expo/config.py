@@ -29,6 +29,10 @@ class DefaultConfig:
     JOBS_IMMEDIATE = False
     JOBS_BATCH_SIZE = 10
 
+    # The print faces (Noto CJK SC cut down to GB 2312, made once per machine from the
+    # system fonts); instance/fonts when unset.
+    FONTS_DIR: str | None = None
+
     # Where people reach this installation: links in emails and documents made outside a
     # request (background jobs, commands) start with it.
     BASE_URL = "http://127.0.0.1:5000"

@@ -146,8 +146,14 @@ class TestTheDocument:
         _, pdf = issued
         fonts = pdf_fonts(pdf, tmp_path)
         names = sorted(re.sub(r"^[A-Z]{6}\+", "", font.name) for font in fonts)
-        assert names == ["Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold"]
+        # The print faces: Noto Serif CJK SC cut down to GB 2312 (expo.documents.fonts).
+        assert names == ["Noto-Serif-CJK-SC-Print", "Noto-Serif-CJK-SC-Print-Bold"]
         assert all(font.embedded and font.subset and font.unicode for font in fonts)
+
+    def test_file_is_small_enough_to_mail(self, issued):
+        certificate, pdf = issued
+        # Two embedded faces and a QR code: well under the 120 KiB the programme allows.
+        assert certificate.size_bytes == len(pdf) <= 120 * 1024
 
     def test_qr_code_opens_the_verification_page(self, issued):
         certificate, pdf = issued

@@ -32,11 +32,14 @@ class SafeFetcher(URLFetcher):
     (or a curious operator) can see exactly what a rendering tried to read.
     """
 
-    def __init__(self, static_folder: str | Path) -> None:
+    def __init__(self, static_folder: str | Path, *also: str | Path) -> None:
         # No redirects, data and file only: even a caller of the parent class's opener
         # could not get further than these two schemes.
         super().__init__(timeout=1, allowed_protocols=("data", "file"), allow_redirects=False)
         self.static_root = Path(static_folder).resolve()
+        # Further folders a trusted caller opens (the print faces' stylesheet reads the
+        # font folder); a document's own fetcher has none.
+        self.roots = (self.static_root, *(Path(folder).resolve() for folder in also))
         self.requested: list[tuple[str, bool]] = []
 
     @property
@@ -45,7 +48,7 @@ class SafeFetcher(URLFetcher):
         return self.static_root.as_uri() + "/"
 
     def static_path(self, url: str) -> Path | None:
-        """The file a ``file:`` URL names, if it is a regular file inside the static folder."""
+        """The file a ``file:`` URL names, if it is a regular file inside an allowed folder."""
         parts = urlsplit(url)
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             return None
@@ -54,7 +57,7 @@ class SafeFetcher(URLFetcher):
             path = Path(url2pathname(parts.path)).resolve()
         except (OSError, ValueError):
             return None
-        if not path.is_relative_to(self.static_root) or not path.is_file():
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
             return None
         return path
 

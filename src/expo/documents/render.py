@@ -7,7 +7,9 @@ elsewhere), so all of them share what matters on paper:
   the document's own small stylesheet ``static/print/<template name>.css`` if there is one
   (``documents/certificate.html`` → ``print/certificate.css``);
 - Chinese set in Noto Serif/Sans CJK SC with ``lang="zh-CN"`` (without it Pango picks
-  Japanese glyph forms), embedded and subset, the text extractable;
+  Japanese glyph forms), from the print faces of :mod:`expo.documents.fonts` (the same
+  faces cut down to GB 2312, for small files and fast subsetting) with the full faces
+  behind them, embedded and subset, the text extractable;
 - PDF metadata: ``<title>``, ``<meta name="author">`` and ``<html lang>``, which
   WeasyPrint writes into the document information dictionary;
 - the :class:`~expo.documents.fetcher.SafeFetcher`: data: URIs and static files only.
@@ -30,6 +32,7 @@ from flask_babel import force_locale
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from expo.documents import fonts
 from expo.documents.fetcher import SafeFetcher
 
 AUTHORS = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of Commerce"}
@@ -44,8 +47,21 @@ class _Printer:
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
         self.stylesheets: dict[Path, tuple[int, CSS]] = {}
+        self.font_faces: dict[Path, CSS] = {}
         self.lock = threading.Lock()
         self.warm = False
+
+    def font_face_sheet(self, folder: Path, static: Path) -> CSS:
+        """The print faces' ``@font-face`` rules, registered with the font configuration
+        the first time a document is printed from ``folder``."""
+        sheet = self.font_faces.get(folder)
+        if sheet is None:
+            sheet = self.font_faces[folder] = CSS(
+                string=fonts.font_face_rules(folder),
+                url_fetcher=SafeFetcher(static, folder),
+                font_config=self.font_config,
+            )
+        return sheet
 
     def warmed_up(self) -> None:
         """After the first rendering, set what the process holds aside from the collector.
@@ -129,7 +145,8 @@ def write_pdf(
     fetcher = fetcher or SafeFetcher(static)
     paths = [static / PRINT_FOLDER / f"{name}.css" for name in stylesheets]
     with printer.lock:
-        sheets = [printer.stylesheet(path, static) for path in paths]
+        sheets = [printer.font_face_sheet(fonts.font_folder(), static)]
+        sheets += [printer.stylesheet(path, static) for path in paths]
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
         pdf = document.write_pdf(stylesheets=sheets, font_config=printer.font_config)
         printer.warmed_up()

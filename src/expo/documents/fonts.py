@@ -1,0 +1,215 @@
+"""Print faces: Noto CJK SC cut down to the characters Chinese documents are written in.
+
+WeasyPrint embeds a subset of every face a document uses, but it keeps each glyph's
+number, so the subset holds an empty slot for every glyph below the highest one used. Noto
+CJK numbers its ideographs up to 65,000: a certificate carried ~140 KiB of empty slots per
+face, and subsetting the 26 MB font files cost ~30 ms per face and document
+(docs/benchmarks.md). Printing from a copy of each face that holds only what Chinese
+documents are written in (the 6,763 hanzi and the symbols of GB 2312, Latin with its
+accents, punctuation) keeps glyph numbers under 8,000: a certificate is a third of the
+size and renders in a third of the time.
+
+Nothing becomes unprintable: the print stylesheets name the full system face right after
+the print face, and Pango takes a character the print face lacks (a rare hanzi in a
+name) from the full face, character by character.
+
+The print faces are cut with HarfBuzz's subsetter (``uharfbuzz``) from Debian's
+``fonts-noto-cjk`` files, once per machine, into ``FONTS_DIR`` (``EXPO_FONTS_DIR``, by
+default ``instance/fonts``). A file's name carries the source file's size and modification
+time, so an upgraded font package makes new ones. They are declared to WeasyPrint as
+``@font-face`` rules under their own family names ("Noto Serif CJK SC Print"), which is
+also how the PDF names them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+logger = logging.getLogger(__name__)
+
+# Where Debian (and most Linux systems) keep fonts; searched in this order.
+SYSTEM_FONT_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+)
+# Changes whenever what goes into a print face changes, so old cuts are not reused.
+CUT_VERSION = "gb2312-1"
+# The OpenType features Pango applies by default to horizontal Chinese and Latin text,
+# without "locl": in the SC face it only swaps in Japanese, Korean and traditional forms,
+# which would double the glyph count.
+LAYOUT_FEATURES = ("ccmp", "liga", "clig", "calt", "rlig", "kern", "mark", "mkmk")
+
+
+@dataclass(frozen=True)
+class PrintFace:
+    family: str  # the family documents name: "Noto Serif CJK SC Print"
+    source_family: str  # the system face it is cut from: "Noto Serif CJK SC"
+    weight: int  # 400 or 700
+    file_pattern: str  # how the source file is named: "NotoSerifCJK*-Regular.*"
+
+    @property
+    def source_subfamily(self) -> str:
+        return "Bold" if self.weight >= 700 else "Regular"
+
+
+FACES = (
+    PrintFace("Noto Serif CJK SC Print", "Noto Serif CJK SC", 400, "NotoSerifCJK*-Regular.*"),
+    PrintFace("Noto Serif CJK SC Print", "Noto Serif CJK SC", 700, "NotoSerifCJK*-Bold.*"),
+    PrintFace("Noto Sans CJK SC Print", "Noto Sans CJK SC", 400, "NotoSansCJK*-Regular.*"),
+    PrintFace("Noto Sans CJK SC Print", "Noto Sans CJK SC", 700, "NotoSansCJK*-Bold.*"),
+)
+
+
+def print_characters() -> set[int]:
+    """Every code point a print face keeps: GB 2312, Latin, punctuation and symbols."""
+    ranges = (
+        (0x0020, 0x007E),  # ASCII
+        (0x00A0, 0x024F),  # Latin-1, Latin Extended-A and -B: foreign names and places
+        (0x0370, 0x03FF),  # Greek (GB 2312 has it; units and symbols)
+        (0x0400, 0x045F),  # Cyrillic (GB 2312 has it; Russian partners)
+        (0x2000, 0x206F),  # general punctuation: dashes, quotes, ellipsis, bullet
+        (0x20A0, 0x20CF),  # currency signs
+        (0x2100, 0x218F),  # letterlike symbols, Roman numerals, №, ℃
+        (0x2190, 0x21FF),  # arrows
+        (0x2460, 0x24FF),  # circled numbers
+        (0x3000, 0x303F),  # CJK punctuation: 、。〈〉《》「」【】
+        (0xFF01, 0xFFEF),  # full-width forms: ，（）：；
+    )
+    characters = {code for low, high in ranges for code in range(low, high + 1)}
+    for high in range(0xA1, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                characters.add(ord(bytes((high, low)).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return characters
+
+
+def font_folder() -> Path:
+    configured = current_app.config.get("FONTS_DIR")
+    return Path(configured or os.path.join(current_app.instance_path, "fonts"))
+
+
+def _candidate_files(pattern: str, search: Iterable[str]) -> Iterator[Path]:
+    for folder in search:
+        root = Path(folder).expanduser()
+        if root.is_dir():
+            yield from sorted(root.rglob(pattern))
+
+
+def _family_and_style(font) -> tuple[str | None, str | None]:
+    names = font["name"]
+    return names.getDebugName(1), names.getDebugName(2)
+
+
+def find_source(face: PrintFace, search: Iterable[str] | None = None) -> tuple[Path, int]:
+    """The system file holding ``face``'s source, and the face's index inside it.
+
+    Debian packs the Japanese, Korean, Simplified and Traditional Chinese faces of one
+    weight into one ``.ttc`` collection; the simplified one is found by its family name.
+    Raises ``LookupError`` when it is not installed.
+    """
+    from fontTools.ttLib import TTCollection, TTFont, TTLibError
+
+    for path in _candidate_files(face.file_pattern, search or SYSTEM_FONT_DIRS):
+        try:
+            if path.suffix.lower() in (".ttc", ".otc"):
+                with TTCollection(str(path), lazy=True) as collection:
+                    names = [_family_and_style(font) for font in collection.fonts]
+            else:
+                with TTFont(str(path), lazy=True) as font:
+                    names = [_family_and_style(font)]
+        except (OSError, TTLibError):
+            continue
+        wanted = (face.source_family, face.source_subfamily)
+        if wanted in names:
+            return path, names.index(wanted)
+    raise LookupError(f"{face.source_family} {face.source_subfamily} is not installed")
+
+
+def cut(source: Path, index: int) -> bytes:
+    """The face at ``index`` of ``source`` with only :func:`print_characters`."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(source)), index)
+    subset_input = hb.SubsetInput()
+    unicodes = subset_input.unicode_set
+    for code in sorted(print_characters()):
+        unicodes.add(code)
+    features = subset_input.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG)
+    features.clear()
+    for tag in LAYOUT_FEATURES:
+        features.add(int.from_bytes(tag.encode("ascii"), "big"))
+    # Every name record, so the file still says what it is and whose it is (licence).
+    names = subset_input.sets(hb.SubsetInputSets.NAME_ID)
+    names.clear()
+    names.invert()
+    subset_input.flags = hb.SubsetFlags.NAME_LEGACY
+    cut_face = hb.subset(face, subset_input)
+    if cut_face is None:
+        raise ValueError(f"HarfBuzz could not subset {source} #{index}")
+    return cut_face.blob.data
+
+
+def _cut_path(folder: Path, face: PrintFace, source: Path, index: int) -> Path:
+    stat = source.stat()
+    key = f"{CUT_VERSION}:{source}:{index}:{stat.st_size}:{stat.st_mtime_ns}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    stem = face.family.replace(" ", "") + f"-{face.source_subfamily}"
+    return folder / f"{stem}-{digest}.otf"
+
+
+def ensure_face(face: PrintFace, folder: Path) -> Path:
+    """The print face's file, cut now if this machine has not cut it yet."""
+    source, index = find_source(face)
+    path = _cut_path(folder, face, source, index)
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    data = cut(source, index)
+    # Written beside and renamed into place: a second process cutting the same face at
+    # the same moment writes the same bytes, and nobody reads half a file.
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".cutting-", suffix=".otf")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)  # the web process and the workers read it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    logger.info("Cut print face %s %s into %s", face.family, face.weight, path)
+    return path
+
+
+def font_face_rules(folder: Path) -> str:
+    """``@font-face`` rules for every print family whose faces could all be made.
+
+    A family is declared whole or not at all: were only its regular face declared, bold
+    text would be a regular face thickened, not the real bold one. Without a family the
+    documents fall back to the full system faces named after it.
+    """
+    rules: list[str] = []
+    for family in dict.fromkeys(face.family for face in FACES):
+        members = [face for face in FACES if face.family == family]
+        try:
+            files = [(face, ensure_face(face, folder)) for face in members]
+        except (LookupError, OSError, ValueError, ImportError) as error:
+            logger.warning("Printing %s from the full system faces: %s", family, error)
+            continue
+        rules.extend(
+            f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
+            f'font-style: normal; src: url("{path.resolve().as_uri()}"); }}'
+            for face, path in files
+        )
+    return "\n".join(rules)

@@ -1,0 +1,96 @@
+"""The print faces: Noto CJK SC cut down to GB 2312, the full faces behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from expo.documents import certificates, fonts, render, schedules
+from expo.documents.fetcher import FetchRefused, SafeFetcher
+from tests.documents.conftest import approved_application, pdf_fonts, pdf_text
+from tests.documents.test_render import budapest_event
+from tests.factories import make_enterprise
+
+
+def cut_files(folder: Path) -> dict[str, Path]:
+    return {path.name.rsplit("-", 1)[0]: path for path in sorted(folder.glob("*.otf"))}
+
+
+class TestCutting:
+    @pytest.fixture()
+    def folder(self, tmp_path):
+        folder = tmp_path / "fonts"
+        rules = fonts.font_face_rules(folder)
+        assert rules.count("@font-face") == 4
+        return folder
+
+    def test_four_faces_cut_once_per_machine(self, folder):
+        files = cut_files(folder)
+        assert sorted(files) == [
+            "NotoSansCJKSCPrint-Bold",
+            "NotoSansCJKSCPrint-Regular",
+            "NotoSerifCJKSCPrint-Bold",
+            "NotoSerifCJKSCPrint-Regular",
+        ]
+        modified = {path: path.stat().st_mtime_ns for path in files.values()}
+        fonts.font_face_rules(folder)  # a second process, or a restart
+        assert {path: path.stat().st_mtime_ns for path in folder.glob("*.otf")} == modified
+
+    def test_a_face_keeps_gb2312_latin_and_punctuation_only(self, folder):
+        with TTFont(cut_files(folder)["NotoSerifCJKSCPrint-Regular"]) as font:
+            cmap = font.getBestCmap()
+            glyphs = len(font.getGlyphOrder())
+            family = font["name"].getDebugName(1)
+        for character in "中国四川鑫淼A z,éüñ№–·，。《》（）":
+            assert ord(character) in cmap, character
+        # 堃 and 犇 are not in GB 2312: they come from the full face (below).
+        assert ord("堃") not in cmap and ord("犇") not in cmap
+        assert glyphs < 10_000
+        assert family == "Noto Serif CJK SC"  # the name (and licence) records are kept
+
+    def test_rules_point_at_the_cut_files(self, folder):
+        rules = fonts.font_face_rules(folder)
+        for path in cut_files(folder).values():
+            assert path.resolve().as_uri() in rules
+        assert 'font-family: "Noto Serif CJK SC Print"; font-weight: 700' in rules
+
+
+class TestPrinting:
+    def test_a_rare_character_comes_from_the_full_face(self, db, organizer, tmp_path):
+        enterprise = make_enterprise(name_zh="四川犇堃科技有限公司", name_en="Sichuan Benkun Tech")
+        application = approved_application(enterprise=enterprise)
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        pdf = certificates.certificate_pdf(certificate)
+        assert "四川犇堃科技有限公司" in pdf_text(pdf)
+        names = sorted(font.name.split("+", 1)[1] for font in pdf_fonts(pdf, tmp_path))
+        # The name is bold: the print face for most of it, the full bold face for 犇堃.
+        assert names == [
+            "Noto-Serif-CJK-SC-Bold",
+            "Noto-Serif-CJK-SC-Print",
+            "Noto-Serif-CJK-SC-Print-Bold",
+        ]
+
+    def test_without_print_faces_documents_use_the_full_faces(self, app, db, monkeypatch, tmp_path):
+        monkeypatch.setattr(fonts, "SYSTEM_FONT_DIRS", (str(tmp_path / "no-fonts-here"),))
+        monkeypatch.setattr(render, "_printer", None)  # a fresh process
+        monkeypatch.setitem(app.config, "FONTS_DIR", str(tmp_path / "fonts"))
+        pdf = schedules.schedule_pdf(schedules.schedule_html(budapest_event(), language="zh"))
+        assert "布达佩斯国际博览会" in pdf_text(pdf)
+        names = {font.name.split("+", 1)[1] for font in pdf_fonts(pdf, tmp_path)}
+        assert names == {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+        assert not list((tmp_path / "fonts").glob("*.otf"))
+
+
+class TestFetching:
+    def test_documents_cannot_read_the_font_folder(self, app, tmp_path):
+        folder = tmp_path / "fonts"
+        fonts.font_face_rules(folder)
+        url = next(folder.glob("*.otf")).resolve().as_uri()
+        with pytest.raises(FetchRefused):
+            SafeFetcher(app.static_folder).fetch(url)
+        # Only the print faces' own stylesheet is given the folder.
+        response = SafeFetcher(app.static_folder, folder).fetch(url)
+        assert response.read()[:4] == b"OTTO"
