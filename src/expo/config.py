@@ -27,6 +27,9 @@ class DefaultConfig:
     # REDIS_URL is set, or inline (tests) with JOBS_IMMEDIATE.
     JOBS_DATABASE: str | None = None
     JOBS_IMMEDIATE = False
+    # A bulk job is split into parts of JOBS_PART_SIZE items, which every worker process
+    # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
+    JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
 
     # The print faces (Noto CJK SC cut down to GB 2312, made once per machine from the

@@ -89,7 +89,10 @@ def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
     # The sqlite3 module opens a transaction only before a write. A SAVEPOINT issued
     # before any write would open one of its own, and releasing it would COMMIT: a
     # service's "try this in a savepoint" would then outlive the request's rollback.
+    # IMMEDIATE: a savepoint is there to write, and a transaction that read first and
+    # wrote later would fail at once ("database is locked") when another process wrote
+    # in between; taking the write lock up front waits for it instead (busy_timeout).
     if connection.dialect.name == "sqlite":
         dbapi_connection = connection.connection.dbapi_connection
         if not dbapi_connection.in_transaction:
-            dbapi_connection.execute("BEGIN")
+            dbapi_connection.execute("BEGIN IMMEDIATE")

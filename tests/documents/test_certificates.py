@@ -246,6 +246,18 @@ class TestStore:
         with pytest.raises(ValueError):
             store.path("../../etc/passwd")
 
+    def test_a_large_file_is_stored_from_a_file_in_chunks(self, tmp_path):
+        import io
+
+        store = LocalDocumentStore(tmp_path / "store")
+        data = bytes(range(256)) * 12_000  # 3 MB: three chunks
+        digest = store.put_file(io.BytesIO(data))
+        assert digest == hashlib.sha256(data).hexdigest()
+        assert store.get(digest) == data
+        assert store.put_file(io.BytesIO(data)) == digest
+        files = [path for path in (tmp_path / "store").rglob("*") if path.is_file()]
+        assert files == [store.path(digest)]  # no half-written leftovers
+
 
 class TestLongNames:
     def test_the_longest_names_are_printed_whole_on_one_page(self, db, organizer, tmp_path):
@@ -300,3 +312,26 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
     rows = db.session.scalars(sa.select(Certificate).order_by(Certificate.serial_number)).all()
     assert [row.serial_number for row in rows] == [1, 2, 3, 4, 5, 6]
     assert sorted(row.application_id for row in rows) == sorted(a.id for a in applications)
+
+
+class TestPrintingOutsideTheTransaction:
+    def test_the_first_file_recorded_stays(self, db, organizer):
+        certificate = certificates.reserve_certificate(approved_application(), actor=organizer)
+        db.session.commit()
+        first = certificates.print_certificate(certificate)
+        second = certificates.Printed(sha256="0" * 64, size=1)  # a slower printer
+        certificates.finish_certificate(certificate, first, actor=organizer)
+        certificates.finish_certificate(certificate, second, actor=organizer)
+        db.session.commit()
+        db.session.expire_all()
+        assert certificate.sha256 == first.sha256 and certificate.size_bytes == first.size
+        assert actions(db).count("certificate.issue") == 1
+        assert certificates.certificate_pdf(certificate)[:4] == b"%PDF"
+
+    def test_reserving_takes_the_serial_and_what_the_paper_will_say(self, db, organizer):
+        application = approved_application()
+        certificate = certificates.reserve_certificate(application, actor=organizer)
+        assert certificate.is_pending and certificate.serial.endswith("-000001")
+        assert certificate.facts["zh"]["enterprise"] == "成都天府茶业有限公司"
+        assert certificates.reserve_certificate(application, actor=organizer) is certificate
+        assert "certificate.issue" not in actions(db)

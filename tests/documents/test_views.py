@@ -344,3 +344,34 @@ class TestOrganizerActions:
         browser = sign_in(app, owner)
         html = browser.get(f"/applications/{issued.application_id}?lang=en").get_data(as_text=True)
         assert issued.serial in html and f"/certificates/{issued.id}.pdf" in html
+
+
+class TestReservedNotPrinted:
+    """A worker reserved the serial but has not printed it yet (or stopped halfway)."""
+
+    @pytest.fixture()
+    def reserved(self, db, organizer):
+        certificate = certificates.reserve_certificate(approved_application(), actor=organizer)
+        db.session.commit()
+        assert certificate.is_pending
+        return certificate
+
+    def test_nobody_downloads_a_file_that_does_not_exist(self, app, db, reserved):
+        owner = make_enterprise_user(reserved.application.enterprise)
+        assert sign_in(app, owner).get(f"/certificates/{reserved.id}.pdf").status_code == 404
+        organizer = make_user("organizer")
+        assert sign_in(app, organizer).get(f"/certificates/{reserved.id}.pdf").status_code == 404
+        page = sign_in(app, owner).get(f"/applications/{reserved.application_id}?lang=en")
+        assert f"/certificates/{reserved.id}.pdf" not in page.get_data(as_text=True)
+
+    def test_issuing_prints_it_under_its_reserved_serial(self, app, db, reserved):
+        application = reserved.application
+        browser = sign_in(app, make_user("organizer"))
+        url = f"/manage/events/{application.event_id}/applications/{application.id}"
+        assert "Issue the certificate" in browser.get(url + "?lang=en").get_data(as_text=True)
+        assert browser.post(url + "/certificate").status_code == 302
+        db.session.expire_all()
+        certificate = db.session.scalars(sa.select(Certificate)).one()
+        assert certificate.id == reserved.id and certificate.serial == reserved.serial
+        assert not certificate.is_pending
+        assert browser.get(f"/certificates/{certificate.id}.pdf").status_code == 200

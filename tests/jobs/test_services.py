@@ -90,17 +90,17 @@ def test_cancelled_after_the_first_batch(app, db, organizer, event_with_applicat
     monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
     job_id = services.start_certificate_job(event, actor=organizer).job.id
     db.session.commit()
-    issue = certificates.issue_certificate
+    print_certificate = certificates.print_certificate
 
-    def issue_then_cancel(application, *, actor):
+    def print_then_cancel(certificate):
         # As if an organizer clicked Cancel while the first certificate was printing.
-        certificate = issue(application, actor=actor)
+        printed = print_certificate(certificate)
         tasks.db.session.execute(
             sa.update(DocumentJob).where(DocumentJob.id == job_id).values(cancel_requested=True)
         )
-        return certificate
+        return printed
 
-    monkeypatch.setattr(tasks, "issue_certificate", issue_then_cancel)
+    monkeypatch.setattr(certificates, "print_certificate", print_then_cancel)
     assert run(job_id) == "cancelled"
     db.session.expire_all()
     job = db.session.get(DocumentJob, job_id)
@@ -109,23 +109,59 @@ def test_cancelled_after_the_first_batch(app, db, organizer, event_with_applicat
     assert job.zip_sha256 is None and len(serials(db)) == 1
 
 
-def test_a_failing_certificate_is_recorded_and_the_rest_issued(
+def test_a_failing_certificate_is_recorded_and_printed_when_run_again(
     db, organizer, event_with_applications, monkeypatch
 ):
     event, approved, *_ = event_with_applications
-    issue = certificates.issue_certificate
+    print_certificate = certificates.print_certificate
     broken = approved[1].id
 
-    def sometimes_broken(application, *, actor):
-        if application.id == broken:
+    def sometimes_broken(certificate):
+        if certificate.application_id == broken:
             raise OSError("disk full")
-        return issue(application, actor=actor)
+        return print_certificate(certificate)
 
-    monkeypatch.setattr(tasks, "issue_certificate", sometimes_broken)
+    monkeypatch.setattr(certificates, "print_certificate", sometimes_broken)
     job = start_and_run(db, event, organizer)
     assert (job.status, job.done, job.failed) == ("done", 2, 1)
     assert f"#{broken}: OSError: disk full" in job.error
-    assert broken not in serials(db)
+    # Its serial stays reserved, with no file: nobody can download it, and the bundles
+    # leave it out.
+    reserved = db.session.scalars(
+        sa.select(Certificate).where(Certificate.application_id == broken)
+    ).one()
+    assert reserved.is_pending and reserved.sha256 == ""
+    names = zipfile.ZipFile(io.BytesIO(document_store().get(job.zip_sha256))).namelist()
+    assert reserved.filename not in names and len(names) == 2
+
+    monkeypatch.setattr(certificates, "print_certificate", print_certificate)
+    again = start_and_run(db, event, organizer)
+    assert (again.done, again.failed) == (3, 0)
+    db.session.refresh(reserved)
+    assert not reserved.is_pending and document_store().exists(reserved.sha256)
+    names = zipfile.ZipFile(io.BytesIO(document_store().get(again.zip_sha256))).namelist()
+    assert reserved.filename in names and len(names) == 3
+
+
+def test_parts_share_the_job_and_the_last_one_bundles(
+    app, db, organizer, event_with_applications, monkeypatch
+):
+    event, approved, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_PART_SIZE", 2)
+    parts: list[list[int]] = []
+    issue_part = tasks.issue_certificates
+
+    def recorded_part(job_id, application_ids):
+        parts.append(list(application_ids))
+        return issue_part(job_id, application_ids)
+
+    monkeypatch.setitem(tasks.TASKS, tasks.ISSUE_CERTIFICATES, recorded_part)
+    monkeypatch.delitem(app.extensions, queue.EXTENSION, raising=False)  # afresh, with it
+    job = start_and_run(db, event, organizer)
+    assert parts == [[approved[0].id, approved[1].id], [approved[2].id]]
+    assert (job.status, job.total, job.done, job.failed) == ("done", 3, 3, 0)
+    merged = PdfReader(io.BytesIO(document_store().get(job.merged_sha256)))
+    assert len(merged.pages) == 3
 
 
 def test_zip_and_merged_print_file(db, organizer, event_with_applications):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -83,6 +84,12 @@ def valid_certificate(application: Application) -> Certificate | None:
             Certificate.application_id == application.id, Certificate.revoked_at.is_(None)
         )
     ).scalar_one_or_none()
+
+
+def printed_certificate(application: Application) -> Certificate | None:
+    """The certificate in force once its file exists (what people may download)."""
+    certificate = valid_certificate(application)
+    return None if certificate is None or certificate.is_pending else certificate
 
 
 def application_certificates(application: Application) -> list[Certificate]:
@@ -167,29 +174,68 @@ def issue_certificate(application: Application, *, actor) -> Certificate:
     """The application's certificate: the one in force, or a new one issued now.
 
     Only approved applications get one. Calling it twice (a double click, a bulk job run
-    again) returns the certificate the first call issued.
+    again) returns the certificate the first call issued; a certificate reserved but
+    never printed (a worker stopped halfway) is printed now, under its own serial.
+    """
+    certificate = reserve_certificate(application, actor=actor)
+    if certificate.is_pending:
+        finish_certificate(certificate, print_certificate(certificate), actor=actor)
+    return certificate
+
+
+def reserve_certificate(application: Application, *, actor) -> Certificate:
+    """The certificate in force, or a new one holding the next serial, not printed yet.
+
+    The bulk job reserves a batch, commits (the serial lock is held only that long),
+    prints outside any transaction, so several workers print at once, and then records
+    what it printed with :func:`finish_certificate`.
     """
     if application.status != ApplicationStatus.APPROVED:
         raise NotApproved()
     existing = valid_certificate(application)
     if existing is not None:
         return existing
-    certificate = _allocate(application, actor)
-    if certificate.sha256:  # a concurrent request issued it first
-        return certificate
-    certificate.facts = _texts(certificate)
+    return _allocate(application, actor)
+
+
+@dataclass(frozen=True)
+class Printed:
+    sha256: str
+    size: int
+
+
+def print_certificate(certificate: Certificate) -> Printed:
+    """Render a reserved certificate and keep the file in the document store.
+
+    Writes no database row, so it needs no transaction and holds no lock.
+    """
     pdf = render_certificate(certificate)
-    certificate.sha256 = document_store().put(pdf)
-    certificate.size_bytes = len(pdf)
-    record(
-        actor,
-        "certificate.issue",
-        certificate,
-        serial=certificate.serial,
-        application_id=application.id,
-        sha256=certificate.sha256,
-    )
-    db.session.flush()
+    return Printed(document_store().put(pdf), len(pdf))
+
+
+def finish_certificate(certificate: Certificate, printed: Printed, *, actor) -> Certificate:
+    """Record the printed file on a reserved certificate: it is issued from now on.
+
+    Should two printers have raced (a worker and an organizer's click), the first one
+    recorded stays, and the certificate is what the database says it is.
+    """
+    recorded = db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.sha256 == "")
+        .values(sha256=printed.sha256, size_bytes=printed.size)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(certificate)
+    if recorded:
+        record(
+            actor,
+            "certificate.issue",
+            certificate,
+            serial=certificate.serial,
+            application_id=certificate.application_id,
+            sha256=certificate.sha256,
+        )
+        db.session.flush()
     return certificate
 
 
@@ -199,7 +245,7 @@ def _allocate(application: Application, actor) -> Certificate:
     The number is the highest so far plus one, read under the serial lock; should two
     issuers still pick the same one, the unique constraint refuses the second, which
     takes the next. Inserting before rendering means a lost race costs a row, not a
-    rendering.
+    rendering. The row records what the paper will say (``facts``) from the start.
     """
     event = application.event
     prefix, year = serial_prefix(event), event_year(event)
@@ -216,10 +262,11 @@ def _allocate(application: Application, actor) -> Certificate:
             serial_year=year,
             serial_number=number,
             verification_code=secrets.token_urlsafe(16),
-            sha256="",
+            sha256="",  # reserved: not printed yet
             issued_at=utcnow(),
             issued_by_id=getattr(actor, "id", None),
         )
+        certificate.facts = _texts(certificate)
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)

@@ -50,6 +50,7 @@ class Certificate(db.Model):
     serial_year: Mapped[int]
     serial_number: Mapped[int]
     verification_code: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    # Empty while the certificate is reserved and being printed (see is_pending).
     sha256: Mapped[str] = mapped_column(sa.String(64))
     # What the paper says (names, event, dates, in zh and en), kept as printed so the
     # verification page matches the paper even after the enterprise renames itself.
@@ -74,6 +75,11 @@ class Certificate(db.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_pending(self) -> bool:
+        """Reserved (serial and code allocated) but not printed yet: no file to serve."""
+        return not self.sha256
 
     @property
     def filename(self) -> str:

@@ -13,10 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from flask import current_app
+
+
+CHUNK_SIZE = 1024 * 1024
 
 
 class DocumentMissing(LookupError):
@@ -34,6 +38,9 @@ def sha256_of(data: bytes) -> str:
 class DocumentStore(Protocol):
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its SHA-256 in hex."""
+
+    def put_file(self, source: BinaryIO) -> str:
+        """Store what ``source`` holds, read in chunks; its SHA-256 in hex."""
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under ``sha256``; checks them against it."""
@@ -56,24 +63,35 @@ class LocalDocumentStore:
 
     def put(self, data: bytes) -> str:
         digest = sha256_of(data)
-        target = self.path(digest)
-        if target.exists():
+        if self.path(digest).exists():
             return digest  # same bytes, same name: already there
-        target.parent.mkdir(parents=True, exist_ok=True)
+        return self.put_file(BytesIO(data))
+
+    def put_file(self, source: BinaryIO) -> str:
+        """Store a large file (a bundle of certificates) without holding it in memory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
         # Written beside the target and renamed into place: a reader on another host
         # sees the whole file or none of it.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(data)
+                while chunk := source.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    file.write(chunk)
                 file.flush()
                 os.fsync(file.fileno())
-            os.chmod(temporary, 0o440)
-            os.replace(temporary, target)
+            target = self.path(digest.hexdigest())
+            if target.exists():
+                Path(temporary).unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temporary, 0o440)
+                os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return digest
+        return digest.hexdigest()
 
     def get(self, sha256: str) -> bytes:
         try:

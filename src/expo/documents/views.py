@@ -43,7 +43,7 @@ def _user():
 
 @bp.app_template_global()
 def certificate_in_force(application: Application) -> Certificate | None:
-    return certificates.valid_certificate(application)
+    return certificates.printed_certificate(application)
 
 
 @bp.app_template_global()
@@ -115,6 +115,8 @@ def verify(code: str):
 @login_required
 def certificate_pdf(certificate_id: int):
     certificate = get_or_404(Certificate, certificate_id)
+    if certificate.is_pending:  # being printed: there is no file yet
+        abort(404)
     if not _organizer():
         owner = certificate.application.enterprise_id
         if current_user.enterprise_id != owner or not certificate.is_valid:

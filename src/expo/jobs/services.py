@@ -77,7 +77,7 @@ def approved_application_ids(event_id: int) -> list[int]:
 
 
 def event_certificates(event_id: int) -> list[Certificate]:
-    """The valid certificates of the event's approved applications, by serial."""
+    """The valid, printed certificates of the event's approved applications, by serial."""
     return list(
         db.session.scalars(
             sa.select(Certificate)
@@ -86,6 +86,7 @@ def event_certificates(event_id: int) -> list[Certificate]:
                 Application.event_id == event_id,
                 Application.status == ApplicationStatus.APPROVED.value,
                 Certificate.revoked_at.is_(None),
+                Certificate.sha256 != "",
             )
             .order_by(Certificate.serial)
         )
@@ -173,8 +174,8 @@ def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
     """Store a ZIP of the certificates' PDFs and one merged print file; their SHA-256s.
 
     Both are made from the stored files, the very bytes issued, never rendered again.
-    They are built in temporary files, one certificate read at a time, so only the
-    merged document's structure (not every PDF at once) is held in memory.
+    They are built in temporary files, one certificate read at a time, and stored from
+    there in chunks, so only the merged document's structure is held in memory.
     """
     store = document_store()
     certificates = list(certificates)
@@ -189,7 +190,7 @@ def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
                 )
                 archive.writestr(entry, store.get(certificate.sha256))
         zip_file.seek(0)
-        zip_sha256 = store.put(zip_file.read())
+        zip_sha256 = store.put_file(zip_file)
 
     writer = PdfWriter()
     for certificate in certificates:
@@ -200,5 +201,5 @@ def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
         del writer
         gc.collect()  # the writer's many small objects, before the file is read back
         merged_file.seek(0)
-        merged_sha256 = store.put(merged_file.read())
+        merged_sha256 = store.put_file(merged_file)
     return zip_sha256, merged_sha256

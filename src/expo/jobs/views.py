@@ -8,6 +8,7 @@ get 403, anonymous visitors the sign-in page.
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 from flask import (
@@ -164,13 +165,19 @@ def merged_pdf(job_id: int):
 
 
 @bp.cli.command("worker")
-@click.option("--workers", default=1, show_default=True, help="Worker threads or processes.")
+@click.option(
+    "--workers",
+    default=lambda: os.cpu_count() or 1,
+    show_default="one per CPU",
+    type=click.IntRange(min=1),
+    help="Worker processes (or threads); each takes a part of a job at a time.",
+)
 @click.option(
     "--worker-type",
-    type=click.Choice(["thread", "process"]),
-    default="thread",
+    type=click.Choice(["process", "thread"]),
+    default="process",
     show_default=True,
-    help="With --workers above 1 use processes: one process renders one document at a time.",
+    help="Processes print in parallel; threads of one process print one at a time.",
 )
 @click.option(
     "--shutdown-timeout",
