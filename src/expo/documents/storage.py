@@ -19,7 +19,6 @@ from typing import BinaryIO, Protocol
 
 from flask import current_app
 
-
 CHUNK_SIZE = 1024 * 1024
 
 

@@ -30,6 +30,7 @@ from expo.registrations.models import Application
 
 logger = logging.getLogger(__name__)
 
+
 def _claim(job_id: int) -> bool:
     """queued → running, only once: a task queued twice, or a job cancelled while it
     waited, is not run again."""
