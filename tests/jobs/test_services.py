@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from expo.documents.storage import document_store
 from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob, JobStatus
 from expo.registrations.models import Application
+from tests.documents.conftest import approved_application
+from tests.factories import make_enterprise, open_event
 
 
 def run(job_id: int) -> str:
@@ -201,3 +204,48 @@ def test_a_running_job_that_reported_lately_is_kept(db, organizer, event_with_ap
     assert not again.created and again.job.id == job.id
     services.request_cancel(job, actor=organizer)
     assert job.status == "running" and job.cancel_requested  # the worker stops it
+
+
+def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, monkeypatch):
+    """Two worker processes on two parts of one job, batch by batch side by side."""
+    event = open_event(moderation="first_come", capacity=20)
+    applications = [
+        approved_application(event=event, enterprise=make_enterprise()) for _ in range(6)
+    ]
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status, job.started_at, job.total = JobStatus.RUNNING.value, utcnow(), 6
+    db.session.commit()
+    job_id = job.id
+    monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
+    bundled = []
+    bundle = services.bundle_certificates
+    monkeypatch.setattr(
+        services, "bundle_certificates", lambda rows: bundled.append(len(rows)) or bundle(rows)
+    )
+    ids = [application.id for application in applications]
+    start = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def part(application_ids: list[int]) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                outcomes.append(tasks.issue_certificates(job_id, application_ids))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=part, args=(ids[offset::2],)) for offset in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(outcomes) == ["done", "running"]  # the part that finished last bundled
+    assert bundled == [6]
+    db.session.expire_all()
+    job = db.session.get(DocumentJob, job_id)
+    assert (job.status, job.done, job.failed) == ("done", 6, 0)
+    numbers = db.session.scalars(sa.select(Certificate.serial_number)).all()
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+    names = zipfile.ZipFile(io.BytesIO(document_store().get(job.zip_sha256))).namelist()
+    assert len(names) == 6
