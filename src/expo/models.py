@@ -6,7 +6,7 @@ from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem,
 from expo.documents.models import Certificate, RateLimitCounter
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
-from expo.jobs.models import DocumentJob
+from expo.jobs.models import DocumentJob, DocumentJobFile
 from expo.registrations.models import Answer, Application, Delegate, Transition
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Delegate",
     "Delegation",
     "DocumentJob",
+    "DocumentJobFile",
     "EmergencyContact",
     "Enterprise",
     "Event",

@@ -152,13 +152,13 @@ def test_parts_share_the_job_and_the_last_one_bundles(
     event, approved, *_ = event_with_applications
     monkeypatch.setitem(app.config, "JOBS_PART_SIZE", 2)
     parts: list[list[int]] = []
-    issue_part = tasks.issue_certificates
+    run_part = tasks.run_part
 
     def recorded_part(job_id, application_ids):
         parts.append(list(application_ids))
-        return issue_part(job_id, application_ids)
+        return run_part(job_id, application_ids)
 
-    monkeypatch.setitem(tasks.TASKS, tasks.ISSUE_CERTIFICATES, recorded_part)
+    monkeypatch.setitem(tasks.TASKS, tasks.RUN_PART, recorded_part)
     monkeypatch.delitem(app.extensions, queue.EXTENSION, raising=False)  # afresh, with it
     job = start_and_run(db, event, organizer)
     assert parts == [[approved[0].id, approved[1].id], [approved[2].id]]
@@ -230,7 +230,7 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
         with app.app_context():
             try:
                 start.wait()
-                outcomes.append(tasks.issue_certificates(job_id, application_ids))
+                outcomes.append(tasks.run_part(job_id, application_ids))
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 

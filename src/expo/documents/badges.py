@@ -121,3 +121,16 @@ def render_badge_sheet(event: Event, delegates: Sequence[Delegate]) -> bytes:
         event_en=pick(event.title_zh, event.title_en, "en"),
         sheets=sheets(badges),
     )
+
+
+def application_badge_sheet(application: Application) -> bytes:
+    """One enterprise's badges, on sheets of its own (the bulk job's single files)."""
+    return render_badge_sheet(application.event, list(application.delegates))
+
+
+def badge_file_name(application: Application) -> str:
+    """``成都天府茶业有限公司-12.pdf``: the enterprise, readable at a glance, and unique."""
+    enterprise = application.enterprise
+    name = pick(enterprise.name_zh, enterprise.name_en, "zh")
+    safe = "".join(" " if char in '/\\:*?"<>|' or not char.isprintable() else char for char in name)
+    return f"{' '.join(safe.split())[:80]}-{application.id}.pdf"

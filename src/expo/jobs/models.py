@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import utcnow
+from expo.db import one_of, utcnow
 from expo.extensions import db
 
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 class JobKind(enum.StrEnum):
-    CERTIFICATES = "certificates"
+    CERTIFICATES = "certificates"  # each approved application's certificate, issued once
+    BADGES = "badges"  # each approved application's name badges, on sheets of its own
 
 
 class JobStatus(enum.StrEnum):
@@ -38,7 +39,19 @@ STATUS_LABELS = {
     JobStatus.CANCELLED: _l("Cancelled"),
     JobStatus.FAILED: _l("Failed"),
 }
-KIND_LABELS = {JobKind.CERTIFICATES: _l("Certificates of participation")}
+KIND_LABELS = {
+    JobKind.CERTIFICATES: _l("Certificates of participation"),
+    JobKind.BADGES: _l("Name badges"),
+}
+# What the job page calls an item and the single files of its ZIP.
+ITEM_LABELS = {
+    JobKind.CERTIFICATES: _l("Certificates processed"),
+    JobKind.BADGES: _l("Enterprises processed"),
+}
+ZIP_LABELS = {
+    JobKind.CERTIFICATES: _l("Download ZIP (one PDF per certificate)"),
+    JobKind.BADGES: _l("Download ZIP (one PDF of badges per enterprise)"),
+}
 
 
 class DocumentJob(db.Model):
@@ -55,7 +68,7 @@ class DocumentJob(db.Model):
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'done', 'cancelled', 'failed')", name="status"
         ),
-        sa.CheckConstraint("kind IN ('certificates')", name="kind"),
+        sa.CheckConstraint(one_of("kind", JobKind), name="kind"),
         # One job of a kind at a time per event, also when two organizers click at once.
         sa.Index(
             "uq_document_jobs_active_event_kind",
@@ -105,5 +118,35 @@ class DocumentJob(db.Model):
     def kind_label(self) -> str:
         return str(KIND_LABELS[JobKind(self.kind)])
 
+    @property
+    def item_label(self) -> str:
+        return str(ITEM_LABELS[JobKind(self.kind)])
+
+    @property
+    def zip_label(self) -> str:
+        return str(ZIP_LABELS[JobKind(self.kind)])
+
     def __repr__(self) -> str:
         return f"<DocumentJob {self.id} {self.kind} event={self.event_id} {self.status}>"
+
+
+class DocumentJobFile(db.Model):
+    """A file a job made for one application (its badge sheet), kept for the bundles.
+
+    Certificates need no such row: the certificate itself records its file.
+    """
+
+    __tablename__ = "document_job_files"
+    __table_args__ = (sa.UniqueConstraint("job_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document_jobs.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))  # the file's name in the ZIP
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,7 +26,7 @@ from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
-from expo.jobs.models import ACTIVE_STATUSES, DocumentJob, JobKind, JobStatus
+from expo.jobs.models import ACTIVE_STATUSES, DocumentJob, DocumentJobFile, JobKind, JobStatus
 from expo.registrations.models import Application, ApplicationStatus
 
 ERROR_MAX_LENGTH = 4000
@@ -54,13 +54,15 @@ def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
     ).scalar_one_or_none()
 
 
-def latest_job(event: Event, kind: JobKind) -> DocumentJob | None:
-    return db.session.execute(
-        sa.select(DocumentJob)
-        .where(DocumentJob.event_id == event.id, DocumentJob.kind == kind.value)
-        .order_by(DocumentJob.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+def latest_jobs(event: Event) -> dict[str, DocumentJob]:
+    """The newest job of each kind for the event, by kind, in one query."""
+    newest = (
+        sa.select(sa.func.max(DocumentJob.id))
+        .where(DocumentJob.event_id == event.id)
+        .group_by(DocumentJob.kind)
+    )
+    jobs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
+    return {job.kind: job for job in jobs}
 
 
 def approved_application_ids(event_id: int) -> list[int]:
@@ -117,19 +119,19 @@ class Started:
     created: bool  # False: the job already running was returned; queue nothing
 
 
-def start_certificate_job(event: Event, *, actor) -> Started:
-    """A new job issuing every certificate of the event, or the one already under way.
+def start_job(event: Event, kind: JobKind, *, actor) -> Started:
+    """A new job making every document of ``kind`` for the event, or the one under way.
 
     Two clicks (or two organizers) never start two: the partial unique index on the
     event, kind and an active status refuses the second row.
     """
-    existing = active_job(event, JobKind.CERTIFICATES)
+    existing = active_job(event, kind)
     if existing is not None and is_abandoned(existing):
         _give_up(existing, JobStatus.FAILED, "The worker stopped answering.")
     elif existing is not None:
         return Started(existing, created=False)
     job = DocumentJob(
-        kind=JobKind.CERTIFICATES.value,
+        kind=kind.value,
         event_id=event.id,
         requested_by_id=getattr(actor, "id", None),
         status=JobStatus.QUEUED.value,
@@ -140,13 +142,23 @@ def start_certificate_job(event: Event, *, actor) -> Started:
             db.session.add(job)
             db.session.flush()
     except IntegrityError:
-        existing = active_job(event, JobKind.CERTIFICATES)
+        existing = active_job(event, kind)
         if existing is None:
             raise
         return Started(existing, created=False)
     record(actor, "jobs.start", job, kind=job.kind, event_id=event.id, total=job.total)
     db.session.flush()
     return Started(job, created=True)
+
+
+def start_certificate_job(event: Event, *, actor) -> Started:
+    """Issue every certificate of the event (each approved application's, once)."""
+    return start_job(event, JobKind.CERTIFICATES, actor=actor)
+
+
+def start_badge_job(event: Event, *, actor) -> Started:
+    """Print every approved application's name badges, one file per enterprise."""
+    return start_job(event, JobKind.BADGES, actor=actor)
 
 
 def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
@@ -170,31 +182,34 @@ def append_error(job: DocumentJob, line: str) -> None:
 # --- the results ---------------------------------------------------------------------------
 
 
-def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
-    """Store a ZIP of the certificates' PDFs and one merged print file; their SHA-256s.
+@dataclass(frozen=True)
+class BundleEntry:
+    name: str  # the file's name inside the ZIP
+    sha256: str
+    dated: datetime  # the ZIP entry's date: the document's, so bundles are reproducible
+
+
+def bundle(entries: Iterable[BundleEntry]) -> tuple[str, str]:
+    """Store a ZIP of the stored files and one merged print file; their SHA-256s.
 
     Both are made from the stored files, the very bytes issued, never rendered again.
-    They are built in temporary files, one certificate read at a time, and stored from
+    They are built in temporary files, one document read at a time, and stored from
     there in chunks, so only the merged document's structure is held in memory.
     """
     store = document_store()
-    certificates = list(certificates)
+    entries = list(entries)
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
-            for certificate in certificates:
-                # Dated by the certificate, not by the clock, so the same certificates
-                # always make the same archive. PDFs are compressed already: storing is
-                # as small and much faster.
-                entry = zipfile.ZipInfo(
-                    certificate.filename, date_time=certificate.issued_at.timetuple()[:6]
-                )
-                archive.writestr(entry, store.get(certificate.sha256))
+            for entry in entries:
+                # PDFs are compressed already: storing is as small and much faster.
+                info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
+                archive.writestr(info, store.get(entry.sha256))
         zip_file.seek(0)
         zip_sha256 = store.put_file(zip_file)
 
     writer = PdfWriter()
-    for certificate in certificates:
-        writer.append(PdfReader(BytesIO(store.get(certificate.sha256))))
+    for entry in entries:
+        writer.append(PdfReader(BytesIO(store.get(entry.sha256))))
     with tempfile.TemporaryFile() as merged_file:
         writer.write(merged_file)
         writer.close()
@@ -203,3 +218,26 @@ def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
         merged_file.seek(0)
         merged_sha256 = store.put_file(merged_file)
     return zip_sha256, merged_sha256
+
+
+def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
+    """The certificates' ZIP (named by serial) and merged print file."""
+    return bundle(
+        BundleEntry(certificate.filename, certificate.sha256, certificate.issued_at)
+        for certificate in certificates
+    )
+
+
+def job_files(job_id: int) -> list[DocumentJobFile]:
+    """The files a job made, in the order of its applications."""
+    return list(
+        db.session.scalars(
+            sa.select(DocumentJobFile)
+            .where(DocumentJobFile.job_id == job_id)
+            .order_by(DocumentJobFile.application_id)
+        )
+    )
+
+
+def bundle_job_files(files: Iterable[DocumentJobFile]) -> tuple[str, str]:
+    return bundle(BundleEntry(file.name, file.sha256, file.created_at) for file in files)

@@ -1,12 +1,14 @@
 """What a worker runs. Each task is the edge of its work: it commits, a batch at a time.
 
-A job is split into parts: ``run_document_job`` claims it, counts its items and queues one
-``issue_certificates`` task per part, so every worker process (on this machine, or on
-others through Redis) takes parts of the same job at once. A part reserves a batch of
-certificates (their serials) and commits, prints them outside any transaction, then
-records the files and the progress and commits again: the serial lock and, on SQLite, the
-database's write lock are held for milliseconds, never during a rendering. The part whose
-progress completes the job bundles the results.
+A job is split into parts: ``run_document_job`` claims it, counts its items (the event's
+approved applications) and queues one ``run_part`` task per part, so every worker process
+(on this machine, or on others through Redis) takes parts of the same job at once.
+
+For certificates a part reserves a batch (their serials) and commits, prints them outside
+any transaction, then records the files and the progress and commits again: the serial
+lock and, on SQLite, the database's write lock are held for milliseconds, never during a
+rendering. For badges a part prints each enterprise's sheets and records them the same
+way. The part whose progress completes the job bundles the results.
 
 ``TASKS`` names every task; ``expo.jobs.queue`` registers them on the app's queue under
 these names, which the web process and every worker share.
@@ -18,17 +20,21 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from expo.accounts.models import User
 from expo.db import utcnow
-from expo.documents import certificates
+from expo.documents import badges, certificates
+from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.extensions import db
 from expo.jobs import queue, services
-from expo.jobs.models import DocumentJob, JobKind, JobStatus
-from expo.registrations.models import Application
+from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.registrations.models import Application, ApplicationStatus
 
 logger = logging.getLogger(__name__)
+
+NO_LONGER_APPROVED = _l("This application is no longer approved.")
 
 
 def _claim(job_id: int) -> bool:
@@ -74,7 +80,7 @@ def run_document_job(job_id: int) -> str:
         return "skipped"
     try:
         job = db.session.get(DocumentJob, job_id)
-        if job.kind != JobKind.CERTIFICATES.value:
+        if job.kind not in BATCHES:
             raise ValueError(f"unknown job kind {job.kind!r}")
         application_ids = services.approved_application_ids(job.event_id)
         job.total = len(application_ids)
@@ -83,24 +89,27 @@ def run_document_job(job_id: int) -> str:
             return _bundle(job_id)
         size = max(1, current_app.config["JOBS_PART_SIZE"])
         for start in range(0, len(application_ids), size):
-            queue.enqueue(ISSUE_CERTIFICATES, job_id, application_ids[start : start + size])
+            queue.enqueue(RUN_PART, job_id, application_ids[start : start + size])
     except Exception as error:
         return _fail(job_id, error)
     db.session.expire_all()  # inline (tests), the parts have run already
     return db.session.get(DocumentJob, job_id).status
 
 
-def issue_certificates(job_id: int, application_ids: list[int]) -> str:
-    """One part of a job: its certificates, a batch per reservation and per record."""
+def run_part(job_id: int, application_ids: list[int]) -> str:
+    """One part of a job: its items, a batch per commit."""
     batch_size = max(1, current_app.config["JOBS_BATCH_SIZE"])
     try:
+        run_batch = BATCHES[
+            db.session.scalar(sa.select(DocumentJob.kind).where(DocumentJob.id == job_id))
+        ]
         complete = False
         for start in range(0, len(application_ids), batch_size):
             if _should_stop(job_id):
                 return _stop(job_id)
-            complete = _issue_batch(job_id, application_ids[start : start + batch_size])
-            # What the batch loaded is not needed again; a thousand certificates later
-            # the session would otherwise hold every one of them.
+            complete = run_batch(job_id, application_ids[start : start + batch_size])
+            # What the batch loaded is not needed again; a thousand documents later the
+            # session would otherwise hold every one of them.
             db.session.expunge_all()
         if complete:
             return _bundle(job_id)
@@ -109,12 +118,34 @@ def issue_certificates(job_id: int, application_ids: list[int]) -> str:
     return JobStatus.RUNNING.value
 
 
-def _issue_batch(job_id: int, application_ids: list[int]) -> bool:
-    """Reserve, print and record one batch; True when it was the job's last."""
+def _actor(job_id: int) -> User | None:
     actor_id = db.session.scalar(
         sa.select(DocumentJob.requested_by_id).where(DocumentJob.id == job_id)
     )
-    actor = db.session.get(User, actor_id) if actor_id else None
+    return db.session.get(User, actor_id) if actor_id else None
+
+
+def _lock_job(job_id: int) -> None:
+    """The job's row first in a recording transaction: on PostgreSQL its row lock, on
+    SQLite the write lock, so parts finishing together count one after the other."""
+    db.session.execute(
+        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
+    )
+
+
+def _count(job_id: int, done: int, failed: int, errors: list[str]) -> bool:
+    """Add a batch to the job's progress (under :func:`_lock_job`); True if it was the last."""
+    job = db.session.get(DocumentJob, job_id, populate_existing=True)
+    job.done += done
+    job.failed += failed
+    for line in errors:
+        services.append_error(job, line)
+    return job.status == JobStatus.RUNNING.value and job.done + job.failed >= job.total
+
+
+def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
+    """Reserve, print and record a batch of certificates; True when it was the job's last."""
+    actor = _actor(job_id)
     errors: list[str] = []
 
     reserved = []
@@ -138,20 +169,45 @@ def _issue_batch(job_id: int, application_ids: list[int]) -> bool:
             logger.exception("certificate %s could not be printed", certificate.serial)
             errors.append(f"#{certificate.application_id}: {type(error).__name__}: {error}")
 
-    # The job's row first: on PostgreSQL its row lock, on SQLite the write lock, so
-    # parts finishing together count one after the other.
-    db.session.execute(
-        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
-    )
+    _lock_job(job_id)
     for certificate, result in printed:
         if result is not None:
             certificates.finish_certificate(certificate, result, actor=actor)
-    job = db.session.get(DocumentJob, job_id, populate_existing=True)
-    job.done += len(printed)
-    job.failed += len(application_ids) - len(printed)
-    for line in errors:
-        services.append_error(job, line)
-    complete = job.status == JobStatus.RUNNING.value and job.done + job.failed >= job.total
+    complete = _count(job_id, len(printed), len(application_ids) - len(printed), errors)
+    db.session.commit()
+    return complete
+
+
+def _print_badges(job_id: int, application_ids: list[int]) -> bool:
+    """Print and record a batch of enterprises' badge sheets; True when it was the last."""
+    errors: list[str] = []
+    files = []
+    for application_id in application_ids:
+        application = db.session.get(Application, application_id)
+        if application is None or application.status != ApplicationStatus.APPROVED.value:
+            errors.append(f"#{application_id}: {NO_LONGER_APPROVED}")
+            continue
+        try:
+            pdf = badges.application_badge_sheet(application)
+            sha256 = document_store().put(pdf)
+        except Exception as error:
+            logger.exception("badges of application %s could not be printed", application_id)
+            errors.append(f"#{application_id}: {type(error).__name__}: {error}")
+            continue
+        files.append(
+            DocumentJobFile(
+                job_id=job_id,
+                application_id=application_id,
+                name=badges.badge_file_name(application),
+                sha256=sha256,
+                size_bytes=len(pdf),
+            )
+        )
+    db.session.rollback()  # only read so far: end the read transaction before the lock
+
+    _lock_job(job_id)
+    db.session.add_all(files)
+    complete = _count(job_id, len(files), len(application_ids) - len(files), errors)
     db.session.commit()
     return complete
 
@@ -161,10 +217,12 @@ def _bundle(job_id: int) -> str:
     if _should_stop(job_id):
         return _stop(job_id)
     job = db.session.get(DocumentJob, job_id)
-    event_certificates = services.event_certificates(job.event_id)
-    zip_sha256, merged_sha256 = services.bundle_certificates(event_certificates)
+    if job.kind == JobKind.CERTIFICATES.value:
+        bundled = services.bundle_certificates(services.event_certificates(job.event_id))
+    else:
+        bundled = services.bundle_job_files(services.job_files(job_id))
     job = db.session.get(DocumentJob, job_id)
-    job.zip_sha256, job.merged_sha256 = zip_sha256, merged_sha256
+    job.zip_sha256, job.merged_sha256 = bundled
     _finish(job, JobStatus.DONE)
     return JobStatus.DONE.value
 
@@ -179,6 +237,10 @@ def _fail(job_id: int, error: Exception) -> str:
     return JobStatus.FAILED.value
 
 
+BATCHES = {
+    JobKind.CERTIFICATES.value: _issue_certificates,
+    JobKind.BADGES.value: _print_badges,
+}
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
-ISSUE_CERTIFICATES = "expo.jobs.issue_certificates"
-TASKS = {RUN_DOCUMENT_JOB: run_document_job, ISSUE_CERTIFICATES: issue_certificates}
+RUN_PART = "expo.jobs.run_part"
+TASKS = {RUN_DOCUMENT_JOB: run_document_job, RUN_PART: run_part}

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from expo.accounts.access import organizer_required
@@ -46,8 +47,8 @@ def _user():
 
 
 @bp.app_template_global()
-def latest_certificate_job(event: Event) -> DocumentJob | None:
-    return services.latest_job(event, JobKind.CERTIFICATES)
+def latest_jobs(event: Event) -> dict[str, DocumentJob]:
+    return services.latest_jobs(event)
 
 
 @bp.app_template_global()
@@ -71,25 +72,31 @@ def progress(job: DocumentJob) -> dict[str, object]:
         "percent": round(100 * processed / job.total) if job.total else 0,
         "text": _("%(done)d of %(total)d", done=processed, total=job.total),
         "error": job.error,
-        "zip_url": url_for(".certificates_zip", job_id=job.id) if job.zip_sha256 else None,
+        "zip_url": url_for(".zip_file", job_id=job.id, kind=job.kind) if job.zip_sha256 else None,
         "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
     }
 
 
-@bp.post("/manage/events/<int:event_id>/jobs/certificates")
+ALREADY_RUNNING = {
+    JobKind.CERTIFICATES: _l("Certificates are already being issued for this event."),
+    JobKind.BADGES: _l("Name badges are already being printed for this event."),
+}
+
+
+@bp.post("/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>")
 @organizer_required
-def start_certificates(event_id: int):
+def start(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    started = services.start_certificate_job(event, actor=_user())
+    started = services.start_job(event, JobKind(kind), actor=_user())
     job_id = started.job.id
     db.session.commit()
     if started.created:
         # Queued only after the commit: the worker must find the row.
         queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
     else:
-        flash(_("Certificates are already being issued for this event."), "info")
+        flash(str(ALREADY_RUNNING[JobKind(kind)]), "info")
     return redirect(url_for(".detail", job_id=job_id))
 
 
@@ -129,7 +136,7 @@ def cancel(job_id: int):
         flash(str(error), "warning")
     else:
         db.session.commit()
-        flash(_("The job stops after the certificates in progress."), "info")
+        flash(_("The job stops after the documents in progress."), "info")
     return redirect(url_for(".detail", job_id=job_id))
 
 
@@ -143,13 +150,13 @@ def _download(job: DocumentJob, sha256: str | None, filename: str, mimetype: str
     return response
 
 
-@bp.route("/manage/jobs/<int:job_id>/certificates.zip")
+@bp.route("/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip")
 @organizer_required
-def certificates_zip(job_id: int):
+def zip_file(job_id: int, kind: str):
     job = get_or_404(DocumentJob, job_id)
-    return _download(
-        job, job.zip_sha256, f"certificates-event-{job.event_id}.zip", "application/zip"
-    )
+    if job.kind != kind:
+        abort(404)
+    return _download(job, job.zip_sha256, f"{kind}-event-{job.event_id}.zip", "application/zip")
 
 
 @bp.route("/manage/jobs/<int:job_id>/merged.pdf")
@@ -157,7 +164,7 @@ def certificates_zip(job_id: int):
 def merged_pdf(job_id: int):
     job = get_or_404(DocumentJob, job_id)
     return _download(
-        job, job.merged_sha256, f"certificates-event-{job.event_id}-print.pdf", "application/pdf"
+        job, job.merged_sha256, f"{job.kind}-event-{job.event_id}-print.pdf", "application/pdf"
     )
 
 

@@ -1,0 +1,72 @@
+"""Name badges in bulk: one file of sheets per enterprise, a ZIP and one print file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from expo.documents import badges
+from expo.documents.storage import document_store
+from expo.jobs.models import DocumentJob, DocumentJobFile
+from expo.registrations import services as registration_services
+from tests.documents.conftest import pdf_text, qr_codes
+from tests.factories import make_enterprise, make_enterprise_user, open_event
+from tests.jobs.test_views import sign_in
+from tests.registrations.test_services import application_data
+
+
+def test_badges_for_every_approved_application(app, db, organizer, event_with_applications):
+    event, approved, withdrawn, elsewhere = event_with_applications
+    browser = sign_in(app, organizer)
+    page = browser.get(f"/manage/events/{event.id}/applications?lang=en").get_data(as_text=True)
+    assert "Print all name badges, one file per enterprise" in page
+    assert f'action="/manage/events/{event.id}/jobs/badges"' in page
+
+    response = browser.post(f"/manage/events/{event.id}/jobs/badges")
+    job = db.session.scalars(sa.select(DocumentJob)).one()
+    assert response.headers["Location"].endswith(f"/manage/jobs/{job.id}")
+    assert (job.kind, job.status, job.total, job.done, job.failed) == ("badges", "done", 3, 3, 0)
+    files = db.session.scalars(sa.select(DocumentJobFile).order_by(DocumentJobFile.id)).all()
+    assert [file.application_id for file in files] == [application.id for application in approved]
+
+    html = browser.get(f"/manage/jobs/{job.id}?lang=en").get_data(as_text=True)
+    assert "Enterprises processed" in html and "3 of 3" in html
+    assert "Download ZIP (one PDF of badges per enterprise)" in html
+
+    archive = zipfile.ZipFile(io.BytesIO(browser.get(f"/manage/jobs/{job.id}/badges.zip").data))
+    expected = [badges.badge_file_name(application) for application in approved]
+    assert archive.namelist() == expected
+    assert all(
+        name.startswith(application.enterprise.name_zh)
+        for name, application in zip(archive.namelist(), approved, strict=True)
+    )
+    first = archive.read(expected[0])
+    assert "张0" in pdf_text(first) and approved[0].enterprise.name_zh in pdf_text(first)
+    assert qr_codes(first)[0].startswith("http://") and "/check-in/" in qr_codes(first)[0]
+
+    merged = browser.get(f"/manage/jobs/{job.id}/merged.pdf")
+    assert merged.headers["Content-Disposition"].endswith(f'badges-event-{event.id}-print.pdf"')
+    reader = PdfReader(io.BytesIO(merged.data))
+    assert len(reader.pages) == 3  # each enterprise's badges on a sheet of its own
+    # A badge job has no certificates ZIP, and made no certificate.
+    assert browser.get(f"/manage/jobs/{job.id}/certificates.zip").status_code == 404
+
+
+def test_an_enterprise_with_more_than_eight_delegates_gets_two_sheets(app, db, organizer):
+    event = open_event(moderation="first_come", max_delegates=10)
+    enterprise = make_enterprise()
+    application = registration_services.submit_application(
+        event, enterprise, application_data(delegates=10), actor=make_enterprise_user(enterprise)
+    )
+    assert application.status == "approved"
+    browser = sign_in(app, organizer)
+    browser.post(f"/manage/events/{event.id}/jobs/badges")
+    job = db.session.scalars(sa.select(DocumentJob)).one()
+    file = db.session.scalars(sa.select(DocumentJobFile)).one()
+    pdf = document_store().get(file.sha256)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
+    assert "张9" in pdf_text(pdf)
+    assert job.merged_sha256 and job.done == 1
