@@ -16,8 +16,9 @@ process's peak resident memory (``VmHWM`` from ``/proc``); the largest certifica
 and the sizes of the ZIP and the merged file. Goals: 1,000 certificates in at most 60 s,
 peak memory at most 600 MB per worker, each certificate file at most 120 KiB.
 
-Beside it, the bare-library baseline: the same certificate's HTML printed by WeasyPrint in
-a plain loop in one process, nothing stored (estimated from ``--baseline`` renderings).
+Beside it, the bare-library baseline: the same certificate's HTML, with the same print
+faces, printed by WeasyPrint in a plain loop in one process (a new font configuration each
+time, as a naive caller would), nothing stored (estimated from ``--baseline`` renderings).
 It is a measurement, not a test: it reports and exits 0 unless it breaks.
 """
 
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app()
         with app.app_context():
-            from expo.documents import certificates, render
+            from expo.documents import certificates, fonts, render
             from expo.documents.models import Certificate
             from expo.documents.storage import document_store
             from expo.extensions import db
@@ -218,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
                     **certificates.certificate_context(sample),
                 )
                 bare = bare_renderer(
-                    html, render.stylesheet_names(certificates.TEMPLATE), render.static_folder()
+                    html,
+                    render.stylesheet_names(certificates.TEMPLATE),
+                    render.static_folder(),
+                    font_faces=fonts.font_face_rules(fonts.font_folder()),
                 )
                 bare()  # warm-up
                 t0 = time.perf_counter()

@@ -8,10 +8,15 @@ For each document (a participation certificate, an event schedule) it measures:
 - **app**: the app's own path, ``expo.documents`` end to end: the template rendered in
   the language, the QR code drawn, then WeasyPrint with the process's one
   ``FontConfiguration``, the print stylesheets parsed once and the safe URL fetcher;
-- **bare**: what a naive caller of the library would write for the very same HTML:
-  ``HTML(string=…, base_url=…).write_pdf(stylesheets=[CSS(string=…)])``, every time.
+- **bare, the same print faces**: what a naive caller of the library would write for the
+  very same HTML and fonts: a new ``FontConfiguration``, the ``@font-face`` rules of the
+  print faces and the stylesheets in ``CSS(string=…, font_config=…)``, then
+  ``HTML(string=…, base_url=…).write_pdf(…)``, every time; app / bare is against this one;
+- **bare, full system faces**: the same without the ``@font-face`` rules, so the font lists
+  fall through to the full Noto CJK faces (what every document cost before the print
+  faces).
 
-Runs alternate between the two, after a warm-up, so a busy machine slows both alike.
+Runs alternate between them, after a warm-up, so a busy machine slows both alike.
 The goal for the certificate: p50 at most 150 ms on a 2-core machine, and app / bare at
 most 1.2. It is a measurement, not a test: it reports and always exits 0 unless it breaks.
 Results and the machine they were measured on go into docs/benchmarks.md.
@@ -158,18 +163,33 @@ def seed():
     return certificate, event
 
 
-def bare_renderer(html: str, stylesheet_names: list[str], static: Path) -> Callable[[], bytes]:
-    """WeasyPrint as a naive caller uses it: new objects, default fetcher, every time."""
+def bare_renderer(
+    html: str, stylesheet_names: list[str], static: Path, *, font_faces: str = ""
+) -> Callable[[], bytes]:
+    """WeasyPrint as a naive caller uses it: new objects, default fetcher, every time.
+
+    ``font_faces``: ``@font-face`` rules to put first (the app's print faces); without them
+    the stylesheets' font lists fall through to the full system faces.
+    """
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
     css_text = "\n".join(
-        (static / "print" / f"{name}.css").read_text() for name in stylesheet_names
+        [font_faces, *((static / "print" / f"{name}.css").read_text() for name in stylesheet_names)]
     )
     base_url = static.as_uri() + "/"
 
     def render() -> bytes:
+        if not font_faces:
+            return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
+                stylesheets=[weasyprint.CSS(string=css_text)]
+            )
+        # As WeasyPrint's documentation shows for @font-face: a font configuration for
+        # the stylesheet and the rendering, here a new one every time.
+        font_config = FontConfiguration()
         return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
-            stylesheets=[weasyprint.CSS(string=css_text)]
+            stylesheets=[weasyprint.CSS(string=css_text, font_config=font_config)],
+            font_config=font_config,
         )
 
     return render
@@ -214,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="expo-bench-") as workdir:
         app = make_app(Path(workdir))
         with app.app_context():
-            from expo.documents import certificates, render, schedules
+            from expo.documents import certificates, fonts, render, schedules
 
             certificate, event = seed()
             static = render.static_folder()
@@ -226,10 +246,17 @@ def main(argv: list[str] | None = None) -> int:
                 **certificates.certificate_context(certificate),
             )
             schedule_html = schedules.schedule_html(event, language="zh")
+            faces = fonts.font_face_rules(fonts.font_folder())
             rows = measure(
                 {
                     "certificate, app": lambda: certificates.render_certificate(certificate),
                     "certificate, bare WeasyPrint": bare_renderer(
+                        certificate_html,
+                        render.stylesheet_names(certificates.TEMPLATE),
+                        static,
+                        font_faces=faces,
+                    ),
+                    "certificate, bare WeasyPrint, system faces": bare_renderer(
                         certificate_html,
                         render.stylesheet_names(certificates.TEMPLATE),
                         static,
@@ -238,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
                         schedules.schedule_html(event, language="zh")
                     ),
                     "schedule, bare WeasyPrint": bare_renderer(
+                        schedule_html,
+                        render.stylesheet_names(schedules.TEMPLATE),
+                        static,
+                        font_faces=faces,
+                    ),
+                    "schedule, bare WeasyPrint, system faces": bare_renderer(
                         schedule_html, render.stylesheet_names(schedules.TEMPLATE), static
                     ),
                 },
@@ -251,7 +284,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 growth["bare"] = memory_growth(
                     bare_renderer(
-                        certificate_html, render.stylesheet_names(certificates.TEMPLATE), static
+                        certificate_html,
+                        render.stylesheet_names(certificates.TEMPLATE),
+                        static,
+                        font_faces=faces,
                     ),
                     args.memory_runs,
                 )
@@ -271,7 +307,11 @@ def main(argv: list[str] | None = None) -> int:
         ratio = statistics.median(app_times) / statistics.median(bare_times)
         for label, (times, size) in (
             ("app (`expo.documents`)", (app_times, app_size)),
-            ("bare WeasyPrint", (bare_times, bare_size)),
+            ("bare WeasyPrint, the same print faces", (bare_times, bare_size)),
+            (
+                "bare WeasyPrint, full system faces",
+                rows[f"{document}, bare WeasyPrint, system faces"],
+            ),
         ):
             print(
                 f"| {document} | {label} | {statistics.median(times):.0f} | "
