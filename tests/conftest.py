@@ -39,6 +39,8 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         "OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
         # The print faces are cut afresh for every run, so the cutting is tested too.
         "FONTS_DIR": str(tmp_path_factory.mktemp("fonts")),
+        # Tasks (mail, document jobs) run inside the call that queues them.
+        "JOBS_IMMEDIATE": True,
         "MAIL_SERVER": None,
     }
     config.update(overrides)

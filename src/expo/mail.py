@@ -1,9 +1,12 @@
 """Outgoing email that leaves only after the database commit that caused it.
 
-Services call :func:`send_email`; the message waits on the SQLAlchemy session and is
-delivered in ``after_commit``. A rollback drops it, so nobody is told of something that
-did not happen. Delivery is SMTP when ``EXPO_MAIL_SERVER`` is set, otherwise an ``.eml``
-file in ``instance/outbox/`` (and a log line), which is what a fresh install needs.
+Services call :func:`send_email`; the message waits on the SQLAlchemy session and, in
+``after_commit``, is handed to the job queue: a worker delivers it, and tries again later
+when the mail server is down, so neither a slow mail server nor fifty decisions at once
+hold up the organizer's page. A rollback drops it, so nobody is told of something that did
+not happen. Should the queue itself be unreachable, the message is delivered at once.
+Delivery is SMTP when ``EXPO_MAIL_SERVER`` is set, otherwise an ``.eml`` file in
+``instance/outbox/`` (and a log line), which is what a fresh install needs.
 """
 
 from __future__ import annotations
@@ -96,15 +99,31 @@ def deliver(email: Email) -> None:
     log.info("mail to %s written to %s: %s", message["To"], path, email.subject)
 
 
+def deliver_queued(to: list[str], subject: str, text: str, html: str | None = None) -> None:
+    """The job queue's task: deliver, or raise so that the queue tries again later."""
+    deliver(Email(tuple(to), subject, text, html))
+
+
+def _dispatch(email: Email) -> None:
+    from expo.jobs import queue, tasks
+
+    try:
+        queue.enqueue(tasks.SEND_EMAIL, list(email.to), email.subject, email.text, email.html)
+        return
+    except Exception:  # the queue's store is down (Redis, a full disk): send it now
+        log.exception("could not queue mail to %s; delivering it now", ", ".join(email.to))
+    try:
+        deliver(email)
+    except (OSError, smtplib.SMTPException):
+        # The change is committed; a mail server hiccup must not turn it into an error
+        # page. The failure is logged for the operator.
+        log.exception("could not deliver mail to %s", ", ".join(email.to))
+
+
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     for email in pending or ():
-        try:
-            deliver(email)
-        except (OSError, smtplib.SMTPException):
-            # The change is committed; a mail server hiccup must not turn it into an error
-            # page. The failure is logged for the operator.
-            log.exception("could not deliver mail to %s", ", ".join(email.to))
+        _dispatch(email)
 
 
 def _after_rollback(session: Session) -> None:

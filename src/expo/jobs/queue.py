@@ -54,7 +54,9 @@ def queue_for(app: Flask) -> JobQueue:
 
         huey = _make_huey(app)
         wrappers = {
-            name: huey.task(name=name)(_in_app_context(app, function))
+            name: huey.task(name=name, **tasks.TASK_OPTIONS.get(name, {}))(
+                _in_app_context(app, function)
+            )
             for name, function in tasks.TASKS.items()
         }
         queue = app.extensions[EXTENSION] = JobQueue(huey, wrappers)

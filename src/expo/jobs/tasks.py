@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from expo import mail
 from expo.accounts.models import User
 from expo.db import utcnow
 from expo.documents import badges, certificates
@@ -243,4 +244,7 @@ BATCHES = {
 }
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
-TASKS = {RUN_DOCUMENT_JOB: run_document_job, RUN_PART: run_part}
+SEND_EMAIL = "expo.mail.send"
+TASKS = {RUN_DOCUMENT_JOB: run_document_job, RUN_PART: run_part, SEND_EMAIL: mail.deliver_queued}
+# huey's options per task: a mail server that is down is tried again for about an hour.
+TASK_OPTIONS = {SEND_EMAIL: {"retries": 6, "retry_delay": 600}}
