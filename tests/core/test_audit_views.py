@@ -102,3 +102,10 @@ def test_delegation_actions_are_named_and_linked(client, db, login_as):
     [row] = table_rows(html)
     assert "Delegation duplicated" in row and "Zhang Wei" in row
     assert f'href="/manage/delegations/{delegation.id}"' in row and "Mission to Hungary" in row
+
+
+def test_columns_read_as_an_audit_log_in_chinese(client, db, login_as):
+    login_as(make_user("admin"))
+    html = client.get("/admin/audit?lang=zh").get_data(as_text=True)
+    # "Who" and "What" here are the actor and the action, not a form's people and subject.
+    assert '<th scope="col">操作人</th>' in html and '<th scope="col">操作</th>' in html
