@@ -105,6 +105,7 @@ def test_delegation_actions_are_named_and_linked(client, db, login_as):
 
 
 def test_columns_read_as_an_audit_log_in_chinese(client, db, login_as):
+    record(make_user("organizer"), "enterprise.invite", make_enterprise(), email="a@example.com")
     login_as(make_user("admin"))
     html = client.get("/admin/audit?lang=zh").get_data(as_text=True)
     # "Who" and "What" here are the actor and the action, not a form's people and subject.
