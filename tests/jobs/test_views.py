@@ -55,6 +55,7 @@ def test_starting_runs_the_job_and_the_page_shows_its_progress(finished_job):
     assert f"/manage/jobs/{job.id}/certificates.zip" in html
     assert "js/job-progress.js" in html
     assert 'http-equiv="refresh"' not in html  # finished: nothing to wait for
+    assert "Show the final state" not in html  # it is the final state
 
 
 def test_progress_json(finished_job):
@@ -78,6 +79,7 @@ def test_a_queued_job_page_refreshes_itself_and_can_be_cancelled(
     browser = sign_in(app, organizer)
     html = browser.get(f"/manage/jobs/{job.id}?lang=en").get_data(as_text=True)
     assert 'http-equiv="refresh"' in html and "0 of 3" in html
+    assert '<p id="job-finished" class="mt-2 mb-0" hidden>' in html  # for the script
     assert browser.get(f"/manage/jobs/{job.id}.json").get_json()["active"] is True
     listing = browser.get(f"/manage/events/{event.id}/applications?lang=en")
     assert "Issuing certificates: 0 of 3" in listing.get_data(as_text=True)
