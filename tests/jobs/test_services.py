@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from datetime import timedelta
 
@@ -98,9 +99,11 @@ def test_cancelled_after_the_first_batch(app, db, organizer, event_with_applicat
     def print_then_cancel(certificate):
         # As if an organizer clicked Cancel while the first certificate was printing.
         printed = print_certificate(certificate)
-        tasks.db.session.execute(
-            sa.update(DocumentJob).where(DocumentJob.id == job_id).values(cancel_requested=True)
-        )
+        with app.app_context():  # the organizer's request: its own session, committed
+            db.session.execute(
+                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(cancel_requested=True)
+            )
+            db.session.commit()
         return printed
 
     monkeypatch.setattr(certificates, "print_certificate", print_then_cancel)
@@ -218,10 +221,21 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     job_id = job.id
     monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
     bundled = []
-    bundle = services.bundle_certificates
+    bundle = services.bundle
     monkeypatch.setattr(
-        services, "bundle_certificates", lambda rows: bundled.append(len(rows)) or bundle(rows)
+        services, "bundle", lambda entries: bundled.append(len(entries)) or bundle(entries)
     )
+    count = tasks._count
+
+    def slow_count(*args):
+        # Hold the batch's count uncommitted for a while, so that the other part's
+        # batch reaches its count meanwhile: only the job's row lock keeps the two
+        # from both reading the old figures.
+        complete = count(*args)
+        time.sleep(0.3)
+        return complete
+
+    monkeypatch.setattr(tasks, "_count", slow_count)
     ids = [application.id for application in applications]
     start = threading.Barrier(2)
     outcomes, errors = [], []

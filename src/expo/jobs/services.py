@@ -220,12 +220,13 @@ def bundle(entries: Iterable[BundleEntry]) -> tuple[str, str]:
     return zip_sha256, merged_sha256
 
 
-def bundle_certificates(certificates: Iterable[Certificate]) -> tuple[str, str]:
-    """The certificates' ZIP (named by serial) and merged print file."""
-    return bundle(
+def certificate_entries(certificates: Iterable[Certificate]) -> list[BundleEntry]:
+    """The certificates in a bundle: named by serial, dated when issued."""
+    return [
         BundleEntry(certificate.filename, certificate.sha256, certificate.issued_at)
         for certificate in certificates
-    )
+    ]
+
 
 
 def job_files(job_id: int) -> list[DocumentJobFile]:
@@ -239,5 +240,5 @@ def job_files(job_id: int) -> list[DocumentJobFile]:
     )
 
 
-def bundle_job_files(files: Iterable[DocumentJobFile]) -> tuple[str, str]:
-    return bundle(BundleEntry(file.name, file.sha256, file.created_at) for file in files)
+def job_file_entries(files: Iterable[DocumentJobFile]) -> list[BundleEntry]:
+    return [BundleEntry(file.name, file.sha256, file.created_at) for file in files]

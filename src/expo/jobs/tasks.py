@@ -169,6 +169,7 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
         except Exception as error:
             logger.exception("certificate %s could not be printed", certificate.serial)
             errors.append(f"#{certificate.application_id}: {type(error).__name__}: {error}")
+    db.session.rollback()  # only read while printing: end that transaction before the lock
 
     _lock_job(job_id)
     for certificate, result in printed:
@@ -219,9 +220,11 @@ def _bundle(job_id: int) -> str:
         return _stop(job_id)
     job = db.session.get(DocumentJob, job_id)
     if job.kind == JobKind.CERTIFICATES.value:
-        bundled = services.bundle_certificates(services.event_certificates(job.event_id))
+        entries = services.certificate_entries(services.event_certificates(job.event_id))
     else:
-        bundled = services.bundle_job_files(services.job_files(job_id))
+        entries = services.job_file_entries(services.job_files(job_id))
+    db.session.rollback()  # no transaction stays open during the seconds of bundling
+    bundled = services.bundle(entries)
     job = db.session.get(DocumentJob, job_id)
     job.zip_sha256, job.merged_sha256 = bundled
     _finish(job, JobStatus.DONE)
