@@ -228,7 +228,6 @@ def certificate_entries(certificates: Iterable[Certificate]) -> list[BundleEntry
     ]
 
 
-
 def job_files(job_id: int) -> list[DocumentJobFile]:
     """The files a job made, in the order of its applications."""
     return list(
