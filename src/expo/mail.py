@@ -37,17 +37,29 @@ class Email:
     subject: str
     text: str
     html: str | None = None
+    # Fixed when the message is written, so a delivery tried again later carries the
+    # same date and identity (a receiving server can recognise a duplicate).
+    message_id: str | None = None
+    date: str | None = None
 
 
 def send_email(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
     """Queue a message for delivery once the current transaction commits."""
     recipients = (to,) if isinstance(to, str) else tuple(to)
+    email = Email(
+        recipients,
+        subject,
+        text,
+        html,
+        message_id=make_msgid(domain="expo.localhost"),
+        date=formatdate(localtime=False),
+    )
     session = db.session()
     if not session.in_transaction():
         # Without an open transaction a later rollback would not fire after_rollback,
         # and the message would leave with whatever commits next.
         session.begin()
-    session.info.setdefault(PENDING_KEY, []).append(Email(recipients, subject, text, html))
+    session.info.setdefault(PENDING_KEY, []).append(email)
 
 
 def discard_pending_email() -> None:
@@ -68,27 +80,46 @@ def _build_message(email: Email) -> EmailMessage:
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="expo.localhost")
+    message["Date"] = email.date or formatdate(localtime=False)
+    message["Message-ID"] = email.message_id or make_msgid(domain="expo.localhost")
     message.set_content(email.text)
     if email.html:
         message.add_alternative(email.html, subtype="html")
     return message
 
 
+def _send_smtp(message: EmailMessage, config) -> None:
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    smtp = smtp_class(
+        config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
+    )
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            # Once the server has accepted the message, a failed goodbye must not make
+            # the queue send it again.
+            smtp.close()
+
+
+def _permanent(error: smtplib.SMTPException) -> bool:
+    """A refusal that trying again will not change (5xx): a bad address, a bad login."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reply in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
 def deliver(email: Email) -> None:
     config = current_app.config
     message = _build_message(email)
     if config.get("MAIL_SERVER"):
-        smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-        with smtp_class(
-            config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
-        ) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
+        _send_smtp(message, config)
         log.info("mail sent to %s: %s", message["To"], email.subject)
         return
     outbox = Path(config["OUTBOX_DIR"])
@@ -99,16 +130,39 @@ def deliver(email: Email) -> None:
     log.info("mail to %s written to %s: %s", message["To"], path, email.subject)
 
 
-def deliver_queued(to: list[str], subject: str, text: str, html: str | None = None) -> None:
-    """The job queue's task: deliver, or raise so that the queue tries again later."""
-    deliver(Email(tuple(to), subject, text, html))
+def deliver_queued(
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    date: str | None = None,
+) -> None:
+    """The job queue's task: deliver, or raise so that the queue tries again later.
+
+    A permanent refusal is logged, not tried again for an hour.
+    """
+    try:
+        deliver(Email(tuple(to), subject, text, html, message_id, date))
+    except smtplib.SMTPException as error:
+        if not _permanent(error):
+            raise
+        log.error("mail to %s refused for good: %s", ", ".join(to), error)
 
 
 def _dispatch(email: Email) -> None:
     from expo.jobs import queue, tasks
 
     try:
-        queue.enqueue(tasks.SEND_EMAIL, list(email.to), email.subject, email.text, email.html)
+        queue.enqueue(
+            tasks.SEND_EMAIL,
+            list(email.to),
+            email.subject,
+            email.text,
+            email.html,
+            email.message_id,
+            email.date,
+        )
         return
     except Exception:  # the queue's store is down (Redis, a full disk): send it now
         log.exception("could not queue mail to %s; delivering it now", ", ".join(email.to))

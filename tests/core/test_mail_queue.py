@@ -64,3 +64,44 @@ def test_a_mail_server_that_is_down_does_not_break_the_commit(app, db, outbox, m
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     commit_a_message()  # runs the task at once (tests), which fails and is set aside
     assert list(outbox.glob("*.eml")) == []
+
+
+def test_mail_goes_before_the_parts_of_a_bulk_job(app, db, outbox, queued):
+    from expo.jobs import tasks
+
+    queue.enqueue(tasks.RUN_PART, 1, [1, 2, 3])  # a part queued first
+    commit_a_message()
+    assert queued.pending_count() == 2
+    assert queued.dequeue().name == tasks.SEND_EMAIL
+
+
+def test_every_try_sends_the_same_message(app, db, outbox, queued):
+    commit_a_message()
+    task = queued.dequeue()
+    message_id = task.args[4]
+    assert message_id.startswith("<") and message_id.endswith("@expo.localhost>")
+    queued.execute(task)
+    [message] = outbox.glob("*.eml")
+    # Written when the decision was committed, not when a worker got round to it, so a
+    # message tried twice can be recognised by the receiving server.
+    assert f"Message-ID: {message_id}" in message.read_text()
+
+
+class RefusingHandler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        return "550 5.1.1 No such user here"
+
+
+def test_a_permanent_refusal_is_not_tried_again(app, db, outbox, queued, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(RefusingHandler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+        commit_a_message()
+        queued.execute(queued.dequeue())
+    finally:
+        controller.stop()
+    assert queued.scheduled() == [] and queued.pending_count() == 0

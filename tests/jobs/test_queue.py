@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, PriorityRedisHuey, SqliteHuey
 
 from expo import create_app
 from expo.jobs import queue, tasks
@@ -31,8 +31,11 @@ def test_embedded_default_is_a_sqlite_file(tmp_path):
 def test_redis_when_a_url_is_set(tmp_path):
     app = make_app(tmp_path, REDIS_URL="redis://127.0.0.1:6399/3", JOBS_IMMEDIATE=False)
     huey = queue.queue_for(app).huey  # connects lazily: no Redis needed to build it
-    assert isinstance(huey, RedisHuey) and not huey.immediate
-    assert huey.storage.conn.connection_pool.connection_kwargs["port"] == 6399
+    assert isinstance(huey, PriorityRedisHuey) and not huey.immediate
+    settings = huey.storage.conn.connection_pool.connection_kwargs
+    assert settings["port"] == 6399 and settings["db"] == 3
+    # A silent Redis fails a web request's enqueue within seconds.
+    assert settings["socket_connect_timeout"] == settings["socket_timeout"] == 5
 
 
 def test_immediate_for_the_tests(tmp_path):

@@ -142,3 +142,25 @@ def test_enterprise_users_and_strangers_are_kept_out(
     db.session.expire_all()
     assert db.session.get(DocumentJob, job.id).status == "queued"
     assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
+
+
+def test_a_job_whose_workers_went_silent_shows_as_failed(
+    app, db, organizer, event_with_applications
+):
+    from datetime import timedelta
+
+    from expo.db import utcnow
+    from expo.jobs.models import JobStatus
+
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - services.STALE_AFTER - timedelta(minutes=1)
+    browser = sign_in(app, organizer)
+    data = browser.get(f"/manage/jobs/{job.id}.json?lang=en").get_json()
+    assert (data["status"], data["active"]) == ("failed", False)
+    assert "The worker stopped answering." in data["error"]
+    html = browser.get(f"/manage/jobs/{job.id}?lang=en").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in html and "Failed" in html
+    listing = browser.get(f"/manage/events/{event.id}/applications?lang=en").get_data(as_text=True)
+    assert "Issue all certificates" in listing  # may be started again

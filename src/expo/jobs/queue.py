@@ -2,8 +2,12 @@
 
 - By default a SQLite file, ``instance/jobs.sqlite3`` (``JOBS_DATABASE`` /
   ``EXPO_JOBS_DATABASE``): no server to run, the web process and the worker on one machine.
-- With ``REDIS_URL`` (``EXPO_REDIS_URL``) a Redis list, so workers may run on other
-  machines, as many as needed.
+- With ``REDIS_URL`` (``EXPO_REDIS_URL``) Redis, so workers may run on other machines, as
+  many as needed.
+
+Tasks have priorities: an email is taken before the parts of a bulk job queued earlier
+(a password reset does not wait for 2,000 certificates). Results are not kept: the tasks
+report through the database.
 - With ``JOBS_IMMEDIATE`` (the tests) a task runs at once, inside the call that queues it.
 
 The queue is made once per app and kept in ``app.extensions``; the task functions are
@@ -17,12 +21,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import redis
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey
 from huey.api import Result, TaskWrapper
 
 EXTENSION = "expo.jobs.queue"
 QUEUE_NAME = "expo"
+REDIS_TIMEOUT = 5  # seconds
 
 
 def immediate(app: Flask) -> bool:
@@ -35,9 +41,15 @@ def _make_huey(app: Flask) -> Huey:
         return MemoryHuey(QUEUE_NAME, immediate=True)
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
-        return RedisHuey(QUEUE_NAME, url=redis_url)
+        # The sorted-set storage, for priorities; timeouts, so that a Redis that has gone
+        # silent fails a web request's enqueue in seconds (the mail is then sent at once)
+        # instead of holding it until the operating system gives up.
+        pool = redis.ConnectionPool.from_url(
+            redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+        )
+        return PriorityRedisHuey(QUEUE_NAME, connection_pool=pool, results=False)
     filename = app.config.get("JOBS_DATABASE") or os.path.join(app.instance_path, "jobs.sqlite3")
-    return SqliteHuey(QUEUE_NAME, filename=filename)
+    return SqliteHuey(QUEUE_NAME, filename=filename, results=False)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ ERROR_MAX_LENGTH = 4000
 # A running job whose worker has not reported for this long is taken as abandoned: a
 # batch takes seconds, so ten minutes of silence means the worker is gone.
 STALE_AFTER = timedelta(minutes=10)
+ABANDONED = "The worker stopped answering."
 
 
 class JobFinished(DomainError):
@@ -113,6 +114,18 @@ def _give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
     db.session.flush()
 
 
+def settle(job: DocumentJob) -> bool:
+    """Mark a running job whose workers went silent as failed; True if it was.
+
+    Its page then stops waiting and offers to start again, instead of showing
+    *Running* for ever after a worker was killed.
+    """
+    if not is_abandoned(job):
+        return False
+    _give_up(job, JobStatus.FAILED, ABANDONED)
+    return True
+
+
 @dataclass(frozen=True)
 class Started:
     job: DocumentJob
@@ -127,7 +140,7 @@ def start_job(event: Event, kind: JobKind, *, actor) -> Started:
     """
     existing = active_job(event, kind)
     if existing is not None and is_abandoned(existing):
-        _give_up(existing, JobStatus.FAILED, "The worker stopped answering.")
+        _give_up(existing, JobStatus.FAILED, ABANDONED)
     elif existing is not None:
         return Started(existing, created=False)
     job = DocumentJob(

@@ -249,5 +249,6 @@ RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
 SEND_EMAIL = "expo.mail.send"
 TASKS = {RUN_DOCUMENT_JOB: run_document_job, RUN_PART: run_part, SEND_EMAIL: mail.deliver_queued}
-# huey's options per task: a mail server that is down is tried again for about an hour.
-TASK_OPTIONS = {SEND_EMAIL: {"retries": 6, "retry_delay": 600}}
+# huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
+# mail server that is down is tried again for about an hour.
+TASK_OPTIONS = {SEND_EMAIL: {"priority": 10, "retries": 6, "retry_delay": 600}}

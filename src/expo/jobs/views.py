@@ -100,10 +100,18 @@ def start(event_id: int, kind: str):
     return redirect(url_for(".detail", job_id=job_id))
 
 
+def _settled(job_id: int) -> DocumentJob:
+    """The job, failed first if its workers went silent long ago."""
+    job = get_or_404(DocumentJob, job_id)
+    if services.settle(job):
+        db.session.commit()
+    return job
+
+
 @bp.route("/manage/jobs/<int:job_id>")
 @organizer_required
 def detail(job_id: int):
-    job = get_or_404(DocumentJob, job_id)
+    job = _settled(job_id)
     return render_template(
         "jobs/detail.html",
         job=job,
@@ -117,7 +125,7 @@ def detail(job_id: int):
 @bp.route("/manage/jobs/<int:job_id>.json")
 @organizer_required
 def detail_json(job_id: int):
-    job = get_or_404(DocumentJob, job_id)
+    job = _settled(job_id)
     response = jsonify(progress(job))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -170,12 +178,25 @@ def merged_pdf(job_id: int):
 
 # --- the worker -------------------------------------------------------------------------
 
+# Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
+# bundles 1,000 certificates): a large host gets a few, not one per core.
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_DEFAULT_WORKERS))
+
 
 @bp.cli.command("worker")
 @click.option(
     "--workers",
-    default=lambda: os.cpu_count() or 1,
-    show_default="one per CPU",
+    default=lambda: default_workers(),
+    show_default=f"one per CPU this process may use, at most {MAX_DEFAULT_WORKERS}",
     type=click.IntRange(min=1),
     help="Worker processes (or threads); each takes a part of a job at a time.",
 )
@@ -217,5 +238,8 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
         worker_type=worker_type,
         periodic=False,
         shutdown_timeout=shutdown_timeout,
+        # An idle worker looks for work at least every 2 s (huey's default backs off to
+        # 10 s): a job or an email starts soon after the click.
+        max_delay=2.0,
     )
     consumer.run()
