@@ -263,3 +263,18 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
     names = zipfile.ZipFile(io.BytesIO(document_store().get(job.zip_sha256))).namelist()
     assert len(names) == 6
+
+
+def test_a_problem_line_reads_in_both_languages(
+    db, organizer, event_with_applications, monkeypatch
+):
+    event, approved, withdrawn, _ = event_with_applications
+    # The withdrawn application slips into the job, as if withdrawn while it was queued.
+    ids = [application.id for application in approved] + [withdrawn.id]
+    monkeypatch.setattr(services, "approved_application_ids", lambda event_id: ids)
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.done, job.failed) == ("done", 3, 1)
+    assert job.error == (
+        f"#{withdrawn.id}: 只有审核通过的报名才能获发证书。 · "
+        "Only an approved application receives a certificate."
+    )

@@ -20,6 +20,7 @@ import logging
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from expo import mail
@@ -36,6 +37,15 @@ from expo.registrations.models import Application, ApplicationStatus
 logger = logging.getLogger(__name__)
 
 NO_LONGER_APPROVED = _l("This application is no longer approved.")
+
+
+def both_languages(message) -> str:
+    """A problem line for the job page, read by organizers of either language."""
+    texts = []
+    for language in ("zh", "en"):
+        with force_locale(language):
+            texts.append(str(message))
+    return " · ".join(dict.fromkeys(texts))
 
 
 def _claim(job_id: int) -> bool:
@@ -156,7 +166,7 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
                 application = db.session.get(Application, application_id)
                 reserved.append(certificates.reserve_certificate(application, actor=actor))
         except DomainError as error:  # e.g. no longer approved: recorded, not fatal
-            errors.append(f"#{application_id}: {error}")
+            errors.append(f"#{application_id}: {both_languages(error)}")
     db.session.commit()
 
     printed = []
@@ -187,7 +197,7 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
     for application_id in application_ids:
         application = db.session.get(Application, application_id)
         if application is None or application.status != ApplicationStatus.APPROVED.value:
-            errors.append(f"#{application_id}: {NO_LONGER_APPROVED}")
+            errors.append(f"#{application_id}: {both_languages(NO_LONGER_APPROVED)}")
             continue
         try:
             pdf = badges.application_badge_sheet(application)
