@@ -68,6 +68,9 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Read the whole body and close the response, as a server does once it is sent
+        # (a file sent with send_file is closed then).
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

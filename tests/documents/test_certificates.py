@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from expo.audit.models import AuditEntry
 from expo.documents import certificates
 from expo.documents.models import Certificate
-from expo.documents.storage import DocumentCorrupted, LocalDocumentStore, document_store
+from expo.documents.storage import (
+    DocumentCorrupted,
+    DocumentMissing,
+    LocalDocumentStore,
+    document_store,
+)
 from expo.errors import InvalidInput
 from expo.registrations import services as registration_services
 from expo.web import external_url
@@ -255,6 +260,10 @@ class TestStore:
         assert digest == hashlib.sha256(data).hexdigest()
         assert store.get(digest) == data
         assert store.put_file(io.BytesIO(data)) == digest
+        with store.open(digest) as file:
+            assert file.read(4) == data[:4]
+        with pytest.raises(DocumentMissing):
+            store.open("0" * 64)
         files = [path for path in (tmp_path / "store").rglob("*") if path.is_file()]
         assert files == [store.path(digest)]  # no half-written leftovers
 

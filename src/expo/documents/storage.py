@@ -46,6 +46,9 @@ class DocumentStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored file to read in pieces (large bundles); not checked as a whole."""
+
 
 class LocalDocumentStore:
     """Files under one folder, ``ab/cd/abcd….pdf``, so no directory grows too large."""
@@ -103,6 +106,12 @@ class LocalDocumentStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self.path(sha256).open("rb")
+        except FileNotFoundError as error:
+            raise DocumentMissing(sha256) from error
 
 
 def document_store() -> DocumentStore:

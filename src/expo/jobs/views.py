@@ -20,6 +20,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -151,10 +152,17 @@ def cancel(job_id: int):
 def _download(job: DocumentJob, sha256: str | None, filename: str, mimetype: str) -> Response:
     if not sha256:
         abort(404)
-    response = Response(document_store().get(sha256), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Sent from the file in pieces: a bundle of a large event is hundreds of megabytes.
+    response = send_file(
+        document_store().open(sha256),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=filename,
+        etag=sha256,
+        conditional=True,
+        max_age=None,
+    )
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(sha256)
     return response
 
 
