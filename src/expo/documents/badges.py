@@ -16,7 +16,6 @@ background jobs, outside any request).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +28,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.web import base_url_for
 
 TEMPLATE = "documents/badges.html"
 PER_SHEET = 8  # 2 columns × 4 rows of 90 mm × 65 mm on A4
@@ -46,14 +46,10 @@ def check_in_token(delegate: Delegate) -> str:
 
 def check_in_url(delegate: Delegate) -> str:
     """The badge's check-in address, always on ``BASE_URL``."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(
+    return base_url_for(
         "printing.check_in",
-        {"event_id": delegate.application.event_id, "token": check_in_token(delegate)},
-        force_external=True,
+        event_id=delegate.application.event_id,
+        token=check_in_token(delegate),
     )
 
 

@@ -18,13 +18,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import segno
 import sqlalchemy as sa
 from babel.dates import format_date, format_interval
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +36,7 @@ from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
 from expo.i18n import country_name, pick
 from expo.registrations.models import Application, ApplicationStatus
+from expo.web import base_url_for
 
 SERIAL_PREFIXES = {
     CampaignKind.GOING_GLOBAL.value: "SGG",  # Sichuan Going Global, 川行天下
@@ -117,11 +116,7 @@ def verification_url(code: str) -> str:
     Not the host of the request that happened to issue it (an organizer on an internal
     address would otherwise print that address on every certificate).
     """
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build("documents.verify", {"code": code}, force_external=True)
+    return base_url_for("documents.verify", code=code)
 
 
 # --- serials --------------------------------------------------------------------------
