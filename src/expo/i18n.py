@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_location
+from babel.dates import format_date, format_datetime, format_interval, get_timezone_location
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -44,9 +44,11 @@ def current_language() -> str:
     return locale.language if locale is not None else "zh"
 
 
-def html_lang() -> str:
-    """The value for ``<html lang>``: ``zh-CN`` so fonts pick Simplified Chinese glyphs."""
-    return "zh-CN" if current_language() == "zh" else "en"
+def html_lang(language: str | None = None) -> str:
+    """The value for ``<html lang>`` and ``Content-Language``: ``zh-CN`` so fonts pick
+    Simplified Chinese glyphs. The reader's language unless ``language`` is given."""
+    language = language or current_language()
+    return "zh-CN" if language == "zh" else language
 
 
 def pick(zh: str | None, en: str | None, language: str | None = None) -> str:
@@ -68,11 +70,24 @@ class Bilingual:
         return pick(getattr(instance, f"{self.name}_zh"), getattr(instance, f"{self.name}_en"))
 
 
-def city_and_country(city: str | None, country: str | None) -> str:
+def city_and_country(city: str | None, country: str | None, language: str | None = None) -> str:
     """ "Budapest, Hungary" in English, "匈牙利布达佩斯" in Chinese (largest place first)."""
     if not (city and country):
         return city or country or ""
-    return f"{country}{city}" if current_language() == "zh" else f"{city}, {country}"
+    language = language or current_language()
+    return f"{country}{city}" if language == "zh" else f"{city}, {country}"
+
+
+def local_date_range(starts: datetime, ends: datetime, tz_name: str, language: str) -> str:
+    """The days from ``starts`` to ``ends`` on the clocks of ``tz_name``."""
+    return date_range(to_local(starts, tz_name).date(), to_local(ends, tz_name).date(), language)
+
+
+def date_range(starts: date, ends: date, language: str) -> str:
+    """One day ("2027年5月10日") or a span ("May 10 – 13, 2027") in ``language``."""
+    if starts == ends:
+        return format_date(starts, "long", locale=language)
+    return format_interval(starts, ends, "yMMMd", locale=language)
 
 
 def labelled(label: object, value: object) -> str:

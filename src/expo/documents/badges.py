@@ -22,8 +22,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
 
-from expo.documents.certificates import qr_data_uri
-from expo.documents.render import render_pdf
+from expo.documents.render import qr_data_uri, render_pdf
 from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick

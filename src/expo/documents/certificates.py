@@ -20,21 +20,20 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-import segno
 import sqlalchemy as sa
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import Certificate
-from expo.documents.render import render_pdf
+from expo.documents.render import ISSUER_TIMEZONE, qr_data_uri, render_pdf
 from expo.documents.storage import document_store
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
-from expo.i18n import country_name, pick
+from expo.i18n import country_name, local_date_range, pick, to_local
 from expo.registrations.models import Application, ApplicationStatus
 from expo.web import base_url_for
 
@@ -42,8 +41,6 @@ SERIAL_PREFIXES = {
     CampaignKind.GOING_GLOBAL.value: "SGG",  # Sichuan Going Global, 川行天下
     CampaignKind.IMPORT_EXPANSION.value: "SIE",  # Sichuan Import Expansion, 扩大进口
 }
-# The department signs in Chengdu: issue dates are China Standard Time.
-ISSUER_TIMEZONE = "Asia/Shanghai"
 TEMPLATE = "documents/certificate.html"
 REASON_MAX_LENGTH = 500
 # A serial taken by a concurrent issuer is skipped, a few times at most (a safety net:
@@ -286,26 +283,8 @@ def certificate_title(certificate: Certificate) -> tuple[str, str]:
     return TITLES.get(certificate.application.event.kind, DEFAULT_TITLE)
 
 
-def qr_data_uri(url: str) -> str:
-    """A QR code of ``url`` as a PNG data: URI, one pixel per module.
-
-    The stylesheet scales it up with ``image-rendering: pixelated``, so the modules stay
-    sharp-edged at any printer resolution; a PNG is also far cheaper for WeasyPrint than
-    the equivalent SVG path.
-    """
-    return segno.make(url, error="m").png_data_uri(scale=1, border=4)
-
-
 def _local_date(moment, tz_name: str) -> date:
-    return moment.astimezone(ZoneInfo(tz_name)).date()
-
-
-def _dates(event: Event, language: str) -> str:
-    starts = _local_date(event.starts_at, event.timezone)
-    ends = _local_date(event.ends_at, event.timezone)
-    if starts == ends:
-        return format_date(starts, "long", locale=language)
-    return format_interval(starts, ends, "yMMMd", locale=language)
+    return to_local(moment, tz_name).date()
 
 
 def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
@@ -326,7 +305,7 @@ def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
             "city": pick(event.city_zh, event.city_en, language),
             "venue": pick(event.venue_zh, event.venue_en, language),
             "country": country_name(event.country, language),
-            "dates": _dates(event, language),
+            "dates": local_date_range(event.starts_at, event.ends_at, event.timezone, language),
             "issued": format_date(issued, "long", locale=language),
         }
     return texts

@@ -24,7 +24,7 @@ from expo.delegations.models import Delegation, Member
 from expo.delegations.views import PRIVATE_LINK_HEADERS
 from expo.documents import badges, itineraries, letters
 from expo.events.models import Event
-from expo.i18n import current_language
+from expo.i18n import current_language, html_lang
 from expo.web import get_or_404
 
 bp = Blueprint("printing", __name__)
@@ -39,7 +39,7 @@ def _pdf(body: bytes, filename: str, headers: dict[str, str] | None = None) -> R
 
 
 def _language_headers(language: str) -> dict[str, str]:
-    return {"Content-Language": "zh-CN" if language == "zh" else language}
+    return {"Content-Language": html_lang(language)}
 
 
 @bp.get("/delegations/<int:delegation_id>/itinerary.pdf")

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from expo.delegations import itinerary
 from expo.delegations.models import Delegation, Member
-from expo.documents.certificates import qr_data_uri
-from expo.documents.render import render_pdf
+from expo.documents.render import qr_data_uri, render_pdf
 from expo.i18n import pick
 from expo.web import external_url
 

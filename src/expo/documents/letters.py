@@ -17,18 +17,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 
 from expo.delegations.models import Delegation, Direction, Member
-from expo.documents.render import render_pdf
+from expo.documents.render import AUTHORS, ISSUER_TIMEZONE, render_pdf
 from expo.errors import DomainError
-from expo.i18n import country_name, pick
+from expo.i18n import city_and_country, country_name, date_range, pick
 
 TEMPLATE = "documents/invitation_letter.html"
-# The department signs in Chengdu: the letter is dated in China Standard Time.
-ISSUER_TIMEZONE = "Asia/Shanghai"
-ISSUER = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of Commerce"}
 PROGRAMME = {
     "zh": "四川省扩大进口专项行动",
     "en": "the Sichuan special action to expand imports",
@@ -53,18 +50,10 @@ def has_letters(delegation: Delegation) -> bool:
     return delegation.direction == Direction.INBOUND.value
 
 
-def _dates(starts: date, ends: date, language: str) -> str:
-    if starts == ends:
-        return format_date(starts, "long", locale=language)
-    return format_interval(starts, ends, "yMMMd", locale=language)
-
-
 def _place(delegation: Delegation, language: str) -> str:
     city = pick(delegation.destination_city_zh, delegation.destination_city_en, language)
     country = country_name(delegation.destination_country, language)
-    if language == "zh":
-        return f"{country}{city}"
-    return ", ".join(part for part in (city, country) if part)
+    return city_and_country(city, country, language)
 
 
 def _purpose(delegation: Delegation, language: str) -> dict[str, object]:
@@ -105,10 +94,10 @@ def letter_context(
     texts = {}
     for language in ("zh", "en"):
         texts[language] = {
-            "issuer": ISSUER[language],
+            "issuer": AUTHORS[language],
             "date": format_date(today, "long", locale=language),
             "delegation": pick(delegation.title_zh, delegation.title_en, language),
-            "stay": _dates(delegation.starts_on, delegation.ends_on, language),
+            "stay": date_range(delegation.starts_on, delegation.ends_on, language),
             "place": _place(delegation, language),
             "costs": COSTS[language],
             **_purpose(delegation, language),

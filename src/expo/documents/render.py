@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import CSS, HTML
@@ -34,9 +35,11 @@ from weasyprint.text.fonts import FontConfiguration
 
 from expo.documents import fonts
 from expo.documents.fetcher import SafeFetcher
+from expo.i18n import html_lang
 
 AUTHORS = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of Commerce"}
-HTML_LANGS = {"zh": "zh-CN", "en": "en"}
+# The department signs in Chengdu: documents are dated in China Standard Time.
+ISSUER_TIMEZONE = "Asia/Shanghai"
 BASE_STYLESHEET = "base"
 PRINT_FOLDER = "print"
 
@@ -127,7 +130,7 @@ def render_html(template: str, *, language: str, title: str, **context) -> str:
             template,
             document_title=title,
             document_author=AUTHORS.get(language, AUTHORS["en"]),
-            document_lang=HTML_LANGS.get(language, language),
+            document_lang=html_lang(language),
             language=language,
             **context,
         )
@@ -162,3 +165,13 @@ def render_pdf(template: str, *, language: str, title: str, **context) -> bytes:
     """
     html = render_html(template, language=language, title=title, **context)
     return write_pdf(html, stylesheets=stylesheet_names(template))
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as a PNG data: URI, one pixel per module.
+
+    The stylesheet scales it up with ``image-rendering: pixelated``, so the modules stay
+    sharp-edged at any printer resolution; a PNG is also far cheaper for WeasyPrint than
+    the equivalent SVG path.
+    """
+    return segno.make(url, error="m").png_data_uri(scale=1, border=4)

@@ -21,7 +21,7 @@ from expo.documents.ratelimit import rate_limited
 from expo.errors import DomainError, InvalidInput
 from expo.events import services as event_services
 from expo.extensions import db
-from expo.i18n import current_language
+from expo.i18n import current_language, html_lang
 from expo.registrations.models import Application
 from expo.web import get_or_404
 
@@ -66,7 +66,7 @@ def schedule(event_id: int):
     headers = {
         # The language follows ?lang=, the signed-in user, the session and the browser.
         "Vary": "Accept-Language, Cookie",
-        "Content-Language": "zh-CN" if language == "zh" else language,
+        "Content-Language": html_lang(language),
         "Cache-Control": f"public, max-age={SCHEDULE_MAX_AGE}" if public else "private, no-cache",
     }
     if request.if_none_match.contains(etag):
