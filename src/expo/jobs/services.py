@@ -210,19 +210,18 @@ def bundle(entries: Iterable[BundleEntry]) -> tuple[str, str]:
     there in chunks, so only the merged document's structure is held in memory.
     """
     store = document_store()
-    entries = list(entries)
+    writer = PdfWriter()
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
             for entry in entries:
+                data = store.get(entry.sha256)  # read (and checked) once for both
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
-                archive.writestr(info, store.get(entry.sha256))
+                archive.writestr(info, data)
+                writer.append(PdfReader(BytesIO(data)))
         zip_file.seek(0)
         zip_sha256 = store.put_file(zip_file)
 
-    writer = PdfWriter()
-    for entry in entries:
-        writer.append(PdfReader(BytesIO(store.get(entry.sha256))))
     with tempfile.TemporaryFile() as merged_file:
         writer.write(merged_file)
         writer.close()

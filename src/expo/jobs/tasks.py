@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from expo import mail
 from expo.accounts.models import User
@@ -194,8 +195,21 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
     """Print and record a batch of enterprises' badge sheets; True when it was the last."""
     errors: list[str] = []
     files = []
+    # The batch in three queries, not three per application (delegates, enterprise).
+    loaded = {
+        application.id: application
+        for application in db.session.scalars(
+            sa.select(Application)
+            .where(Application.id.in_(application_ids))
+            .options(
+                selectinload(Application.delegates),
+                joinedload(Application.enterprise),
+                joinedload(Application.event),
+            )
+        )
+    }
     for application_id in application_ids:
-        application = db.session.get(Application, application_id)
+        application = loaded.get(application_id)
         if application is None or application.status != ApplicationStatus.APPROVED.value:
             errors.append(f"#{application_id}: {both_languages(NO_LONGER_APPROVED)}")
             continue
