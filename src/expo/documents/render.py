@@ -123,6 +123,11 @@ def stylesheet_names(template: str) -> list[str]:
     return names
 
 
+def stylesheet_paths(names: Sequence[str]) -> list[Path]:
+    """The files of the named print stylesheets (``static/print/<name>.css``)."""
+    return [static_folder() / PRINT_FOLDER / f"{name}.css" for name in names]
+
+
 def render_html(template: str, *, language: str, title: str, **context) -> str:
     """The document's HTML in ``language``, with what its ``<head>`` needs for metadata."""
     with force_locale(language):
@@ -146,7 +151,7 @@ def write_pdf(
     printer = _current_printer()
     static = static_folder()
     fetcher = fetcher or SafeFetcher(static)
-    paths = [static / PRINT_FOLDER / f"{name}.css" for name in stylesheets]
+    paths = stylesheet_paths(stylesheets)
     with printer.lock:
         sheets = [printer.font_face_sheet(fonts.font_folder(), static)]
         sheets += [printer.stylesheet(path, static) for path in paths]

@@ -12,7 +12,7 @@ import hashlib
 
 import weasyprint
 
-from expo.documents.render import render_html, static_folder, stylesheet_names, write_pdf
+from expo.documents.render import render_html, stylesheet_names, stylesheet_paths, write_pdf
 from expo.events.models import Event
 from expo.events.services import agenda_by_day
 from expo.i18n import pick
@@ -39,8 +39,7 @@ def schedule_version(html: str) -> str:
     """What the PDF depends on: the HTML, the print stylesheets and WeasyPrint itself."""
     digest = hashlib.sha256(html.encode())
     digest.update(weasyprint.__version__.encode())
-    for name in stylesheet_names(TEMPLATE):
-        path = static_folder() / "print" / f"{name}.css"
+    for path in stylesheet_paths(stylesheet_names(TEMPLATE)):
         digest.update(path.read_bytes())  # the content: the same on every host
     return digest.hexdigest()[:32]
 

@@ -178,20 +178,28 @@ def issue(event_id: int, application_id: int):
     )
 
 
-@bp.post("/manage/certificates/<int:certificate_id>/revoke")
-@organizer_required
-def revoke(certificate_id: int):
+def _with_reason(certificate_id: int, form_class, service, success):
+    """Revoke or reissue: the reason from the form, the service, one commit."""
     certificate = get_or_404(Certificate, certificate_id)
-    form = RevokeCertificateForm()
+    form = form_class()
     if not form.validate_on_submit():
         for message in form.reason.errors or [_("The request could not be understood")]:
             flash(str(message), "warning")
         return _back_to(certificate.application)
     return _run(
         certificate.application,
-        lambda: certificates.revoke_certificate(
-            certificate, reason=form.reason.data or "", actor=_user()
-        ),
+        lambda: service(certificate, reason=form.reason.data or "", actor=_user()),
+        success,
+    )
+
+
+@bp.post("/manage/certificates/<int:certificate_id>/revoke")
+@organizer_required
+def revoke(certificate_id: int):
+    return _with_reason(
+        certificate_id,
+        RevokeCertificateForm,
+        certificates.revoke_certificate,
         lambda serial: _("Certificate %(serial)s revoked.", serial=serial),
     )
 
@@ -199,16 +207,9 @@ def revoke(certificate_id: int):
 @bp.post("/manage/certificates/<int:certificate_id>/reissue")
 @organizer_required
 def reissue(certificate_id: int):
-    certificate = get_or_404(Certificate, certificate_id)
-    form = ReissueCertificateForm()
-    if not form.validate_on_submit():
-        for message in form.reason.errors or [_("The request could not be understood")]:
-            flash(str(message), "warning")
-        return _back_to(certificate.application)
-    return _run(
-        certificate.application,
-        lambda: certificates.reissue_certificate(
-            certificate, actor=_user(), reason=form.reason.data or ""
-        ),
+    return _with_reason(
+        certificate_id,
+        ReissueCertificateForm,
+        certificates.reissue_certificate,
         lambda serial: _("Certificate %(serial)s issued in place of the old one.", serial=serial),
     )
