@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import html
 import re
 import time
 
@@ -14,6 +13,7 @@ from expo.enterprises.models import Enterprise
 from expo.extensions import db as _db
 from tests.conftest import make_test_config
 from tests.factories import make_enterprise, make_user, valid_credit_code
+from tests.pages import field_error, h1_count, page_text
 
 INVALID = 422
 # Sign-up creates the person's account and their enterprise in one form.
@@ -32,22 +32,6 @@ SIGNUP = {
     "import_value_usd": "31200000",
     "target_markets": ["DE", "KR"],
 }
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def field_error(response, field: str) -> str | None:
-    """The message shown at a form field, or None when the field has none."""
-    match = re.search(
-        rf'<div id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(match.group(1)).strip() if match else None
-
-
-def h1_count(response) -> int:
-    return len(re.findall(r"<h1[\s>]", response.get_data(as_text=True)))
 
 
 def stored_user(**fields) -> User:

@@ -17,6 +17,7 @@ from tests.delegations.test_itinerary import (
     make_member,
 )
 from tests.factories import make_enterprise, make_enterprise_user, make_user
+from tests.pages import error_at
 
 
 def base(delegation) -> str:
@@ -37,12 +38,6 @@ def item_form(**overrides) -> dict:
     }
     values.update(overrides)
     return {name: value for name, value in values.items() if value is not None}
-
-
-def error_at(html: str, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown at {field}"
-    return match.group(1)
 
 
 def items_in(db) -> list[ItineraryItem]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from expo.delegations import services
 from expo.delegations.models import Member
 from tests.delegations.test_services import add, item, make_delegation
 from tests.factories import make_user
+from tests.pages import page_text
 
 PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
@@ -51,10 +51,6 @@ def trip(db):
         members=[other],
     )
     return delegation, buyer
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def share(buyer) -> str:

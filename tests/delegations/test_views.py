@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,27 +11,13 @@ from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, Member
 from tests.delegations.test_services import add, approved_application, item, make_delegation
 from tests.factories import make_enterprise, make_enterprise_user, make_event, make_user
+from tests.pages import field_error, h1_count, page_text
 
 
 @pytest.fixture(autouse=True)
 def english(client):
     """Pages in English: the assertions read the English source texts."""
     client.get("/?lang=en")
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def field_error(response, field: str) -> str | None:
-    match = re.search(
-        rf'<div id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(match.group(1)).strip() if match else None
-
-
-def h1_count(response) -> int:
-    return len(re.findall(r"<h1[\s>]", response.get_data(as_text=True)))
 
 
 def delegations(db) -> list[Delegation]:

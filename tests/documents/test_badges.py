@@ -11,8 +11,8 @@ from expo.documents import badges
 from expo.registrations import services as registration_services
 from expo.registrations.models import Delegate
 from tests.documents.conftest import approved_application, pdf_fonts, pdf_info, pdf_text, qr_codes
-from tests.documents.test_views import sign_in
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.pages import sign_in
 from tests.registrations.test_services import application_data
 
 

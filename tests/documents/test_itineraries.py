@@ -13,8 +13,8 @@ from expo.extensions import db as _db
 from expo.web import external_url
 from tests.delegations.test_services import add, item, make_delegation
 from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text, qr_codes
-from tests.documents.test_views import sign_in
 from tests.factories import make_enterprise, make_enterprise_user, make_user
+from tests.pages import sign_in
 
 
 @pytest.fixture()

@@ -15,7 +15,6 @@ from expo.documents.models import Certificate
 from expo.extensions import db as _db
 from tests.documents.conftest import approved_application, pdf_text
 from tests.factories import (
-    DEFAULT_PASSWORD,
     make_campaign,
     make_enterprise,
     make_enterprise_user,
@@ -23,17 +22,7 @@ from tests.factories import (
     make_session,
     make_user,
 )
-
-
-def sign_in(app, user):
-    """A browser of its own, signed in as ``user``."""
-    _db.session.commit()
-    browser = app.test_client()
-    response = browser.post(
-        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == 302
-    return browser
+from tests.pages import sign_in
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import html
 import re
 import time
 from decimal import Decimal
@@ -17,6 +16,7 @@ from expo.enterprises import services
 from expo.enterprises.models import Enterprise
 from expo.extensions import db as _db
 from tests.factories import make_enterprise, make_user, valid_credit_code
+from tests.pages import field_error, h1_count, page_text
 
 INVALID = 422
 ALREADY_REGISTERED = (
@@ -29,21 +29,6 @@ ALREADY_REGISTERED = (
 def english(client):
     """Pages in English: the assertions read the English source texts."""
     client.get("/?lang=en")
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def field_error(response, field: str) -> str | None:
-    match = re.search(
-        rf'<div id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(match.group(1)).strip() if match else None
-
-
-def h1_count(response) -> int:
-    return len(re.findall(r"<h1[\s>]", response.get_data(as_text=True)))
 
 
 def stored(factory, *args, **fields):

@@ -1,10 +1,10 @@
-import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from expo.events.models import AgendaSession, Campaign, Event
 from tests.factories import make_campaign, make_event, make_session, make_user
+from tests.pages import error_at
 
 
 def event_form(campaign, **overrides) -> dict:
@@ -28,12 +28,6 @@ def event_form(campaign, **overrides) -> dict:
     }
     values.update(overrides)
     return values
-
-
-def error_at(html: str, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown at {field}"
-    return match.group(1)
 
 
 class TestCatalogue:

@@ -14,7 +14,7 @@ from expo.jobs.models import DocumentJob, DocumentJobFile
 from expo.registrations import services as registration_services
 from tests.documents.conftest import pdf_text, qr_codes
 from tests.factories import make_enterprise, make_enterprise_user, open_event
-from tests.jobs.test_views import attachment_name, sign_in
+from tests.pages import attachment_name, sign_in
 from tests.registrations.test_services import application_data
 
 

@@ -7,29 +7,12 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.http import parse_options_header
 
 from expo.documents.models import Certificate
-from expo.extensions import db as _db
 from expo.jobs import services
 from expo.jobs.models import DocumentJob
-from tests.factories import DEFAULT_PASSWORD, make_enterprise_user
-
-
-def attachment_name(response) -> str:
-    disposition, options = parse_options_header(response.headers["Content-Disposition"])
-    assert disposition == "attachment"
-    return options["filename"]
-
-
-def sign_in(app, user):
-    _db.session.commit()
-    browser = app.test_client()
-    response = browser.post(
-        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == 302
-    return browser
+from tests.factories import make_enterprise_user
+from tests.pages import attachment_name, sign_in
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from tests.factories import (
     make_user,
     open_event,
 )
+from tests.pages import error_at
 from tests.registrations.test_services import application_data
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=12)
@@ -36,12 +37,6 @@ def submit(event, *, booths=1, delegates=1, minutes=0, answers=None, **enterpris
 def listed(html: str) -> list[int]:
     """The ids of the applications in the table, in their order."""
     return [int(number) for number in re.findall(r'name="application_ids" value="(\d+)"', html)]
-
-
-def error_at(html: str, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown at {field}"
-    return match.group(1)
 
 
 def base(event) -> str:

@@ -1,10 +1,10 @@
-import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from expo.registrations.models import Application
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.pages import error_at
 
 
 def form(delegates=(("张三", "ZHANG San", "13800000001"),), **overrides) -> dict:
@@ -22,12 +22,6 @@ def form(delegates=(("张三", "ZHANG San", "13800000001"),), **overrides) -> di
         )
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def error_at(html: str, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
-    assert match, f"no error shown at {field}"
-    return match.group(1)
 
 
 def count_applications(db) -> int:
