@@ -1,7 +1,10 @@
 """Outgoing email that leaves only after the database commit that caused it.
 
-Services call :func:`send_email`; the message waits on the SQLAlchemy session and, in
-``after_commit``, is handed to the job queue: a worker delivers it, and tries again later
+Services call :func:`send_email`; the message waits on the SQLAlchemy session, tagged with
+the transaction or savepoint it was written in. Rolling back a savepoint drops what was
+written inside it (a bulk decision's failed row) and nothing else; releasing a savepoint
+sends nothing. When the outermost transaction commits, the messages are handed to the job
+queue: a worker delivers it, and tries again later
 when the mail server is down, so neither a slow mail server nor fifty decisions at once
 hold up the organizer's page. A rollback drops it, so nobody is told of something that did
 not happen. Should the queue itself be unreachable, the message is delivered at once.
@@ -56,10 +59,11 @@ def send_email(to: str | list[str], subject: str, text: str, html: str | None = 
     )
     session = db.session()
     if not session.in_transaction():
-        # Without an open transaction a later rollback would not fire after_rollback,
-        # and the message would leave with whatever commits next.
+        # Without an open transaction a later rollback would have nothing to undo, and
+        # the message would leave with whatever commits next.
         session.begin()
-    session.info.setdefault(PENDING_KEY, []).append(email)
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_KEY, []).append((written_in, email))
 
 
 def discard_pending_email() -> None:
@@ -175,13 +179,30 @@ def _dispatch(email: Email) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the messages wait for the outermost commit
     pending = session.info.pop(PENDING_KEY, None)
-    for email in pending or ():
+    for _written_in, email in pending or ():
         _dispatch(email)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _within(transaction, ended) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    """Drop what was written in the transaction or savepoint just rolled back."""
+    pending = session.info.get(PENDING_KEY)
+    if pending:
+        pending[:] = [
+            (written_in, email)
+            for written_in, email in pending
+            if not _within(written_in, previous_transaction)
+        ]
 
 
 def outbox_messages(app: Flask) -> list[Path]:
@@ -192,4 +213,4 @@ def outbox_messages(app: Flask) -> list[Path]:
 def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)

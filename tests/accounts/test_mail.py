@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from expo.accounts import services
 from expo.mail import send_email
 from tests.factories import make_user
@@ -35,3 +37,25 @@ def test_mail_queued_in_a_rolled_back_transaction_is_never_delivered(app, db, sm
     db.session.commit()
 
     assert [message["Subject"] for message in smtp_server.messages] == ["Committed"]
+
+
+def test_a_savepoint_sends_nothing_until_the_outer_commit(app, db, smtp_server):
+    make_user(email="li@example.com")
+    with db.session.begin_nested():
+        send_email("li@example.com", "Inside a savepoint", "Sent with the commit.")
+    assert smtp_server.messages == []  # released, not committed
+    db.session.commit()
+    assert [message["Subject"] for message in smtp_server.messages] == ["Inside a savepoint"]
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_mail(app, db, smtp_server):
+    # A bulk decision: the first row succeeds, the second fails in its savepoint.
+    make_user(email="li@example.com")
+    with db.session.begin_nested():
+        send_email("li@example.com", "First row", "Approved.")
+    with pytest.raises(ValueError), db.session.begin_nested():
+        send_email("li@example.com", "Second row", "Never decided.")
+        raise ValueError("refused")
+    send_email("li@example.com", "After", "Also sent.")
+    db.session.commit()
+    assert [message["Subject"] for message in smtp_server.messages] == ["First row", "After"]

@@ -162,7 +162,8 @@ def test_the_command_loads_the_demo_and_prints_the_logins(app, db):
     assert "Demo data was already there." in second.output
 
 
-def test_applications_in_every_status_with_their_history(seeded, outbox):
+def test_applications_in_every_status_with_their_history(outbox, seeded):
+    # outbox first: it empties the folder, then the demo is seeded (and must send nothing)
     from expo.registrations.models import Application, ApplicationStatus
 
     applications = all_rows(seeded, Application)
