@@ -31,8 +31,7 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN { FS = ":.*## " } { printf "  make %-18s %s\n", $$1, $$2 }'
 
-run: system-deps install translations db ## Set up, seed the demo data and serve http://127.0.0.1:$PORT
-	@$(FLASK) seed-demo
+run: system-deps install translations seed ## Set up, seed the demo data and serve http://127.0.0.1:$PORT
 	@echo
 	@echo "Expo is being served on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@PORT=$(PORT) scripts/serve.sh

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from expo import create_app
 from expo.extensions import db as _db
+from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every area)
 
 DATABASE_URL_VARIABLE = "EXPO_TEST_DATABASE_URL"
@@ -118,10 +119,15 @@ def outbox(app):
 
 
 @pytest.fixture()
+def organizer(db):
+    return make_user("organizer", name="李明")
+
+
+@pytest.fixture()
 def login_as(client):
     """Sign a user in through the real sign-in form; returns the user."""
 
-    def login(user, password: str = "password-123"):
+    def login(user, password: str = DEFAULT_PASSWORD):
         _db.session.commit()  # the request runs in its own session and must see the user
         response = client.post("/account/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -6,10 +6,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from stdnum.cn import uscc
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.models import Role, User
+from expo.demo import credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.extensions import db
@@ -46,13 +46,7 @@ def make_user(
 def valid_credit_code(prefecture: str = "510100", serial: int | None = None) -> str:
     """A unified social credit code with correct check characters for a prefecture."""
     serial = next(_sequence) if serial is None else serial
-    organization = f"{serial:08d}"
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(digit) * weight for digit, weight in zip(organization, weights, strict=True))
-    check = 11 - total % 11
-    organization += {10: "X", 11: "0"}.get(check, str(check))
-    body = f"91{prefecture}{organization}"
-    return body + uscc.calc_check_digit(body)
+    return credit_code(prefecture, f"{serial:08d}")
 
 
 def make_enterprise(**fields) -> Enterprise:

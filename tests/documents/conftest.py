@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from expo.registrations import services as registration_services
-from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.factories import make_enterprise, make_enterprise_user, open_event
 from tests.registrations.test_services import application_data
 
 
@@ -27,6 +27,11 @@ def pdf_text(pdf: bytes, *, layout: bool = True) -> str:
         capture_output=True,
         check=True,
     ).stdout.decode()
+
+
+def flat(pdf: bytes) -> str:
+    """The PDF's text on one line, single-spaced (wrapping and columns ignored)."""
+    return " ".join(pdf_text(pdf, layout=False).split())
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,6 @@ def documents_dir(app, tmp_path):
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     yield Path(app.config["DOCUMENTS_DIR"])
     app.config["DOCUMENTS_DIR"] = previous
-
-
-@pytest.fixture()
-def organizer(db):
-    return make_user("organizer", name="李明")
 
 
 def approved_application(event=None, enterprise=None, **event_fields):

@@ -10,14 +10,16 @@ import pytest
 from expo.documents import badges
 from expo.registrations import services as registration_services
 from expo.registrations.models import Delegate
-from tests.documents.conftest import approved_application, pdf_fonts, pdf_info, pdf_text, qr_codes
+from tests.documents.conftest import (
+    approved_application,
+    flat,
+    pdf_fonts,
+    pdf_info,
+    qr_codes,
+)
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
 from tests.pages import sign_in
 from tests.registrations.test_services import application_data
-
-
-def flat(pdf: bytes) -> str:
-    return " ".join(pdf_text(pdf, layout=False).split())
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from expo.documents import itineraries
 from expo.extensions import db as _db
 from expo.web import external_url
 from tests.delegations.test_services import add, item, make_delegation
-from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text, qr_codes
+from tests.documents.conftest import flat, pdf_fonts, pdf_info, pdf_text, qr_codes
 from tests.factories import make_enterprise, make_enterprise_user, make_user
 from tests.pages import sign_in
 
@@ -48,10 +48,6 @@ def trip(db):
         members=[other],
     )
     return delegation, enterprise, leader, other
-
-
-def flat(pdf: bytes) -> str:
-    return " ".join(pdf_text(pdf, layout=False).split())
 
 
 def time_column(pdf: bytes) -> str:
@@ -134,8 +130,9 @@ class TestAccess:
             f"/manage/delegations/{delegation.id}/members/{leader.id}/itinerary.pdf?lang=en"
         )
         assert own.status_code == 200
-        assert "Itinerary of 张三 / ZHANG San" in flat(own.data)
-        assert "Meeting with the buyer" not in flat(own.data)
+        text = flat(own.data)
+        assert "Itinerary of 张三 / ZHANG San" in text
+        assert "Meeting with the buyer" not in text
 
     def test_enterprise_users_only_for_delegations_their_people_travel_with(
         self, app, client, db, trip

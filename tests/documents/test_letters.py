@@ -8,13 +8,9 @@ import pytest
 
 from expo.documents import letters
 from tests.delegations.test_services import add, make_delegation
-from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text
+from tests.documents.conftest import flat, pdf_fonts, pdf_info
 from tests.factories import make_enterprise, make_enterprise_user, make_event, make_user
 from tests.pages import sign_in
-
-
-def flat(pdf: bytes) -> str:
-    return " ".join(pdf_text(pdf, layout=False).split())
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import pytest
 from expo.jobs import queue
 from expo.registrations import services as registration_services
 from tests.documents.conftest import approved_application
-from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.factories import make_enterprise, make_enterprise_user, open_event
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +22,6 @@ def immediate_jobs(app, tmp_path):
     yield Path(app.config["DOCUMENTS_DIR"])
     app.config.update(saved)
     app.extensions.pop(queue.EXTENSION, None)
-
-
-@pytest.fixture()
-def organizer(db):
-    return make_user("organizer", name="李明")
 
 
 @pytest.fixture()
