@@ -50,3 +50,21 @@ def attachment_name(response) -> str:
     disposition, options = parse_options_header(response.headers["Content-Disposition"])
     assert disposition == "attachment"
     return options["filename"]
+
+
+def sql_statements(client, url: str) -> list[str]:
+    """The SQL statements one page view runs (its status must be 200)."""
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return seen

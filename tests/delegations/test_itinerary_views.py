@@ -17,7 +17,7 @@ from tests.delegations.test_itinerary import (
     make_member,
 )
 from tests.factories import make_enterprise, make_enterprise_user, make_user
-from tests.pages import error_at
+from tests.pages import error_at, sql_statements
 
 
 def base(delegation) -> str:
@@ -295,3 +295,19 @@ class TestDownloads:
         assert icalendar.Calendar.from_ical(response.data).walk("VEVENT") == []
         response = client.get(f"{base(delegation)}/members/{wang.id}/calendar.ics")
         assert len(icalendar.Calendar.from_ical(response.data).walk("VEVENT")) == 1
+
+
+def test_the_editor_costs_as_many_queries_for_eight_members_as_for_two(
+    client, db, organizer, delegation
+):
+    for _ in range(2):
+        make_member(db, delegation, enterprise=make_enterprise())
+    db.session.commit()
+    url = base(delegation) + "?lang=en"
+    client.get(url)  # warm up: whatever runs once per process
+    few = sql_statements(client, url)
+    for _ in range(6):
+        make_member(db, delegation, enterprise=make_enterprise())
+    db.session.commit()
+    many = sql_statements(client, url)
+    assert len(many) == len(few), "\n".join(many)

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from expo.audit.models import AuditEntry
 from expo.events.models import Question
-from expo.extensions import db as _db
 from expo.registrations import services
 from expo.registrations.models import Application
 from tests.factories import (
@@ -16,7 +15,7 @@ from tests.factories import (
     make_user,
     open_event,
 )
-from tests.pages import error_at
+from tests.pages import error_at, sql_statements
 from tests.registrations.test_services import application_data
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=12)
@@ -173,25 +172,11 @@ class TestList:
         url = base(event) + "?lang=en"
         client.get(url)  # warm up: whatever runs once per process
 
-        def statements() -> list[str]:
-            seen: list[str] = []
-
-            def count(conn, cursor, statement, parameters, context, executemany):
-                seen.append(statement)
-
-            sa.event.listen(_db.engine, "before_cursor_execute", count)
-            try:
-                response = client.get(url)
-            finally:
-                sa.event.remove(_db.engine, "before_cursor_execute", count)
-            assert response.status_code == 200
-            return seen
-
-        few = statements()
+        few = sql_statements(client, url)
         for minute in range(5, 60):
             submit(event, minutes=minute, delegates=3)
         db.session.commit()
-        many = statements()
+        many = sql_statements(client, url)
         assert len(listed(client.get(url).get_data(as_text=True))) == 50
         assert len(many) == len(few), "\n".join(many)
         assert len(many) <= 8, "\n".join(many)  # user, event, page, count, delegates, …

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from expo.accounts.access import organizer_required
 from expo.delegations import itinerary
-from expo.delegations.access import member_or_404
+from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics
 from expo.delegations.itinerary_forms import ItineraryItemForm
 from expo.delegations.models import Delegation, ItineraryItem
@@ -80,7 +80,7 @@ def _flash_conflicts(conflicts: list[itinerary.Conflict]) -> None:
 @bp.route("", methods=["GET", "POST"])
 @bp.route("/<int:item_id>", methods=["GET", "POST"])
 def items(delegation_id: int, item_id: int | None = None):
-    delegation = get_or_404(Delegation, delegation_id)
+    delegation = delegation_or_404(delegation_id)  # members with their enterprises
     item = _item_of(delegation, item_id) if item_id else None
     form = ItineraryItemForm(
         obj=itinerary.item_data_from(item) if item else None,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from expo.audit.services import record
 from expo.db import utcnow
+from expo.delegations.itinerary import delegation_items
 from expo.delegations.models import (
     Delegation,
     DelegationStatus,
@@ -538,7 +539,8 @@ def duplicate_delegation(delegation: Delegation, shift_days: int, *, actor) -> D
             **{name: getattr(member, name) for name in _MEMBER_COPIED},
         )
     copy.members = list(copies.values())
-    for item in delegation.items:
+    # Members and enterprises of every item in two queries, not one per item.
+    for item in delegation_items(delegation):
         starts = shift_wall_clock(item.starts_at, item.start_timezone, shift_days)
         ends = shift_wall_clock(item.ends_at, item.end_timezone, shift_days)
         copy.items.append(
@@ -676,7 +678,6 @@ def load_delegation(delegation_id: int) -> Delegation | None:
             selectinload(Delegation.contacts),
             selectinload(Delegation.events),
             selectinload(Delegation.campaign),
-            selectinload(Delegation.items).selectinload(ItineraryItem.members),
         )
     ).scalar_one_or_none()
 

@@ -272,7 +272,7 @@ def import_members(delegation_id: int):
 @bp.get("/manage/delegations/<int:delegation_id>/members/import-template.xlsx")
 @organizer_required
 def import_template(delegation_id: int):
-    delegation_or_404(delegation_id)
+    get_or_404(Delegation, delegation_id)
     response = Response(member_import.template_workbook(), content_type=member_import.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="delegation-members.xlsx"'
     return response
