@@ -184,7 +184,8 @@ def selected_applications(event: Event, application_ids) -> list[Application]:
         db.session.execute(
             sa.select(Application)
             .where(Application.event_id == event.id, Application.id.in_(ids))
-            .options(selectinload(Application.enterprise))
+            # The enterprise's users too: each decision emails them.
+            .options(selectinload(Application.enterprise).selectinload(Enterprise.users))
             .order_by(Application.created_at, Application.id)
         ).scalars()
     )

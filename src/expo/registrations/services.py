@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from expo.audit.services import record
 from expo.db import utcnow
@@ -249,17 +250,23 @@ def _move(
     reason: str = "",
     now: datetime | None = None,
     notice: str | None = None,
+    first: bool = False,
 ) -> None:
-    """Change the status, record who did it and why, and tell the enterprise."""
+    """Change the status, record who did it and why, and tell the enterprise.
+
+    ``first``: the application was just submitted; its history starts here.
+    """
     now = now or utcnow()
-    from_status = application.status if application.transitions else None
+    from_status = None if first else application.status
     application.status = to.value
     if to == WAITLISTED and application.waitlisted_at is None:
         application.waitlisted_at = now
     if to in (APPROVED, REJECTED, WITHDRAWN, CANCELLED):
         application.waitlisted_at = None
-    application.transitions.append(
+    # Added through the relationship's other side: the history is not loaded to grow it.
+    db.session.add(
         Transition(
+            application=application,
             from_status=from_status,
             to_status=to.value,
             actor_id=getattr(actor, "id", None),
@@ -307,9 +314,9 @@ def submit_application(
         raise AlreadyApplied() from error
     if event.moderation == Moderation.FIRST_COME:
         fits = booths_taken(event) + application.booths_requested <= event.capacity
-        _move(application, APPROVED if fits else WAITLISTED, actor=None, now=now)
+        _move(application, APPROVED if fits else WAITLISTED, actor=None, now=now, first=True)
     else:
-        _move(application, PENDING, actor=actor, now=now)
+        _move(application, PENDING, actor=actor, now=now, first=True)
     db.session.flush()
     return application
 
@@ -410,6 +417,7 @@ def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Appli
     waiting = db.session.execute(
         sa.select(Application)
         .where(Application.event_id == event.id, Application.status == WAITLISTED)
+        .options(selectinload(Application.enterprise).selectinload(Enterprise.users))
         .order_by(Application.waitlisted_at, Application.id)
     ).scalars()
     for application in waiting:
@@ -479,8 +487,6 @@ def is_open_for(event: Event, now: datetime | None = None) -> bool:
 
 
 def enterprise_applications(enterprise: Enterprise) -> list[Application]:
-    from sqlalchemy.orm import selectinload
-
     query = (
         sa.select(Application)
         .where(Application.enterprise_id == enterprise.id)
