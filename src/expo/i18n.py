@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -199,7 +199,3 @@ def _date_pattern(language: str, width: str) -> str:
 
 def format_number(value, language: str | None = None) -> str:
     return format_decimal(value, locale=language or current_language())
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

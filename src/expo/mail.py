@@ -205,11 +205,6 @@ def _after_soft_rollback(session: Session, previous_transaction) -> None:
         ]
 
 
-def outbox_messages(app: Flask) -> list[Path]:
-    outbox = Path(app.config["OUTBOX_DIR"])
-    return sorted(outbox.glob("*.eml")) if outbox.exists() else []
-
-
 def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)

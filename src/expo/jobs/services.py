@@ -169,11 +169,6 @@ def start_certificate_job(event: Event, *, actor) -> Started:
     return start_job(event, JobKind.CERTIFICATES, actor=actor)
 
 
-def start_badge_job(event: Event, *, actor) -> Started:
-    """Print every approved application's name badges, one file per enterprise."""
-    return start_job(event, JobKind.BADGES, actor=actor)
-
-
 def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
     """Ask the job to stop. A queued job stops at once; a running one after its batch."""
     if not job.is_active:

@@ -23,7 +23,7 @@ from expo.audit.services import record
 from expo.db import utcnow
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput, InvalidTransition
-from expo.events.models import Event, Moderation, PublicationStatus
+from expo.events.models import Event, Moderation
 from expo.extensions import db
 from expo.registrations.models import (
     ACTIVE_STATUSES,
@@ -477,10 +477,6 @@ def _status_label(status: ApplicationStatus) -> str:
     from expo.registrations.models import STATUS_LABELS
 
     return str(STATUS_LABELS[status])
-
-
-def is_open_for(event: Event, now: datetime | None = None) -> bool:
-    return event.status == PublicationStatus.PUBLISHED and event.registration_is_open(now)
 
 
 # --- what the enterprise sees ------------------------------------------------------------
