@@ -91,6 +91,12 @@ def base_url_for(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def filter_value(field):
+    """A list filter's value: None when left empty or not one of its choices (a stale or
+    hand-edited link shows everything rather than an error)."""
+    return None if field.errors else (field.data or None)
+
+
 def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
     """Validate a posted form, run ``save`` (the service call) and commit once.
 

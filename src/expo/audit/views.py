@@ -24,7 +24,7 @@ from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
 from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
-from expo.web import choices
+from expo.web import choices, filter_value
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -161,8 +161,8 @@ def log():
     form = AuditFilterForm(request.args)
     form.validate()
     page = _entries_page(
-        None if form.action.errors else form.action.data or None,
-        None if form.subject_type.errors else form.subject_type.data or None,
+        filter_value(form.action),
+        filter_value(form.subject_type),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config.get("AUDIT_PER_PAGE", DEFAULT_PER_PAGE),
     )

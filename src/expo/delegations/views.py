@@ -44,7 +44,7 @@ from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.extensions import db
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("delegations", __name__)
 
@@ -76,9 +76,9 @@ def manage_list():
     form = DelegationFilterForm(request.args)
     form.validate()
     filters = services.DelegationFilters(
-        direction=None if form.direction.errors else form.direction.data or None,
-        status=None if form.status.errors else form.status.data or None,
-        q=None if form.q.errors else form.q.data or None,
+        direction=filter_value(form.direction),
+        status=filter_value(form.status),
+        q=filter_value(form.q),
     )
     page = services.search_delegations(
         filters,

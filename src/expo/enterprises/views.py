@@ -40,7 +40,7 @@ from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import current_language
-from expo.web import form_to, get_or_404, render_form, show_errors
+from expo.web import filter_value, form_to, get_or_404, render_form, show_errors
 
 bp = Blueprint("enterprises", __name__)
 
@@ -203,8 +203,8 @@ def manage():
     form.validate()
     page = services.search_enterprises(
         form.q.data,
-        prefecture=None if form.prefecture.errors else form.prefecture.data or None,
-        industry=None if form.industry.errors else form.industry.data or None,
+        prefecture=filter_value(form.prefecture),
+        industry=filter_value(form.industry),
         key_only=bool(form.key_only.data),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config.get("ENTERPRISES_PER_PAGE", DEFAULT_PER_PAGE),

@@ -19,7 +19,7 @@ from expo.enterprises.prefectures import PREFECTURES
 from expo.i18n import pick
 from expo.registrations.models import STATUS_LABELS, ApplicationStatus
 from expo.registrations.review import DEFAULT_SORT, SORTS, ApplicationFilters
-from expo.web import choices
+from expo.web import choices, filter_value
 
 # The decisions an organizer takes, by the status they lead to.
 DECISION_LABELS = {
@@ -75,13 +75,10 @@ class ApplicationFilterForm(FlaskForm):
         """The valid filters; a value that is not among the choices filters nothing."""
         self.validate()
 
-        def valid(field) -> str | None:
-            return None if field.errors else (field.data or None)
-
         return ApplicationFilters(
-            status=valid(self.status),
-            prefecture=valid(self.prefecture),
-            industry=valid(self.industry),
+            status=filter_value(self.status),
+            prefecture=filter_value(self.prefecture),
+            industry=filter_value(self.industry),
             key_only=bool(self.key_only.data),
             q=(self.q.data or "") if not self.q.errors else "",
             sort=self.sort.data if self.sort.data in SORTS else DEFAULT_SORT,
