@@ -16,6 +16,10 @@ from flask_login import current_user
 
 SESSION_KEY = "lang"
 
+# The clock of the department's staff in Sichuan (all of China keeps Beijing time): what
+# staff pages show times in, and the date documents are signed and issued on.
+STAFF_TIMEZONE = "Asia/Shanghai"
+
 
 def supported_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])

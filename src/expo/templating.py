@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         labelled=i18n.labelled,
         next_step=_next_step,
         own_application=_own_application,
+        staff_timezone=i18n.STAFF_TIMEZONE,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,

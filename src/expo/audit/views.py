@@ -23,12 +23,12 @@ from expo.enterprises.forms import FIELD_LABELS
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
+from expo.i18n import STAFF_TIMEZONE
 from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
 from expo.web import choices, filter_value
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-STAFF_TIMEZONE = "Asia/Shanghai"
 DEFAULT_PER_PAGE = 50
 
 ACTION_LABELS = {

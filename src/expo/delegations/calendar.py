@@ -12,7 +12,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
@@ -88,3 +88,14 @@ def calendar_ics(delegation: Delegation, member: Member | None = None) -> bytes:
         last = max(item.ends_at for item in items).year + 2
         calendar.add_missing_timezones(date(first, 1, 1), date(last, 1, 1))
     return calendar.to_ical()
+
+
+ICS_MIMETYPE = "text/calendar; charset=utf-8"
+
+
+def ics_response(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
+    """A calendar file to download, with any extra headers (a share link's privacy)."""
+    response = Response(body, content_type=ICS_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers.update(headers or {})
+    return response

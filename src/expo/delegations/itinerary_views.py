@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from babel.core import get_global
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from expo.accounts.access import organizer_required
 from expo.delegations import itinerary
 from expo.delegations.access import delegation_or_404, member_or_404
-from expo.delegations.calendar import calendar_ics
+from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.itinerary_forms import ItineraryItemForm
 from expo.delegations.models import Delegation, ItineraryItem
 from expo.enterprises.models import Enterprise
 from expo.extensions import db
-from expo.i18n import is_timezone
+from expo.i18n import STAFF_TIMEZONE, is_timezone
 from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint(
     "itinerary", __name__, url_prefix="/manage/delegations/<int:delegation_id>/itinerary"
 )
-
-ICS_MIMETYPE = "text/calendar; charset=utf-8"
-CHINA_ZONE = "Asia/Shanghai"
 
 
 @bp.before_request
@@ -58,7 +55,7 @@ def _default_zone(delegation: Delegation) -> str:
         return delegation.items[-1].end_timezone
     country = (delegation.origin_country or "").upper()
     if country == "CN":
-        return CHINA_ZONE  # all of China keeps Beijing time
+        return STAFF_TIMEZONE  # all of China keeps Beijing time
     zones = get_global("territory_zones").get(country, ())
     return zones[0] if len(zones) == 1 and is_timezone(zones[0]) else ""
 
@@ -130,22 +127,17 @@ def member(delegation_id: int, member_id: int):
     )
 
 
-def _ics(body: bytes, filename: str) -> Response:
-    response = Response(body, content_type=ICS_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/calendar.ics")
 def calendar(delegation_id: int):
     delegation = get_or_404(Delegation, delegation_id)
-    return _ics(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
+    return ics_response(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
 
 
 @bp.get("/members/<int:member_id>/calendar.ics")
 def member_calendar(delegation_id: int, member_id: int):
     delegation = get_or_404(Delegation, delegation_id)
     member = member_or_404(delegation, member_id)
-    return _ics(
-        calendar_ics(delegation, member), f"itinerary-{delegation.id}-member-{member.id}.ics"
+    return ics_response(
+        calendar_ics(delegation, member),
+        f"itinerary-{delegation.id}-member-{member.id}.ics",
     )

@@ -29,7 +29,7 @@ from flask_login import current_user, login_required
 from expo.accounts.access import organizer_required
 from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
-from expo.delegations.calendar import calendar_ics
+from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.forms import (
     DelegationFilterForm,
     DelegationForm,
@@ -48,7 +48,6 @@ from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("delegations", __name__)
 
-ICS_MIMETYPE = "text/calendar; charset=utf-8"
 DEFAULT_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
 # Pages whose address is a share token: never sent on as a Referer, never indexed.
@@ -366,14 +365,7 @@ def detail(delegation_id: int):
 @enterprise_user_required
 def calendar(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
-    return _ics(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
-
-
-def _ics(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
-    response = Response(body, content_type=ICS_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers.update(headers or {})
-    return response
+    return ics_response(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
 
 
 # --- anyone holding a share link -------------------------------------------------------------
@@ -403,6 +395,8 @@ def shared(token: str):
 @bp.get("/itinerary/<token>.ics")
 def shared_calendar(token: str):
     member = _shared_member(token)
-    return _ics(
-        calendar_ics(member.delegation, member), "itinerary.ics", headers=PRIVATE_LINK_HEADERS
+    return ics_response(
+        calendar_ics(member.delegation, member),
+        "itinerary.ics",
+        headers=PRIVATE_LINK_HEADERS,
     )

@@ -35,11 +35,11 @@ from weasyprint.text.fonts import FontConfiguration
 
 from expo.documents import fonts
 from expo.documents.fetcher import SafeFetcher
-from expo.i18n import html_lang
+from expo.i18n import STAFF_TIMEZONE, html_lang
 
 AUTHORS = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of Commerce"}
 # The department signs in Chengdu: documents are dated in China Standard Time.
-ISSUER_TIMEZONE = "Asia/Shanghai"
+ISSUER_TIMEZONE = STAFF_TIMEZONE
 BASE_STYLESHEET = "base"
 PRINT_FOLDER = "print"
 
