@@ -142,19 +142,21 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str) -> User:
     """Replace the password; every other browser signed in as this user is signed out."""
     if not user.check_password(current_password):
         raise InvalidInput({"current_password": _l("Your current password is not correct.")})
     _check_password(new_password, "new_password")
     user.set_password(new_password)
     db.session.flush()
+    return user
 
 
-def update_profile(user: User, *, name: str, mobile: str, locale: str) -> None:
+def update_profile(user: User, *, name: str, mobile: str, locale: str) -> User:
     name, mobile, locale = _check_name(name), _check_mobile(mobile), _check_locale(locale)
     user.name, user.mobile, user.locale = name, mobile, locale
     db.session.flush()
+    return user
 
 
 # --- password reset ------------------------------------------------------------------
@@ -205,7 +207,8 @@ def request_password_reset(email: str, *, reset_url: Callable[[str], str]) -> No
     )
 
 
-def reset_password(user: User, new_password: str) -> None:
+def reset_password(user: User, new_password: str) -> User:
     _check_password(new_password, "new_password")
     user.set_password(new_password)
     db.session.flush()
+    return user

@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from expo.accounts import services
 from expo.accounts.forms import (
@@ -29,18 +28,11 @@ from expo.accounts.forms import (
 )
 from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
-from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language
-from expo.web import form_to, render_form, show_errors
+from expo.web import form_to, render_form, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-def _refuse(form: FlaskForm, error: InvalidInput) -> None:
-    """Undo whatever the service did and show its messages at their fields."""
-    db.session.rollback()
-    show_errors(form, error)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -63,23 +55,22 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for(".profile"))
     form = EnterpriseSignupForm()
-    if form.validate_on_submit():
-        try:
-            user, _enterprise = enterprise_services.register_enterprise(
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                mobile=form.mobile.data or "",
-                locale=current_language(),
-                enterprise=form_to(enterprise_services.EnterpriseData, form),
-            )
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("enterprises.mine"))
+    registered = save_form(
+        form,
+        lambda: enterprise_services.register_enterprise(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            mobile=form.mobile.data or "",
+            locale=current_language(),
+            enterprise=form_to(enterprise_services.EnterpriseData, form),
+        ),
+    )
+    if registered is not None:
+        user, _enterprise = registered
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+        return redirect(url_for("enterprises.mine"))
     return render_form("accounts/signup.html", form)
 
 
@@ -112,23 +103,21 @@ def logout():
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                current_user,
-                name=form.name.data,
-                mobile=form.mobile.data or "",
-                locale=form.locale.data,
-            )
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            # Also remembered for this browser, so the language stays after signing out.
-            session[SESSION_KEY] = form.locale.data
-            with force_locale(form.locale.data):
-                flash(_("Your profile has been saved."), "success")
-            return redirect(url_for(".profile"))
+    saved = save_form(
+        form,
+        lambda: services.update_profile(
+            current_user,
+            name=form.name.data,
+            mobile=form.mobile.data or "",
+            locale=form.locale.data,
+        ),
+    )
+    if saved is not None:
+        # Also remembered for this browser, so the language stays after signing out.
+        session[SESSION_KEY] = form.locale.data
+        with force_locale(form.locale.data):
+            flash(_("Your profile has been saved."), "success")
+        return redirect(url_for(".profile"))
     return render_form("accounts/profile.html", form)
 
 
@@ -136,25 +125,19 @@ def profile():
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            # The session carries the old password stamp; sign this browser in again so only
-            # the other browsers are signed out, keeping "remember me" if it was chosen.
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(
-                current_user._get_current_object(), remember=remember_cookie in request.cookies
-            )
-            flash(
-                _("Your password has been changed. Other devices have been signed out."), "success"
-            )
-            return redirect(url_for(".profile"))
+    changed = save_form(
+        form,
+        lambda: services.change_password(
+            current_user, form.current_password.data, form.new_password.data
+        ),
+    )
+    if changed is not None:
+        # The session carries the old password stamp; sign this browser in again so only
+        # the other browsers are signed out, keeping "remember me" if it was chosen.
+        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        login_user(current_user._get_current_object(), remember=remember_cookie in request.cookies)
+        flash(_("Your password has been changed. Other devices have been signed out."), "success")
+        return redirect(url_for(".profile"))
     return render_form("accounts/change_password.html", form)
 
 
@@ -186,15 +169,12 @@ def reset_password(token: str):
         response = render_template("accounts/reset_link_invalid.html"), 400
     else:
         form = PasswordResetForm()
-        if form.validate_on_submit():
-            try:
-                services.reset_password(user, form.new_password.data)
-            except InvalidInput as error:
-                _refuse(form, error)
-            else:
-                db.session.commit()
-                flash(_("Your new password is set. Please sign in with it."), "success")
-                return redirect(url_for(".login"))
+        if (
+            save_form(form, lambda: services.reset_password(user, form.new_password.data))
+            is not None
+        ):
+            flash(_("Your new password is set. Please sign in with it."), "success")
+            return redirect(url_for(".login"))
         response = render_form("accounts/reset_password.html", form, user=user)
     # The token is in this page's address; keep it out of Referer headers.
     body, status = response

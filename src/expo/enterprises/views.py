@@ -22,7 +22,6 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 
 from expo.accounts.access import organizer_required
 from expo.accounts.services import normalise_email
@@ -37,10 +36,9 @@ from expo.enterprises.forms import (
 )
 from expo.enterprises.industries import industry_label
 from expo.enterprises.models import Enterprise
-from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import current_language
-from expo.web import filter_value, form_to, get_or_404, render_form, show_errors
+from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("enterprises", __name__)
 
@@ -59,12 +57,6 @@ bp.add_app_template_global(industry_label, "industry_label")
 @bp.context_processor
 def _labels() -> dict[str, object]:
     return {"field_labels": FIELD_LABELS, "audit_action_labels": AUDIT_ACTION_LABELS}
-
-
-def _refuse(form: FlaskForm, error: InvalidInput) -> None:
-    """Undo whatever the service did and show its messages at their fields."""
-    db.session.rollback()
-    show_errors(form, error)
 
 
 def _user():
@@ -101,19 +93,16 @@ def edit_mine():
     form = EnterpriseProfileForm(
         obj=services.enterprise_data_from(enterprise) if enterprise else None
     )
-    if form.validate_on_submit():
+
+    def save():
         data = form_to(services.EnterpriseData, form)
-        try:
-            if enterprise is None:
-                services.create_enterprise_for(_user(), data)
-            else:
-                services.update_profile(enterprise, data, actor=_user())
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your enterprise's profile has been saved."), "success")
-            return redirect(url_for(".mine"))
+        if enterprise is None:
+            return services.create_enterprise_for(_user(), data)
+        return services.update_profile(enterprise, data, actor=_user())
+
+    if save_form(form, save) is not None:
+        flash(_("Your enterprise's profile has been saved."), "success")
+        return redirect(url_for(".mine"))
     return render_form("enterprises/profile_form.html", form, creating=enterprise is None)
 
 
@@ -127,28 +116,25 @@ def invite():
         return redirect(url_for(".mine"))
     form = InvitationForm()
     valid_for = timedelta(seconds=services.invitation_max_age())
-    if form.validate_on_submit():
-        try:
-            services.invite_colleague(
-                enterprise,
-                form.email.data,
-                actor=_user(),
-                accept_url=lambda token: url_for(".accept_invitation", token=token, _external=True),
-            )
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "An invitation is on its way to %(email)s. The link in it works for "
-                    "%(duration)s.",
-                    email=normalise_email(form.email.data),
-                    duration=format_timedelta(valid_for),
-                ),
-                "success",
-            )
-            return redirect(url_for(".mine"))
+    invited = save_form(
+        form,
+        lambda: services.invite_colleague(
+            enterprise,
+            form.email.data,
+            actor=_user(),
+            accept_url=lambda token: url_for(".accept_invitation", token=token, _external=True),
+        ),
+    )
+    if invited is not None:
+        flash(
+            _(
+                "An invitation is on its way to %(email)s. The link in it works for %(duration)s.",
+                email=normalise_email(form.email.data),
+                duration=format_timedelta(valid_for),
+            ),
+            "success",
+        )
+        return redirect(url_for(".mine"))
     return render_form("enterprises/invite.html", form, enterprise=enterprise, valid_for=valid_for)
 
 
@@ -164,29 +150,27 @@ def accept_invitation(token: str):
         )
     else:
         form = AcceptInvitationForm()
-        if form.validate_on_submit():
-            try:
-                user = services.accept_invitation(
-                    token,
-                    name=form.name.data,
-                    password=form.password.data,
-                    mobile=form.mobile.data or "",
-                    locale=current_language(),
-                )
-            except InvalidInput as error:
-                _refuse(form, error)
-            else:
-                db.session.commit()
-                login_user(user)
-                flash(
-                    _(
-                        "Welcome, %(name)s. You now use Expo for %(enterprise)s.",
-                        name=user.name,
-                        enterprise=invitation.enterprise.name,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".mine"))
+        user = save_form(
+            form,
+            lambda: services.accept_invitation(
+                token,
+                name=form.name.data,
+                password=form.password.data,
+                mobile=form.mobile.data or "",
+                locale=current_language(),
+            ),
+        )
+        if user is not None:
+            login_user(user)
+            flash(
+                _(
+                    "Welcome, %(name)s. You now use Expo for %(enterprise)s.",
+                    name=user.name,
+                    enterprise=invitation.enterprise.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".mine"))
         response = render_form("enterprises/accept_invitation.html", form, invitation=invitation)
     # The token is in this page's address; keep it out of Referer headers.
     body, status = response
@@ -255,15 +239,13 @@ def set_flags(enterprise_id: int):
 def manage_edit(enterprise_id: int):
     enterprise = get_or_404(Enterprise, enterprise_id)
     form = EnterpriseProfileForm(obj=services.enterprise_data_from(enterprise))
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                enterprise, form_to(services.EnterpriseData, form), actor=_user()
-            )
-        except InvalidInput as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("The profile of %(name)s has been saved.", name=enterprise.name), "success")
-            return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
+    saved = save_form(
+        form,
+        lambda: services.update_profile(
+            enterprise, form_to(services.EnterpriseData, form), actor=_user()
+        ),
+    )
+    if saved is not None:
+        flash(_("The profile of %(name)s has been saved.", name=enterprise.name), "success")
+        return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
     return render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)
