@@ -28,6 +28,12 @@ def one_of(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
 
 
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE/ILIKE, with the wildcards a user typed taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def mask_passport(number: str | None) -> str:
     """What non-organizers see of a passport number: enough to recognise, not to use."""
     number = number or ""

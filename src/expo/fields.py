@@ -10,6 +10,11 @@ from wtforms.validators import DataRequired, Length, Optional
 LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+def strip(value):
+    """A WTForms filter: text without surrounding spaces (other values as they are)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def local_time_field(label) -> DateTimeLocalField:
     """A required wall-clock time; the service turns it into UTC with the right zone."""
     return DateTimeLocalField(

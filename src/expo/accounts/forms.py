@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from expo.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from expo.fields import strip
 
 # Language names are written in their own language, so a reader finds theirs.
 LANGUAGE_CHOICES = [
@@ -24,14 +25,10 @@ LANGUAGE_CHOICES = [
 ]
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _email_field() -> EmailField:
     return EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "email"},
         validators=[
             DataRequired(_l("Enter your email address.")),
@@ -71,7 +68,7 @@ def _confirm_field(password_field: str) -> PasswordField:
 def _name_field() -> StringField:
     return StringField(
         _l("Your name"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "name"},
         validators=[
             DataRequired(_l("Enter your name.")),
@@ -83,7 +80,7 @@ def _name_field() -> StringField:
 def _mobile_field() -> TelField:
     return TelField(
         _l("Mobile phone"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "tel"},
         description=_l("Optional. Include the country code when it is not a Chinese number."),
         validators=[
@@ -107,7 +104,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "username"},
         validators=[DataRequired(_l("Enter your email address."))],
     )
@@ -140,7 +137,7 @@ class PasswordResetRequestForm(FlaskForm):
     # internal ones (such as the demo accounts' expo.localhost) the sign-up form refuses.
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "email"},
         validators=[DataRequired(_l("Enter your email address."))],
     )

@@ -37,15 +37,12 @@ from expo.delegations.models import (
     MEMBER_ROLE_LABELS,
 )
 from expo.delegations.services import MAX_SHIFT_DAYS
+from expo.fields import strip
 from expo.i18n import country_choices
 from expo.web import choices
 
 CONTACT_ROWS = 3
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_int(value):
@@ -58,7 +55,7 @@ def _optional_int(value):
 def _text(label, length: int = 200, **kwargs) -> StringField:
     return StringField(
         label,
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=length, message=_l("Use at most %(max)d characters."))],
         **kwargs,
     )
@@ -67,7 +64,7 @@ def _text(label, length: int = 200, **kwargs) -> StringField:
 def _long_text(label, length: int = 20000, **kwargs) -> TextAreaField:
     return TextAreaField(
         label,
-        filters=[_strip],
+        filters=[strip],
         render_kw={"rows": 3},
         validators=[Optional(), Length(max=length, message=_l("Use at most %(max)d characters."))],
         **kwargs,
@@ -173,7 +170,7 @@ class MemberForm(FlaskForm):
     mobile = _text(_l("Mobile"), 32, render_kw={"type": "tel"})
     email = EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
@@ -246,7 +243,7 @@ class DelegationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Title"), filters=[strip], validators=[Optional(), Length(max=100)])
     direction = SelectField(_l("Direction"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
 

@@ -37,6 +37,7 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
+from expo.fields import strip
 from expo.i18n import country_choices, pick
 from expo.web import choices
 
@@ -59,10 +60,6 @@ FIELD_LABELS = {
 }
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 def prefecture_choices(language: str | None = None) -> list[tuple[str, str]]:
     return [
         (prefecture.code, pick(prefecture.name_zh, prefecture.name_en, language))
@@ -80,7 +77,7 @@ def _valid_credit_code(form, field) -> None:
 def _text(name: str, length: int) -> StringField:
     return StringField(
         FIELD_LABELS[name],
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=length, message=_l("Use at most %(max)d characters."))],
     )
 
@@ -88,7 +85,7 @@ def _text(name: str, length: int) -> StringField:
 def _products(name: str) -> TextAreaField:
     return TextAreaField(
         FIELD_LABELS[name],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"rows": 3},
         validators=[Optional(), Length(max=2000, message=_l("Use at most %(max)d characters."))],
     )
@@ -114,7 +111,7 @@ class EnterpriseProfileForm(FlaskForm):
     name_en = _text("name_en", 200)
     credit_code = StringField(
         FIELD_LABELS["credit_code"],
-        filters=[_strip],
+        filters=[strip],
         description=_l("统一社会信用代码: the 18 characters on the business licence."),
         render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
         validators=[
@@ -145,14 +142,14 @@ class EnterpriseProfileForm(FlaskForm):
     )
     website = URLField(
         FIELD_LABELS["website"],
-        filters=[_strip],
+        filters=[strip],
         description=_l("Optional, such as https://www.example.com."),
         validators=[Optional(), Length(max=255, message=_l("Use at most %(max)d characters."))],
     )
     contact_name = _text("contact_name", 100)
     contact_phone = TelField(
         FIELD_LABELS["contact_phone"],
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Regexp(
@@ -163,7 +160,7 @@ class EnterpriseProfileForm(FlaskForm):
     )
     contact_email = EmailField(
         FIELD_LABELS["contact_email"],
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
@@ -190,7 +187,7 @@ class EnterpriseSignupForm(SignupForm, EnterpriseProfileForm):
 class InvitationForm(FlaskForm):
     email = EmailField(
         _l("Your colleague's email address"),
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "off"},
         validators=[
             DataRequired(_l("Enter your colleague's email address.")),
@@ -223,7 +220,7 @@ class EnterpriseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or credit code"), filters=[_strip], validators=[Optional()])
+    q = StringField(_l("Name or credit code"), filters=[strip], validators=[Optional()])
     prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
     industry = SelectField(_l("Industry"), validators=[Optional()])
     key_only = BooleanField(_l("Key enterprises only"))

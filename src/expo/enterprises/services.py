@@ -32,6 +32,7 @@ from expo.accounts.services import (
 )
 from expo.audit.models import AuditEntry
 from expo.audit.services import record
+from expo.db import like_pattern
 from expo.enterprises.industries import BY_KEY as INDUSTRIES_BY_KEY
 from expo.enterprises.models import Enterprise
 from expo.enterprises.prefectures import BY_CODE as PREFECTURES_BY_CODE
@@ -509,11 +510,6 @@ def colleagues(enterprise: Enterprise) -> list[User]:
 # --- organizers --------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_enterprises(
     query: str | None = None,
     prefecture: str | None = None,
@@ -529,14 +525,14 @@ def search_enterprises(
     statement = sa.select(Enterprise)
     text = (query or "").strip()
     if text:
-        pattern = _like(text)
+        pattern = like_pattern(text)
         conditions = [
             Enterprise.name_zh.ilike(pattern, escape="\\"),
             Enterprise.name_en.ilike(pattern, escape="\\"),
         ]
         code = uscc.compact(unicodedata.normalize("NFKC", text))
         if code:
-            conditions.append(Enterprise.credit_code.like(_like(code), escape="\\"))
+            conditions.append(Enterprise.credit_code.like(like_pattern(code), escape="\\"))
         statement = statement.where(sa.or_(*conditions))
     if prefecture:
         statement = statement.where(Enterprise.prefecture == prefecture)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
+from expo.db import like_pattern
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
@@ -58,15 +59,10 @@ class ApplicationFilters:
         return self.sort.startswith("-")
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search(text: str):
     text = unicodedata.normalize("NFKC", text).strip()  # full-width letters and digits too
-    pattern = _like(text)
-    code = _like("".join(text.split()).upper())
+    pattern = like_pattern(text)
+    code = like_pattern("".join(text.split()).upper())
     return sa.or_(
         Enterprise.name_zh.ilike(pattern, escape="\\"),
         Enterprise.name_en.ilike(pattern, escape="\\"),

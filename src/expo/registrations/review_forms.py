@@ -14,9 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from expo.enterprises.forms import prefecture_choices
 from expo.enterprises.industries import industry_choices
-from expo.enterprises.prefectures import PREFECTURES
-from expo.i18n import pick
+from expo.fields import strip
 from expo.registrations.models import STATUS_LABELS, ApplicationStatus
 from expo.registrations.review import DEFAULT_SORT, SORTS, ApplicationFilters
 from expo.web import choices, filter_value
@@ -39,14 +39,6 @@ BULK_ACTIONS = {
 REASON_MAX = 2000
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _prefecture_choices() -> list[tuple[str, str]]:
-    return [(p.code, pick(p.name_zh, p.name_en)) for p in PREFECTURES]
-
-
 class ApplicationFilterForm(FlaskForm):
     """The review list's filters, read from the query string (no CSRF for a search)."""
 
@@ -54,7 +46,7 @@ class ApplicationFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        _l("Name or credit code"), filters=[_strip], validators=[Optional(), Length(max=200)]
+        _l("Name or credit code"), filters=[strip], validators=[Optional(), Length(max=200)]
     )
     status = SelectField(_l("Status"), validators=[Optional()])
     prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
@@ -68,7 +60,7 @@ class ApplicationFilterForm(FlaskForm):
         self.status.choices = choices(
             [("", _l("All statuses")), *((s.value, label) for s, label in STATUS_LABELS.items())]
         )
-        self.prefecture.choices = choices([("", _l("All prefectures")), *_prefecture_choices()])
+        self.prefecture.choices = choices([("", _l("All prefectures")), *prefecture_choices()])
         self.industry.choices = choices([("", _l("All industries")), *industry_choices()])
 
     def filters(self) -> ApplicationFilters:
@@ -98,7 +90,7 @@ class ReviewForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("Required to reject or cancel: the enterprise reads it in the email."),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=REASON_MAX)],
         render_kw={"rows": 3},
     )
@@ -123,7 +115,7 @@ class BulkReviewForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("Required to reject or cancel: each enterprise reads it in the email."),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=REASON_MAX)],
         render_kw={"rows": 2},
     )
