@@ -24,7 +24,7 @@ from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import STAFF_TIMEZONE
-from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
+from expo.registrations.models import Application, status_label
 from expo.web import choices, filter_value
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -149,13 +149,6 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
     return subjects
 
 
-def _status_label(value: object) -> str:
-    try:
-        return str(STATUS_LABELS[ApplicationStatus(str(value))])
-    except ValueError:
-        return str(value)
-
-
 @bp.route("")
 def log():
     form = AuditFilterForm(request.args)
@@ -173,6 +166,6 @@ def log():
         subjects=_subjects(page.items),
         action_labels=ACTION_LABELS,
         field_labels=FIELD_LABELS,
-        status_label=_status_label,
+        status_label=status_label,
         timezone=STAFF_TIMEZONE,
     )

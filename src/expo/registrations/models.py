@@ -41,6 +41,15 @@ STATUS_LABELS = {
     ApplicationStatus.CANCELLED: _l("Cancelled"),
 }
 
+
+def status_label(value: object) -> str:
+    """An application status in the reader's language (an unknown value as it is)."""
+    try:
+        return str(STATUS_LABELS[ApplicationStatus(str(value))])
+    except ValueError:
+        return str(value)
+
+
 _ACTIVE_SQL = "status IN ('pending', 'approved', 'waitlisted')"
 
 
@@ -99,7 +108,7 @@ class Application(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS[ApplicationStatus(self.status)])
+        return status_label(self.status)
 
     @property
     def is_active(self) -> bool:
@@ -170,4 +179,4 @@ class Transition(db.Model):
 
     @property
     def to_label(self) -> str:
-        return str(STATUS_LABELS[ApplicationStatus(self.to_status)])
+        return status_label(self.to_status)

@@ -32,6 +32,7 @@ from expo.registrations.models import (
     ApplicationStatus,
     Delegate,
     Transition,
+    status_label,
 )
 from expo.registrations.notifications import notify_status
 
@@ -367,7 +368,7 @@ def review(
             _l(
                 "An application that is “%(current)s” can't become “%(target)s”.",
                 current=application.status_label,
-                target=_status_label(to),
+                target=status_label(to),
             )
         )
     reason = reason.strip()
@@ -471,12 +472,6 @@ def review_many(
         else:
             results.append(BulkResult(application, True))
     return results
-
-
-def _status_label(status: ApplicationStatus) -> str:
-    from expo.registrations.models import STATUS_LABELS
-
-    return str(STATUS_LABELS[status])
 
 
 # --- what the enterprise sees ------------------------------------------------------------
