@@ -88,6 +88,9 @@ class TestTheDocument:
         assert "川行天下·匈牙利经贸代表团" in text and "成都飞布达佩斯" in text
         assert "01:50 中国标准时间 (GMT+08:00) – 06:55 中欧标准时间 (GMT+01:00)" in time_column(pdf)
         assert "紧急联系人" in text and "王芳" in text
+        # Chinese order and punctuation: the country first, full-width colons.
+        assert "中国成都" in text and "匈牙利布达佩斯" in text
+        assert "参加人员：全团" in text
         fonts = pdf_fonts(pdf, tmp_path)
         names = {re.sub(r"^[A-Z]{6}\+", "", font.name) for font in fonts}
         assert names and all("CJK-SC" in name for name in names), names
