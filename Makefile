@@ -9,8 +9,20 @@ PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app expo
-# Written after a successful install; pyproject.toml newer than it means install again.
-INSTALLED := $(VENV)/.installed
+# The lock: exact versions with their hashes. app.txt is what serving needs, dev.txt adds
+# the tests' and linters' tools. `make lock` writes both from pyproject.toml's ranges.
+LOCK_APP := requirements/app.txt
+LOCK_DEV := requirements/dev.txt
+# Written after a successful install; a lock newer than it means install again.
+INSTALLED_APP := $(VENV)/.installed-app
+INSTALLED_DEV := $(VENV)/.installed-dev
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# `make test-calendar` runs the suite as if today were each of these days.
+CALENDAR_DAYS := 2027-10-15 2029-02-28 2031-12-31
+# `make test-latest` checks the newest versions pyproject.toml allows, in a venv of its own.
+LATEST_VENV := .venv-latest
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
 # Python and its venv module, then Pango/HarfBuzz for WeasyPrint and a Simplified-Chinese
 # face for the PDFs.
@@ -22,8 +34,8 @@ TEST_PACKAGES := chromium poppler-utils
 
 CATALOGUES = $(wildcard translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help run test lint system-deps system-deps-test install venv translations \
-	i18n-extract i18n-update i18n-init db seed migration
+.PHONY: help run test test-calendar test-latest lint lock system-deps system-deps-test install install-app \
+	venv translations i18n-extract i18n-update i18n-init db seed migration
 
 help: ## List the targets
 	@echo "Expo. The two everyday commands are 'make run' and 'make test'."
@@ -31,7 +43,7 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN { FS = ":.*## " } { printf "  make %-18s %s\n", $$1, $$2 }'
 
-run: system-deps install translations seed ## Set up, seed the demo data and serve http://127.0.0.1:$PORT
+run: system-deps install-app translations seed ## Set up, seed the demo data and serve http://127.0.0.1:$PORT
 	@echo
 	@echo "Expo is being served on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@PORT=$(PORT) scripts/serve.sh
@@ -39,7 +51,22 @@ run: system-deps install translations seed ## Set up, seed the demo data and ser
 test: system-deps-test install translations ## Run the whole suite, browser tests included (PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## Check the code with ruff (rules and formatting)
+test-calendar: system-deps-test install translations ## The whole suite again on three faked days: none may depend on today
+	@for day in $(CALENDAR_DAYS); do \
+		echo "==> the suite as if today were $$day"; \
+		$(BIN)/python -m pytest -q --fake-today "$$day" $(PYTEST_ARGS) || exit 1; \
+	done
+
+test-latest: system-deps-test ## The suite on the newest versions pyproject.toml allows, not the lock's
+	@test -x $(LATEST_VENV)/bin/python || "$$(scripts/find-python.sh)" -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade \
+		--upgrade-strategy eager -e ".[dev]"
+	$(LATEST_VENV)/bin/python -m pip list --format freeze --disable-pip-version-check \
+		| grep -iE '^(babel|flask|sqlalchemy|weasyprint|wtforms)=='
+	$(LATEST_VENV)/bin/pybabel compile --domain messages --directory translations
+	$(LATEST_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install ## Check the code: ruff (rules and formatting)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -49,16 +76,32 @@ system-deps: ## Install the Debian packages the application needs, if any is mis
 system-deps-test: ## The same, plus Chromium and poppler-utils for the tests
 	@scripts/system-deps.sh $(RUN_PACKAGES) $(TEST_PACKAGES)
 
-install: $(INSTALLED) ## Create .venv and install Expo with its dev tools into it
+install: $(INSTALLED_DEV) ## Create .venv and install Expo with its dev tools, from the lock
+
+install-app: $(INSTALLED_APP) ## Create .venv and install Expo, from the lock (what serving needs)
 
 venv: install
 
-$(INSTALLED): pyproject.toml
+# Hashes are required: only the very files the lock names are installed. Expo itself goes
+# in without build isolation, so its build backend also comes from the lock.
+$(INSTALLED_DEV): $(LOCK_DEV) pyproject.toml
 	@test -x $(BIN)/python || "$$(scripts/find-python.sh)" -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PIP_INSTALL) --require-hashes --no-deps -r $(LOCK_DEV)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	@touch $@ $(INSTALLED_APP)
+
+$(INSTALLED_APP): $(LOCK_APP) pyproject.toml
+	@test -x $(BIN)/python || "$$(scripts/find-python.sh)" -m venv $(VENV)
+	$(PIP_INSTALL) --require-hashes --no-deps -r $(LOCK_APP)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
-translations: install ## Compile the translation catalogues (.po -> .mo)
+lock: install ## Write the lock from pyproject.toml's ranges (UPGRADE=1: the newest allowed)
+	$(UV_COMPILE) pyproject.toml requirements/build.in -o $(LOCK_APP)
+	$(UV_COMPILE) --extra dev pyproject.toml requirements/build.in requirements/tools.in \
+		--constraint $(LOCK_APP) -o $(LOCK_DEV)
+
+translations: install-app ## Compile the translation catalogues (.po -> .mo)
 ifneq ($(strip $(CATALOGUES)),)
 	@$(BIN)/pybabel compile --domain messages --directory translations
 else
@@ -78,7 +121,7 @@ i18n-init: i18n-extract ## Start a catalogue for a new language: make i18n-init 
 	$(BIN)/pybabel init --input-file translations/messages.pot --output-dir translations \
 		--locale $(LOCALE)
 
-db: install ## Bring the database up to the newest migration
+db: install-app ## Bring the database up to the newest migration
 	$(FLASK) db upgrade
 
 seed: db ## Load the demo data (safe to run again) and print the demo logins
