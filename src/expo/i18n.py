@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval, get_timezone_location
+from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -82,16 +82,60 @@ def city_and_country(city: str | None, country: str | None, language: str | None
     return f"{country}{city}" if language == "zh" else f"{city}, {country}"
 
 
-def local_date_range(starts: datetime, ends: datetime, tz_name: str, language: str) -> str:
-    """The days from ``starts`` to ``ends`` on the clocks of ``tz_name``."""
-    return date_range(to_local(starts, tz_name).date(), to_local(ends, tz_name).date(), language)
+# --- dates printed on official documents ------------------------------------------------
+#
+# Letters and certificates are read by visa offices and checked against each other, so
+# their wording is the product's own and does not move when a newer Babel brings a newer
+# CLDR (which, for one, changed 18日至25日 into 18日 – 25日). Screens use CLDR on purpose.
+
+_ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
-def date_range(starts: date, ends: date, language: str) -> str:
-    """One day ("2027年5月10日") or a span ("May 10 – 13, 2027") in ``language``."""
+def document_date(day: date, language: str) -> str:
+    """ "2027年3月18日" or "March 18, 2027"."""
+    if language == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{_ENGLISH_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def document_date_range(starts: date, ends: date, language: str) -> str:
+    """ "2027年3月18日至25日" or "March 18–25, 2027": what is shared is said once."""
     if starts == ends:
-        return format_date(starts, "long", locale=language)
-    return format_interval(starts, ends, "yMMMd", locale=language)
+        return document_date(starts, language)
+    if language == "zh":
+        if starts.year != ends.year:
+            tail = f"{ends.year}年{ends.month}月{ends.day}日"
+        elif starts.month != ends.month:
+            tail = f"{ends.month}月{ends.day}日"
+        else:
+            tail = f"{ends.day}日"
+        return f"{document_date(starts, language)}至{tail}"
+    if starts.year != ends.year:
+        return f"{document_date(starts, language)} – {document_date(ends, language)}"
+    start_month, end_month = _ENGLISH_MONTHS[starts.month - 1], _ENGLISH_MONTHS[ends.month - 1]
+    if starts.month != ends.month:
+        return f"{start_month} {starts.day} – {end_month} {ends.day}, {ends.year}"
+    return f"{start_month} {starts.day}–{ends.day}, {ends.year}"
+
+
+def local_document_date_range(starts: datetime, ends: datetime, tz_name: str, language: str) -> str:
+    """:func:`document_date_range` of the days on the clocks of ``tz_name``."""
+    return document_date_range(
+        to_local(starts, tz_name).date(), to_local(ends, tz_name).date(), language
+    )
 
 
 def labelled(label: object, value: object) -> str:

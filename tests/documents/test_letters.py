@@ -61,7 +61,7 @@ class TestTheLetter:
         assert "泰国" in text and "Thailand" in text  # nationality, as a country name
         assert "Bangkok Food Import Co., Ltd." in text and "Purchasing Director" in text
         assert "中国西部国际博览会" in text and "Western China International Fair" in text
-        assert "2027年3月18日至25日" in text and "Mar 18 – 25, 2027" in text
+        assert "2027年3月18日至25日" in text and "March 18–25, 2027" in text
         assert "受邀人往返国际旅费" in text and "are borne by the invitee" in text
         assert "李明" in text and "li.ming@example.gov.cn" in text
         assert "王芳" in text  # the delegation's emergency contact

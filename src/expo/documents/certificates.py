@@ -21,7 +21,6 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +32,7 @@ from expo.documents.storage import document_store
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
-from expo.i18n import country_name, local_date_range, pick, to_local
+from expo.i18n import country_name, document_date, local_document_date_range, pick, to_local
 from expo.registrations.models import Application, ApplicationStatus
 from expo.web import base_url_for
 
@@ -305,8 +304,10 @@ def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
             "city": pick(event.city_zh, event.city_en, language),
             "venue": pick(event.venue_zh, event.venue_en, language),
             "country": country_name(event.country, language),
-            "dates": local_date_range(event.starts_at, event.ends_at, event.timezone, language),
-            "issued": format_date(issued, "long", locale=language),
+            "dates": local_document_date_range(
+                event.starts_at, event.ends_at, event.timezone, language
+            ),
+            "issued": document_date(issued, language),
         }
     return texts
 
@@ -334,7 +335,7 @@ def verification_context(certificate: Certificate) -> dict[str, object]:
     if certificate.revoked_at is not None:
         revoked = _local_date(certificate.revoked_at, ISSUER_TIMEZONE)
         for language in ("zh", "en"):
-            texts[language]["revoked"] = format_date(revoked, "long", locale=language)
+            texts[language]["revoked"] = document_date(revoked, language)
     return {"zh": texts["zh"], "en": texts["en"]}
 
 

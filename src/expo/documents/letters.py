@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 
 from expo.delegations.models import Delegation, Direction, Member
 from expo.documents.render import AUTHORS, ISSUER_TIMEZONE, render_pdf
 from expo.errors import DomainError
-from expo.i18n import city_and_country, country_name, date_range, pick
+from expo.i18n import city_and_country, country_name, document_date, document_date_range, pick
 
 TEMPLATE = "documents/invitation_letter.html"
 PROGRAMME = {
@@ -95,9 +94,9 @@ def letter_context(
     for language in ("zh", "en"):
         texts[language] = {
             "issuer": AUTHORS[language],
-            "date": format_date(today, "long", locale=language),
+            "date": document_date(today, language),
             "delegation": pick(delegation.title_zh, delegation.title_en, language),
-            "stay": date_range(delegation.starts_on, delegation.ends_on, language),
+            "stay": document_date_range(delegation.starts_on, delegation.ends_on, language),
             "place": _place(delegation, language),
             "costs": COSTS[language],
             **_purpose(delegation, language),
