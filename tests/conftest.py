@@ -8,9 +8,12 @@ or a test skipped for want of it, fails the run instead of passing quietly.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 from expo import create_app
@@ -20,6 +23,41 @@ from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every are
 
 DATABASE_URL_VARIABLE = "EXPO_TEST_DATABASE_URL"
 REQUIRE_POSTGRESQL = os.environ.get("EXPO_TEST_REQUIRE_POSTGRESQL") == "1"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fake-today",
+        metavar="YYYY-MM-DD",
+        default=os.environ.get("EXPO_TEST_TODAY") or None,
+        help="run the whole suite as if today were this day in China (the clock starts at "
+        "10:00 Beijing time and ticks on); also EXPO_TEST_TODAY",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--fake-today`` every clock of the application moves to that day.
+
+    No test may depend on the real date: the suite must pass on any day, and running it on
+    a few chosen days (``make test-calendar``) proves that. Tests that need a particular
+    moment travel there themselves, on top of this.
+    """
+    value = config.getoption("--fake-today")
+    if not value:
+        return
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--fake-today wants a date as YYYY-MM-DD, not {value!r}") from None
+    moment = datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--fake-today")
+    return f"today is faked: {value} (10:00 Beijing time, ticking)" if value else None
 
 
 def test_database_url(tmp_path_factory) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from expo.audit.models import AuditEntry
 from expo.documents import certificates
@@ -106,6 +107,8 @@ class TestIssue:
         second = certificates.issue_certificate(approved_application(), actor=organizer)
         assert taken.serial.endswith("-000001") and second.serial.endswith("-000002")
 
+    # Registration opens now and closes before the event: "now" must precede it.
+    @time_machine.travel(datetime(2027, 6, 1, tzinfo=UTC), tick=True)
     def test_the_year_is_the_local_year_where_the_event_starts(self, db, organizer):
         # 31 December 20:00 UTC is already 1 January in Shanghai.
         event = open_event(
