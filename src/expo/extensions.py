@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound to an app in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
@@ -15,3 +17,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+# The base class of every model. Flask-SQLAlchemy builds ``db.Model`` at run time, which a
+# type checker cannot follow; to it, models derive from the declarative base they share.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

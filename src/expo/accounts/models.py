@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from expo.db import utcnow
-from expo.extensions import db
+from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.enterprises.models import Enterprise
@@ -22,7 +22,7 @@ class Role(enum.StrEnum):
     ENTERPRISE = "enterprise"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint("role IN ('admin', 'organizer', 'enterprise')", name="role"),

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import utcnow
-from expo.extensions import db
+from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (sa.Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import mask_passport, one_of, utcnow
-from expo.extensions import db
+from expo.extensions import Model, db
 from expo.i18n import Bilingual, country_name
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ item_enterprises = sa.Table(
 )
 
 
-class Delegation(db.Model):
+class Delegation(Model):
     __tablename__ = "delegations"
     __table_args__ = (
         sa.CheckConstraint(one_of("direction", Direction), name="direction"),
@@ -178,7 +178,7 @@ class Delegation(db.Model):
         return country_name(self.destination_country)
 
 
-class EmergencyContact(db.Model):
+class EmergencyContact(Model):
     __tablename__ = "emergency_contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +193,7 @@ class EmergencyContact(db.Model):
     delegation: Mapped[Delegation] = relationship(back_populates="contacts")
 
 
-class Member(db.Model):
+class Member(Model):
     """Someone travelling with the delegation; a foreign buyer may have no account."""
 
     __tablename__ = "delegation_members"
@@ -248,7 +248,7 @@ class Member(db.Model):
         return mask_passport(self.passport_number)
 
 
-class ItineraryItem(db.Model):
+class ItineraryItem(Model):
     """One thing on the programme; its start and end each keep their own zone."""
 
     __tablename__ = "itinerary_items"

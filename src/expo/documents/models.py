@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import utcnow
-from expo.extensions import db
+from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 _VALID_SQL = "revoked_at IS NULL"
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A participation certificate: issued once, its PDF stored unchanged, maybe revoked.
 
     The PDF lives in the document store under its SHA-256 (recorded here), so every host
@@ -89,7 +89,7 @@ class Certificate(db.Model):
         return f"<Certificate {self.serial} {'valid' if self.is_valid else 'revoked'}>"
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """Requests per client and window, for limits that hold across processes and hosts.
 
     Used when no Redis is configured (``EXPO_REDIS_URL``); see ``expo.documents.ratelimit``.

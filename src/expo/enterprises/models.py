@@ -9,14 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import utcnow
 from expo.enterprises.prefectures import BY_CODE
-from expo.extensions import db
+from expo.extensions import Model
 from expo.i18n import Bilingual, pick
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
 
 
-class Enterprise(db.Model):
+class Enterprise(Model):
     __tablename__ = "enterprises"
     __table_args__ = (
         sa.CheckConstraint("export_value_usd >= 0", name="export_value_not_negative"),

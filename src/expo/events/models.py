@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import one_of, utcnow
-from expo.extensions import db
+from expo.extensions import Model
 from expo.i18n import Bilingual, country_name, pick
 
 
@@ -60,7 +60,7 @@ MODERATION_LABELS = {
 }
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     __tablename__ = "campaigns"
     __table_args__ = (
         sa.CheckConstraint(one_of("kind", CampaignKind), name="kind"),
@@ -102,7 +102,7 @@ class Campaign(db.Model):
         return f"<Campaign {self.year} {self.kind} {self.title_zh or self.title_en}>"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         sa.CheckConstraint(one_of("kind", EventKind), name="kind"),
@@ -199,7 +199,7 @@ class Event(db.Model):
         return f"<Event {self.id} {self.title_zh or self.title_en}>"
 
 
-class AgendaSession(db.Model):
+class AgendaSession(Model):
     __tablename__ = "agenda_sessions"
     __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
@@ -245,7 +245,7 @@ QUESTION_KIND_LABELS = {
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
 
 
-class Question(db.Model):
+class Question(Model):
     """A custom question an event asks every applicant, e.g. "Products to exhibit"."""
 
     __tablename__ = "questions"

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import one_of, utcnow
-from expo.extensions import db
+from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -54,7 +54,7 @@ ZIP_LABELS = {
 }
 
 
-class DocumentJob(db.Model):
+class DocumentJob(Model):
     """Documents made in bulk for one event by a worker, e.g. every certificate.
 
     The worker writes the progress here (``done``/``failed`` of ``total``) after every
@@ -130,7 +130,7 @@ class DocumentJob(db.Model):
         return f"<DocumentJob {self.id} {self.kind} event={self.event_id} {self.status}>"
 
 
-class DocumentJobFile(db.Model):
+class DocumentJobFile(Model):
     """A file a job made for one application (its badge sheet), kept for the bundles.
 
     Certificates need no such row: the certificate itself records its file.

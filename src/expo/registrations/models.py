@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo.db import mask_passport, utcnow
-from expo.extensions import db
+from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -53,7 +53,7 @@ def status_label(value: object) -> str:
 _ACTIVE_SQL = "status IN ('pending', 'approved', 'waitlisted')"
 
 
-class Application(db.Model):
+class Application(Model):
     """An enterprise's registration for an event, with its delegates and answers."""
 
     __tablename__ = "applications"
@@ -118,7 +118,7 @@ class Application(db.Model):
         return f"<Application {self.id} event={self.event_id} {self.status}>"
 
 
-class Delegate(db.Model):
+class Delegate(Model):
     __tablename__ = "delegates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +140,7 @@ class Delegate(db.Model):
         return mask_passport(self.passport_number)
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answers"
     __table_args__ = (sa.UniqueConstraint("application_id", "question_id"),)
 
@@ -158,7 +158,7 @@ class Answer(db.Model):
     question: Mapped[Question] = relationship()
 
 
-class Transition(db.Model):
+class Transition(Model):
     """One change of an application's status: who, when, from, to and why."""
 
     __tablename__ = "application_transitions"
