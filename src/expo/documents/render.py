@@ -111,6 +111,7 @@ def _current_printer() -> _Printer:
 
 
 def static_folder() -> Path:
+    assert current_app.static_folder is not None  # create_app always sets one
     return Path(current_app.static_folder)
 
 

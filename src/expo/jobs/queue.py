@@ -76,7 +76,7 @@ def queue_for(app: Flask) -> JobQueue:
 
 
 def job_queue() -> JobQueue:
-    return queue_for(current_app._get_current_object())
+    return queue_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _in_app_context(app: Flask, function: Callable) -> Callable:

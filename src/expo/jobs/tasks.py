@@ -17,6 +17,8 @@ these names, which the web process and every worker share.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,6 +30,7 @@ from expo import mail
 from expo.accounts.models import User
 from expo.db import utcnow
 from expo.documents import badges, certificates
+from expo.documents.models import Certificate
 from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.extensions import db
@@ -52,7 +55,7 @@ def both_languages(message) -> str:
 def _claim(job_id: int) -> bool:
     """queued → running, only once: a task queued twice, or a job cancelled while it
     waited, is not run again."""
-    claimed = db.session.execute(
+    claimed: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         sa.update(DocumentJob)
         .where(
             DocumentJob.id == job_id,
@@ -60,9 +63,9 @@ def _claim(job_id: int) -> bool:
             DocumentJob.cancel_requested.is_(False),
         )
         .values(status=JobStatus.RUNNING.value, started_at=utcnow(), heartbeat_at=utcnow())
-    ).rowcount
+    )
     db.session.commit()
-    return claimed == 1
+    return claimed.rowcount == 1
 
 
 def _should_stop(job_id: int) -> bool:
@@ -74,7 +77,7 @@ def _should_stop(job_id: int) -> bool:
 
 
 def _stop(job_id: int) -> str:
-    job = db.session.get(DocumentJob, job_id)
+    job = db.session.get_one(DocumentJob, job_id)
     if job.status == JobStatus.RUNNING.value:
         _finish(job, JobStatus.CANCELLED)
     return job.status
@@ -91,7 +94,7 @@ def run_document_job(job_id: int) -> str:
     if not _claim(job_id):
         return "skipped"
     try:
-        job = db.session.get(DocumentJob, job_id)
+        job = db.session.get_one(DocumentJob, job_id)
         if job.kind not in BATCHES:
             raise ValueError(f"unknown job kind {job.kind!r}")
         application_ids = services.approved_application_ids(job.event_id)
@@ -105,7 +108,7 @@ def run_document_job(job_id: int) -> str:
     except Exception as error:
         return _fail(job_id, error)
     db.session.expire_all()  # inline (tests), the parts have run already
-    return db.session.get(DocumentJob, job_id).status
+    return db.session.get_one(DocumentJob, job_id).status
 
 
 def run_part(job_id: int, application_ids: list[int]) -> str:
@@ -113,7 +116,9 @@ def run_part(job_id: int, application_ids: list[int]) -> str:
     batch_size = max(1, current_app.config["JOBS_BATCH_SIZE"])
     try:
         run_batch = BATCHES[
-            db.session.scalar(sa.select(DocumentJob.kind).where(DocumentJob.id == job_id))
+            db.session.execute(
+                sa.select(DocumentJob.kind).where(DocumentJob.id == job_id)
+            ).scalar_one()
         ]
         complete = False
         for start in range(0, len(application_ids), batch_size):
@@ -147,7 +152,7 @@ def _lock_job(job_id: int) -> None:
 
 def _count(job_id: int, done: int, failed: int, errors: list[str]) -> bool:
     """Add a batch to the job's progress (under :func:`_lock_job`); True if it was the last."""
-    job = db.session.get(DocumentJob, job_id, populate_existing=True)
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
     job.done += done
     job.failed += failed
     for line in errors:
@@ -164,13 +169,13 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
     for application_id in application_ids:
         try:
             with db.session.begin_nested():
-                application = db.session.get(Application, application_id)
+                application = db.session.get_one(Application, application_id)
                 reserved.append(certificates.reserve_certificate(application, actor=actor))
         except DomainError as error:  # e.g. no longer approved: recorded, not fatal
             errors.append(f"#{application_id}: {both_languages(error)}")
     db.session.commit()
 
-    printed = []
+    printed: list[tuple[Certificate, certificates.Printed | None]] = []
     for certificate in reserved:
         if not certificate.is_pending:  # issued before (a job run again)
             printed.append((certificate, None))
@@ -242,14 +247,14 @@ def _bundle(job_id: int) -> str:
     """The ZIP and the merged print file, then the job is done."""
     if _should_stop(job_id):
         return _stop(job_id)
-    job = db.session.get(DocumentJob, job_id)
+    job = db.session.get_one(DocumentJob, job_id)
     if job.kind == JobKind.CERTIFICATES.value:
         entries = services.certificate_entries(services.event_certificates(job.event_id))
     else:
         entries = services.job_file_entries(services.job_files(job_id))
     db.session.rollback()  # no transaction stays open during the seconds of bundling
     bundled = services.bundle(entries)
-    job = db.session.get(DocumentJob, job_id)
+    job = db.session.get_one(DocumentJob, job_id)
     job.zip_sha256, job.merged_sha256 = bundled
     _finish(job, JobStatus.DONE)
     return JobStatus.DONE.value
@@ -258,7 +263,7 @@ def _bundle(job_id: int) -> str:
 def _fail(job_id: int, error: Exception) -> str:
     logger.exception("document job %s failed", job_id)
     db.session.rollback()
-    job = db.session.get(DocumentJob, job_id)
+    job = db.session.get_one(DocumentJob, job_id)
     if job.is_active:
         services.append_error(job, f"{type(error).__name__}: {error}")
         _finish(job, JobStatus.FAILED)
@@ -272,7 +277,11 @@ BATCHES = {
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
 SEND_EMAIL = "expo.mail.send"
-TASKS = {RUN_DOCUMENT_JOB: run_document_job, RUN_PART: run_part, SEND_EMAIL: mail.deliver_queued}
+TASKS: dict[str, Callable[..., Any]] = {
+    RUN_DOCUMENT_JOB: run_document_job,
+    RUN_PART: run_part,
+    SEND_EMAIL: mail.deliver_queued,
+}
 # huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
 # mail server that is down is tried again for about an hour.
 TASK_OPTIONS = {SEND_EMAIL: {"priority": 10, "retries": 6, "retry_delay": 600}}
