@@ -1,15 +1,16 @@
-"""Small helpers every area's views share: form ↔ service glue and safe lookups."""
+"""Small helpers every area's views share: form ↔ service glue and safe lookups.
+
+View code only: services, documents and notifications build links with ``expo.urls``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
 from typing import TypeVar
-from urllib.parse import urlsplit
 
-from flask import abort, current_app, has_request_context, render_template, url_for
+from flask import abort, render_template
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
 
 from expo.errors import InvalidInput
 from expo.extensions import db
@@ -61,40 +62,6 @@ def get_or_404(model, ident: int):
     if instance is None:
         abort(404)
     return instance
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from ``(value, label)`` pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails and documents, also outside a request (jobs, CLI).
-
-    Within a request it follows the host the user reached; elsewhere it uses BASE_URL.
-    """
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    return base_url_for(endpoint, **values)
-
-
-def base_url_for(endpoint: str, **values) -> str:
-    """An absolute link on BASE_URL, the address people use, even inside a request.
-
-    For what is printed on paper (QR codes): not the host of the request that happened to
-    print it (an organizer on an internal address would print that address otherwise).
-    """
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def filter_value(field):
-    """A list filter's value: None when left empty or not one of its choices (a stale or
-    hand-edited link shows everything rather than an error)."""
-    return None if field.errors else (field.data or None)
 
 
 def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:

@@ -10,7 +10,7 @@ import pytest
 from expo.delegations import services
 from expo.documents import itineraries
 from expo.extensions import db as _db
-from expo.web import external_url
+from expo.urls import external_url
 from tests.delegations.test_services import add, item, make_delegation
 from tests.documents.conftest import flat, pdf_fonts, pdf_info, pdf_text, qr_codes
 from tests.factories import make_enterprise, make_enterprise_user, make_user

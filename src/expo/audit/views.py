@@ -23,9 +23,9 @@ from expo.enterprises.forms import FIELD_LABELS
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
+from expo.fields import choices, filter_value
 from expo.i18n import STAFF_TIMEZONE
 from expo.registrations.models import Application, status_label
-from expo.web import choices, filter_value
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

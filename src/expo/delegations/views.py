@@ -44,7 +44,8 @@ from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.extensions import db
-from expo.web import filter_value, form_to, get_or_404, render_form, save_form
+from expo.fields import filter_value
+from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("delegations", __name__)
 

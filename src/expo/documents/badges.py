@@ -27,7 +27,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick
 from expo.registrations.models import Application, ApplicationStatus, Delegate
-from expo.web import base_url_for
+from expo.urls import base_url_for
 
 TEMPLATE = "documents/badges.html"
 PER_SHEET = 8  # 2 columns × 4 rows of 90 mm × 65 mm on A4

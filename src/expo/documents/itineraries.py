@@ -24,7 +24,7 @@ from expo.delegations import itinerary
 from expo.delegations.models import Delegation, Member
 from expo.documents.render import qr_data_uri, render_pdf
 from expo.i18n import pick
-from expo.web import external_url
+from expo.urls import external_url
 
 TEMPLATE = "documents/itinerary.html"
 TITLES = {"zh": "行程", "en": "Itinerary"}

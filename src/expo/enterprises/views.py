@@ -37,8 +37,9 @@ from expo.enterprises.forms import (
 from expo.enterprises.industries import industry_label
 from expo.enterprises.models import Enterprise
 from expo.extensions import db
+from expo.fields import filter_value
 from expo.i18n import current_language
-from expo.web import filter_value, form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("enterprises", __name__)
 
