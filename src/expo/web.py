@@ -16,6 +16,12 @@ from expo.errors import InvalidInput
 from expo.extensions import db
 
 INVALID_STATUS = 422
+# Pages whose address is a share token: never sent on as a Referer, never indexed.
+PRIVATE_LINK_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private, no-store",
+}
 Result = TypeVar("Result")
 
 

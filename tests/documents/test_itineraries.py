@@ -115,7 +115,7 @@ class TestTheDocument:
             expected = external_url("delegations.detail", delegation_id=delegation.id)
             own = itineraries.render_itinerary(delegation, language="zh", member=leader)
             expected_own = external_url(
-                "itinerary.member", delegation_id=delegation.id, member_id=leader.id
+                "delegations.member_itinerary", delegation_id=delegation.id, member_id=leader.id
             )
         assert qr_codes(whole) == [expected]
         assert qr_codes(own) == [expected_own]

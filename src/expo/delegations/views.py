@@ -3,13 +3,11 @@ travel with, and a share link shows one member's itinerary without an account.
 
 Organizers see everything here, full passport numbers included. Enterprise users reach a
 delegation only when one of its members belongs to their enterprise (404 otherwise, so an
-id reveals nothing), and see passport numbers masked. The itinerary editor is in
-``itinerary_views``.
+id reveals nothing), and see passport numbers masked. The organizers' itinerary editor
+joins this blueprint from ``itinerary_views``, imported at the end of this module.
 """
 
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -24,9 +22,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from expo.accounts.access import organizer_required
+from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
@@ -45,18 +43,12 @@ from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.extensions import db
 from expo.fields import filter_value
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import PRIVATE_LINK_HEADERS, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("delegations", __name__)
 
 DEFAULT_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
-# Pages whose address is a share token: never sent on as a Referer, never indexed.
-PRIVATE_LINK_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cache-Control": "private, no-store",
-}
 
 
 def _user():
@@ -86,7 +78,7 @@ def manage_list():
         per_page=current_app.config.get("DELEGATIONS_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return render_template(
-        "delegations/manage_list.html",
+        "delegations/manage/list.html",
         form=form,
         page=page,
         member_counts=services.member_counts(page.items),
@@ -119,7 +111,7 @@ def delegation_form(delegation_id: int | None = None):
     if saved is not None:
         flash(_("Delegation saved."), "success")
         return _to_overview(saved)
-    return render_form("delegations/form.html", form, delegation=delegation)
+    return render_form("delegations/manage/form.html", form, delegation=delegation)
 
 
 @bp.route("/manage/delegations/<int:delegation_id>")
@@ -132,7 +124,7 @@ def manage_detail(delegation_id: int):
         per_page=current_app.config.get("DELEGATION_MEMBERS_PER_PAGE", MEMBERS_PER_PAGE),
     )
     return render_template(
-        "delegations/manage_detail.html",
+        "delegations/manage/detail.html",
         delegation=delegation,
         members=members,
         status_form=StatusForm(data={"status": delegation.status}),
@@ -175,7 +167,7 @@ def duplicate(delegation_id: int):
             "success",
         )
         return _to_overview(copy)
-    return render_form("delegations/duplicate.html", form, delegation=delegation)
+    return render_form("delegations/manage/duplicate.html", form, delegation=delegation)
 
 
 # --- organizers: members -----------------------------------------------------------------
@@ -205,7 +197,9 @@ def member_form(delegation_id: int, member_id: int | None = None):
     if saved is not None:
         flash(_("%(name)s is saved.", name=saved.display_name), "success")
         return _to_overview(delegation, "#members")
-    return render_form("delegations/member_form.html", form, delegation=delegation, member=member)
+    return render_form(
+        "delegations/manage/member_form.html", form, delegation=delegation, member=member
+    )
 
 
 @bp.post("/manage/delegations/<int:delegation_id>/members/<int:member_id>/delete")
@@ -266,7 +260,7 @@ def import_members(delegation_id: int):
         form,
         lambda: member_import.import_members(delegation, form.file.data.read(), actor=_user()),
     )
-    return render_form("delegations/import.html", form, delegation=delegation, report=report)
+    return render_form("delegations/manage/import.html", form, delegation=delegation, report=report)
 
 
 @bp.get("/manage/delegations/<int:delegation_id>/members/import-template.xlsx")
@@ -291,7 +285,7 @@ def share(delegation_id: int, member_id: int):
     token = services.create_share_link(member, actor=_user())
     db.session.commit()
     body = render_template(
-        "delegations/share_link.html",
+        "delegations/manage/share_link.html",
         delegation=delegation,
         member=member,
         renewed=renewed,
@@ -319,21 +313,6 @@ def revoke_share(delegation_id: int, member_id: int):
 # --- enterprise users --------------------------------------------------------------------
 
 
-def enterprise_user_required(view):
-    """Enterprise users; organizers go to their own pages for the same thing."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.is_organizer:
-            if "delegation_id" in kwargs:
-                return redirect(url_for(".manage_detail", delegation_id=kwargs["delegation_id"]))
-            return redirect(url_for(".manage_list"))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def _enterprise_delegation(delegation_id: int) -> Delegation:
     enterprise = current_user.enterprise
     delegation = services.enterprise_delegation(enterprise, delegation_id) if enterprise else None
@@ -343,7 +322,7 @@ def _enterprise_delegation(delegation_id: int) -> Delegation:
 
 
 @bp.route("/delegations")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_list")
 def mine():
     enterprise = current_user.enterprise
     delegations = services.delegations_for_enterprise(enterprise) if enterprise else []
@@ -351,7 +330,7 @@ def mine():
 
 
 @bp.route("/delegations/<int:delegation_id>")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_detail")
 def detail(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
     return render_template(
@@ -363,7 +342,7 @@ def detail(delegation_id: int):
 
 
 @bp.get("/delegations/<int:delegation_id>/itinerary.ics")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_detail")
 def calendar(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
     return ics_response(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
@@ -401,3 +380,7 @@ def shared_calendar(token: str):
         "itinerary.ics",
         headers=PRIVATE_LINK_HEADERS,
     )
+
+
+# The organizers' itinerary editor adds its routes to ``bp``; it imports it from here.
+from expo.delegations import itinerary_views  # noqa: E402, F401

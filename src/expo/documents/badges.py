@@ -46,7 +46,7 @@ def check_in_token(delegate: Delegate) -> str:
 def check_in_url(delegate: Delegate) -> str:
     """The badge's check-in address, always on ``BASE_URL``."""
     return base_url_for(
-        "printing.check_in",
+        "documents.check_in",
         event_id=delegate.application.event_id,
         token=check_in_token(delegate),
     )

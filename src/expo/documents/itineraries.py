@@ -42,7 +42,9 @@ def online_itinerary_url(delegation: Delegation, member: Member | None = None) -
     """Where the QR code of an itinerary printed from Expo's own pages leads."""
     if member is None:
         return external_url("delegations.detail", delegation_id=delegation.id)
-    return external_url("itinerary.member", delegation_id=delegation.id, member_id=member.id)
+    return external_url(
+        "delegations.member_itinerary", delegation_id=delegation.id, member_id=member.id
+    )
 
 
 def render_itinerary(

@@ -1,5 +1,7 @@
-"""Documents on the web: schedules (public), certificates (their owners and organizers),
-and the public verification page a certificate's QR code opens.
+"""The documents area's blueprint, and documents on the web: schedules (public),
+certificates (their owners and organizers), and the public verification page a
+certificate's QR code opens. The printed documents of delegations and events (itineraries,
+badges, letters) join the same blueprint from ``print_views``, imported at the end.
 
 Who sees what: an event's schedule is as public as the event (drafts: organizers only);
 a certificate's PDF goes to organizers and to the enterprise it was issued to, while it
@@ -36,19 +38,6 @@ def _organizer() -> bool:
 
 def _user():
     return current_user._get_current_object()
-
-
-# Helpers the certificate sections of the application pages call.
-
-
-@bp.app_template_global()
-def certificate_in_force(application: Application) -> Certificate | None:
-    return certificates.printed_certificate(application)
-
-
-@bp.app_template_global()
-def certificates_of(application: Application) -> list[Certificate]:
-    return certificates.application_certificates(application)
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -139,7 +128,11 @@ def certificate_pdf(certificate_id: int):
 
 def _back_to(application: Application):
     return redirect(
-        url_for("review.detail", event_id=application.event_id, application_id=application.id)
+        url_for(
+            "registrations.manage_detail",
+            event_id=application.event_id,
+            application_id=application.id,
+        )
         + "#certificate"
     )
 
@@ -213,3 +206,7 @@ def reissue(certificate_id: int):
         certificates.reissue_certificate,
         lambda serial: _("Certificate %(serial)s issued in place of the old one.", serial=serial),
     )
+
+
+# The printed documents add their routes to ``bp``; they import it from here.
+from expo.documents import print_views  # noqa: E402, F401

@@ -1,8 +1,11 @@
-"""Organizer pages: campaigns, events and agendas. Thin: the rules are in services."""
+"""Organizer pages of the events area (``/manage/...``): campaigns, events and agendas.
+
+Their routes join the area's blueprint, ``events.views.bp``. Thin: the rules are in services.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
@@ -10,29 +13,23 @@ from expo.errors import DomainError
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
+from expo.events.views import bp
 from expo.extensions import db
 from expo.web import form_to, get_or_404, render_form, save_form
-
-bp = Blueprint("manage_events", __name__, url_prefix="/manage")
-
-
-@bp.before_request
-@organizer_required
-def require_organizer() -> None:
-    """Every page here is for organizers and admins."""
-
 
 # --- campaigns -------------------------------------------------------------------------
 
 
-@bp.route("/campaigns")
-def campaigns():
+@bp.route("/manage/campaigns")
+@organizer_required
+def manage_campaigns():
     page = services.campaigns_page(request.args.get("page", 1, type=int))
-    return render_template("manage/campaigns.html", page=page)
+    return render_template("events/manage/campaigns.html", page=page)
 
 
-@bp.route("/campaigns/new", methods=["GET", "POST"])
-@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.route("/manage/campaigns/new", methods=["GET", "POST"])
+@bp.route("/manage/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@organizer_required
 def campaign_form(campaign_id: int | None = None):
     campaign = get_or_404(Campaign, campaign_id) if campaign_id else None
     form = CampaignForm(
@@ -48,11 +45,12 @@ def campaign_form(campaign_id: int | None = None):
 
     if save_form(form, save) is not None:
         flash(_("Campaign saved."), "success")
-        return redirect(url_for(".campaigns"))
-    return render_form("manage/campaign_form.html", form, campaign=campaign)
+        return redirect(url_for(".manage_campaigns"))
+    return render_form("events/manage/campaign_form.html", form, campaign=campaign)
 
 
-@bp.post("/campaigns/<int:campaign_id>/<any(publish, archive):action>")
+@bp.post("/manage/campaigns/<int:campaign_id>/<any(publish, archive):action>")
+@organizer_required
 def campaign_status(campaign_id: int, action: str):
     campaign = get_or_404(Campaign, campaign_id)
     change = services.publish_campaign if action == "publish" else services.archive_campaign
@@ -66,19 +64,21 @@ def campaign_status(campaign_id: int, action: str):
         ),
         "success",
     )
-    return redirect(url_for(".campaigns"))
+    return redirect(url_for(".manage_campaigns"))
 
 
 # --- events ----------------------------------------------------------------------------
 
 
-@bp.route("/events")
-def events():
+@bp.route("/manage/events")
+@organizer_required
+def manage_events():
     return redirect(url_for("events.catalogue", when="all", **request.args))
 
 
-@bp.route("/events/new", methods=["GET", "POST"])
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/manage/events/new", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
+@organizer_required
 def event_form(event_id: int | None = None):
     event = get_or_404(Event, event_id) if event_id else None
     defaults = None
@@ -98,10 +98,11 @@ def event_form(event_id: int | None = None):
     if saved is not None:
         flash(_("Event saved."), "success")
         return redirect(url_for("events.detail", event_id=saved.id))
-    return render_form("manage/event_form.html", form, event=event)
+    return render_form("events/manage/event_form.html", form, event=event)
 
 
-@bp.post("/events/<int:event_id>/<any(publish, archive):action>")
+@bp.post("/manage/events/<int:event_id>/<any(publish, archive):action>")
+@organizer_required
 def event_status(event_id: int, action: str):
     event = get_or_404(Event, event_id)
     change = services.publish_event if action == "publish" else services.archive_event
@@ -122,8 +123,9 @@ def event_status(event_id: int, action: str):
 # --- agenda ----------------------------------------------------------------------------
 
 
-@bp.route("/events/<int:event_id>/sessions", methods=["GET", "POST"])
-@bp.route("/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/sessions", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@organizer_required
 def sessions(event_id: int, session_id: int | None = None):
     event = get_or_404(Event, event_id)
     session = get_or_404(AgendaSession, session_id) if session_id else None
@@ -141,7 +143,7 @@ def sessions(event_id: int, session_id: int | None = None):
         flash(_("Agenda saved."), "success")
         return redirect(url_for(".sessions", event_id=event.id))
     return render_form(
-        "manage/sessions.html",
+        "events/manage/sessions.html",
         form,
         event=event,
         editing=session,
@@ -149,7 +151,8 @@ def sessions(event_id: int, session_id: int | None = None):
     )
 
 
-@bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
+@bp.post("/manage/events/<int:event_id>/sessions/<int:session_id>/delete")
+@organizer_required
 def delete_session(event_id: int, session_id: int):
     session = get_or_404(AgendaSession, session_id)
     if session.event_id != event_id:

@@ -1,13 +1,15 @@
-"""The enterprise side: apply to an event, follow, edit and withdraw applications."""
+"""The registrations area's blueprint and its enterprise side: apply to an event, follow,
+edit and withdraw applications. The organizers' review pages join the same blueprint from
+``review_views``, imported at the end of this module."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from expo.accounts.access import enterprise_member_required
+from expo.documents.certificates import printed_certificate
 from expo.errors import DomainError, InvalidInput
 from expo.events import services as event_services
 from expo.extensions import db
@@ -17,22 +19,6 @@ from expo.registrations.models import Application
 from expo.web import render_form, show_errors
 
 bp = Blueprint("registrations", __name__)
-
-
-def enterprise_member_required(view):
-    """Signed-in users who belong to an enterprise; others are told how to get there."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.enterprise is None:
-            if current_user.is_organizer:
-                abort(403)
-            flash(_("Register your enterprise first: applications are made in its name."), "info")
-            return redirect(url_for("enterprises.mine"))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _own_application(application_id: int) -> Application:
@@ -124,6 +110,7 @@ def application(application_id: int):
         event=application.event,
         editable=services.is_editable(application),
         withdraw_form=WithdrawForm(),
+        certificate=printed_certificate(application),
     )
 
 
@@ -174,3 +161,7 @@ def withdraw(application_id: int):
             db.session.commit()
             flash(_("Your application has been withdrawn."), "success")
     return redirect(url_for(".application", application_id=application.id))
+
+
+# The organizers' review pages add their routes to ``bp``; they import it from here.
+from expo.registrations import review_views  # noqa: E402, F401
