@@ -44,14 +44,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from expo import mail, models, templating  # noqa: F401  (models: register every table)
     from expo.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-    from expo.i18n import select_locale
+    from expo.site import select_language
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=select_language,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
     )
     bootstrap.init_app(app)

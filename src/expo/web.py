@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import TypeVar
 
-from flask import abort, render_template
+from flask import abort, flash, render_template
 from flask_wtf import FlaskForm
 
-from expo.errors import InvalidInput
+from expo.errors import DomainError, InvalidInput
 from expo.extensions import db
 
 INVALID_STATUS = 422
@@ -70,22 +70,45 @@ def get_or_404(model, ident: int):
     return instance
 
 
-def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
-    """Validate a posted form, run ``save`` (the service call) and commit once.
+def run_service(
+    action: Callable[[], Result], *, form: FlaskForm | None = None, category: str = "warning"
+) -> Result | None:
+    """Run a service call and commit once: the one way a view changes data.
 
-    Returns what ``save`` returned, or None when nothing was saved: the form was not
-    posted or not valid, or the service refused it and its messages now sit at the fields.
+    When the service refuses (a ``DomainError``) nothing is kept and the reader is told
+    why: the messages of an ``InvalidInput`` go next to ``form``'s fields (flashed when
+    there is no form), any other refusal is flashed with ``category``. Returns what
+    ``action`` returned, or None when the service refused; a view that checks the result
+    runs a service that returns what it changed.
     """
-    if not form.validate_on_submit():
-        return None
     try:
-        result = save()
+        result = action()
     except InvalidInput as error:
         db.session.rollback()
-        show_errors(form, error)
+        if form is not None:
+            show_errors(form, error)
+        else:
+            for message in error.errors.values():
+                flash(str(message), category)
+        return None
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), category)
         return None
     db.session.commit()
     return result
+
+
+def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
+    """Validate a posted form, then ``run_service(save)`` with its messages at the fields.
+
+    Returns what ``save`` returned, or None when nothing was saved: the form was not
+    posted or not valid, or the service refused it (``form.errors`` says which, when
+    the refusal was the form's).
+    """
+    if not form.validate_on_submit():
+        return None
+    return run_service(save, form=form)
 
 
 def render_form(template: str, form: FlaskForm, **context):

@@ -38,12 +38,17 @@ from expo.delegations.forms import (
     StatusForm,
 )
 from expo.delegations.models import Delegation, Member
-from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.services import all_campaigns
-from expo.extensions import db
 from expo.fields import filter_value
-from expo.web import PRIVATE_LINK_HEADERS, form_to, get_or_404, render_form, save_form
+from expo.web import (
+    PRIVATE_LINK_HEADERS,
+    form_to,
+    get_or_404,
+    render_form,
+    run_service,
+    save_form,
+)
 
 bp = Blueprint("delegations", __name__)
 
@@ -138,12 +143,13 @@ def manage_detail(delegation_id: int):
 def set_status(delegation_id: int):
     delegation = delegation_or_404(delegation_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        services.set_status(delegation, form.status.data, actor=_user())
-        db.session.commit()
-        flash(_("The delegation is now “%(status)s”.", status=delegation.status_label), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose a status from the list."), "danger")
+    elif (
+        run_service(lambda: services.set_status(delegation, form.status.data, actor=_user()))
+        is not None
+    ):
+        flash(_("The delegation is now “%(status)s”.", status=delegation.status_label), "success")
     return _to_overview(delegation)
 
 
@@ -208,8 +214,7 @@ def delete_member(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     name = member.display_name
-    services.remove_member(member, actor=_user())
-    db.session.commit()
+    run_service(lambda: services.remove_member(member, actor=_user()))
     flash(_("%(name)s is no longer a member of the delegation.", name=name), "success")
     return _to_overview(delegation, "#members")
 
@@ -223,13 +228,12 @@ def add_from_event(delegation_id: int):
         flash(_("Choose one of the delegation's events."), "danger")
         return _to_overview(delegation, "#members")
     event = get_or_404(Event, form.event_id.data)
-    try:
-        added = services.add_approved_delegates(delegation, event, actor=_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    added = run_service(
+        lambda: services.add_approved_delegates(delegation, event, actor=_user()),
+        category="danger",
+    )
+    if added is None:
         return _to_overview(delegation, "#members")
-    db.session.commit()
     if added:
         flash(
             ngettext(
@@ -282,8 +286,9 @@ def share(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     renewed = member.share_token_hash is not None
-    token = services.create_share_link(member, actor=_user())
-    db.session.commit()
+    token = run_service(lambda: services.create_share_link(member, actor=_user()))
+    if token is None:
+        return _to_overview(delegation, "#members")
     body = render_template(
         "delegations/manage/share_link.html",
         delegation=delegation,
@@ -301,8 +306,7 @@ def share(delegation_id: int, member_id: int):
 def revoke_share(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
-    services.revoke_share_link(member, actor=_user())
-    db.session.commit()
+    run_service(lambda: services.revoke_share_link(member, actor=_user()))
     flash(
         _("The link to the itinerary of %(name)s no longer works.", name=member.display_name),
         "success",

@@ -20,12 +20,10 @@ from expo.documents import certificates, schedules
 from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
 from expo.documents.models import Certificate
 from expo.documents.ratelimit import rate_limited
-from expo.errors import DomainError, InvalidInput
 from expo.events import services as event_services
-from expo.extensions import db
 from expo.i18n import current_language, html_lang
 from expo.registrations.models import Application
-from expo.web import get_or_404
+from expo.web import get_or_404, run_service
 
 bp = Blueprint("documents", __name__)
 
@@ -138,21 +136,10 @@ def _back_to(application: Application):
 
 
 def _run(application: Application, action, success):
-    """Call the service, commit once, and tell the organizer how it went."""
-    try:
-        result = action()
-    except InvalidInput as error:
-        db.session.rollback()
-        for message in error.errors.values():
-            flash(str(message), "warning")
-        return _back_to(application)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return _back_to(application)
-    message = success(result.serial)
-    db.session.commit()
-    flash(message, "success")
+    """Run the service, and tell the organizer how it went."""
+    certificate = run_service(action)
+    if certificate is not None:
+        flash(success(certificate.serial), "success")
     return _back_to(application)
 
 

@@ -35,10 +35,9 @@ from expo.enterprises.forms import (
     InvitationForm,
 )
 from expo.enterprises.models import Enterprise
-from expo.extensions import db
 from expo.fields import filter_value
 from expo.i18n import current_language
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 bp = Blueprint("enterprises", __name__)
 
@@ -210,14 +209,16 @@ def set_flags(enterprise_id: int):
     form = EnterpriseFlagsForm()
     if not form.validate_on_submit():
         return _render_detail(enterprise, form, 400)
-    services.set_flags(
-        enterprise,
-        verified=form.verified.data,
-        key_enterprise=form.key_enterprise.data,
-        actor=_user(),
+    saved = run_service(
+        lambda: services.set_flags(
+            enterprise,
+            verified=form.verified.data,
+            key_enterprise=form.key_enterprise.data,
+            actor=_user(),
+        )
     )
-    db.session.commit()
-    flash(_("The flags of %(name)s have been saved.", name=enterprise.name), "success")
+    if saved is not None:
+        flash(_("The flags of %(name)s have been saved.", name=enterprise.name), "success")
     return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
 
 

@@ -9,13 +9,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
-from expo.errors import DomainError
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.events.views import bp
-from expo.extensions import db
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 # --- campaigns -------------------------------------------------------------------------
 
@@ -54,16 +52,15 @@ def campaign_form(campaign_id: int | None = None):
 def campaign_status(campaign_id: int, action: str):
     campaign = get_or_404(Campaign, campaign_id)
     change = services.publish_campaign if action == "publish" else services.archive_campaign
-    change(campaign)
-    db.session.commit()
-    flash(
-        _(
-            "Campaign “%(title)s” is now %(status)s.",
-            title=campaign.title,
-            status=campaign.status_label,
-        ),
-        "success",
-    )
+    if run_service(lambda: change(campaign)) is not None:
+        flash(
+            _(
+                "Campaign “%(title)s” is now %(status)s.",
+                title=campaign.title,
+                status=campaign.status_label,
+            ),
+            "success",
+        )
     return redirect(url_for(".manage_campaigns"))
 
 
@@ -106,13 +103,7 @@ def event_form(event_id: int | None = None):
 def event_status(event_id: int, action: str):
     event = get_or_404(Event, event_id)
     change = services.publish_event if action == "publish" else services.archive_event
-    try:
-        change(event)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if run_service(lambda: change(event), category="danger") is not None:
         flash(
             _("Event “%(title)s” is now %(status)s.", title=event.title, status=event.status_label),
             "success",
@@ -157,7 +148,6 @@ def delete_session(event_id: int, session_id: int):
     session = get_or_404(AgendaSession, session_id)
     if session.event_id != event_id:
         abort(404)
-    services.delete_session(session)
-    db.session.commit()
+    run_service(lambda: services.delete_session(session))
     flash(_("Session removed from the agenda."), "success")
     return redirect(url_for(".sessions", event_id=event_id))

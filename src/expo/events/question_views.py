@@ -13,8 +13,7 @@ from expo.events import questions as services
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
 from expo.events.views import bp
-from expo.extensions import db
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 QUESTIONS = "/manage/events/<int:event_id>/questions"
 
@@ -59,8 +58,7 @@ def questions(event_id: int, question_id: int | None = None):
 @organizer_required
 def delete_question(event_id: int, question_id: int):
     question = _question_of(get_or_404(Event, event_id), question_id)
-    services.delete_question(question)
-    db.session.commit()
+    run_service(lambda: services.delete_question(question))
     flash(_("Question removed."), "success")
     return redirect(url_for(".questions", event_id=event_id))
 
@@ -69,6 +67,5 @@ def delete_question(event_id: int, question_id: int):
 @organizer_required
 def move_question(event_id: int, question_id: int, direction: str):
     question = _question_of(get_or_404(Event, event_id), question_id)
-    services.move_question(question, direction)
-    db.session.commit()
+    run_service(lambda: services.move_question(question, direction))
     return redirect(url_for(".questions", event_id=event_id, _anchor=f"question-{question.id}"))

@@ -24,13 +24,11 @@ from flask_login import current_user
 
 from expo.accounts.access import organizer_required
 from expo.documents.storage import document_store
-from expo.errors import DomainError
 from expo.events.models import Event
-from expo.extensions import db
 from expo.jobs import queue, services, tasks
 from expo.jobs.forms import JobActionForm
 from expo.jobs.models import DocumentJob, JobKind
-from expo.web import get_or_404
+from expo.web import get_or_404, run_service
 
 bp = Blueprint("jobs", __name__)
 
@@ -74,9 +72,10 @@ def start(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    started = services.start_job(event, JobKind(kind), actor=_user())
+    started = run_service(lambda: services.start_job(event, JobKind(kind), actor=_user()))
+    if started is None:
+        return redirect(url_for("registrations.manage_list", event_id=event.id))
     job_id = started.job.id
-    db.session.commit()
     if started.created:
         # Queued only after the commit: the worker must find the row.
         queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
@@ -86,10 +85,14 @@ def start(event_id: int, kind: str):
 
 
 def _settled(job_id: int) -> DocumentJob:
-    """The job, failed first if its workers went silent long ago."""
+    """The job, failed first if its workers went silent long ago.
+
+    The one write during a GET: nobody else is left to mark such a job failed, and its
+    page must stop waiting for it.
+    """
     job = get_or_404(DocumentJob, job_id)
-    if services.settle(job):
-        db.session.commit()
+    if services.is_abandoned(job):
+        run_service(lambda: services.settle(job))
     return job
 
 
@@ -122,13 +125,7 @@ def cancel(job_id: int):
     job = get_or_404(DocumentJob, job_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.request_cancel(job, actor=_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
+    if run_service(lambda: services.request_cancel(job, actor=_user())) is not None:
         flash(_("The job stops after the documents in progress."), "info")
     return redirect(url_for(".detail", job_id=job_id))
 

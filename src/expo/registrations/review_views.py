@@ -27,9 +27,7 @@ from flask_login import current_user
 from expo.accounts.access import organizer_required
 from expo.audit.services import record
 from expo.documents import certificates
-from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
-from expo.extensions import db
 from expo.jobs.forms import JobActionForm
 from expo.jobs.services import latest_jobs
 from expo.registrations import exports, review, services
@@ -42,7 +40,7 @@ from expo.registrations.review_forms import (
     ReviewForm,
 )
 from expo.registrations.views import bp
-from expo.web import INVALID_STATUS, get_or_404, show_errors
+from expo.web import INVALID_STATUS, get_or_404, run_service, show_errors
 
 APPLICATIONS = "/manage/events/<int:event_id>/applications"
 DEFAULT_PER_PAGE = 50
@@ -161,19 +159,22 @@ def bulk_review(event_id: int):
     if not selected:
         form.application_ids.errors = [_("Tick at least one application.")]
         return _render_list(event, form, status=INVALID_STATUS)
-    results = services.review_many(selected, target, actor=_user(), reason=reason)
-    outcomes = [
-        BulkOutcome(
-            application_id=result.application.id,
-            enterprise_name=result.application.enterprise.name,
-            ok=result.ok,
-            message=result.message,
-            status=result.application.status,
-            status_label=result.application.status_label,
-        )
-        for result in results
-    ]
-    db.session.commit()
+
+    def decide_all() -> list[BulkOutcome]:
+        results = services.review_many(selected, target, actor=_user(), reason=reason)
+        return [
+            BulkOutcome(
+                application_id=result.application.id,
+                enterprise_name=result.application.enterprise.name,
+                ok=result.ok,
+                message=result.message,
+                status=result.application.status,
+                status_label=result.application.status_label,
+            )
+            for result in results
+        ]
+
+    outcomes = run_service(decide_all)
     return _render_list(event, BulkReviewForm(formdata=None), outcomes)
 
 
@@ -225,19 +226,19 @@ def decide(event_id: int, application_id: int):
             return _render_detail(event, application, form, INVALID_STATUS)
         flash(_("Choose one of the actions shown."), "warning")
         return back
-    try:
-        services.review(application, form.to.data, actor=_user(), reason=form.reason.data or "")
-    except InvalidInput as error:
-        db.session.rollback()
-        show_errors(form, error)
+    reviewed = run_service(
+        lambda: services.review(
+            application, form.to.data, actor=_user(), reason=form.reason.data or ""
+        ),
+        form=form,
+    )
+    if reviewed is not None:
+        flash(
+            _("%(name)s: %(status)s.", name=reviewed.enterprise.name, status=reviewed.status_label),
+            "success",
+        )
+    elif form.errors:
         return _render_detail(event, application, form, INVALID_STATUS)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return back
-    name, label = application.enterprise.name, application.status_label
-    db.session.commit()
-    flash(_("%(name)s: %(status)s.", name=name, status=label), "success")
     return back
 
 
@@ -254,16 +255,20 @@ def _export(event_id: int, extension: str) -> Response:
     else:
         body = exports.to_xlsx(rows, _("Applications received"))
         content_type = exports.XLSX_MIMETYPE
-    # The file holds passport numbers: who took it, and which part, is on record.
-    record(
-        _user(),
-        "event.export_applications",
-        event,
-        format=extension,
-        applications=len(applications),
-        filters={name: value for name, value in vars(filters).items() if value and name != "sort"},
+    # The file holds passport numbers: who took it, and which part, is on record. The one
+    # write during a GET: the download itself is what is recorded.
+    run_service(
+        lambda: record(
+            _user(),
+            "event.export_applications",
+            event,
+            format=extension,
+            applications=len(applications),
+            filters={
+                name: value for name, value in vars(filters).items() if value and name != "sort"
+            },
+        )
     )
-    db.session.commit()
     filename = exports.export_filename(event, extension)
     return Response(
         body,
