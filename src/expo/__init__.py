@@ -46,14 +46,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from expo import mail, models, templating  # noqa: F401  (models: register every table)
     from expo.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-    from expo.i18n import select_locale
+    from expo.site import select_language
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=select_language,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
     )
     bootstrap.init_app(app)
@@ -67,19 +67,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area, named after its package and defined in its ``views``."""
     from expo import site
     from expo.accounts.views import bp as accounts_bp
     from expo.audit.views import bp as audit_bp
-    from expo.delegations.itinerary_views import bp as itinerary_bp
     from expo.delegations.views import bp as delegations_bp
-    from expo.documents.document_views import bp as printing_bp
     from expo.documents.views import bp as documents_bp
     from expo.enterprises.views import bp as enterprises_bp
-    from expo.events.manage_views import bp as manage_events_bp
-    from expo.events.question_views import bp as questions_bp
     from expo.events.views import bp as events_bp
     from expo.jobs.views import bp as jobs_bp
-    from expo.registrations.review_views import bp as review_bp
     from expo.registrations.views import bp as registrations_bp
 
     for blueprint in (
@@ -87,15 +83,10 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         enterprises_bp,
         events_bp,
-        manage_events_bp,
-        questions_bp,
         registrations_bp,
-        review_bp,
         audit_bp,
         delegations_bp,
-        itinerary_bp,
         documents_bp,
-        printing_bp,
         jobs_bp,
     ):
         app.register_blueprint(blueprint)

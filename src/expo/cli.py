@@ -1,4 +1,5 @@
-"""Commands: ``flask --app expo create-user`` and ``flask --app expo seed-demo``."""
+"""Every command of ``flask --app expo``: ``create-user`` and ``seed-demo`` here, and the
+areas' own commands (``worker``, in ``jobs/commands.py``), registered below."""
 
 from __future__ import annotations
 
@@ -53,5 +54,8 @@ def seed_demo_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from expo.jobs.commands import worker_command
+
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)

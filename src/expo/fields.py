@@ -1,9 +1,9 @@
-"""Form fields that several areas' forms build the same way."""
+"""Form fields and field helpers that several areas' forms build the same way."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, StringField
+from wtforms import DateTimeLocalField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 # What <input type="datetime-local"> sends, with or without seconds.
@@ -26,3 +26,14 @@ def local_time_field(label) -> DateTimeLocalField:
 
 def optional_text(label, length: int = 200, **kwargs) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def filter_value(field):
+    """A list filter's value: None when left empty or not one of its choices (a stale or
+    hand-edited link shows everything rather than an error)."""
+    return None if field.errors else (field.data or None)

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, session
-from flask_login import current_user
+from flask import Blueprint, has_request_context, jsonify, render_template, request, session
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from expo.events import services as event_services
 from expo.extensions import db
-from expo.i18n import SESSION_KEY, supported_languages
+from expo.i18n import SESSION_KEY, select_locale, supported_languages
 
 bp = Blueprint("site", __name__)
 
 
 @bp.before_app_request
 def remember_language() -> None:
-    """``?lang=`` on any page switches the language and remembers it."""
+    """``?lang=`` on any page switches the language and remembers it for this session.
+
+    Only the session: a GET writes nothing. A signed-in user's saved preference changes
+    on the profile page, and is what a new session starts with.
+    """
     asked = request.args.get("lang")
-    if asked not in supported_languages():
-        return
-    session[SESSION_KEY] = asked
-    if current_user.is_authenticated and current_user.locale != asked:
-        current_user.locale = asked
-        db.session.commit()
+    if asked in supported_languages():
+        session[SESSION_KEY] = asked
+
+
+def select_language() -> str:
+    """The reader's language: ``?lang=``, then the choice made earlier in this session,
+    then ``i18n.select_locale``'s order (the signed-in user's saved preference, this
+    browser's headers)."""
+    if has_request_context() and request.args.get("lang") not in supported_languages():
+        remembered = session.get(SESSION_KEY)
+        if remembered in supported_languages():
+            return remembered
+    return select_locale()
 
 
 @bp.route("/")

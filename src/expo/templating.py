@@ -1,4 +1,8 @@
-"""Jinja filters and globals shared by every page and document."""
+"""Every Jinja global and filter, registered here and nowhere else.
+
+None of them queries the database: what a page shows from the database, its view loads
+and passes to ``render_template``.
+"""
 
 from __future__ import annotations
 
@@ -23,23 +27,11 @@ def url_with_page(page: int) -> str:
     return f"{request.path}?{urlencode(args, doseq=True)}"
 
 
-def _next_step(application) -> str:
+def init_app(app: Flask) -> None:
+    from expo.enterprises.industries import industry_label
+    from expo.events.questions import answer_text
     from expo.registrations.services import next_step
 
-    return next_step(application)
-
-
-def _own_application(event):
-    """The signed-in enterprise's active application to ``event``, if any."""
-    from flask_login import current_user
-
-    from expo.registrations.services import active_application
-
-    enterprise = getattr(current_user, "enterprise", None)
-    return active_application(event, enterprise) if enterprise else None
-
-
-def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=i18n.current_language,
         html_lang=i18n.html_lang,
@@ -49,9 +41,12 @@ def init_app(app: Flask) -> None:
         zone_label=i18n.zone_label,
         city_and_country=i18n.city_and_country,
         labelled=i18n.labelled,
-        next_step=_next_step,
-        own_application=_own_application,
+        next_step=next_step,
         staff_timezone=i18n.STAFF_TIMEZONE,
+        # Review pages and exports of every area show answers through macros/answers.html.
+        answer_text=answer_text,
+        # Every area shows enterprises (applications, delegations).
+        industry_label=industry_label,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,

@@ -1,20 +1,27 @@
-"""Small helpers every area's views share: form ↔ service glue and safe lookups."""
+"""Small helpers every area's views share: form ↔ service glue and safe lookups.
+
+View code only: services, documents and notifications build links with ``expo.urls``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
 from typing import TypeVar
-from urllib.parse import urlsplit
 
-from flask import abort, current_app, has_request_context, render_template, url_for
+from flask import abort, flash, render_template
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
 
-from expo.errors import InvalidInput
+from expo.errors import DomainError, InvalidInput
 from expo.extensions import db
 
 INVALID_STATUS = 422
+# Pages whose address is a share token: never sent on as a Referer, never indexed.
+PRIVATE_LINK_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private, no-store",
+}
 Result = TypeVar("Result")
 
 
@@ -63,56 +70,45 @@ def get_or_404(model, ident: int):
     return instance
 
 
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from ``(value, label)`` pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
+def run_service(
+    action: Callable[[], Result], *, form: FlaskForm | None = None, category: str = "warning"
+) -> Result | None:
+    """Run a service call and commit once: the one way a view changes data.
 
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails and documents, also outside a request (jobs, CLI).
-
-    Within a request it follows the host the user reached; elsewhere it uses BASE_URL.
+    When the service refuses (a ``DomainError``) nothing is kept and the reader is told
+    why: the messages of an ``InvalidInput`` go next to ``form``'s fields (flashed when
+    there is no form), any other refusal is flashed with ``category``. Returns what
+    ``action`` returned, or None when the service refused; a view that checks the result
+    runs a service that returns what it changed.
     """
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    return base_url_for(endpoint, **values)
-
-
-def base_url_for(endpoint: str, **values) -> str:
-    """An absolute link on BASE_URL, the address people use, even inside a request.
-
-    For what is printed on paper (QR codes): not the host of the request that happened to
-    print it (an organizer on an internal address would print that address otherwise).
-    """
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def filter_value(field):
-    """A list filter's value: None when left empty or not one of its choices (a stale or
-    hand-edited link shows everything rather than an error)."""
-    return None if field.errors else (field.data or None)
-
-
-def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
-    """Validate a posted form, run ``save`` (the service call) and commit once.
-
-    Returns what ``save`` returned, or None when nothing was saved: the form was not
-    posted or not valid, or the service refused it and its messages now sit at the fields.
-    """
-    if not form.validate_on_submit():
-        return None
     try:
-        result = save()
+        result = action()
     except InvalidInput as error:
         db.session.rollback()
-        show_errors(form, error)
+        if form is not None:
+            show_errors(form, error)
+        else:
+            for message in error.errors.values():
+                flash(str(message), category)
+        return None
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), category)
         return None
     db.session.commit()
     return result
+
+
+def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
+    """Validate a posted form, then ``run_service(save)`` with its messages at the fields.
+
+    Returns what ``save`` returned, or None when nothing was saved: the form was not
+    posted or not valid, or the service refused it (``form.errors`` says which, when
+    the refusal was the form's).
+    """
+    if not form.validate_on_submit():
+        return None
+    return run_service(save, form=form)
 
 
 def render_form(template: str, form: FlaskForm, **context):

@@ -22,7 +22,7 @@ from expo.documents.storage import (
 )
 from expo.errors import InvalidInput
 from expo.registrations import services as registration_services
-from expo.web import external_url
+from expo.urls import external_url
 from tests.documents.conftest import approved_application, pdf_fonts, pdf_info, pdf_text, qr_codes
 from tests.factories import (
     make_campaign,

@@ -10,7 +10,7 @@ import pytest
 from expo.delegations import services
 from expo.documents import itineraries
 from expo.extensions import db as _db
-from expo.web import external_url
+from expo.urls import external_url
 from tests.delegations.test_services import add, item, make_delegation
 from tests.documents.conftest import flat, pdf_fonts, pdf_info, pdf_text, qr_codes
 from tests.factories import make_enterprise, make_enterprise_user, make_user
@@ -115,7 +115,7 @@ class TestTheDocument:
             expected = external_url("delegations.detail", delegation_id=delegation.id)
             own = itineraries.render_itinerary(delegation, language="zh", member=leader)
             expected_own = external_url(
-                "itinerary.member", delegation_id=delegation.id, member_id=leader.id
+                "delegations.member_itinerary", delegation_id=delegation.id, member_id=leader.id
             )
         assert qr_codes(whole) == [expected]
         assert qr_codes(own) == [expected_own]

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 import time_machine
 
 from expo.events.models import AgendaSession, Campaign, Event
-from tests.factories import make_campaign, make_event, make_session, make_user
+from tests.factories import DEFAULT_PASSWORD, make_campaign, make_event, make_session, make_user
 from tests.pages import error_at
 
 
@@ -136,12 +136,19 @@ class TestLanguage:
         html = client.get("/", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
         assert '<html lang="zh-CN">' in html
 
-    def test_signed_in_user_choice_is_saved(self, client, db, login_as):
+    def test_signed_in_user_choice_lasts_the_session_and_a_get_writes_nothing(
+        self, app, client, db, login_as
+    ):
         user = login_as(make_user("enterprise", locale="zh"))
         db.session.commit()
         client.get("/?lang=en")
+        assert '<html lang="en">' in client.get("/events").get_data(as_text=True)
         db.session.expire_all()
-        assert db.session.get(type(user), user.id).locale == "en"
+        assert db.session.get(type(user), user.id).locale == "zh"
+        # The saved preference (changed on the profile page) is what a new session uses.
+        other = app.test_client()
+        other.post("/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+        assert '<html lang="zh-CN">' in other.get("/events").get_data(as_text=True)
 
     def test_switcher_keeps_the_other_query_parameters(self, client, db):
         html = client.get("/events?country=HU&lang=zh").get_data(as_text=True)

@@ -1,11 +1,13 @@
-"""Who may see what: the login manager's user loader and view decorators."""
+"""Who may see what: the login manager's user loader and every view decorator that
+guards a page by who is signed in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 
@@ -55,3 +57,36 @@ def admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def enterprise_member_required(view: Callable) -> Callable:
+    """Signed-in users who belong to an enterprise; others are told how to get there."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.enterprise is None:
+            if current_user.is_organizer:
+                abort(403)
+            flash(_("Register your enterprise first: applications are made in its name."), "info")
+            return redirect(url_for("enterprises.mine"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def enterprise_user_required(organizer_view: str) -> Callable[[Callable], Callable]:
+    """Signed-in users who are not organizers. Organizers are sent to ``organizer_view``,
+    their own page for the same thing, with the view arguments it takes."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.is_organizer:
+                return redirect(url_for(organizer_view, **kwargs))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

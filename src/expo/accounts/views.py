@@ -28,9 +28,8 @@ from expo.accounts.forms import (
 )
 from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
-from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language
-from expo.web import form_to, render_form, save_form
+from expo.web import form_to, render_form, run_service, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -81,12 +80,11 @@ def login():
         return redirect(next_url or _default_landing())
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = run_service(lambda: services.authenticate(form.email.data, form.password.data))
         if user is None:
             # One message for both mistakes, so the form does not reveal who has an account.
             form.form_errors.append(_("Wrong email or password."))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
     return render_form("accounts/login.html", form)
@@ -145,11 +143,12 @@ def change_password():
 def request_password_reset():
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data,
-            reset_url=lambda token: url_for(".reset_password", token=token, _external=True),
+        run_service(
+            lambda: services.request_password_reset(
+                form.email.data,
+                reset_url=lambda token: url_for(".reset_password", token=token, _external=True),
+            )
         )
-        db.session.commit()
         flash(
             _(
                 "If an account uses %(email)s, a link to choose a new password is on its way. "

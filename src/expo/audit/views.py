@@ -23,9 +23,9 @@ from expo.enterprises.forms import FIELD_LABELS
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
+from expo.fields import choices, filter_value
 from expo.i18n import STAFF_TIMEZONE
 from expo.registrations.models import Application, status_label
-from expo.web import choices, filter_value
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -80,12 +80,6 @@ class AuditFilterForm(FlaskForm):
         self.subject_type.choices = choices([("", _l("Everything")), *SUBJECT_LABELS.items()])
 
 
-@bp.before_request
-@admin_required
-def require_admin() -> None:
-    """The log names who did what: administrators only."""
-
-
 @dataclass(frozen=True)
 class Subject:
     """What an entry is about, as the reader sees it, with a link when there is a page."""
@@ -124,7 +118,9 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
         for application_id, event_id, enterprise, event in rows:
             subjects["applications", application_id] = Subject(
                 f"{enterprise.name} · {event.title}",
-                url_for("review.detail", event_id=event_id, application_id=application_id),
+                url_for(
+                    "registrations.manage_detail", event_id=event_id, application_id=application_id
+                ),
             )
     if ids := _ids(entries, "enterprises"):
         for enterprise in db.session.execute(
@@ -136,7 +132,7 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
     if ids := _ids(entries, "events"):
         for event in db.session.execute(sa.select(Event).where(Event.id.in_(ids))).scalars():
             subjects["events", event.id] = Subject(
-                event.title, url_for("review.list", event_id=event.id)
+                event.title, url_for("registrations.manage_list", event_id=event.id)
             )
     if ids := _ids(entries, "delegations"):
         for delegation in db.session.execute(
@@ -150,6 +146,7 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
 
 
 @bp.route("")
+@admin_required  # the log names who did what: administrators only
 def log():
     form = AuditFilterForm(request.args)
     form.validate()

@@ -6,7 +6,7 @@ from flask import abort
 
 from expo.delegations import services
 from expo.delegations.models import Delegation, Member
-from expo.web import get_or_404
+from expo.extensions import db
 
 
 def delegation_or_404(delegation_id: int) -> Delegation:
@@ -18,7 +18,7 @@ def delegation_or_404(delegation_id: int) -> Delegation:
 
 def member_or_404(delegation: Delegation, member_id: int) -> Member:
     """The member, only if it belongs to ``delegation`` (ids of other trips are 404)."""
-    member = get_or_404(Member, member_id)
-    if member.delegation_id != delegation.id:
+    member = db.session.get(Member, member_id)
+    if member is None or member.delegation_id != delegation.id:
         abort(404)
     return member

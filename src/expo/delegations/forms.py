@@ -37,9 +37,8 @@ from expo.delegations.models import (
     MEMBER_ROLE_LABELS,
 )
 from expo.delegations.services import MAX_SHIFT_DAYS
-from expo.fields import strip
+from expo.fields import choices, strip
 from expo.i18n import country_choices
-from expo.web import choices
 
 CONTACT_ROWS = 3
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

@@ -19,9 +19,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.delegations.models import ITEM_KIND_LABELS
-from expo.fields import local_time_field, optional_text
+from expo.fields import choices, local_time_field, optional_text
 from expo.i18n import timezone_names
-from expo.web import choices
 
 
 def _notes(label) -> TextAreaField:

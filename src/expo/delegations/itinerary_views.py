@@ -1,9 +1,12 @@
-"""Organizer pages for a delegation's itinerary. Thin: the rules are in ``itinerary``."""
+"""Organizer pages for a delegation's itinerary, on the delegations area's blueprint.
+
+Thin: the rules are in ``itinerary``.
+"""
 
 from __future__ import annotations
 
 from babel.core import get_global
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -13,20 +16,12 @@ from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.itinerary_forms import ItineraryItemForm
 from expo.delegations.models import Delegation, ItineraryItem
+from expo.delegations.views import bp
 from expo.enterprises.models import Enterprise
-from expo.extensions import db
 from expo.i18n import STAFF_TIMEZONE, is_timezone
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
-bp = Blueprint(
-    "itinerary", __name__, url_prefix="/manage/delegations/<int:delegation_id>/itinerary"
-)
-
-
-@bp.before_request
-@organizer_required
-def require_organizer() -> None:
-    """Every page here is for organizers and admins."""
+ITINERARY = "/manage/delegations/<int:delegation_id>/itinerary"
 
 
 def _item_of(delegation: Delegation, item_id: int) -> ItineraryItem:
@@ -74,9 +69,10 @@ def _flash_conflicts(conflicts: list[itinerary.Conflict]) -> None:
         )
 
 
-@bp.route("", methods=["GET", "POST"])
-@bp.route("/<int:item_id>", methods=["GET", "POST"])
-def items(delegation_id: int, item_id: int | None = None):
+@bp.route(ITINERARY, methods=["GET", "POST"])
+@bp.route(f"{ITINERARY}/<int:item_id>", methods=["GET", "POST"])
+@organizer_required
+def manage_itinerary(delegation_id: int, item_id: int | None = None):
     delegation = delegation_or_404(delegation_id)  # members with their enterprises
     item = _item_of(delegation, item_id) if item_id else None
     form = ItineraryItemForm(
@@ -96,9 +92,9 @@ def items(delegation_id: int, item_id: int | None = None):
     if saved is not None:
         flash(_("Itinerary saved."), "success")
         _flash_conflicts(saved.conflicts)
-        return redirect(url_for(".items", delegation_id=delegation.id))
+        return redirect(url_for(".manage_itinerary", delegation_id=delegation.id))
     return render_form(
-        "delegations/itinerary_manage.html",
+        "delegations/manage/itinerary.html",
         form,
         delegation=delegation,
         editing=item,
@@ -106,35 +102,39 @@ def items(delegation_id: int, item_id: int | None = None):
     )
 
 
-@bp.post("/<int:item_id>/delete")
-def delete_item(delegation_id: int, item_id: int):
+@bp.post(f"{ITINERARY}/<int:item_id>/delete")
+@organizer_required
+def delete_itinerary_item(delegation_id: int, item_id: int):
     delegation = get_or_404(Delegation, delegation_id)
-    itinerary.delete_item(_item_of(delegation, item_id))
-    db.session.commit()
+    item = _item_of(delegation, item_id)
+    run_service(lambda: itinerary.delete_item(item))
     flash(_("Item removed from the itinerary."), "success")
-    return redirect(url_for(".items", delegation_id=delegation.id))
+    return redirect(url_for(".manage_itinerary", delegation_id=delegation.id))
 
 
-@bp.get("/members/<int:member_id>")
-def member(delegation_id: int, member_id: int):
+@bp.get(f"{ITINERARY}/members/<int:member_id>")
+@organizer_required
+def member_itinerary(delegation_id: int, member_id: int):
     delegation = get_or_404(Delegation, delegation_id)
     member = member_or_404(delegation, member_id)
     return render_template(
-        "delegations/itinerary_member.html",
+        "delegations/manage/itinerary_member.html",
         delegation=delegation,
         member=member,
         days=itinerary.timeline(delegation, member),
     )
 
 
-@bp.get("/calendar.ics")
-def calendar(delegation_id: int):
+@bp.get(f"{ITINERARY}/calendar.ics")
+@organizer_required
+def itinerary_calendar(delegation_id: int):
     delegation = get_or_404(Delegation, delegation_id)
     return ics_response(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
 
 
-@bp.get("/members/<int:member_id>/calendar.ics")
-def member_calendar(delegation_id: int, member_id: int):
+@bp.get(f"{ITINERARY}/members/<int:member_id>/calendar.ics")
+@organizer_required
+def member_itinerary_calendar(delegation_id: int, member_id: int):
     delegation = get_or_404(Delegation, delegation_id)
     member = member_or_404(delegation, member_id)
     return ics_response(

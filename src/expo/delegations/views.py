@@ -3,13 +3,11 @@ travel with, and a share link shows one member's itinerary without an account.
 
 Organizers see everything here, full passport numbers included. Enterprise users reach a
 delegation only when one of its members belongs to their enterprise (404 otherwise, so an
-id reveals nothing), and see passport numbers masked. The itinerary editor is in
-``itinerary_views``.
+id reveals nothing), and see passport numbers masked. The organizers' itinerary editor
+joins this blueprint from ``itinerary_views``, imported at the end of this module.
 """
 
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -24,9 +22,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from expo.accounts.access import organizer_required
+from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
@@ -40,22 +38,22 @@ from expo.delegations.forms import (
     StatusForm,
 )
 from expo.delegations.models import Delegation, Member
-from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.services import all_campaigns
-from expo.extensions import db
-from expo.web import filter_value, form_to, get_or_404, render_form, save_form
+from expo.fields import filter_value
+from expo.web import (
+    PRIVATE_LINK_HEADERS,
+    form_to,
+    get_or_404,
+    render_form,
+    run_service,
+    save_form,
+)
 
 bp = Blueprint("delegations", __name__)
 
 DEFAULT_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
-# Pages whose address is a share token: never sent on as a Referer, never indexed.
-PRIVATE_LINK_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cache-Control": "private, no-store",
-}
 
 
 def _user():
@@ -85,7 +83,7 @@ def manage_list():
         per_page=current_app.config.get("DELEGATIONS_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return render_template(
-        "delegations/manage_list.html",
+        "delegations/manage/list.html",
         form=form,
         page=page,
         member_counts=services.member_counts(page.items),
@@ -118,7 +116,7 @@ def delegation_form(delegation_id: int | None = None):
     if saved is not None:
         flash(_("Delegation saved."), "success")
         return _to_overview(saved)
-    return render_form("delegations/form.html", form, delegation=delegation)
+    return render_form("delegations/manage/form.html", form, delegation=delegation)
 
 
 @bp.route("/manage/delegations/<int:delegation_id>")
@@ -131,7 +129,7 @@ def manage_detail(delegation_id: int):
         per_page=current_app.config.get("DELEGATION_MEMBERS_PER_PAGE", MEMBERS_PER_PAGE),
     )
     return render_template(
-        "delegations/manage_detail.html",
+        "delegations/manage/detail.html",
         delegation=delegation,
         members=members,
         status_form=StatusForm(data={"status": delegation.status}),
@@ -145,12 +143,13 @@ def manage_detail(delegation_id: int):
 def set_status(delegation_id: int):
     delegation = delegation_or_404(delegation_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        services.set_status(delegation, form.status.data, actor=_user())
-        db.session.commit()
-        flash(_("The delegation is now “%(status)s”.", status=delegation.status_label), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose a status from the list."), "danger")
+    elif (
+        run_service(lambda: services.set_status(delegation, form.status.data, actor=_user()))
+        is not None
+    ):
+        flash(_("The delegation is now “%(status)s”.", status=delegation.status_label), "success")
     return _to_overview(delegation)
 
 
@@ -174,7 +173,7 @@ def duplicate(delegation_id: int):
             "success",
         )
         return _to_overview(copy)
-    return render_form("delegations/duplicate.html", form, delegation=delegation)
+    return render_form("delegations/manage/duplicate.html", form, delegation=delegation)
 
 
 # --- organizers: members -----------------------------------------------------------------
@@ -204,7 +203,9 @@ def member_form(delegation_id: int, member_id: int | None = None):
     if saved is not None:
         flash(_("%(name)s is saved.", name=saved.display_name), "success")
         return _to_overview(delegation, "#members")
-    return render_form("delegations/member_form.html", form, delegation=delegation, member=member)
+    return render_form(
+        "delegations/manage/member_form.html", form, delegation=delegation, member=member
+    )
 
 
 @bp.post("/manage/delegations/<int:delegation_id>/members/<int:member_id>/delete")
@@ -213,8 +214,7 @@ def delete_member(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     name = member.display_name
-    services.remove_member(member, actor=_user())
-    db.session.commit()
+    run_service(lambda: services.remove_member(member, actor=_user()))
     flash(_("%(name)s is no longer a member of the delegation.", name=name), "success")
     return _to_overview(delegation, "#members")
 
@@ -228,13 +228,12 @@ def add_from_event(delegation_id: int):
         flash(_("Choose one of the delegation's events."), "danger")
         return _to_overview(delegation, "#members")
     event = get_or_404(Event, form.event_id.data)
-    try:
-        added = services.add_approved_delegates(delegation, event, actor=_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    added = run_service(
+        lambda: services.add_approved_delegates(delegation, event, actor=_user()),
+        category="danger",
+    )
+    if added is None:
         return _to_overview(delegation, "#members")
-    db.session.commit()
     if added:
         flash(
             ngettext(
@@ -265,7 +264,7 @@ def import_members(delegation_id: int):
         form,
         lambda: member_import.import_members(delegation, form.file.data.read(), actor=_user()),
     )
-    return render_form("delegations/import.html", form, delegation=delegation, report=report)
+    return render_form("delegations/manage/import.html", form, delegation=delegation, report=report)
 
 
 @bp.get("/manage/delegations/<int:delegation_id>/members/import-template.xlsx")
@@ -287,10 +286,11 @@ def share(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     renewed = member.share_token_hash is not None
-    token = services.create_share_link(member, actor=_user())
-    db.session.commit()
+    token = run_service(lambda: services.create_share_link(member, actor=_user()))
+    if token is None:
+        return _to_overview(delegation, "#members")
     body = render_template(
-        "delegations/share_link.html",
+        "delegations/manage/share_link.html",
         delegation=delegation,
         member=member,
         renewed=renewed,
@@ -306,8 +306,7 @@ def share(delegation_id: int, member_id: int):
 def revoke_share(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
-    services.revoke_share_link(member, actor=_user())
-    db.session.commit()
+    run_service(lambda: services.revoke_share_link(member, actor=_user()))
     flash(
         _("The link to the itinerary of %(name)s no longer works.", name=member.display_name),
         "success",
@@ -316,21 +315,6 @@ def revoke_share(delegation_id: int, member_id: int):
 
 
 # --- enterprise users --------------------------------------------------------------------
-
-
-def enterprise_user_required(view):
-    """Enterprise users; organizers go to their own pages for the same thing."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.is_organizer:
-            if "delegation_id" in kwargs:
-                return redirect(url_for(".manage_detail", delegation_id=kwargs["delegation_id"]))
-            return redirect(url_for(".manage_list"))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _enterprise_delegation(delegation_id: int) -> Delegation:
@@ -342,7 +326,7 @@ def _enterprise_delegation(delegation_id: int) -> Delegation:
 
 
 @bp.route("/delegations")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_list")
 def mine():
     enterprise = current_user.enterprise
     delegations = services.delegations_for_enterprise(enterprise) if enterprise else []
@@ -350,7 +334,7 @@ def mine():
 
 
 @bp.route("/delegations/<int:delegation_id>")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_detail")
 def detail(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
     return render_template(
@@ -362,7 +346,7 @@ def detail(delegation_id: int):
 
 
 @bp.get("/delegations/<int:delegation_id>/itinerary.ics")
-@enterprise_user_required
+@enterprise_user_required("delegations.manage_detail")
 def calendar(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
     return ics_response(calendar_ics(delegation), f"itinerary-{delegation.id}.ics")
@@ -400,3 +384,7 @@ def shared_calendar(token: str):
         "itinerary.ics",
         headers=PRIVATE_LINK_HEADERS,
     )
+
+
+# The organizers' itinerary editor adds its routes to ``bp``; it imports it from here.
+from expo.delegations import itinerary_views  # noqa: E402, F401

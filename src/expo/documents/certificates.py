@@ -34,7 +34,7 @@ from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
 from expo.i18n import country_name, document_date, local_document_date_range, pick, to_local
 from expo.registrations.models import Application, ApplicationStatus
-from expo.web import base_url_for
+from expo.urls import base_url_for
 
 SERIAL_PREFIXES = {
     CampaignKind.GOING_GLOBAL.value: "SGG",  # Sichuan Going Global, 川行天下

@@ -24,7 +24,7 @@ from expo.delegations import itinerary
 from expo.delegations.models import Delegation, Member
 from expo.documents.render import qr_data_uri, render_pdf
 from expo.i18n import pick
-from expo.web import external_url
+from expo.urls import external_url
 
 TEMPLATE = "documents/itinerary.html"
 TITLES = {"zh": "行程", "en": "Itinerary"}
@@ -42,7 +42,9 @@ def online_itinerary_url(delegation: Delegation, member: Member | None = None) -
     """Where the QR code of an itinerary printed from Expo's own pages leads."""
     if member is None:
         return external_url("delegations.detail", delegation_id=delegation.id)
-    return external_url("itinerary.member", delegation_id=delegation.id, member_id=member.id)
+    return external_url(
+        "delegations.member_itinerary", delegation_id=delegation.id, member_id=member.id
+    )
 
 
 def render_itinerary(

@@ -1,5 +1,7 @@
-"""Documents on the web: schedules (public), certificates (their owners and organizers),
-and the public verification page a certificate's QR code opens.
+"""The documents area's blueprint, and documents on the web: schedules (public),
+certificates (their owners and organizers), and the public verification page a
+certificate's QR code opens. The printed documents of delegations and events (itineraries,
+badges, letters) join the same blueprint from ``print_views``, imported at the end.
 
 Who sees what: an event's schedule is as public as the event (drafts: organizers only);
 a certificate's PDF goes to organizers and to the enterprise it was issued to, while it
@@ -18,12 +20,10 @@ from expo.documents import certificates, schedules
 from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
 from expo.documents.models import Certificate
 from expo.documents.ratelimit import rate_limited
-from expo.errors import DomainError, InvalidInput
 from expo.events import services as event_services
-from expo.extensions import db
 from expo.i18n import current_language, html_lang
 from expo.registrations.models import Application
-from expo.web import get_or_404
+from expo.web import get_or_404, run_service
 
 bp = Blueprint("documents", __name__)
 
@@ -36,19 +36,6 @@ def _organizer() -> bool:
 
 def _user():
     return current_user._get_current_object()
-
-
-# Helpers the certificate sections of the application pages call.
-
-
-@bp.app_template_global()
-def certificate_in_force(application: Application) -> Certificate | None:
-    return certificates.printed_certificate(application)
-
-
-@bp.app_template_global()
-def certificates_of(application: Application) -> list[Certificate]:
-    return certificates.application_certificates(application)
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -139,27 +126,20 @@ def certificate_pdf(certificate_id: int):
 
 def _back_to(application: Application):
     return redirect(
-        url_for("review.detail", event_id=application.event_id, application_id=application.id)
+        url_for(
+            "registrations.manage_detail",
+            event_id=application.event_id,
+            application_id=application.id,
+        )
         + "#certificate"
     )
 
 
 def _run(application: Application, action, success):
-    """Call the service, commit once, and tell the organizer how it went."""
-    try:
-        result = action()
-    except InvalidInput as error:
-        db.session.rollback()
-        for message in error.errors.values():
-            flash(str(message), "warning")
-        return _back_to(application)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return _back_to(application)
-    message = success(result.serial)
-    db.session.commit()
-    flash(message, "success")
+    """Run the service, and tell the organizer how it went."""
+    certificate = run_service(action)
+    if certificate is not None:
+        flash(success(certificate.serial), "success")
     return _back_to(application)
 
 
@@ -213,3 +193,7 @@ def reissue(certificate_id: int):
         certificates.reissue_certificate,
         lambda serial: _("Certificate %(serial)s issued in place of the old one.", serial=serial),
     )
+
+
+# The printed documents add their routes to ``bp``; they import it from here.
+from expo.documents import print_views  # noqa: E402, F401

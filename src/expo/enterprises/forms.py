@@ -37,9 +37,8 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
-from expo.fields import strip
+from expo.fields import choices, strip
 from expo.i18n import country_choices, pick
-from expo.web import choices
 
 # One label per profile field, also used to name the fields in the audit log.
 FIELD_LABELS = {

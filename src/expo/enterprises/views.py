@@ -21,9 +21,9 @@ from flask import (
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
-from expo.accounts.access import organizer_required
+from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.accounts.services import normalise_email
 from expo.enterprises import services
 from expo.enterprises.forms import (
@@ -34,11 +34,10 @@ from expo.enterprises.forms import (
     EnterpriseProfileForm,
     InvitationForm,
 )
-from expo.enterprises.industries import industry_label
 from expo.enterprises.models import Enterprise
-from expo.extensions import db
+from expo.fields import filter_value
 from expo.i18n import current_language
-from expo.web import filter_value, form_to, get_or_404, render_form, save_form
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 bp = Blueprint("enterprises", __name__)
 
@@ -50,15 +49,6 @@ AUDIT_ACTION_LABELS = {
 DEFAULT_PER_PAGE = 20
 
 
-# Every area shows enterprises (applications, delegations), so the label is app-wide.
-bp.add_app_template_global(industry_label, "industry_label")
-
-
-@bp.context_processor
-def _labels() -> dict[str, object]:
-    return {"field_labels": FIELD_LABELS, "audit_action_labels": AUDIT_ACTION_LABELS}
-
-
 def _user():
     return current_user._get_current_object()
 
@@ -67,10 +57,8 @@ def _user():
 
 
 @bp.route("/enterprise")
-@login_required
+@enterprise_user_required("enterprises.manage")
 def mine():
-    if current_user.is_organizer:
-        return redirect(url_for(".manage"))
     enterprise = current_user.enterprise
     if enterprise is None:
         # Accounts made before sign-up asked for the enterprise (or on the command line).
@@ -85,10 +73,8 @@ def mine():
 
 
 @bp.route("/enterprise/edit", methods=["GET", "POST"])
-@login_required
+@enterprise_user_required("enterprises.manage")
 def edit_mine():
-    if current_user.is_organizer:
-        return redirect(url_for(".manage"))
     enterprise = current_user.enterprise
     form = EnterpriseProfileForm(
         obj=services.enterprise_data_from(enterprise) if enterprise else None
@@ -107,10 +93,8 @@ def edit_mine():
 
 
 @bp.route("/enterprise/invite", methods=["GET", "POST"])
-@login_required
+@enterprise_user_required("enterprises.manage")
 def invite():
-    if current_user.is_organizer:
-        return redirect(url_for(".manage"))
     enterprise = current_user.enterprise
     if enterprise is None:
         return redirect(url_for(".mine"))
@@ -193,17 +177,19 @@ def manage():
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config.get("ENTERPRISES_PER_PAGE", DEFAULT_PER_PAGE),
     )
-    return render_template("enterprises/manage_list.html", form=form, page=page)
+    return render_template("enterprises/manage/list.html", form=form, page=page)
 
 
 def _render_detail(enterprise: Enterprise, flags_form: EnterpriseFlagsForm, status: int = 200):
     return (
         render_template(
-            "enterprises/manage_detail.html",
+            "enterprises/manage/detail.html",
             enterprise=enterprise,
             flags_form=flags_form,
             colleagues=services.colleagues(enterprise),
             entries=services.audit_entries(enterprise),
+            field_labels=FIELD_LABELS,
+            audit_action_labels=AUDIT_ACTION_LABELS,
         ),
         status,
     )
@@ -223,14 +209,16 @@ def set_flags(enterprise_id: int):
     form = EnterpriseFlagsForm()
     if not form.validate_on_submit():
         return _render_detail(enterprise, form, 400)
-    services.set_flags(
-        enterprise,
-        verified=form.verified.data,
-        key_enterprise=form.key_enterprise.data,
-        actor=_user(),
+    saved = run_service(
+        lambda: services.set_flags(
+            enterprise,
+            verified=form.verified.data,
+            key_enterprise=form.key_enterprise.data,
+            actor=_user(),
+        )
     )
-    db.session.commit()
-    flash(_("The flags of %(name)s have been saved.", name=enterprise.name), "success")
+    if saved is not None:
+        flash(_("The flags of %(name)s have been saved.", name=enterprise.name), "success")
     return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
 
 

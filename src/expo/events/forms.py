@@ -23,9 +23,8 @@ from expo.events.models import (
     MODERATION_LABELS,
     STATUS_LABELS,
 )
-from expo.fields import local_time_field, optional_text
+from expo.fields import choices, local_time_field, optional_text
 from expo.i18n import country_choices, timezone_names
-from expo.web import choices
 
 
 class CampaignForm(FlaskForm):

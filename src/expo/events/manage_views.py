@@ -1,38 +1,33 @@
-"""Organizer pages: campaigns, events and agendas. Thin: the rules are in services."""
+"""Organizer pages of the events area (``/manage/...``): campaigns, events and agendas.
+
+Their routes join the area's blueprint, ``events.views.bp``. Thin: the rules are in services.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
-from expo.errors import DomainError
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
-from expo.extensions import db
-from expo.web import form_to, get_or_404, render_form, save_form
-
-bp = Blueprint("manage_events", __name__, url_prefix="/manage")
-
-
-@bp.before_request
-@organizer_required
-def require_organizer() -> None:
-    """Every page here is for organizers and admins."""
-
+from expo.events.views import bp
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 # --- campaigns -------------------------------------------------------------------------
 
 
-@bp.route("/campaigns")
-def campaigns():
+@bp.route("/manage/campaigns")
+@organizer_required
+def manage_campaigns():
     page = services.campaigns_page(request.args.get("page", 1, type=int))
-    return render_template("manage/campaigns.html", page=page)
+    return render_template("events/manage/campaigns.html", page=page)
 
 
-@bp.route("/campaigns/new", methods=["GET", "POST"])
-@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.route("/manage/campaigns/new", methods=["GET", "POST"])
+@bp.route("/manage/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@organizer_required
 def campaign_form(campaign_id: int | None = None):
     campaign = get_or_404(Campaign, campaign_id) if campaign_id else None
     form = CampaignForm(
@@ -48,37 +43,39 @@ def campaign_form(campaign_id: int | None = None):
 
     if save_form(form, save) is not None:
         flash(_("Campaign saved."), "success")
-        return redirect(url_for(".campaigns"))
-    return render_form("manage/campaign_form.html", form, campaign=campaign)
+        return redirect(url_for(".manage_campaigns"))
+    return render_form("events/manage/campaign_form.html", form, campaign=campaign)
 
 
-@bp.post("/campaigns/<int:campaign_id>/<any(publish, archive):action>")
+@bp.post("/manage/campaigns/<int:campaign_id>/<any(publish, archive):action>")
+@organizer_required
 def campaign_status(campaign_id: int, action: str):
     campaign = get_or_404(Campaign, campaign_id)
     change = services.publish_campaign if action == "publish" else services.archive_campaign
-    change(campaign)
-    db.session.commit()
-    flash(
-        _(
-            "Campaign “%(title)s” is now %(status)s.",
-            title=campaign.title,
-            status=campaign.status_label,
-        ),
-        "success",
-    )
-    return redirect(url_for(".campaigns"))
+    if run_service(lambda: change(campaign)) is not None:
+        flash(
+            _(
+                "Campaign “%(title)s” is now %(status)s.",
+                title=campaign.title,
+                status=campaign.status_label,
+            ),
+            "success",
+        )
+    return redirect(url_for(".manage_campaigns"))
 
 
 # --- events ----------------------------------------------------------------------------
 
 
-@bp.route("/events")
-def events():
+@bp.route("/manage/events")
+@organizer_required
+def manage_events():
     return redirect(url_for("events.catalogue", when="all", **request.args))
 
 
-@bp.route("/events/new", methods=["GET", "POST"])
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/manage/events/new", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
+@organizer_required
 def event_form(event_id: int | None = None):
     event = get_or_404(Event, event_id) if event_id else None
     defaults = None
@@ -98,20 +95,15 @@ def event_form(event_id: int | None = None):
     if saved is not None:
         flash(_("Event saved."), "success")
         return redirect(url_for("events.detail", event_id=saved.id))
-    return render_form("manage/event_form.html", form, event=event)
+    return render_form("events/manage/event_form.html", form, event=event)
 
 
-@bp.post("/events/<int:event_id>/<any(publish, archive):action>")
+@bp.post("/manage/events/<int:event_id>/<any(publish, archive):action>")
+@organizer_required
 def event_status(event_id: int, action: str):
     event = get_or_404(Event, event_id)
     change = services.publish_event if action == "publish" else services.archive_event
-    try:
-        change(event)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if run_service(lambda: change(event), category="danger") is not None:
         flash(
             _("Event “%(title)s” is now %(status)s.", title=event.title, status=event.status_label),
             "success",
@@ -122,8 +114,9 @@ def event_status(event_id: int, action: str):
 # --- agenda ----------------------------------------------------------------------------
 
 
-@bp.route("/events/<int:event_id>/sessions", methods=["GET", "POST"])
-@bp.route("/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/sessions", methods=["GET", "POST"])
+@bp.route("/manage/events/<int:event_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@organizer_required
 def sessions(event_id: int, session_id: int | None = None):
     event = get_or_404(Event, event_id)
     session = get_or_404(AgendaSession, session_id) if session_id else None
@@ -141,7 +134,7 @@ def sessions(event_id: int, session_id: int | None = None):
         flash(_("Agenda saved."), "success")
         return redirect(url_for(".sessions", event_id=event.id))
     return render_form(
-        "manage/sessions.html",
+        "events/manage/sessions.html",
         form,
         event=event,
         editing=session,
@@ -149,12 +142,12 @@ def sessions(event_id: int, session_id: int | None = None):
     )
 
 
-@bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
+@bp.post("/manage/events/<int:event_id>/sessions/<int:session_id>/delete")
+@organizer_required
 def delete_session(event_id: int, session_id: int):
     session = get_or_404(AgendaSession, session_id)
     if session.event_id != event_id:
         abort(404)
-    services.delete_session(session)
-    db.session.commit()
+    run_service(lambda: services.delete_session(session))
     flash(_("Session removed from the agenda."), "success")
     return redirect(url_for(".sessions", event_id=event_id))

@@ -12,7 +12,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from expo.events.models import QUESTION_KIND_LABELS
-from expo.web import choices
+from expo.fields import choices
 
 
 class QuestionForm(FlaskForm):

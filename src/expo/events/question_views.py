@@ -1,27 +1,21 @@
-"""Organizer pages for an event's custom questions. Thin: the rules are in ``questions``."""
+"""Organizer pages for an event's custom questions, on the events area's blueprint.
+
+Thin: the rules are in ``questions``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
 from expo.events import questions as services
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
-from expo.extensions import db
-from expo.web import form_to, get_or_404, render_form, save_form
+from expo.events.views import bp
+from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
-bp = Blueprint("questions", __name__, url_prefix="/manage/events/<int:event_id>/questions")
-
-# Review pages and exports of every area show answers through macros/answers.html.
-bp.add_app_template_global(services.answer_text, "answer_text")
-
-
-@bp.before_request
-@organizer_required
-def require_organizer() -> None:
-    """Every page here is for organizers and admins."""
+QUESTIONS = "/manage/events/<int:event_id>/questions"
 
 
 def _question_of(event: Event, question_id: int) -> Question:
@@ -31,9 +25,10 @@ def _question_of(event: Event, question_id: int) -> Question:
     return question
 
 
-@bp.route("", methods=["GET", "POST"])
-@bp.route("/<int:question_id>", methods=["GET", "POST"])
-def index(event_id: int, question_id: int | None = None):
+@bp.route(QUESTIONS, methods=["GET", "POST"])
+@bp.route(f"{QUESTIONS}/<int:question_id>", methods=["GET", "POST"])
+@organizer_required
+def questions(event_id: int, question_id: int | None = None):
     event = get_or_404(Event, event_id)
     question = _question_of(event, question_id) if question_id else None
     form = QuestionForm(obj=services.question_data_from(question) if question else None)
@@ -46,11 +41,11 @@ def index(event_id: int, question_id: int | None = None):
 
     if save_form(form, save) is not None:
         flash(_("Question saved."), "success")
-        return redirect(url_for(".index", event_id=event.id))
+        return redirect(url_for(".questions", event_id=event.id))
     questions = list(event.questions)
     preview = services.add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
     return render_form(
-        "manage/questions.html",
+        "events/manage/questions.html",
         form,
         event=event,
         editing=question,
@@ -59,18 +54,18 @@ def index(event_id: int, question_id: int | None = None):
     )
 
 
-@bp.post("/<int:question_id>/delete")
-def delete(event_id: int, question_id: int):
+@bp.post(f"{QUESTIONS}/<int:question_id>/delete")
+@organizer_required
+def delete_question(event_id: int, question_id: int):
     question = _question_of(get_or_404(Event, event_id), question_id)
-    services.delete_question(question)
-    db.session.commit()
+    run_service(lambda: services.delete_question(question))
     flash(_("Question removed."), "success")
-    return redirect(url_for(".index", event_id=event_id))
+    return redirect(url_for(".questions", event_id=event_id))
 
 
-@bp.post("/<int:question_id>/move/<any(up, down):direction>")
-def move(event_id: int, question_id: int, direction: str):
+@bp.post(f"{QUESTIONS}/<int:question_id>/move/<any(up, down):direction>")
+@organizer_required
+def move_question(event_id: int, question_id: int, direction: str):
     question = _question_of(get_or_404(Event, event_id), question_id)
-    services.move_question(question, direction)
-    db.session.commit()
-    return redirect(url_for(".index", event_id=event_id, _anchor=f"question-{question.id}"))
+    run_service(lambda: services.move_question(question, direction))
+    return redirect(url_for(".questions", event_id=event_id, _anchor=f"question-{question.id}"))

@@ -53,9 +53,9 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 from expo.errors import InvalidInput
 from expo.events.models import CHOICE_KINDS, Event, Question, QuestionKind
 from expo.extensions import db
+from expo.fields import choices as select_choices
 from expo.i18n import current_language, format_number
 from expo.registrations.models import Answer
-from expo.web import choices as select_choices
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000

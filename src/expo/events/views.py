@@ -1,4 +1,9 @@
-"""Public pages: the event catalogue, an event with its agenda, a campaign."""
+"""The events area's blueprint and its public pages: the catalogue, an event with its
+agenda, a campaign.
+
+The organizer pages join the same blueprint from ``manage_views`` (campaigns, events,
+agendas) and ``question_views`` (an event's questions), imported at the end of this module.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from flask_login import current_user
 
 from expo.events import services
 from expo.events.forms import EventFilterForm
+from expo.registrations.services import active_application
 
 bp = Blueprint("events", __name__)
 
@@ -47,7 +53,13 @@ def detail(event_id: int):
     event = services.visible_event(event_id, include_drafts=_organizer())
     if event is None:
         abort(404)
-    return render_template("events/detail.html", event=event, days=services.agenda_by_day(event))
+    enterprise = current_user.enterprise if current_user.is_authenticated else None
+    return render_template(
+        "events/detail.html",
+        event=event,
+        days=services.agenda_by_day(event),
+        own_application=active_application(event, enterprise) if enterprise else None,
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -58,3 +70,7 @@ def campaign(campaign_id: int):
         abort(404)
     events = services.campaign_events(campaign, include_drafts=organizer)
     return render_template("events/campaign.html", campaign=campaign, events=events)
+
+
+# The organizer pages add their routes to ``bp``; they import it from here.
+from expo.events import manage_views, question_views  # noqa: E402, F401

@@ -1,21 +1,16 @@
 """Organizers start bulk document jobs, watch their progress and download the results.
 
 The pages only read the job's row and flip its cancel flag: the work runs in a worker
-(``flask --app expo worker``), so any web host can show or stop any job. Enterprise users
-get 403, anonymous visitors the sign-in page.
+(``flask --app expo worker``, see ``commands``), so any web host can show or stop any job.
+Enterprise users get 403, anonymous visitors the sign-in page.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-
-import click
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -29,32 +24,19 @@ from flask_login import current_user
 
 from expo.accounts.access import organizer_required
 from expo.documents.storage import document_store
-from expo.errors import DomainError
 from expo.events.models import Event
-from expo.extensions import db
 from expo.jobs import queue, services, tasks
 from expo.jobs.forms import JobActionForm
 from expo.jobs.models import DocumentJob, JobKind
-from expo.web import get_or_404
+from expo.web import get_or_404, run_service
 
-# cli_group=None: the worker command is `flask --app expo worker`, not `… jobs worker`.
-bp = Blueprint("jobs", __name__, cli_group=None)
+bp = Blueprint("jobs", __name__)
 
 POLL_SECONDS = 1
 
 
 def _user():
     return current_user._get_current_object()
-
-
-@bp.app_template_global()
-def latest_jobs(event: Event) -> dict[str, DocumentJob]:
-    return services.latest_jobs(event)
-
-
-@bp.app_template_global()
-def job_action_form() -> JobActionForm:
-    return JobActionForm(formdata=None)
 
 
 def progress(job: DocumentJob) -> dict[str, object]:
@@ -90,9 +72,10 @@ def start(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    started = services.start_job(event, JobKind(kind), actor=_user())
+    started = run_service(lambda: services.start_job(event, JobKind(kind), actor=_user()))
+    if started is None:
+        return redirect(url_for("registrations.manage_list", event_id=event.id))
     job_id = started.job.id
-    db.session.commit()
     if started.created:
         # Queued only after the commit: the worker must find the row.
         queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
@@ -102,10 +85,14 @@ def start(event_id: int, kind: str):
 
 
 def _settled(job_id: int) -> DocumentJob:
-    """The job, failed first if its workers went silent long ago."""
+    """The job, failed first if its workers went silent long ago.
+
+    The one write during a GET: nobody else is left to mark such a job failed, and its
+    page must stop waiting for it.
+    """
     job = get_or_404(DocumentJob, job_id)
-    if services.settle(job):
-        db.session.commit()
+    if services.is_abandoned(job):
+        run_service(lambda: services.settle(job))
     return job
 
 
@@ -138,13 +125,7 @@ def cancel(job_id: int):
     job = get_or_404(DocumentJob, job_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.request_cancel(job, actor=_user())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
+    if run_service(lambda: services.request_cancel(job, actor=_user())) is not None:
         flash(_("The job stops after the documents in progress."), "info")
     return redirect(url_for(".detail", job_id=job_id))
 
@@ -182,72 +163,3 @@ def merged_pdf(job_id: int):
     return _download(
         job, job.merged_sha256, f"{job.kind}-event-{job.event_id}-print.pdf", "application/pdf"
     )
-
-
-# --- the worker -------------------------------------------------------------------------
-
-# Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
-# bundles 1,000 certificates): a large host gets a few, not one per core.
-MAX_DEFAULT_WORKERS = 4
-
-
-def default_workers() -> int:
-    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        available = os.cpu_count() or 1
-    return max(1, min(available, MAX_DEFAULT_WORKERS))
-
-
-@bp.cli.command("worker")
-@click.option(
-    "--workers",
-    default=lambda: default_workers(),
-    show_default=f"one per CPU this process may use, at most {MAX_DEFAULT_WORKERS}",
-    type=click.IntRange(min=1),
-    help="Worker processes (or threads); each takes a part of a job at a time.",
-)
-@click.option(
-    "--worker-type",
-    type=click.Choice(["process", "thread"]),
-    default="process",
-    show_default=True,
-    help="Processes print in parallel; threads of one process print one at a time.",
-)
-@click.option(
-    "--shutdown-timeout",
-    default=10.0,
-    show_default=True,
-    help="Seconds Ctrl-C (SIGINT) waits for the task in hand; SIGTERM stops at once.",
-)
-def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> None:
-    """Run queued jobs until Ctrl-C or SIGTERM.
-
-    A job stopped halfway stays "running" until its heartbeat is ``STALE_AFTER`` old;
-    starting it again then replaces it and reuses every certificate already issued.
-    """
-    app = current_app._get_current_object()
-    if queue.immediate(app):
-        raise click.ClickException("JOBS_IMMEDIATE is set: tasks run inline, no worker needed.")
-    huey = queue.queue_for(app).huey
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    where = app.config.get("REDIS_URL") and "Redis" or getattr(huey.storage, "filename", "")
-    click.echo(f"Expo worker: {workers} {worker_type}(s), queue {huey.name} in {where}")
-
-    @huey.on_startup()
-    def fresh_connections() -> None:
-        # A forked worker process must not share the parent's database connections.
-        with app.app_context():
-            db.engine.dispose(close=False)
-
-    consumer = huey.create_consumer(
-        workers=workers,
-        worker_type=worker_type,
-        periodic=False,
-        shutdown_timeout=shutdown_timeout,
-        # An idle worker looks for work at least every 2 s (huey's default backs off to
-        # 10 s): a job or an email starts soon after the click.
-        max_delay=2.0,
-    )
-    consumer.run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from expo.mail import send_templated_email
 from expo.registrations.models import Application
-from expo.web import external_url
+from expo.urls import external_url
 
 NOTICES = frozenset(
     {"submitted", "approved", "waitlisted", "rejected", "cancelled", "withdrawn", "promoted"}

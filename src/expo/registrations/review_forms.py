@@ -16,10 +16,9 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from expo.enterprises.forms import prefecture_choices
 from expo.enterprises.industries import industry_choices
-from expo.fields import strip
+from expo.fields import choices, filter_value, strip
 from expo.registrations.models import STATUS_LABELS, ApplicationStatus
 from expo.registrations.review import DEFAULT_SORT, SORTS, ApplicationFilters
-from expo.web import choices, filter_value
 
 # The decisions an organizer takes, by the status they lead to.
 DECISION_LABELS = {

@@ -1,5 +1,6 @@
-"""The organizer side: review an event's applications, one by one or many at once, and
-export them. Thin: the rules are in ``services``, the queries in ``review``.
+"""The organizer side of the registrations area: review an event's applications, one by
+one or many at once, and export them. The routes join the area's blueprint,
+``registrations.views.bp``. Thin: the rules are in ``services``, the queries in ``review``.
 
 Organizers see everything here, full passport numbers included; enterprise users never
 reach these pages (403), nor anonymous visitors (the sign-in page).
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,9 +26,10 @@ from flask_login import current_user
 
 from expo.accounts.access import organizer_required
 from expo.audit.services import record
-from expo.errors import DomainError, InvalidInput
+from expo.documents import certificates
 from expo.events.models import Event
-from expo.extensions import db
+from expo.jobs.forms import JobActionForm
+from expo.jobs.services import latest_jobs
 from expo.registrations import exports, review, services
 from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
 from expo.registrations.review_forms import (
@@ -38,17 +39,11 @@ from expo.registrations.review_forms import (
     BulkReviewForm,
     ReviewForm,
 )
-from expo.web import INVALID_STATUS, get_or_404, show_errors
+from expo.registrations.views import bp
+from expo.web import INVALID_STATUS, get_or_404, run_service, show_errors
 
-bp = Blueprint("review", __name__, url_prefix="/manage/events/<int:event_id>/applications")
-
+APPLICATIONS = "/manage/events/<int:event_id>/applications"
 DEFAULT_PER_PAGE = 50
-
-
-@bp.before_request
-@organizer_required
-def require_organizer() -> None:
-    """Every page here is for organizers and admins."""
 
 
 def _user():
@@ -69,28 +64,20 @@ def _list_args() -> dict[str, list[str]]:
     return args
 
 
-@bp.context_processor
-def _helpers() -> dict[str, object]:
-    def list_url(event_id: int, **changes: str) -> str:
-        """The list with the current filters, some of them changed (``""`` drops one)."""
-        args = _list_args()
-        for name, value in changes.items():
-            if value == "":
-                args.pop(name, None)
-            else:
-                args[name] = [value]
-        query = urlencode(args, doseq=True)
-        return url_for(".list", event_id=event_id) + (f"?{query}" if query else "")
+def list_url(event_id: int, **changes: str) -> str:
+    """The list with the current filters, some of them changed (``""`` drops one)."""
+    args = _list_args()
+    for name, value in changes.items():
+        if value == "":
+            args.pop(name, None)
+        else:
+            args[name] = [value]
+    query = urlencode(args, doseq=True)
+    return url_for(".manage_list", event_id=event_id) + (f"?{query}" if query else "")
 
-    def sort_url(event_id: int, key: str, current: str) -> str:
-        return list_url(event_id, sort=f"-{key}" if current == key else key)
 
-    return {
-        "list_url": list_url,
-        "sort_url": sort_url,
-        "status_labels": {status.value: label for status, label in STATUS_LABELS.items()},
-        "reason_required": [status.value for status in services.REASON_REQUIRED],
-    }
+def sort_url(event_id: int, key: str, current: str) -> str:
+    return list_url(event_id, sort=f"-{key}" if current == key else key)
 
 
 # --- the list ---------------------------------------------------------------------------
@@ -124,7 +111,7 @@ def _render_list(
     )
     return (
         render_template(
-            "review/list.html",
+            "registrations/manage/list.html",
             event=event,
             form=filter_form,
             filters=filters,
@@ -133,24 +120,31 @@ def _render_list(
             capacity=services.capacity_count(event),
             bulk_form=bulk_form,
             outcomes=outcomes,
+            latest_jobs=latest_jobs(event),
+            job_form=JobActionForm(formdata=None),
+            list_url=list_url,
+            sort_url=sort_url,
+            status_labels={status.value: label for status, label in STATUS_LABELS.items()},
         ),
         status,
     )
 
 
-@bp.route("", endpoint="list")
-def applications(event_id: int):
+@bp.route(APPLICATIONS)
+@organizer_required
+def manage_list(event_id: int):
     event = get_or_404(Event, event_id)
     return _render_list(event, BulkReviewForm(formdata=None))
 
 
-@bp.route("/bulk", methods=["GET", "POST"])
-def bulk(event_id: int):
+@bp.route(f"{APPLICATIONS}/bulk", methods=["GET", "POST"])
+@organizer_required
+def bulk_review(event_id: int):
     """Decide on the ticked applications; the list comes back with a line per application."""
     if request.method == "GET":
         # Links on the page shown after a bulk decision (pages, language) lead back here.
         query = urlencode(request.args.to_dict(flat=False), doseq=True)
-        return redirect(url_for(".list", event_id=event_id) + (f"?{query}" if query else ""))
+        return redirect(url_for(".manage_list", event_id=event_id) + (f"?{query}" if query else ""))
     event = get_or_404(Event, event_id)
     form = BulkReviewForm()
     if not form.validate_on_submit():
@@ -165,19 +159,22 @@ def bulk(event_id: int):
     if not selected:
         form.application_ids.errors = [_("Tick at least one application.")]
         return _render_list(event, form, status=INVALID_STATUS)
-    results = services.review_many(selected, target, actor=_user(), reason=reason)
-    outcomes = [
-        BulkOutcome(
-            application_id=result.application.id,
-            enterprise_name=result.application.enterprise.name,
-            ok=result.ok,
-            message=result.message,
-            status=result.application.status,
-            status_label=result.application.status_label,
-        )
-        for result in results
-    ]
-    db.session.commit()
+
+    def decide_all() -> list[BulkOutcome]:
+        results = services.review_many(selected, target, actor=_user(), reason=reason)
+        return [
+            BulkOutcome(
+                application_id=result.application.id,
+                enterprise_name=result.application.enterprise.name,
+                ok=result.ok,
+                message=result.message,
+                status=result.application.status,
+                status_label=result.application.status_label,
+            )
+            for result in results
+        ]
+
+    outcomes = run_service(decide_all)
     return _render_list(event, BulkReviewForm(formdata=None), outcomes)
 
 
@@ -191,49 +188,57 @@ def _render_detail(event: Event, application: Application, form: ReviewForm, sta
     ]
     return (
         render_template(
-            "review/detail.html",
+            "registrations/manage/detail.html",
             event=event,
             application=application,
             enterprise=application.enterprise,
             form=form,
             decisions=decisions,
             capacity=services.capacity_count(event),
+            certificate=certificates.printed_certificate(application),
+            revoked_certificates=[
+                certificate
+                for certificate in certificates.application_certificates(application)
+                if not certificate.is_valid
+            ],
         ),
         status,
     )
 
 
-@bp.route("/<int:application_id>")
-def detail(event_id: int, application_id: int):
+@bp.route(f"{APPLICATIONS}/<int:application_id>")
+@organizer_required
+def manage_detail(event_id: int, application_id: int):
     event = get_or_404(Event, event_id)
     application = _application_of(event, application_id)
     return _render_detail(event, application, ReviewForm(formdata=None))
 
 
-@bp.post("/<int:application_id>/review")
+@bp.post(f"{APPLICATIONS}/<int:application_id>/review")
+@organizer_required
 def decide(event_id: int, application_id: int):
     event = get_or_404(Event, event_id)
     application = _application_of(event, application_id)
-    back = redirect(url_for(".detail", event_id=event.id, application_id=application.id))
+    back = redirect(url_for(".manage_detail", event_id=event.id, application_id=application.id))
     form = ReviewForm()
     if not form.validate_on_submit():
         if form.reason.errors:  # too long: keep what was typed, show it at the field
             return _render_detail(event, application, form, INVALID_STATUS)
         flash(_("Choose one of the actions shown."), "warning")
         return back
-    try:
-        services.review(application, form.to.data, actor=_user(), reason=form.reason.data or "")
-    except InvalidInput as error:
-        db.session.rollback()
-        show_errors(form, error)
+    reviewed = run_service(
+        lambda: services.review(
+            application, form.to.data, actor=_user(), reason=form.reason.data or ""
+        ),
+        form=form,
+    )
+    if reviewed is not None:
+        flash(
+            _("%(name)s: %(status)s.", name=reviewed.enterprise.name, status=reviewed.status_label),
+            "success",
+        )
+    elif form.errors:
         return _render_detail(event, application, form, INVALID_STATUS)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return back
-    name, label = application.enterprise.name, application.status_label
-    db.session.commit()
-    flash(_("%(name)s: %(status)s.", name=name, status=label), "success")
     return back
 
 
@@ -250,16 +255,20 @@ def _export(event_id: int, extension: str) -> Response:
     else:
         body = exports.to_xlsx(rows, _("Applications received"))
         content_type = exports.XLSX_MIMETYPE
-    # The file holds passport numbers: who took it, and which part, is on record.
-    record(
-        _user(),
-        "event.export_applications",
-        event,
-        format=extension,
-        applications=len(applications),
-        filters={name: value for name, value in vars(filters).items() if value and name != "sort"},
+    # The file holds passport numbers: who took it, and which part, is on record. The one
+    # write during a GET: the download itself is what is recorded.
+    run_service(
+        lambda: record(
+            _user(),
+            "event.export_applications",
+            event,
+            format=extension,
+            applications=len(applications),
+            filters={
+                name: value for name, value in vars(filters).items() if value and name != "sort"
+            },
+        )
     )
-    db.session.commit()
     filename = exports.export_filename(event, extension)
     return Response(
         body,
@@ -272,11 +281,13 @@ def _export(event_id: int, extension: str) -> Response:
     )
 
 
-@bp.route("/export.csv")
+@bp.route(f"{APPLICATIONS}/export.csv")
+@organizer_required
 def export_csv(event_id: int):
     return _export(event_id, "csv")
 
 
-@bp.route("/export.xlsx")
+@bp.route(f"{APPLICATIONS}/export.xlsx")
+@organizer_required
 def export_xlsx(event_id: int):
     return _export(event_id, "xlsx")

@@ -1,38 +1,23 @@
-"""The enterprise side: apply to an event, follow, edit and withdraw applications."""
+"""The registrations area's blueprint and its enterprise side: apply to an event, follow,
+edit and withdraw applications. The organizers' review pages join the same blueprint from
+``review_views``, imported at the end of this module."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from expo.errors import DomainError, InvalidInput
+from expo.accounts.access import enterprise_member_required
+from expo.documents.certificates import printed_certificate
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
 from expo.registrations.models import Application
-from expo.web import render_form, show_errors
+from expo.web import render_form, run_service, save_form
 
 bp = Blueprint("registrations", __name__)
-
-
-def enterprise_member_required(view):
-    """Signed-in users who belong to an enterprise; others are told how to get there."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.enterprise is None:
-            if current_user.is_organizer:
-                abort(403)
-            flash(_("Register your enterprise first: applications are made in its name."), "info")
-            return redirect(url_for("enterprises.mine"))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _own_application(application_id: int) -> Application:
@@ -76,33 +61,25 @@ def apply(event_id: int):
         flash(_("Registration for this event is not open."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
     form = application_form_class(event)()
-    if form.validate_on_submit():
-        try:
-            application = services.submit_application(
-                event, enterprise, _form_data(form), actor=current_user
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        except services.AlreadyApplied:
-            # A double click: the first request already made the application.
-            db.session.rollback()
-            existing = services.active_application(event, enterprise)
+    application = save_form(
+        form,
+        lambda: services.submit_application(
+            event, enterprise, _form_data(form), actor=current_user
+        ),
+    )
+    if application is not None:
+        flash(
+            _("Your application has been submitted: %(status)s.", status=application.status_label),
+            "success",
+        )
+        return redirect(url_for(".application", application_id=application.id))
+    if form.is_submitted() and not form.errors:
+        # Refused for the event's sake (said in a flash), or a double click whose first
+        # request already made the application.
+        existing = services.active_application(event, enterprise)
+        if existing is not None:
             return redirect(url_for(".application", application_id=existing.id))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "warning")
-            return redirect(url_for("events.detail", event_id=event.id))
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Your application has been submitted: %(status)s.",
-                    status=application.status_label,
-                ),
-                "success",
-            )
-            return redirect(url_for(".application", application_id=application.id))
+        return redirect(url_for("events.detail", event_id=event.id))
     _with_spare_rows(form, event)
     return render_form("registrations/apply.html", form, event=event)
 
@@ -124,6 +101,7 @@ def application(application_id: int):
         event=application.event,
         editable=services.is_editable(application),
         withdraw_form=WithdrawForm(),
+        certificate=printed_certificate(application),
     )
 
 
@@ -141,20 +119,15 @@ def edit(application_id: int):
     else:
         form = form_class(data=services.form_values(application))
     del form.consent  # given once, with the first submission
-    if form.validate_on_submit():
-        try:
-            services.update_application(application, _form_data(form), actor=current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            show_errors(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "warning")
-            return redirect(url_for(".application", application_id=application.id))
-        else:
-            db.session.commit()
-            flash(_("Your changes are saved."), "success")
-            return redirect(url_for(".application", application_id=application.id))
+    saved = save_form(
+        form,
+        lambda: services.update_application(application, _form_data(form), actor=current_user),
+    )
+    if saved is not None:
+        flash(_("Your changes are saved."), "success")
+    if saved is not None or (form.is_submitted() and not form.errors):
+        # Saved, or refused for a reason of the application's (said in a flash).
+        return redirect(url_for(".application", application_id=application.id))
     _with_spare_rows(form, event)
     return render_form("registrations/apply.html", form, event=event, application=application)
 
@@ -165,12 +138,14 @@ def withdraw(application_id: int):
     application = _own_application(application_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw(application, actor=current_user, reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "warning")
-        else:
-            db.session.commit()
+        reason = form.reason.data or ""
+        withdrawn = run_service(
+            lambda: services.withdraw(application, actor=current_user, reason=reason)
+        )
+        if withdrawn is not None:
             flash(_("Your application has been withdrawn."), "success")
     return redirect(url_for(".application", application_id=application.id))
+
+
+# The organizers' review pages add their routes to ``bp``; they import it from here.
+from expo.registrations import review_views  # noqa: E402, F401

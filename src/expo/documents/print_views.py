@@ -1,4 +1,5 @@
 """Printed documents of delegations and events: itineraries, name badges, visa letters.
+The routes join the documents area's blueprint, ``documents.views.bp``.
 
 Who gets what:
 
@@ -13,7 +14,7 @@ Anonymous visitors get the sign-in page, except on the share link.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,13 +22,11 @@ from expo.accounts.access import organizer_required
 from expo.delegations import services as delegation_services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.models import Delegation, Member
-from expo.delegations.views import PRIVATE_LINK_HEADERS
 from expo.documents import badges, itineraries, letters
+from expo.documents.views import bp
 from expo.events.models import Event
 from expo.i18n import current_language, html_lang
-from expo.web import get_or_404
-
-bp = Blueprint("printing", __name__)
+from expo.web import PRIVATE_LINK_HEADERS, get_or_404
 
 
 def _pdf(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
@@ -99,7 +98,7 @@ def event_badges(event_id: int):
     delegates = badges.approved_delegates(event)
     if not delegates:
         flash(_("No approved application has delegates yet: there are no badges to print."), "info")
-        return redirect(url_for("review.list", event_id=event.id))
+        return redirect(url_for("registrations.manage_list", event_id=event.id))
     return _pdf(badges.render_badge_sheet(event, delegates), f"badges-{event.id}.pdf")
 
 

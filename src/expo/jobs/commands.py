@@ -1,0 +1,78 @@
+"""The jobs area's command: ``flask --app expo worker`` runs the queued jobs and emails."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+from flask import current_app
+
+from expo.extensions import db
+from expo.jobs import queue
+
+# Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
+# bundles 1,000 certificates): a large host gets a few, not one per core.
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_DEFAULT_WORKERS))
+
+
+@click.command("worker")
+@click.option(
+    "--workers",
+    default=lambda: default_workers(),
+    show_default=f"one per CPU this process may use, at most {MAX_DEFAULT_WORKERS}",
+    type=click.IntRange(min=1),
+    help="Worker processes (or threads); each takes a part of a job at a time.",
+)
+@click.option(
+    "--worker-type",
+    type=click.Choice(["process", "thread"]),
+    default="process",
+    show_default=True,
+    help="Processes print in parallel; threads of one process print one at a time.",
+)
+@click.option(
+    "--shutdown-timeout",
+    default=10.0,
+    show_default=True,
+    help="Seconds Ctrl-C (SIGINT) waits for the task in hand; SIGTERM stops at once.",
+)
+def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> None:
+    """Run queued jobs until Ctrl-C or SIGTERM.
+
+    A job stopped halfway stays "running" until its heartbeat is ``STALE_AFTER`` old;
+    starting it again then replaces it and reuses every certificate already issued.
+    """
+    app = current_app._get_current_object()
+    if queue.immediate(app):
+        raise click.ClickException("JOBS_IMMEDIATE is set: tasks run inline, no worker needed.")
+    huey = queue.queue_for(app).huey
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    where = app.config.get("REDIS_URL") and "Redis" or getattr(huey.storage, "filename", "")
+    click.echo(f"Expo worker: {workers} {worker_type}(s), queue {huey.name} in {where}")
+
+    @huey.on_startup()
+    def fresh_connections() -> None:
+        # A forked worker process must not share the parent's database connections.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    consumer = huey.create_consumer(
+        workers=workers,
+        worker_type=worker_type,
+        periodic=False,
+        shutdown_timeout=shutdown_timeout,
+        # An idle worker looks for work at least every 2 s (huey's default backs off to
+        # 10 s): a job or an email starts soon after the click.
+        max_delay=2.0,
+    )
+    consumer.run()
