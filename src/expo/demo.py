@@ -23,8 +23,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from stdnum.cn import uscc
-
 from expo.accounts.models import Role, User
 from expo.delegations.models import (
     Delegation,
@@ -33,6 +31,7 @@ from expo.delegations.models import (
     ItemKind,
     MemberRole,
 )
+from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import (
     AgendaSession,
@@ -283,20 +282,6 @@ _AREA_CODES = {
     "513200": "0837",
     "513400": "0834",
 }
-
-
-def credit_code(prefecture: str, organization: str) -> str:
-    """The unified social credit code of a company (法人, 91) registered in a prefecture.
-
-    ``organization`` is the eight-digit body of the organization code; its check digit
-    (GB 11714) and the code's final check character (GB 32100) are computed here.
-    """
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(digit) * weight for digit, weight in zip(organization, weights, strict=True))
-    check = 11 - total % 11
-    check_digit = {10: "X", 11: "0"}.get(check, str(check))
-    body = f"91{prefecture}{organization}{check_digit}"
-    return body + uscc.calc_check_digit(body)
 
 
 def _enterprise_values(row: _DemoEnterprise) -> dict[str, Any]:
@@ -1337,7 +1322,7 @@ def _seed_enterprises() -> tuple[dict[str, Enterprise], bool]:
     for row in _ENTERPRISES:
         enterprise, created = _get_or_create(
             Enterprise,
-            {"credit_code": credit_code(row.prefecture, row.organization)},
+            {"credit_code": build_credit_code(row.prefecture, row.organization)},
             _enterprise_values(row),
         )
         by_name[row.name_zh] = enterprise
