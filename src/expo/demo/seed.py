@@ -46,7 +46,6 @@ class NotADemoDatabase(Exception):
     """The database holds users, enterprises or campaigns that are not the demo's."""
 
     def __init__(self, counts: dict[str, int]) -> None:
-        # "users": 1 is "1 user", "enterprises": 2 "2 enterprises".
         found = ", ".join(
             f"{count} {table if count > 1 else table.removesuffix('s')}"
             for table, count in counts.items()
