@@ -9,7 +9,7 @@ from functools import cache
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.models import Role, User
-from expo.demo import credit_code
+from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.extensions import db
@@ -46,7 +46,7 @@ def make_user(
 def valid_credit_code(prefecture: str = "510100", serial: int | None = None) -> str:
     """A unified social credit code with correct check characters for a prefecture."""
     serial = next(_sequence) if serial is None else serial
-    return credit_code(prefecture, f"{serial:08d}")
+    return build_credit_code(prefecture, f"{serial:08d}")
 
 
 def make_enterprise(**fields) -> Enterprise:

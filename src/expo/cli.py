@@ -42,11 +42,16 @@ def create_user_command(role: str, email: str, password: str, name: str, mobile:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option("--force", is_flag=True, help="Add the demo to a database that holds other data.")
+def seed_demo_command(force: bool) -> None:
     """Load the demo campaigns, events, enterprises and users (safe to run again)."""
-    from expo.demo import DEMO_LOGINS, seed_demo
+    from expo.demo import DEMO_LOGINS, NotADemoDatabase, china_today, seed_demo
 
-    created = seed_demo()
+    try:
+        created = seed_demo(china_today(), force=force)
+    except NotADemoDatabase as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo("Demo data ready." if created else "Demo data was already there.")
     for role, email, password in DEMO_LOGINS:

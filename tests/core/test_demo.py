@@ -1,8 +1,16 @@
-"""The demo data: safe to load twice, valid, bilingual, and showing something open today."""
+"""The demo data: safe to load twice, valid, bilingual, and showing something open on
+whatever day it is seeded.
+
+The day is injected: tests that depend on it run for several days, one of them in every
+part of the year the demo's rules treat differently (before and after the open season
+turns to next year's on 1 May, at the turn of a year, on a leap day's eve).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -12,9 +20,25 @@ from expo.accounts.models import Role, User
 from expo.delegations.itinerary import conflicts_for
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
 from expo.demo import DEMO_LOGINS, seed_demo
+from expo.demo.seasons import Day, Year, local_moment
 from expo.enterprises.models import Enterprise
 from expo.enterprises.prefectures import BY_CODE
 from expo.events.models import AgendaSession, Campaign, Event
+from tests.factories import make_enterprise, make_user
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DAYS = [
+    date(2026, 11, 29),
+    date(2027, 4, 30),
+    date(2027, 5, 1),
+    date(2027, 10, 15),
+    date(2029, 2, 28),
+    date(2031, 12, 31),
+]
+ANY_DAY = DAYS[0]
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 def row_counts(db) -> dict[str, int]:
@@ -43,43 +67,87 @@ def campaign_events(db, kind: str, year: int) -> list[Event]:
     return db.session.execute(query).scalars().all()
 
 
+def open_season(db) -> int:
+    return max(campaign.year for campaign in all_rows(db, Campaign))
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), CHINA).astimezone(UTC)
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def named_in_zh(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def named_in_en(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+@pytest.fixture(params=DAYS, ids=str)
+def today(request) -> date:
+    return request.param
+
+
 @pytest.fixture()
-def seeded(db):
-    seed_demo()
+def seeded_on(db, today):
+    seed_demo(today)
     db.session.commit()
     return db
 
 
-def test_seeding_twice_creates_nothing_the_second_time(db):
-    assert seed_demo() is True
+@pytest.fixture()
+def seeded(db):
+    """The demo of one day, for what does not depend on the day."""
+    seed_demo(ANY_DAY)
+    db.session.commit()
+    return db
+
+
+def test_seeding_twice_creates_nothing_the_second_time(db, today):
+    assert seed_demo(today) is True
     db.session.commit()
     first = row_counts(db)
+    titles = sorted(campaign.title_en for campaign in all_rows(db, Campaign))
 
-    assert seed_demo() is False
+    assert seed_demo(today) is False
     db.session.flush()
 
     assert row_counts(db) == first
     assert first["events"] >= 12 and first["agenda_sessions"] >= 24
     assert first["delegations"] == 2 and first["itinerary_items"] >= 12
 
+    # Seeded again a year and a half later: the demo stays the one of its first day.
+    assert seed_demo(today + timedelta(days=550)) is False
+    db.session.flush()
 
-def test_the_2023_campaign_goes_to_six_time_zones(seeded):
-    events = campaign_events(seeded, "going_global", 2023)
+    assert row_counts(db) == first
+    assert sorted(campaign.title_en for campaign in all_rows(db, Campaign)) == titles
+
+
+def test_last_years_campaign_goes_to_six_time_zones_and_is_over(seeded_on, today):
+    events = campaign_events(seeded_on, "going_global", today.year - 1)
 
     assert len(events) >= 6
     assert len({event.timezone for event in events}) >= 6
     assert len({event.country for event in events}) >= 6
-    assert all(event.starts_at.year == 2023 for event in events)
+    assert all(event.starts_at.year == today.year - 1 for event in events)
+    assert all(event.ends_at < start_of(today) for event in events)
     assert {event.moderation for event in events} == {"review", "first_come"}
 
 
-def test_local_wall_clock_times_are_stored_as_utc(seeded):
-    budapest = seeded.session.execute(
+def test_local_wall_clock_times_are_stored_as_utc(seeded_on, today):
+    budapest = seeded_on.session.execute(
         sa.select(Event).where(Event.city_en == "Budapest")
     ).scalar_one()
 
     # 09:00 in Budapest in June is Central European Summer Time, two hours ahead of UTC.
-    assert budapest.starts_at == datetime(2023, 6, 7, 7, 0, tzinfo=UTC)
+    assert (budapest.starts_at.year, budapest.starts_at.month) == (today.year - 1, 6)
+    assert budapest.starts_at.astimezone(ZoneInfo("Europe/Budapest")).time() == time(9, 0)
+    assert budapest.starts_at.time() == time(7, 0)
 
 
 def test_enterprises_carry_valid_credit_codes_of_their_prefecture(seeded):
@@ -97,11 +165,11 @@ def test_enterprises_carry_valid_credit_codes_of_their_prefecture(seeded):
     assert any(not enterprise.verified for enterprise in enterprises)
 
 
-def test_every_event_is_consistent_and_bilingual(seeded):
-    for campaign in all_rows(seeded, Campaign):
+def test_every_event_is_consistent_and_bilingual(seeded_on):
+    for campaign in all_rows(seeded_on, Campaign):
         assert campaign.title_zh and campaign.title_en
         assert campaign.summary_zh and campaign.summary_en
-    for event in all_rows(seeded, Event):
+    for event in all_rows(seeded_on, Event):
         assert event.ends_at > event.starts_at, event.title_en
         assert event.registration_opens_at < event.registration_closes_at <= event.starts_at
         assert event.title_zh and event.title_en
@@ -125,27 +193,116 @@ def test_demo_logins_authenticate(seeded):
         assert (user.enterprise is not None) == (role == Role.ENTERPRISE)
 
 
-def test_an_upcoming_published_event_is_open_for_registration_in_the_demo_season(seeded):
-    # The demo's next season takes registrations from November 2026 to September 2027;
-    # a fixed moment keeps this test from failing by itself when that season is over.
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    open_now = [
-        event
-        for event in all_rows(seeded, Event)
-        if event.starts_at > now and event.registration_is_open(now)
-    ]
+def test_an_upcoming_published_event_is_open_for_registration_all_day(seeded_on, today):
+    events = all_rows(seeded_on, Event)
 
-    assert open_now, "no demo event takes registrations in the demo season"
+    for now in (start_of(today), start_of(today + timedelta(days=1)) - timedelta(seconds=1)):
+        open_now = [
+            event for event in events if event.starts_at > now and event.registration_is_open(now)
+        ]
+        assert open_now, f"no demo event takes registrations at {now}"
+    assert open_season(seeded_on) in (today.year, today.year + 1)
 
 
-def test_organizers_have_a_draft_and_imports_are_held_in_china(seeded):
-    events_2027 = campaign_events(seeded, "going_global", 2027)
-    import_events = campaign_events(seeded, "import_expansion", 2027)
+def test_organizers_have_a_draft_and_imports_are_held_in_china(seeded_on):
+    season = open_season(seeded_on)
+    events = campaign_events(seeded_on, "going_global", season)
+    import_events = campaign_events(seeded_on, "import_expansion", season)
 
-    assert sum(event.status == "published" for event in events_2027) >= 3
-    assert any(event.status == "draft" for event in events_2027)
+    assert sum(event.status == "published" for event in events) >= 3
+    assert any(event.status == "draft" for event in events)
     assert len(import_events) >= 2
     assert {event.country for event in import_events} == {"CN"}
+
+
+# Names with a year that is not the season's: a plan's title, not a date.
+NAMES_WITH_A_YEAR = re.compile(r"Vision 2030|2030愿景")
+CIIE_EDITIONS = {2027: ("十", "10th"), 2028: ("十一", "11th"), 2029: ("十二", "12th")}
+CIIE_EDITIONS |= {2030: ("十三", "13th"), 2032: ("十五", "15th")}
+
+
+def years_in(*texts: str) -> set[int]:
+    text = NAMES_WITH_A_YEAR.sub("", " ".join(texts))
+    return {int(year) for year in re.findall(r"(?<!\d)20\d\d(?!\d)", text)}
+
+
+def test_texts_name_the_years_and_days_of_their_season(seeded_on, today):
+    for campaign in all_rows(seeded_on, Campaign):
+        assert campaign.title_zh.startswith(f"{campaign.year}年")
+        assert campaign.title_en.startswith(f"{campaign.year} ")
+        opens = {local_day(e.registration_opens_at, e.timezone) for e in campaign.events}
+        summaries = (campaign.summary_zh, campaign.summary_en)
+        assert years_in(*summaries) <= {campaign.year} | {day.year for day in opens}
+        for event in campaign.events:
+            texts = (event.title_zh, event.title_en, event.description_zh, event.description_en)
+            assert years_in(*texts) <= {campaign.year}, event.title_en
+            assert years_in(event.title_zh) == years_in(event.title_en), event.title_en
+        if campaign.year == open_season(seeded_on):
+            (day,) = opens
+            assert day < today
+        if campaign.year == open_season(seeded_on) and campaign.kind == "going_global":
+            # "Registration for every event opens on ..." names the day it does.
+            assert f"{day.year}年{named_in_zh(day)}" in campaign.summary_zh
+            assert f"{named_in_en(day)} {day.year}" in campaign.summary_en
+    season = open_season(seeded_on)
+    expo = seeded_on.session.execute(
+        sa.select(Event).where(Event.title_en.contains("Import Expo"))
+    ).scalar_one()
+    edition_zh, edition_en = CIIE_EDITIONS[season]
+    assert f"第{edition_zh}届" in expo.title_zh and f"the {edition_en} " in expo.title_en
+    for group in all_rows(seeded_on, Delegation):
+        texts = (group.title_zh, group.title_en, group.notes_zh, group.notes_en)
+        assert years_in(*texts) == {season} and group.starts_on.year == season
+        for item in group.items:
+            assert not years_in(item.notes_zh, item.notes_en, item.title_zh, item.title_en)
+            if item.kind == "hotel":
+                # "check out by 09:00 on 16 April" names the day the stay ends.
+                day = local_day(item.ends_at, item.end_timezone)
+                assert named_in_zh(day) in item.notes_zh and named_in_en(day) in item.notes_en
+
+
+def test_the_outbound_delegation_meets_the_evening_before_its_flight(seeded_on):
+    outbound = delegation(seeded_on, "outbound")
+    flight = next(item for item in outbound.items if item.kind == "flight")
+    evening = local_day(flight.starts_at, flight.start_timezone) - timedelta(days=1)
+
+    for text in (outbound.notes_zh, flight.notes_zh):
+        assert f"{named_in_zh(evening)}22:30" in text
+    for text in (outbound.notes_en, flight.notes_en):
+        assert f"22:30 on {named_in_en(evening)}" in text
+
+
+def test_the_command_refuses_a_database_with_other_data_unless_forced(app, db):
+    make_user("organizer", email="someone@sccom.example")
+    make_enterprise()
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["seed-demo"])
+
+    assert refused.exit_code != 0
+    assert "not the demo's (1 user, 1 enterprise)" in refused.output
+    assert "--force" in refused.output
+    assert row_counts(db)["users"] == 1 and row_counts(db)["campaigns"] == 0
+
+    forced = runner.invoke(args=["seed-demo", "--force"])
+
+    assert forced.exit_code == 0, forced.output
+    assert "Demo data ready." in forced.output
+    assert row_counts(db)["users"] == 1 + len(DEMO_LOGINS)
+    assert row_counts(db)["campaigns"] >= 3
+
+
+def test_a_demo_database_used_since_is_left_alone_without_a_refusal(app, seeded):
+    make_user(email="newcomer@example.com")
+    seeded.session.commit()
+    counts = row_counts(seeded)
+
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+
+    assert again.exit_code == 0, again.output
+    assert "Demo data was already there." in again.output
+    assert row_counts(seeded) == counts
 
 
 def test_the_command_loads_the_demo_and_prints_the_logins(app, db):
@@ -162,10 +319,11 @@ def test_the_command_loads_the_demo_and_prints_the_logins(app, db):
     assert "Demo data was already there." in second.output
 
 
-def test_applications_in_every_status_with_their_history(outbox, seeded):
+def test_applications_in_every_status_with_their_history(outbox, seeded_on, today):
     # outbox first: it empties the folder, then the demo is seeded (and must send nothing)
     from expo.registrations.models import Application, ApplicationStatus
 
+    seeded = seeded_on
     applications = all_rows(seeded, Application)
     assert {a.status for a in applications} == {status.value for status in ApplicationStatus}
     for application in applications:
@@ -181,6 +339,7 @@ def test_applications_in_every_status_with_their_history(outbox, seeded):
     assert any(
         a.enterprise_id == demo_enterprise.id and a.status == "approved" for a in applications
     )
+    assert all(a.transitions[-1].created_at < start_of(today) for a in applications)
     assert list(outbox.glob("*.eml")) == []  # nobody is emailed about demo applications
 
 
@@ -190,7 +349,8 @@ def delegation(db, direction: str) -> Delegation:
     ).scalar_one()
 
 
-def test_an_outbound_and_an_inbound_delegation_with_members_and_itineraries(seeded):
+def test_an_outbound_and_an_inbound_delegation_with_members_and_itineraries(seeded_on):
+    seeded = seeded_on
     outbound, inbound = delegation(seeded, "outbound"), delegation(seeded, "inbound")
 
     for group in (outbound, inbound):
@@ -210,9 +370,9 @@ def test_an_outbound_and_an_inbound_delegation_with_members_and_itineraries(seed
 
 
 def test_the_outbound_delegation_flies_from_chengdu_to_germany_with_the_approved_delegates(
-    seeded,
+    seeded_on,
 ):
-    outbound = delegation(seeded, "outbound")
+    outbound = delegation(seeded_on, "outbound")
     first_flight = next(item for item in outbound.items if item.kind == "flight")
 
     assert (first_flight.start_timezone, first_flight.end_timezone) == (
@@ -220,8 +380,14 @@ def test_the_outbound_delegation_flies_from_chengdu_to_germany_with_the_approved
         "Europe/Berlin",
     )
     assert first_flight.transport_number
-    # 01:30 on 10 April in Chengdu is 17:30 UTC the day before.
-    assert first_flight.starts_at == datetime(2027, 4, 9, 17, 30, tzinfo=UTC)
+    # 01:30 on a day of April in Chengdu is 17:30 UTC the day before, and Germany is
+    # on summer time by then.
+    leaves = first_flight.starts_at.astimezone(CHINA)
+    assert (leaves.month, leaves.time()) == (4, time(1, 30))
+    assert first_flight.starts_at.date() == leaves.date() - timedelta(days=1)
+    assert first_flight.starts_at.time() == time(17, 30)
+    lands = first_flight.ends_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert lands.utcoffset() == timedelta(hours=2)
     delegates = [member for member in outbound.members if member.source_delegate_id]
     assert len(delegates) == 2 and all(member.enterprise_id for member in delegates)
     assert {member.role for member in outbound.members} >= {"leader", "interpreter", "member"}
@@ -230,9 +396,9 @@ def test_the_outbound_delegation_flies_from_chengdu_to_germany_with_the_approved
     assert any(item.enterprises for item in subsets)
 
 
-def test_no_member_of_a_demo_delegation_is_in_two_places_at_once(seeded):
+def test_no_member_of_a_demo_delegation_is_in_two_places_at_once(seeded_on):
     for direction in ("outbound", "inbound"):
-        assert conflicts_for(delegation(seeded, direction)) == {}
+        assert conflicts_for(delegation(seeded_on, direction)) == {}
 
 
 def test_the_foreign_buyers_have_no_account_enterprise_and_a_nationality(seeded):
@@ -258,7 +424,37 @@ def test_an_edited_demo_delegation_is_left_alone_by_a_second_seeding(seeded):
     seeded.session.commit()
     count = len(outbound.items)
 
-    assert seed_demo() is False
+    assert seed_demo(ANY_DAY) is False
     seeded.session.flush()
 
     assert len(delegation(seeded, "outbound").items) == count
+
+
+# --- the calendar of the data files -----------------------------------------------------
+
+
+def test_week_dates_keep_their_weekday_in_the_season_or_the_year_before():
+    assert local_moment("Y-W15-1 09:00", 2027) == datetime(2027, 4, 12, 9, 0)
+    assert local_moment("Y-W15-1 09:00", 2029) == datetime(2029, 4, 9, 9, 0)
+    assert local_moment("Y-1-W14-1", 2027) == datetime(2026, 3, 30)
+    with pytest.raises(ValueError):
+        local_moment("2027-04-12 09:00", 2027)
+
+
+def test_years_name_editions_and_days_are_written_as_each_language_writes_them():
+    assert f"第{Year(2027):edition-zh-since-2018}届" == "第十届"
+    assert (
+        f"{Year(2038):edition-zh-since-2018}, {Year(2028):edition-zh-since-2018}" == "二十一, 十一"
+    )
+    assert [f"{Year(year):edition-en-since-2018}" for year in (2018, 2019, 2020, 2028, 2038)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "11th",
+        "21st",
+    ]
+    assert f"{Year(2027)}年" == "2027年"
+    day = Day(2026, 3, 30)
+    assert f"{day:zh} {day:zh-full} {day:en} {day:en-full}" == (
+        "3月30日 2026年3月30日 30 March 30 March 2026"
+    )
