@@ -117,8 +117,8 @@ class SavedItem:
 # --- validation ------------------------------------------------------------------------
 
 
-def _clock(local: datetime) -> str:
-    return local.strftime("%Y-%m-%d %H:%M")
+def _clock(local: datetime | None) -> str:
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
 
 
 def _to_utc(

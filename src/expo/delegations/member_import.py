@@ -232,7 +232,7 @@ def _read_rows(file_bytes: bytes) -> list[tuple[object, ...]]:
             try:
                 if not workbook.worksheets:
                     raise InvalidInput({"file": NO_ROWS})
-                rows = []
+                rows: list[tuple[object, ...]] = []
                 for row in workbook.worksheets[0].iter_rows(values_only=True):
                     rows.append(tuple(row))
                     if len(rows) > MAX_ROWS + 1:
@@ -358,7 +358,7 @@ def template_workbook(language: str | None = None) -> bytes:
     """An empty sheet with the headings in ``language``, and a sheet of instructions."""
     language = language or current_language()
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]
     sheet.title = "成员" if language == "zh" else "Members"
     bold = Font(bold=True)
     for index, column in enumerate(COLUMNS, start=1):

@@ -29,7 +29,7 @@ from expo.demo.seasons import Seasons, dated, local_moment, read, seasons_on
 from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
-from expo.extensions import db
+from expo.extensions import Model, db
 
 CAMPAIGN_FILES = ("going-global-last-year", "going-global", "import-expansion")
 DELEGATION_FILES = ("hannover-messe", "asean-buyers")
@@ -88,7 +88,7 @@ def seed_demo(today: date, *, force: bool = False) -> bool:
     return True
 
 
-def _count(model: type[db.Model]) -> int:
+def _count(model: type[Model]) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 

@@ -44,6 +44,7 @@ def _language_headers(language: str) -> dict[str, str]:
 @bp.get("/delegations/<int:delegation_id>/itinerary.pdf")
 @login_required
 def itinerary(delegation_id: int):
+    delegation: Delegation | None
     if current_user.is_organizer:
         delegation = delegation_or_404(delegation_id)
     else:
@@ -53,8 +54,8 @@ def itinerary(delegation_id: int):
             if enterprise
             else None
         )
-        if delegation is None:
-            abort(404)
+    if delegation is None:
+        abort(404)
     language = current_language()
     pdf = itineraries.render_itinerary(delegation, language=language)
     return _pdf(pdf, f"itinerary-{delegation.id}-{language}.pdf", _language_headers(language))

@@ -52,7 +52,7 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
     A job stopped halfway stays "running" until its heartbeat is ``STALE_AFTER`` old;
     starting it again then replaces it and reuses every certificate already issued.
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if queue.immediate(app):
         raise click.ClickException("JOBS_IMMEDIATE is set: tasks run inline, no worker needed.")
     huey = queue.queue_for(app).huey
