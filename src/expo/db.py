@@ -34,12 +34,6 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def mask_passport(number: str | None) -> str:
-    """What non-organizers see of a passport number: enough to recognise, not to use."""
-    number = number or ""
-    return "" if not number else f"{number[:1]}{'•' * max(len(number) - 3, 1)}{number[-2:]}"
-
-
 class UTCDateTime(sa.types.TypeDecorator):
     """A timestamp that is always timezone-aware UTC in Python.
 

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import mask_passport, one_of, utcnow
+from expo.db import one_of, utcnow
 from expo.extensions import db
 from expo.i18n import Bilingual, country_name
+from expo.privacy import mask_passport
 
 if TYPE_CHECKING:
     from expo.enterprises.models import Enterprise

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import mask_passport, utcnow
+from expo.db import utcnow
 from expo.extensions import db
+from expo.privacy import mask_passport
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
