@@ -12,7 +12,6 @@ them here, keeping each item's wall-clock times in its own zones.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
@@ -41,9 +40,15 @@ from expo.events.services import NonexistentLocalTime, local_to_utc, utc_to_loca
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.validation import (
+    check_email,
+    check_latin_name,
+    check_passport,
+    check_phone,
+    checked,
+    normalise_passport,
+)
 
-PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{5,32}$")
-PASSPORT_PATTERN = re.compile(r"^[A-Z0-9]{5,20}$")
 # Longest text each member field takes (the columns' sizes).
 MEMBER_LENGTHS = {
     "name_zh": 100,
@@ -132,10 +137,7 @@ def _validated_contacts(
             errors[prefix + "role"] = _too_long(100)
         if not phone:
             errors[prefix + "phone"] = _l("Enter a phone number that works while travelling.")
-        elif not PHONE_PATTERN.match(phone):
-            errors[prefix + "phone"] = _l(
-                "Enter 5 to 32 characters: digits, spaces, brackets, + and - only."
-            )
+        phone = checked(errors, prefix + "phone", check_phone, phone)
         kept.append(EmergencyContact(position=len(kept), name=name, role=role, phone=phone))
     return kept
 
@@ -257,10 +259,6 @@ class MemberData:
     role: str = MemberRole.MEMBER.value
 
 
-def normalise_passport(raw: str | None) -> str:
-    return re.sub(r"\s+", "", raw or "").upper()
-
-
 def validate_member(
     delegation: Delegation, data: MemberData, *, member: Member | None = None
 ) -> dict[str, object]:
@@ -287,26 +285,20 @@ def validate_member(
         errors["nationality"] = _l("Choose a country from the list (an ISO code such as CN or HU).")
     values["nationality"] = nationality
 
-    passport = normalise_passport(str(data.passport_number or ""))
-    if passport and not PASSPORT_PATTERN.match(passport):
-        errors["passport_number"] = _l("A passport number has 5 to 20 letters and digits.")
-    elif passport and _passport_taken(delegation, passport, other_than=member):
-        errors["passport_number"] = _l("A member of this delegation has this passport number.")
+    passport = checked(errors, "passport_number", check_passport, str(data.passport_number or ""))
+    if passport and "passport_number" not in errors:
+        if _passport_taken(delegation, passport, other_than=member):
+            errors["passport_number"] = _l("A member of this delegation has this passport number.")
     values["passport_number"] = passport or None
 
-    mobile = values["mobile"]
-    if mobile and "mobile" not in errors and not PHONE_PATTERN.match(mobile):
-        errors["mobile"] = _l("Enter 5 to 32 characters: digits, spaces, brackets, + and - only.")
-
-    email = str(values["email"]).lower()
-    local, at, domain = email.partition("@")
-    if email and (
-        not (local and at and "." in domain.strip("."))
-        or "@" in domain
-        or any(ch.isspace() for ch in email)
+    # The shapes an application's delegate follows too: a delegate becomes a member as is.
+    for name, check in (
+        ("name_latin", check_latin_name),
+        ("mobile", check_phone),
+        ("email", check_email),
     ):
-        errors["email"] = _l("Enter a valid email address, such as name@example.com.")
-    values["email"] = email
+        if name not in errors:
+            values[name] = checked(errors, name, check, str(values[name]))
 
     role = str(data.role or "").strip() or MemberRole.MEMBER.value
     if role not in {item.value for item in MemberRole}:

@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from expo.accounts.access import organizer_required
-from expo.accounts.services import normalise_email
 from expo.enterprises import services
 from expo.enterprises.forms import (
     FIELD_LABELS,
@@ -38,6 +37,7 @@ from expo.enterprises.industries import industry_label
 from expo.enterprises.models import Enterprise
 from expo.extensions import db
 from expo.i18n import current_language
+from expo.validation import normalise_email
 from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("enterprises", __name__)

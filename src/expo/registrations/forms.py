@@ -14,7 +14,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from expo.validation import EmailAddress
 
 
 class DelegateForm(Form):
@@ -30,7 +32,7 @@ class DelegateForm(Form):
     mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=32)])
     email = EmailField(
         _l("Email"),
-        validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=254)],
+        validators=[Optional(), EmailAddress(), Length(max=254)],
     )
     passport_number = StringField(
         _l("Passport number (optional)"), validators=[Optional(), Length(max=20)]

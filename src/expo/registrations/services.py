@@ -35,6 +35,7 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import notify_status
+from expo.validation import check_email, check_latin_name, check_passport, check_phone, checked
 
 # The version of the personal-data notice an applicant agrees to; recorded per application.
 CONSENT_VERSION = "2026-11"
@@ -109,26 +110,36 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
         for index, delegate in enumerate(data.delegates)
         if any(str(value or "").strip() for value in vars(delegate).values())
     ]
-    delegates = [delegate for _, delegate in numbered]
-    if not delegates:
+    if not numbered:
         errors["delegates"] = _l("Name at least one delegate.")
-    elif len(delegates) > event.max_delegates:
+    elif len(numbered) > event.max_delegates:
         errors["delegates"] = lazy_ngettext(
             "This event takes at most %(num)d delegate per enterprise.",
             "This event takes at most %(num)d delegates per enterprise.",
             event.max_delegates,
         )
+    delegates = []
     for index, delegate in numbered:
         prefix = f"delegates-{index}-"
         if not (delegate.name_zh.strip() or delegate.name_latin.strip()):
             errors[prefix + "name_zh"] = _l("Enter the name in Chinese or in Latin letters.")
         if not delegate.mobile.strip():
             errors[prefix + "mobile"] = _l("Enter a mobile number.")
-        passport = delegate.passport_number.strip().upper()
-        if passport and not (passport.isalnum() and 5 <= len(passport) <= 20):
-            errors[prefix + "passport_number"] = _l(
-                "A passport number has 5 to 20 letters and digits."
+        # The rules a delegation member follows too: a delegate becomes one unchanged.
+        delegates.append(
+            DelegateData(
+                name_zh=delegate.name_zh.strip(),
+                name_latin=checked(
+                    errors, prefix + "name_latin", check_latin_name, delegate.name_latin
+                ),
+                title=delegate.title.strip(),
+                mobile=checked(errors, prefix + "mobile", check_phone, delegate.mobile),
+                email=checked(errors, prefix + "email", check_email, delegate.email),
+                passport_number=checked(
+                    errors, prefix + "passport_number", check_passport, delegate.passport_number
+                ),
             )
+        )
     if not 1 <= (data.booths_requested or 0) <= event.capacity:
         errors["booths_requested"] = lazy_ngettext(
             "Request %(num)d booth.", "Request between 1 and %(num)d booths.", event.capacity
