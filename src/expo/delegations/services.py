@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.delegations.itinerary import delegation_items
@@ -200,14 +201,14 @@ def create_delegation(data: DelegationData, *, actor) -> Delegation:
     _fill_delegation(delegation, data)
     db.session.add(delegation)
     db.session.flush()
-    record(actor, "delegation.create", delegation)
+    record(actor, AuditAction.DELEGATION_CREATE, delegation)
     return delegation
 
 
 def update_delegation(delegation: Delegation, data: DelegationData, *, actor) -> Delegation:
     _fill_delegation(delegation, data)
     db.session.flush()
-    record(actor, "delegation.update", delegation)
+    record(actor, AuditAction.DELEGATION_UPDATE, delegation)
     return delegation
 
 
@@ -237,7 +238,9 @@ def set_status(delegation: Delegation, status: DelegationStatus | str, *, actor)
     if previous != status.value:
         delegation.status = status.value
         db.session.flush()
-        record(actor, "delegation.status", delegation, status=status.value, previous=previous)
+        record(
+            actor, AuditAction.DELEGATION_STATUS, delegation, status=status.value, previous=previous
+        )
     return delegation
 
 
@@ -345,7 +348,7 @@ def update_member(member: Member, data: MemberData, *, actor=None) -> Member:
 
 def remove_member(member: Member, *, actor) -> None:
     delegation = member.delegation
-    record(actor, "delegation.remove_member", delegation, member=member.display_name)
+    record(actor, AuditAction.DELEGATION_REMOVE_MEMBER, delegation, member=member.display_name)
     delegation.members.remove(member)
     db.session.delete(member)
     db.session.flush()
@@ -410,7 +413,13 @@ def add_approved_delegates(delegation: Delegation, event: Event, *, actor) -> li
         position += 1
     db.session.flush()
     if added:
-        record(actor, "delegation.add_delegates", delegation, event_id=event.id, members=len(added))
+        record(
+            actor,
+            AuditAction.DELEGATION_ADD_DELEGATES,
+            delegation,
+            event_id=event.id,
+            members=len(added),
+        )
     return added
 
 
@@ -433,7 +442,7 @@ def create_share_link(member: Member, *, actor=None) -> str:
     db.session.flush()
     record(
         actor,
-        "delegation.share_link",
+        AuditAction.DELEGATION_SHARE_LINK,
         member.delegation,
         member=member.display_name,
         renewed=renewed,
@@ -447,7 +456,12 @@ def revoke_share_link(member: Member, *, actor=None) -> None:
     member.share_token_hash = None
     member.share_created_at = None
     db.session.flush()
-    record(actor, "delegation.revoke_share_link", member.delegation, member=member.display_name)
+    record(
+        actor,
+        AuditAction.DELEGATION_REVOKE_SHARE_LINK,
+        member.delegation,
+        member=member.display_name,
+    )
 
 
 def member_for_share_token(token: str | None) -> Member | None:
@@ -548,7 +562,9 @@ def duplicate_delegation(delegation: Delegation, shift_days: int, *, actor) -> D
         )
     db.session.add(copy)
     db.session.flush()
-    record(actor, "delegation.duplicate", copy, source=delegation.id, shift_days=shift_days)
+    record(
+        actor, AuditAction.DELEGATION_DUPLICATE, copy, source=delegation.id, shift_days=shift_days
+    )
     return copy
 
 

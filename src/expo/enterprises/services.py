@@ -24,6 +24,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 from expo.accounts.models import Role, User
 from expo.accounts.services import EmailAlreadyRegistered, create_user, find_user_by_email
+from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.audit.services import record
 from expo.db import like_pattern
@@ -355,7 +356,7 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
         db.session.flush()
     except sa.exc.IntegrityError as error:
         raise InvalidInput({"credit_code": CODE_OF_ANOTHER_ENTERPRISE}) from error
-    record(actor, "enterprise.update", enterprise, **details)
+    record(actor, AuditAction.ENTERPRISE_UPDATE, enterprise, **details)
     db.session.flush()
     return enterprise
 
@@ -376,7 +377,13 @@ def set_flags(
     if (enterprise.verified, enterprise.key_enterprise) == (verified, key_enterprise):
         return enterprise
     enterprise.verified, enterprise.key_enterprise = verified, key_enterprise
-    record(actor, "enterprise.flags", enterprise, verified=verified, key_enterprise=key_enterprise)
+    record(
+        actor,
+        AuditAction.ENTERPRISE_FLAGS,
+        enterprise,
+        verified=verified,
+        key_enterprise=key_enterprise,
+    )
     db.session.flush()
     return enterprise
 
@@ -439,7 +446,7 @@ def invite_colleague(
         accept_url=accept_url(token),
         valid_for=timedelta(seconds=invitation_max_age()),
     )
-    record(actor, "enterprise.invite", enterprise, email=email)
+    record(actor, AuditAction.ENTERPRISE_INVITE, enterprise, email=email)
     db.session.flush()
     return token
 

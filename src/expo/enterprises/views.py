@@ -20,10 +20,10 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from expo.accounts.access import organizer_required
+from expo.audit.actions import AuditAction, AuditSubject
 from expo.enterprises import services
 from expo.enterprises.forms import (
     FIELD_LABELS,
@@ -43,9 +43,9 @@ from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 bp = Blueprint("enterprises", __name__)
 
 AUDIT_ACTION_LABELS = {
-    "enterprise.flags": _l("Flags set"),
-    "enterprise.update": _l("Profile edited"),
-    "enterprise.invite": _l("Colleague invited"),
+    action.value: action.short_label
+    for action in AuditAction
+    if action.subject == AuditSubject.ENTERPRISES
 }
 DEFAULT_PER_PAGE = 20
 

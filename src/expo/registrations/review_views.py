@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.accounts.access import organizer_required
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
@@ -253,7 +254,7 @@ def _export(event_id: int, extension: str) -> Response:
     # The file holds passport numbers: who took it, and which part, is on record.
     record(
         _user(),
-        "event.export_applications",
+        AuditAction.EVENT_EXPORT_APPLICATIONS,
         event,
         format=extension,
         applications=len(applications),

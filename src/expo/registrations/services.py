@@ -19,6 +19,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.enterprises.models import Enterprise
@@ -393,7 +394,13 @@ def review(
     held_for_review = current == PENDING and application.waitlisted_at is not None
     frees_booths = current == APPROVED or (held_for_review and to in REASON_REQUIRED)
     _move(application, to, actor=actor, reason=reason, now=now)
-    record(actor, f"application.{to.value}", application, reason=reason, previous=current.value)
+    record(
+        actor,
+        AuditAction.for_application_status(to),
+        application,
+        reason=reason,
+        previous=current.value,
+    )
     db.session.flush()
     if frees_booths:
         promote_waitlist(event, now=now)
