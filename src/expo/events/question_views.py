@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
 from expo.events import questions as services
+from expo.events.answer_fields import add_answer_fields
+from expo.events.answers import answer_text
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
 from expo.extensions import db
@@ -15,7 +17,7 @@ from expo.web import form_to, get_or_404, render_form, save_form
 bp = Blueprint("questions", __name__, url_prefix="/manage/events/<int:event_id>/questions")
 
 # Review pages and exports of every area show answers through macros/answers.html.
-bp.add_app_template_global(services.answer_text, "answer_text")
+bp.add_app_template_global(answer_text, "answer_text")
 
 
 @bp.before_request
@@ -48,7 +50,7 @@ def index(event_id: int, question_id: int | None = None):
         flash(_("Question saved."), "success")
         return redirect(url_for(".index", event_id=event.id))
     questions = list(event.questions)
-    preview = services.add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
+    preview = add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
     return render_form(
         "manage/questions.html",
         form,

@@ -25,8 +25,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from expo.enterprises.industries import industry_label
+from expo.events.answers import answer_text
 from expo.events.models import Event
-from expo.events.questions import answer_text
 from expo.i18n import to_local
 from expo.registrations.models import Application, Delegate
 

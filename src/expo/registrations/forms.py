@@ -68,6 +68,6 @@ class WithdrawForm(FlaskForm):
 
 def application_form_class(event) -> type[ApplicationForm]:
     """The application form for ``event``: its questions added as fields."""
-    from expo.events.questions import add_answer_fields
+    from expo.events.answer_fields import add_answer_fields
 
     return add_answer_fields(ApplicationForm, list(event.questions))

@@ -102,7 +102,7 @@ class ApplicationData:
 
 
 def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
-    from expo.events.questions import validate_answers
+    from expo.events.answers import validate_answers
 
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
@@ -512,7 +512,7 @@ def is_editable(application: Application, now: datetime | None = None) -> bool:
 
 def form_values(application: Application) -> dict[str, object]:
     """The application as the form's initial data, questions' answers included."""
-    from expo.events.questions import answer_field_data
+    from expo.events.answer_fields import answer_field_data
 
     values: dict[str, object] = {
         "booths_requested": application.booths_requested,
