@@ -711,7 +711,7 @@ class TestAnswerFields:
             q["yes_no"].id: False,
             q["date"].id: "2027-05-10",
         }
-        data = answer_fields.answer_field_data(questions, stored)
+        data = answer_rules.answer_field_data(questions, stored)
         assert data[field(q["yes_no"])] == "no" and data[field(q["number"])] == "1250.5"
         with app.test_request_context("/?lang=en"):
             form = self.build(questions, data=data)

@@ -7,7 +7,7 @@ answer rules of ``events.answers``, so the form shows the service's messages.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -120,22 +120,3 @@ def add_answer_fields(form_class: type[FlaskForm], questions: Iterable[Question]
     return types.new_class(
         form_class.__name__, (form_class,), {}, lambda namespace: namespace.update(fields)
     )
-
-
-def answer_field_data(questions: Iterable[Question], answers: Mapping[int, object]) -> dict:
-    """Stored answers as form data, to fill in an application form being edited."""
-    data: dict[str, object] = {}
-    for question in questions:
-        value = answers.get(question.id)
-        if value is None:
-            continue
-        name = answer_field_name(question)
-        if question.kind == QuestionKind.YES_NO:
-            data[name] = "yes" if value else "no"
-        elif question.kind == QuestionKind.MULTIPLE_CHOICE:
-            data[name] = list(value) if isinstance(value, list) else [value]
-        elif question.kind == QuestionKind.NUMBER and isinstance(value, float):
-            data[name] = repr(value)
-        else:
-            data[name] = str(value)
-    return data

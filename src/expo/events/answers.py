@@ -276,3 +276,22 @@ def answer_text(question: Question, value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+def answer_field_data(questions: Iterable[Question], answers: Mapping[int, object]) -> dict:
+    """Stored answers as form data, to fill in an application form being edited."""
+    data: dict[str, object] = {}
+    for question in questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        name = answer_field_name(question)
+        if question.kind == QuestionKind.YES_NO:
+            data[name] = "yes" if value else "no"
+        elif question.kind == QuestionKind.MULTIPLE_CHOICE:
+            data[name] = list(value) if isinstance(value, list) else [value]
+        elif question.kind == QuestionKind.NUMBER and isinstance(value, float):
+            data[name] = repr(value)
+        else:
+            data[name] = str(value)
+    return data

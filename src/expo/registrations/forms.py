@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from expo.events.answer_fields import add_answer_fields
 from expo.validation import EmailAddress
 
 
@@ -68,6 +69,4 @@ class WithdrawForm(FlaskForm):
 
 def application_form_class(event) -> type[ApplicationForm]:
     """The application form for ``event``: its questions added as fields."""
-    from expo.events.answer_fields import add_answer_fields
-
     return add_answer_fields(ApplicationForm, list(event.questions))

@@ -24,7 +24,9 @@ from expo.audit.services import record
 from expo.db import utcnow
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput, InvalidTransition
+from expo.events.answers import answer_field_data, validate_answers
 from expo.events.models import Event, Moderation
+from expo.events.signals import capacity_changed
 from expo.extensions import db
 from expo.registrations.models import (
     ACTIVE_STATUSES,
@@ -102,8 +104,6 @@ class ApplicationData:
 
 
 def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
-    from expo.events.answers import validate_answers
-
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
     numbered = [
@@ -451,8 +451,12 @@ def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Appli
     return moved
 
 
-def event_capacity_changed(event: Event) -> None:
-    """After an organizer changes the capacity: refuse to drop below what is approved."""
+@capacity_changed.connect
+def event_capacity_changed(event: Event, **_signal_data: object) -> None:
+    """After an organizer changes the capacity: refuse to drop below what is approved.
+
+    Run by ``events.services.update_event`` through ``events.signals.capacity_changed``.
+    """
     locked = lock_event(event)
     taken = booths_taken(locked)
     if locked.capacity < taken:
@@ -512,8 +516,6 @@ def is_editable(application: Application, now: datetime | None = None) -> bool:
 
 def form_values(application: Application) -> dict[str, object]:
     """The application as the form's initial data, questions' answers included."""
-    from expo.events.answer_fields import answer_field_data
-
     values: dict[str, object] = {
         "booths_requested": application.booths_requested,
         "exhibits": application.exhibits,
