@@ -36,7 +36,6 @@ from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import country_codes, current_language
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A delegation is tens of people; a longer sheet is the wrong file.
 MAX_ROWS = 1000
 

@@ -44,6 +44,7 @@ from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.extensions import db
+from expo.spreadsheets import XLSX_MIMETYPE
 from expo.web import filter_value, form_to, get_or_404, render_form, save_form
 
 bp = Blueprint("delegations", __name__)
@@ -272,7 +273,7 @@ def import_members(delegation_id: int):
 @organizer_required
 def import_template(delegation_id: int):
     get_or_404(Delegation, delegation_id)
-    response = Response(member_import.template_workbook(), content_type=member_import.XLSX_MIMETYPE)
+    response = Response(member_import.template_workbook(), content_type=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="delegation-members.xlsx"'
     return response
 

@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from expo import spreadsheets
 from expo.accounts.access import organizer_required
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
@@ -247,10 +248,10 @@ def _export(event_id: int, extension: str) -> Response:
     applications = review.export_applications(event, filters)
     rows = exports.export_rows(event, applications)
     if extension == "csv":
-        body, content_type = exports.to_csv(rows), exports.CSV_MIMETYPE
+        body, content_type = spreadsheets.to_csv(rows), spreadsheets.CSV_MIMETYPE
     else:
-        body = exports.to_xlsx(rows, _("Applications received"))
-        content_type = exports.XLSX_MIMETYPE
+        body = spreadsheets.to_xlsx(rows, _("Applications received"))
+        content_type = spreadsheets.XLSX_MIMETYPE
     # The file holds passport numbers: who took it, and which part, is on record.
     record(
         _user(),
