@@ -66,9 +66,11 @@ test-latest: system-deps-test ## The suite on the newest versions pyproject.toml
 	$(LATEST_VENV)/bin/pybabel compile --domain messages --directory translations
 	$(LATEST_VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## Check the code: ruff (rules and formatting)
+lint: install ## Check the code: ruff (rules and formatting), mypy (types), import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 system-deps: ## Install the Debian packages the application needs, if any is missing
 	@scripts/system-deps.sh $(RUN_PACKAGES)

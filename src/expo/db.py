@@ -28,16 +28,28 @@ def one_of(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
 
 
+def enum_column(values: type[enum.StrEnum], length: int) -> sa.Enum:
+    """The column type of a status or kind: Python sees the enum, the database a string.
+
+    Stored as each member's value in a ``VARCHAR(length)``, as the columns always were, so
+    the migrated schema is unchanged; the allowed values are enforced by the table's named
+    check constraint (:func:`one_of`), not by one the type would add. Assigning a value
+    that is no member fails before the database is asked.
+    """
+    return sa.Enum(
+        values,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
 def like_pattern(text: str) -> str:
     """``%text%`` for LIKE/ILIKE, with the wildcards a user typed taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def mask_passport(number: str | None) -> str:
-    """What non-organizers see of a passport number: enough to recognise, not to use."""
-    number = number or ""
-    return "" if not number else f"{number[:1]}{'•' * max(len(number) - 3, 1)}{number[-2:]}"
 
 
 class UTCDateTime(sa.types.TypeDecorator):

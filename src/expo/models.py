@@ -3,10 +3,11 @@
 from expo.accounts.models import Role, User
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
-from expo.documents.models import Certificate, RateLimitCounter
+from expo.documents.models import Certificate
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
+from expo.ratelimit import RateLimitCounter
 from expo.registrations.models import Answer, Application, Delegate, Transition
 
 __all__ = [

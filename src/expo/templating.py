@@ -29,7 +29,7 @@ def url_with_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
-    from expo.events.questions import answer_text
+    from expo.events.answers import answer_text
     from expo.registrations.services import next_step
 
     app.jinja_env.globals.update(

@@ -16,6 +16,12 @@ from expo.errors import InvalidInput
 from expo.registrations.models import Application, Delegate
 from tests.factories import make_enterprise, make_event, make_user
 
+# The one message for a phone number of the wrong shape, in every area.
+PHONE_MESSAGE = (
+    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
+    "hyphens and a leading + may be used."
+)
+
 
 def delegation_data(**overrides) -> services.DelegationData:
     values = dict(
@@ -147,9 +153,7 @@ class TestDelegation:
             "event_ids": "Choose the events from the list.",
             "contacts-0-phone": "Enter a phone number that works while travelling.",
             "contacts-2-name": "Enter the contact's name.",
-            "contacts-2-phone": (
-                "Enter 5 to 32 characters: digits, spaces, brackets, + and - only."
-            ),
+            "contacts-2-phone": (PHONE_MESSAGE),
         }
         db.session.rollback()
         assert count(db, Delegation) == 0 and count(db, EmergencyContact) == 0
@@ -219,7 +223,7 @@ class TestMembers:
             "nationality": "Choose a country from the list (an ISO code such as CN or HU).",
             "passport_number": "A passport number has 5 to 20 letters and digits.",
             "email": "Enter a valid email address, such as name@example.com.",
-            "mobile": "Enter 5 to 32 characters: digits, spaces, brackets, + and - only.",
+            "mobile": PHONE_MESSAGE,
             "role": "Choose a role from the list.",
         }
         assert count(db, Member) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,8 +11,16 @@ import sqlalchemy as sa
 
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, Member
+from expo.delegations.services import add_approved_delegates
+from expo.registrations.services import ApplicationData, DelegateData, review, submit_application
 from tests.delegations.test_services import add, approved_application, item, make_delegation
-from tests.factories import make_enterprise, make_enterprise_user, make_event, make_user
+from tests.factories import (
+    make_enterprise,
+    make_enterprise_user,
+    make_event,
+    make_user,
+    open_event,
+)
 from tests.pages import field_error, h1_count, page_text
 
 
@@ -28,6 +38,26 @@ def delegations(db) -> list[Delegation]:
 def members(db) -> list[Member]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(Member).order_by(Member.id)))
+
+
+def form_values(response) -> dict[str, str]:
+    """What a browser posts back for the page's form when nobody changes anything."""
+    text = response.get_data(as_text=True)
+    values = {}
+    for tag in re.findall(r"<input\b[^>]*>", text):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        if name and 'type="submit"' not in tag:
+            values[html.unescape(name.group(1))] = html.unescape(value.group(1) if value else "")
+    for name, body in re.findall(r'<select\b[^>]*name="([^"]*)"[^>]*>(.*?)</select>', text, re.S):
+        chosen = [tag for tag in re.findall(r"<option\b[^>]*>", body) if " selected" in tag]
+        value = re.search(r'\bvalue="([^"]*)"', chosen[0]) if chosen else None
+        values[name] = html.unescape(value.group(1)) if value else ""
+    for name, body in re.findall(
+        r'<textarea\b[^>]*name="([^"]*)"[^>]*>(.*?)</textarea>', text, re.S
+    ):
+        values[name] = html.unescape(body).lstrip("\n")
+    return values
 
 
 @pytest.fixture()
@@ -370,6 +400,42 @@ class TestMemberPages:
         assert client.post(wrong).status_code == 404
         assert client.post(base + "/delete").status_code == 302
         assert members(db) == []
+
+    def test_a_delegate_copied_from_an_application_saves_unchanged(self, client, db, organizer):
+        # What an enterprise may type for a delegate, the member form must take back: a
+        # French mobile written with dots, a Latin name with an accent and an apostrophe,
+        # a passport in lower case.
+        event = open_event()
+        enterprise = make_enterprise()
+        delegate = DelegateData(
+            name_zh="杜邦",
+            name_latin="D'ARTAGNAN Hélène",
+            title="Directrice",
+            mobile="+33 6.12.34.56.78",
+            email="helene@example.fr",
+            passport_number="18av12345",
+        )
+        application = submit_application(
+            event,
+            enterprise,
+            ApplicationData(delegates=[delegate], consent=True),
+            actor=make_enterprise_user(enterprise),
+        )
+        review(application, "approved", actor=organizer)
+        delegation = make_delegation(event_ids=[event.id])
+        (member,) = add_approved_delegates(delegation, event, actor=organizer)
+        db.session.commit()
+        base = f"/manage/delegations/{delegation.id}/members/{member.id}"
+
+        response = client.post(base + "/edit", data=form_values(client.get(base + "/edit")))
+
+        assert response.status_code == 302, page_text(response)
+        (saved,) = members(db)
+        assert (saved.mobile, saved.name_latin, saved.passport_number) == (
+            "+33 6.12.34.56.78",
+            "D'ARTAGNAN Hélène",
+            "18AV12345",
+        )
 
     def test_remove_a_member_who_takes_part_in_some_items(self, client, db, organizer):
         delegation = make_delegation()

@@ -139,7 +139,7 @@ class TestVerify:
         assert "未找到证书" in html and "No certificate has this code" in html
 
     def test_rate_limited_per_client_in_the_database(self, app, client, db, monkeypatch):
-        from expo.documents import ratelimit
+        from expo import ratelimit
 
         monkeypatch.setitem(app.config, "REDIS_URL", None)
         # Windows are calendar minutes: a run that crosses a minute's end would start a new
@@ -179,8 +179,8 @@ class TestRedisRateLimit:
         return url
 
     def test_counts_in_redis(self, app, client, db, monkeypatch, redis_url):
-        from expo.documents import ratelimit
-        from expo.documents.models import RateLimitCounter
+        from expo import ratelimit
+        from expo.ratelimit import RateLimitCounter
 
         monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
         monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 3)

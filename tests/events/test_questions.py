@@ -13,6 +13,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from expo.errors import InvalidInput
+from expo.events import answer_fields
+from expo.events import answers as answer_rules
 from expo.events import questions as services
 from expo.events.models import Question
 from expo.registrations.models import Answer, Application
@@ -408,7 +410,7 @@ def field(question) -> str:
 def refused(questions, raw, app, lang="en") -> dict[str, str]:
     with app.test_request_context(f"/?lang={lang}"):
         with pytest.raises(InvalidInput) as caught:
-            services.validate_answers(questions, raw)
+            answer_rules.validate_answers(questions, raw)
         return {name: str(message) for name, message in caught.value.errors.items()}
 
 
@@ -422,7 +424,7 @@ class TestValidateAnswers:
         assert set(errors.values()) == {"Answer this question."}
         for question in questions:
             question.required = False
-        assert services.validate_answers(questions, {}) == {}
+        assert answer_rules.validate_answers(questions, {}) == {}
 
     def test_valid_answers_are_normalised(self, db, questionnaire):
         q = questionnaire
@@ -439,7 +441,7 @@ class TestValidateAnswers:
                 (field(q["date"]), "2027-05-10"),
             ]
         )
-        assert services.validate_answers(q.values(), raw) == {
+        assert answer_rules.validate_answers(q.values(), raw) == {
             q["short_text"].id: "辣椒酱、火锅底料",
             q["long_text"].id: "第一行\n第二行",
             q["single_choice"].id: "machinery",
@@ -457,7 +459,7 @@ class TestValidateAnswers:
             field(q["date"]): date(2027, 2, 28),
             field(q["number"]): 12,
         }
-        assert services.validate_answers(q.values(), raw) == {
+        assert answer_rules.validate_answers(q.values(), raw) == {
             q["multiple_choice"].id: ["machinery"],
             q["yes_no"].id: True,
             q["date"].id: "2027-02-28",
@@ -479,7 +481,7 @@ class TestValidateAnswers:
     )
     def test_numbers_are_json_numbers_exactly_as_typed(self, db, questionnaire, typed, stored):
         question = questionnaire["number"]
-        value = services.validate_answers([question], {field(question): typed})[question.id]
+        value = answer_rules.validate_answers([question], {field(question): typed})[question.id]
         assert value == stored and type(value) is type(stored)
         if isinstance(value, float):
             assert repr(value) == str(stored)  # no binary rounding crept in
@@ -520,7 +522,7 @@ class TestValidateAnswers:
 
     def test_texts_at_their_limits_pass(self, db, questionnaire):
         short, long = questionnaire["short_text"], questionnaire["long_text"]
-        answers = services.validate_answers(
+        answers = answer_rules.validate_answers(
             [short, long], {field(short): "长" * 200, field(long): "x" * 5000}
         )
         assert len(answers[short.id]) == 200 and len(answers[long.id]) == 5000
@@ -535,7 +537,7 @@ class TestValidateAnswers:
 class TestAnswerText:
     def show(self, app, question, value, lang):
         with app.test_request_context(f"/?lang={lang}"):
-            return services.answer_text(question, value)
+            return answer_rules.answer_text(question, value)
 
     def test_in_english(self, app, db, questionnaire):
         q = questionnaire
@@ -565,8 +567,8 @@ class TestAnswerText:
     def test_yes_and_no_in_chinese(self, app, db, questionnaire):
         """Needs the Chinese catalogue to translate "Yes" and "No"."""
         with app.test_request_context("/"), force_locale("zh"):
-            assert services.answer_text(questionnaire["yes_no"], True) == "是"
-            assert services.answer_text(questionnaire["yes_no"], False) == "否"
+            assert answer_rules.answer_text(questionnaire["yes_no"], True) == "是"
+            assert answer_rules.answer_text(questionnaire["yes_no"], False) == "否"
 
     def test_an_answer_that_no_longer_fits_is_shown_as_stored(self, app, db, questionnaire):
         assert self.show(app, questionnaire["single_choice"], "gone", "en") == "gone"
@@ -603,7 +605,7 @@ class TestAnswerText:
 
 class TestAnswerFields:
     def build(self, questions, formdata=None, data=None):
-        form_class = services.add_answer_fields(FlaskForm, questions)
+        form_class = answer_fields.add_answer_fields(FlaskForm, questions)
         return form_class(formdata=formdata, data=data)
 
     def render(self, form, questions) -> str:
@@ -662,8 +664,8 @@ class TestAnswerFields:
         with app.test_request_context("/?lang=en", method="POST", data=posted):
             form = self.build(questions, formdata=posted)
             assert form.validate(), form.errors
-            answers = services.validate_answers(questions, form.data)
-            assert answers == services.validate_answers(questions, posted)
+            answers = answer_rules.validate_answers(questions, form.data)
+            assert answers == answer_rules.validate_answers(questions, posted)
         assert answers[q["multiple_choice"].id] == ["food", "textiles"]
         assert answers[q["number"].id] == 12.5
 
@@ -709,13 +711,13 @@ class TestAnswerFields:
             q["yes_no"].id: False,
             q["date"].id: "2027-05-10",
         }
-        data = services.answer_field_data(questions, stored)
+        data = answer_rules.answer_field_data(questions, stored)
         assert data[field(q["yes_no"])] == "no" and data[field(q["number"])] == "1250.5"
         with app.test_request_context("/?lang=en"):
             form = self.build(questions, data=data)
             html = self.render(form, questions)
             # Submitting the untouched form gives back what was stored.
-            assert services.validate_answers(questions, form.data) == stored
+            assert answer_rules.validate_answers(questions, form.data) == stored
         assert 'value="Chilli sauce"' in html and 'value="2027-05-10"' in html
         assert len(re.findall(r'<input[^>]*checked[^>]*type="checkbox"', html)) == 2
         assert re.search(r'<input[^>]*checked[^>]*type="radio"[^>]*value="no"', html)

@@ -5,6 +5,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
+from expo import spreadsheets
 from expo.audit.models import AuditEntry
 from expo.events.models import Question
 from expo.extensions import db as _db
@@ -162,9 +163,9 @@ class TestXlsx:
 
 def test_neutralise():
     for dangerous in ("=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\rx"):
-        assert exports.neutralise(dangerous) == "'" + dangerous
-    assert exports.neutralise("四川") == "四川"
-    assert exports.neutralise(-3) == -3  # numbers are numbers, not formulas
+        assert spreadsheets.neutralise(dangerous) == "'" + dangerous
+    assert spreadsheets.neutralise("四川") == "四川"
+    assert spreadsheets.neutralise(-3) == -3  # numbers are numbers, not formulas
 
 
 def test_the_rows_follow_the_reader_language(app, db, event):

@@ -13,10 +13,11 @@ from wtforms import (
     StringField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from expo.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from expo.fields import strip
+from expo.validation import EmailAddress, Phone
 
 # Language names are written in their own language, so a reader finds theirs.
 LANGUAGE_CHOICES = [
@@ -33,7 +34,7 @@ def _email_field() -> EmailField:
         validators=[
             DataRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
-            Email(_l("Enter a valid email address, such as name@example.com.")),
+            EmailAddress(),
         ],
     )
 
@@ -83,13 +84,7 @@ def _mobile_field() -> TelField:
         filters=[strip],
         render_kw={"autocomplete": "tel"},
         description=_l("Optional. Include the country code when it is not a Chinese number."),
-        validators=[
-            Optional(),
-            Regexp(
-                r"^[0-9+\- ]{6,20}$",
-                message=_l("Enter 6 to 20 characters: digits, spaces, + and - only."),
-            ),
-        ],
+        validators=[Optional(), Phone()],
     )
 
 

@@ -21,6 +21,7 @@ from expo.db import utcnow
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.mail import send_templated_email
+from expo.validation import InvalidValue, check_email, check_phone, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -41,10 +42,6 @@ class PasswordTooShort(InvalidInput):
         super().__init__({field: self.message})
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def find_user_by_email(email: str) -> User | None:
     return db.session.execute(
         db.select(User).where(User.email == normalise_email(email))
@@ -58,14 +55,13 @@ def _check_password(password: str, field: str) -> None:
         raise InvalidInput({field: _l("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)})
 
 
-def _check_email(email: str) -> None:
+def _check_email(email: str) -> str:
     # Only the shape every address has; the sign-up form checks the full syntax, while
     # the CLI may need internal domains such as expo.localhost.
-    local, at, domain = email.partition("@")
-    if not (local and at and domain) or "@" in domain or any(c.isspace() for c in email):
-        raise InvalidInput({"email": _l("Enter a valid email address, such as name@example.com.")})
-    if len(email) > 254:
-        raise InvalidInput({"email": _l("Use at most %(max)d characters.", max=254)})
+    try:
+        return check_email(email, internal=True)
+    except InvalidValue as invalid:
+        raise InvalidInput({"email": invalid.message}) from None
 
 
 def _check_name(name: str) -> str:
@@ -78,10 +74,10 @@ def _check_name(name: str) -> str:
 
 
 def _check_mobile(mobile: str) -> str:
-    mobile = mobile.strip()
-    if len(mobile) > 32:
-        raise InvalidInput({"mobile": _l("Use at most %(max)d characters.", max=32)})
-    return mobile
+    try:
+        return check_phone(mobile)
+    except InvalidValue as invalid:
+        raise InvalidInput({"mobile": invalid.message}) from None
 
 
 def _check_locale(locale: str) -> str:
@@ -99,8 +95,7 @@ def create_user(
     role: Role | str = Role.ENTERPRISE,
     locale: str = "zh",
 ) -> User:
-    email = normalise_email(email)
-    _check_email(email)
+    email = _check_email(email)
     _check_password(password, "password")
     user = User(
         email=email,

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.extensions import db
 
 
-def record(actor, action: str, subject, **details: Any) -> AuditEntry:
-    """``record(organizer, "application.approve", application, reason="…")``."""
+def record(actor, action: AuditAction | str, subject, **details: Any) -> AuditEntry:
+    """``record(organizer, AuditAction.APPLICATION_APPROVED, application, reason="…")``.
+
+    An action missing from the registry, or a subject of another kind than the action's,
+    is a programming mistake and fails here rather than in the audit log's reader.
+    """
+    action = AuditAction(action)
+    if subject.__tablename__ != action.subject:
+        raise ValueError(f"{action} is about {action.subject}, not {subject.__tablename__}")
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
-        action=action,
+        action=action.value,
         subject_type=subject.__tablename__,
         subject_id=subject.id,
         details=details,

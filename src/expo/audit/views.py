@@ -17,6 +17,7 @@ from wtforms import SelectField
 from wtforms.validators import Optional
 
 from expo.accounts.access import admin_required
+from expo.audit.actions import SUBJECT_LABELS, AuditAction, AuditSubject, action_label
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation
 from expo.enterprises.forms import FIELD_LABELS
@@ -31,39 +32,6 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 DEFAULT_PER_PAGE = 50
 
-ACTION_LABELS = {
-    "application.approved": _l("Application approved"),
-    "application.waitlisted": _l("Application put on the waiting list"),
-    "application.pending": _l("Application returned to review"),
-    "application.rejected": _l("Application rejected"),
-    "application.cancelled": _l("Application cancelled"),
-    "event.export_applications": _l("Applications exported"),
-    "enterprise.flags": _l("Enterprise flags set"),
-    "enterprise.update": _l("Enterprise profile edited"),
-    "enterprise.invite": _l("Colleague invited to an enterprise"),
-    "delegation.create": _l("Delegation created"),
-    "delegation.update": _l("Delegation edited"),
-    "delegation.status": _l("Delegation status changed"),
-    "delegation.remove_member": _l("Member removed from a delegation"),
-    "delegation.add_delegates": _l("Approved delegates added to a delegation"),
-    "delegation.import_members": _l("Members imported into a delegation"),
-    "delegation.share_link": _l("Itinerary share link made"),
-    "delegation.revoke_share_link": _l("Itinerary share link revoked"),
-    "delegation.duplicate": _l("Delegation duplicated"),
-    "certificate.issue": _l("Certificate issued"),
-    "certificate.revoke": _l("Certificate revoked"),
-    "certificate.reissue": _l("Certificate reissued"),
-    "jobs.start": _l("Bulk certificate issue started"),
-    "jobs.cancel": _l("Bulk certificate issue cancelled"),
-}
-SUBJECT_LABELS = {
-    "applications": _l("Applications received"),
-    "enterprises": _l("Enterprises"),
-    "events": _l("Events"),
-    "delegations": _l("Delegations"),
-    "certificates": _l("Certificates"),
-}
-
 
 class AuditFilterForm(FlaskForm):
     """Read from the query string: a search, so no CSRF."""
@@ -76,7 +44,9 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.action.choices = choices([("", _l("All actions")), *ACTION_LABELS.items()])
+        self.action.choices = choices(
+            [("", _l("All actions")), *((action.value, action.label) for action in AuditAction)]
+        )
         self.subject_type.choices = choices([("", _l("Everything")), *SUBJECT_LABELS.items()])
 
 
@@ -108,7 +78,7 @@ def _ids(entries, subject_type: str) -> set[int]:
 def _subjects(entries) -> dict[tuple[str, int], Subject]:
     """The subjects of a page of entries, in one statement per kind of subject."""
     subjects: dict[tuple[str, int], Subject] = {}
-    if ids := _ids(entries, "applications"):
+    if ids := _ids(entries, AuditSubject.APPLICATIONS):
         rows = db.session.execute(
             sa.select(Application.id, Application.event_id, Enterprise, Event)
             .join(Application.enterprise)
@@ -116,29 +86,29 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
             .where(Application.id.in_(ids))
         ).all()
         for application_id, event_id, enterprise, event in rows:
-            subjects["applications", application_id] = Subject(
+            subjects[AuditSubject.APPLICATIONS, application_id] = Subject(
                 f"{enterprise.name} · {event.title}",
                 url_for(
                     "registrations.manage_detail", event_id=event_id, application_id=application_id
                 ),
             )
-    if ids := _ids(entries, "enterprises"):
+    if ids := _ids(entries, AuditSubject.ENTERPRISES):
         for enterprise in db.session.execute(
             sa.select(Enterprise).where(Enterprise.id.in_(ids))
         ).scalars():
-            subjects["enterprises", enterprise.id] = Subject(
+            subjects[AuditSubject.ENTERPRISES, enterprise.id] = Subject(
                 enterprise.name, url_for("enterprises.manage_detail", enterprise_id=enterprise.id)
             )
-    if ids := _ids(entries, "events"):
+    if ids := _ids(entries, AuditSubject.EVENTS):
         for event in db.session.execute(sa.select(Event).where(Event.id.in_(ids))).scalars():
-            subjects["events", event.id] = Subject(
+            subjects[AuditSubject.EVENTS, event.id] = Subject(
                 event.title, url_for("registrations.manage_list", event_id=event.id)
             )
-    if ids := _ids(entries, "delegations"):
+    if ids := _ids(entries, AuditSubject.DELEGATIONS):
         for delegation in db.session.execute(
             sa.select(Delegation).where(Delegation.id.in_(ids))
         ).scalars():
-            subjects["delegations", delegation.id] = Subject(
+            subjects[AuditSubject.DELEGATIONS, delegation.id] = Subject(
                 delegation.title,
                 url_for("delegations.manage_detail", delegation_id=delegation.id),
             )
@@ -161,7 +131,7 @@ def log():
         form=form,
         page=page,
         subjects=_subjects(page.items),
-        action_labels=ACTION_LABELS,
+        action_label=action_label,
         field_labels=FIELD_LABELS,
         status_label=status_label,
         timezone=STAFF_TIMEZONE,

@@ -22,14 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from expo.delegations.models import (
     DELEGATION_STATUS_LABELS,
@@ -39,6 +32,7 @@ from expo.delegations.models import (
 from expo.delegations.services import MAX_SHIFT_DAYS
 from expo.fields import choices, strip
 from expo.i18n import country_choices
+from expo.validation import EmailAddress
 
 CONTACT_ROWS = 3
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -173,7 +167,7 @@ class MemberForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
-            Email(_l("Enter a valid email address, such as name@example.com.")),
+            EmailAddress(),
         ],
     )
     needs = _long_text(

@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.delegations import services
 from expo.delegations.models import Delegation, Member, MemberRole
@@ -35,7 +36,6 @@ from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import country_codes, current_language
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A delegation is tens of people; a longer sheet is the wrong file.
 MAX_ROWS = 1000
 
@@ -343,7 +343,7 @@ def import_members(delegation: Delegation, file_bytes: bytes, *, actor) -> Impor
             report.rejected.append(RejectedRow(number, name, errors))
     record(
         actor,
-        "delegation.import_members",
+        AuditAction.DELEGATION_IMPORT_MEMBERS,
         delegation,
         imported=len(report.imported),
         rejected=len(report.rejected),

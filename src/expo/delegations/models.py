@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import mask_passport, one_of, utcnow
+from expo.db import enum_column, one_of, utcnow
 from expo.extensions import Model, db
 from expo.i18n import Bilingual, country_name
+from expo.privacy import mask_passport
 
 if TYPE_CHECKING:
     from expo.enterprises.models import Enterprise
@@ -132,7 +133,9 @@ class Delegation(Model):
     destination_city_en: Mapped[str] = mapped_column(sa.String(100), default="")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    status: Mapped[str] = mapped_column(sa.String(16), default=DelegationStatus.PLANNING.value)
+    status: Mapped[DelegationStatus] = mapped_column(
+        enum_column(DelegationStatus, 16), default=DelegationStatus.PLANNING
+    )
     notes_zh: Mapped[str] = mapped_column(sa.Text, default="")
     notes_en: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,6 @@ them here, keeping each item's wall-clock times in its own zones.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.delegations.itinerary import delegation_items
@@ -41,9 +41,15 @@ from expo.events.services import NonexistentLocalTime, local_to_utc, utc_to_loca
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.validation import (
+    check_email,
+    check_latin_name,
+    check_passport,
+    check_phone,
+    checked,
+    normalise_passport,
+)
 
-PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{5,32}$")
-PASSPORT_PATTERN = re.compile(r"^[A-Z0-9]{5,20}$")
 # Longest text each member field takes (the columns' sizes).
 MEMBER_LENGTHS = {
     "name_zh": 100,
@@ -132,10 +138,7 @@ def _validated_contacts(
             errors[prefix + "role"] = _too_long(100)
         if not phone:
             errors[prefix + "phone"] = _l("Enter a phone number that works while travelling.")
-        elif not PHONE_PATTERN.match(phone):
-            errors[prefix + "phone"] = _l(
-                "Enter 5 to 32 characters: digits, spaces, brackets, + and - only."
-            )
+        phone = checked(errors, prefix + "phone", check_phone, phone)
         kept.append(EmergencyContact(position=len(kept), name=name, role=role, phone=phone))
     return kept
 
@@ -198,14 +201,14 @@ def create_delegation(data: DelegationData, *, actor) -> Delegation:
     _fill_delegation(delegation, data)
     db.session.add(delegation)
     db.session.flush()
-    record(actor, "delegation.create", delegation)
+    record(actor, AuditAction.DELEGATION_CREATE, delegation)
     return delegation
 
 
 def update_delegation(delegation: Delegation, data: DelegationData, *, actor) -> Delegation:
     _fill_delegation(delegation, data)
     db.session.flush()
-    record(actor, "delegation.update", delegation)
+    record(actor, AuditAction.DELEGATION_UPDATE, delegation)
     return delegation
 
 
@@ -235,7 +238,9 @@ def set_status(delegation: Delegation, status: DelegationStatus | str, *, actor)
     if previous != status.value:
         delegation.status = status.value
         db.session.flush()
-        record(actor, "delegation.status", delegation, status=status.value, previous=previous)
+        record(
+            actor, AuditAction.DELEGATION_STATUS, delegation, status=status.value, previous=previous
+        )
     return delegation
 
 
@@ -255,10 +260,6 @@ class MemberData:
     email: str = ""
     needs: str = ""
     role: str = MemberRole.MEMBER.value
-
-
-def normalise_passport(raw: str | None) -> str:
-    return re.sub(r"\s+", "", raw or "").upper()
 
 
 def validate_member(
@@ -287,26 +288,20 @@ def validate_member(
         errors["nationality"] = _l("Choose a country from the list (an ISO code such as CN or HU).")
     values["nationality"] = nationality
 
-    passport = normalise_passport(str(data.passport_number or ""))
-    if passport and not PASSPORT_PATTERN.match(passport):
-        errors["passport_number"] = _l("A passport number has 5 to 20 letters and digits.")
-    elif passport and _passport_taken(delegation, passport, other_than=member):
-        errors["passport_number"] = _l("A member of this delegation has this passport number.")
+    passport = checked(errors, "passport_number", check_passport, str(data.passport_number or ""))
+    if passport and "passport_number" not in errors:
+        if _passport_taken(delegation, passport, other_than=member):
+            errors["passport_number"] = _l("A member of this delegation has this passport number.")
     values["passport_number"] = passport or None
 
-    mobile = values["mobile"]
-    if mobile and "mobile" not in errors and not PHONE_PATTERN.match(mobile):
-        errors["mobile"] = _l("Enter 5 to 32 characters: digits, spaces, brackets, + and - only.")
-
-    email = str(values["email"]).lower()
-    local, at, domain = email.partition("@")
-    if email and (
-        not (local and at and "." in domain.strip("."))
-        or "@" in domain
-        or any(ch.isspace() for ch in email)
+    # The shapes an application's delegate follows too: a delegate becomes a member as is.
+    for name, check in (
+        ("name_latin", check_latin_name),
+        ("mobile", check_phone),
+        ("email", check_email),
     ):
-        errors["email"] = _l("Enter a valid email address, such as name@example.com.")
-    values["email"] = email
+        if name not in errors:
+            values[name] = checked(errors, name, check, str(values[name]))
 
     role = str(data.role or "").strip() or MemberRole.MEMBER.value
     if role not in {item.value for item in MemberRole}:
@@ -353,7 +348,7 @@ def update_member(member: Member, data: MemberData, *, actor=None) -> Member:
 
 def remove_member(member: Member, *, actor) -> None:
     delegation = member.delegation
-    record(actor, "delegation.remove_member", delegation, member=member.display_name)
+    record(actor, AuditAction.DELEGATION_REMOVE_MEMBER, delegation, member=member.display_name)
     delegation.members.remove(member)
     db.session.delete(member)
     db.session.flush()
@@ -418,7 +413,13 @@ def add_approved_delegates(delegation: Delegation, event: Event, *, actor) -> li
         position += 1
     db.session.flush()
     if added:
-        record(actor, "delegation.add_delegates", delegation, event_id=event.id, members=len(added))
+        record(
+            actor,
+            AuditAction.DELEGATION_ADD_DELEGATES,
+            delegation,
+            event_id=event.id,
+            members=len(added),
+        )
     return added
 
 
@@ -441,7 +442,7 @@ def create_share_link(member: Member, *, actor=None) -> str:
     db.session.flush()
     record(
         actor,
-        "delegation.share_link",
+        AuditAction.DELEGATION_SHARE_LINK,
         member.delegation,
         member=member.display_name,
         renewed=renewed,
@@ -455,7 +456,12 @@ def revoke_share_link(member: Member, *, actor=None) -> None:
     member.share_token_hash = None
     member.share_created_at = None
     db.session.flush()
-    record(actor, "delegation.revoke_share_link", member.delegation, member=member.display_name)
+    record(
+        actor,
+        AuditAction.DELEGATION_REVOKE_SHARE_LINK,
+        member.delegation,
+        member=member.display_name,
+    )
 
 
 def member_for_share_token(token: str | None) -> Member | None:
@@ -556,7 +562,9 @@ def duplicate_delegation(delegation: Delegation, shift_days: int, *, actor) -> D
         )
     db.session.add(copy)
     db.session.flush()
-    record(actor, "delegation.duplicate", copy, source=delegation.id, shift_days=shift_days)
+    record(
+        actor, AuditAction.DELEGATION_DUPLICATE, copy, source=delegation.id, shift_days=shift_days
+    )
     return copy
 
 

@@ -41,6 +41,7 @@ from expo.delegations.models import Delegation, Member
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.fields import filter_value
+from expo.spreadsheets import XLSX_MIMETYPE
 from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
@@ -271,7 +272,7 @@ def import_members(delegation_id: int):
 @organizer_required
 def import_template(delegation_id: int):
     get_or_404(Delegation, delegation_id)
-    response = Response(member_import.template_workbook(), content_type=member_import.XLSX_MIMETYPE)
+    response = Response(member_import.template_workbook(), content_type=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = 'attachment; filename="delegation-members.xlsx"'
     return response
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import Certificate
@@ -220,7 +221,7 @@ def finish_certificate(certificate: Certificate, printed: Printed, *, actor) -> 
     if recorded:
         record(
             actor,
-            "certificate.issue",
+            AuditAction.CERTIFICATE_ISSUE,
             certificate,
             serial=certificate.serial,
             application_id=certificate.application_id,
@@ -364,7 +365,9 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor) -> Certi
             {"reason": _l("Give a reason: anyone checking the certificate will read it.")}
         )
     _revoke(certificate, reason=reason, actor=actor)
-    record(actor, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
+    record(
+        actor, AuditAction.CERTIFICATE_REVOKE, certificate, serial=certificate.serial, reason=reason
+    )
     db.session.flush()
     return certificate
 
@@ -382,7 +385,7 @@ def reissue_certificate(certificate: Certificate, *, actor, reason: str = "") ->
     certificate.replaced_by = replacement
     record(
         actor,
-        "certificate.reissue",
+        AuditAction.CERTIFICATE_REISSUE,
         certificate,
         serial=certificate.serial,
         replaced_by=replacement.serial,

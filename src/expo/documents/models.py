@@ -87,16 +87,3 @@ class Certificate(Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {'valid' if self.is_valid else 'revoked'}>"
-
-
-class RateLimitCounter(Model):
-    """Requests per client and window, for limits that hold across processes and hosts.
-
-    Used when no Redis is configured (``EXPO_REDIS_URL``); see ``expo.documents.ratelimit``.
-    """
-
-    __tablename__ = "rate_limit_counters"
-
-    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    window_start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    hits: Mapped[int] = mapped_column(default=0)

@@ -19,9 +19,9 @@ from expo.accounts.access import organizer_required
 from expo.documents import certificates, schedules
 from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
 from expo.documents.models import Certificate
-from expo.documents.ratelimit import rate_limited
 from expo.events import services as event_services
 from expo.i18n import current_language, html_lang
+from expo.ratelimit import rate_limited
 from expo.registrations.models import Application
 from expo.web import get_or_404, run_service
 

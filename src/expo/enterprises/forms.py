@@ -23,12 +23,10 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
@@ -39,6 +37,7 @@ from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
 from expo.fields import choices, strip
 from expo.i18n import country_choices, pick
+from expo.validation import EmailAddress, Phone
 
 # One label per profile field, also used to name the fields in the audit log.
 FIELD_LABELS = {
@@ -149,13 +148,7 @@ class EnterpriseProfileForm(FlaskForm):
     contact_phone = TelField(
         FIELD_LABELS["contact_phone"],
         filters=[strip],
-        validators=[
-            Optional(),
-            Regexp(
-                r"^[0-9+\- ]{6,20}$",
-                message=_l("Enter 6 to 20 characters: digits, spaces, + and - only."),
-            ),
-        ],
+        validators=[Optional(), Phone()],
     )
     contact_email = EmailField(
         FIELD_LABELS["contact_email"],
@@ -163,7 +156,7 @@ class EnterpriseProfileForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
-            Email(_l("Enter a valid email address, such as name@example.com.")),
+            EmailAddress(),
         ],
     )
 
@@ -191,7 +184,7 @@ class InvitationForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your colleague's email address.")),
             Length(max=254, message=_l("Use at most %(max)d characters.")),
-            Email(_l("Enter a valid email address, such as name@example.com.")),
+            EmailAddress(),
         ],
     )
 

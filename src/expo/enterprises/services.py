@@ -7,7 +7,6 @@ refused input raises :class:`InvalidInput` with a message for each field at faul
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -24,12 +23,8 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 from expo.accounts.models import Role, User
-from expo.accounts.services import (
-    EmailAlreadyRegistered,
-    create_user,
-    find_user_by_email,
-    normalise_email,
-)
+from expo.accounts.services import EmailAlreadyRegistered, create_user, find_user_by_email
+from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.audit.services import record
 from expo.db import like_pattern
@@ -40,6 +35,7 @@ from expo.errors import DomainError, InvalidInput, PermissionDenied
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
+from expo.validation import check_email, check_phone, checked
 
 CREDIT_CODE_LENGTH = 18
 # The letters a credit code never uses, as they are easily mistaken for digits.
@@ -48,7 +44,6 @@ INVITATION_SALT = "enterprise-invitation"
 DEFAULT_INVITATION_MAX_AGE = 7 * 24 * 3600
 # Numeric(16, 2): fourteen digits before the decimal point.
 MAX_AMOUNT = Decimal("99999999999999.99")
-PHONE_PATTERN = re.compile(r"^[0-9+\- ]{6,20}$")
 
 ALREADY_REGISTERED = _l(
     "This enterprise is already registered. "
@@ -197,18 +192,6 @@ def _check_website(raw: str, errors: dict[str, object]) -> str:
     return website
 
 
-def _check_email_shape(raw: str, errors: dict[str, object], field_name: str) -> str:
-    email = normalise_email(raw)
-    if not email:
-        return ""
-    local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or "@" in domain or any(c.isspace() for c in email):
-        errors[field_name] = _l("Enter a valid email address, such as name@example.com.")
-    elif len(email) > 254:
-        errors[field_name] = _l("Use at most %(max)d characters.", max=254)
-    return email
-
-
 def _validated_values(data: EnterpriseData) -> dict[str, object]:
     """Check a whole profile; the values to store, or every field's message at once."""
     errors: dict[str, object] = {}
@@ -245,10 +228,8 @@ def _validated_values(data: EnterpriseData) -> dict[str, object]:
             markets.append(code)
 
     website = _check_website(data.website or "", errors)
-    contact_phone = (data.contact_phone or "").strip()
-    if contact_phone and not PHONE_PATTERN.match(contact_phone):
-        errors["contact_phone"] = _l("Enter 6 to 20 characters: digits, spaces, + and - only.")
-    contact_email = _check_email_shape(data.contact_email or "", errors, "contact_email")
+    contact_phone = checked(errors, "contact_phone", check_phone, data.contact_phone)
+    contact_email = checked(errors, "contact_email", check_email, data.contact_email)
 
     if errors:
         raise InvalidInput(errors)
@@ -375,7 +356,7 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
         db.session.flush()
     except sa.exc.IntegrityError as error:
         raise InvalidInput({"credit_code": CODE_OF_ANOTHER_ENTERPRISE}) from error
-    record(actor, "enterprise.update", enterprise, **details)
+    record(actor, AuditAction.ENTERPRISE_UPDATE, enterprise, **details)
     db.session.flush()
     return enterprise
 
@@ -396,7 +377,13 @@ def set_flags(
     if (enterprise.verified, enterprise.key_enterprise) == (verified, key_enterprise):
         return enterprise
     enterprise.verified, enterprise.key_enterprise = verified, key_enterprise
-    record(actor, "enterprise.flags", enterprise, verified=verified, key_enterprise=key_enterprise)
+    record(
+        actor,
+        AuditAction.ENTERPRISE_FLAGS,
+        enterprise,
+        verified=verified,
+        key_enterprise=key_enterprise,
+    )
     db.session.flush()
     return enterprise
 
@@ -433,7 +420,7 @@ def invite_colleague(
     if not (actor.is_organizer or actor.enterprise_id == enterprise.id):
         raise PermissionDenied()
     errors: dict[str, object] = {}
-    email = _check_email_shape(email, errors, "email")
+    email = checked(errors, "email", check_email, email)
     if not email and not errors:
         errors["email"] = _l("Enter your colleague's email address.")
     if errors:
@@ -459,7 +446,7 @@ def invite_colleague(
         accept_url=accept_url(token),
         valid_for=timedelta(seconds=invitation_max_age()),
     )
-    record(actor, "enterprise.invite", enterprise, email=email)
+    record(actor, AuditAction.ENTERPRISE_INVITE, enterprise, email=email)
     db.session.flush()
     return token
 

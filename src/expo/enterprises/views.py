@@ -20,11 +20,10 @@ from flask import (
 )
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from expo.accounts.access import enterprise_user_required, organizer_required
-from expo.accounts.services import normalise_email
+from expo.audit.actions import AuditAction, AuditSubject
 from expo.enterprises import services
 from expo.enterprises.forms import (
     FIELD_LABELS,
@@ -37,14 +36,15 @@ from expo.enterprises.forms import (
 from expo.enterprises.models import Enterprise
 from expo.fields import filter_value
 from expo.i18n import current_language
+from expo.validation import normalise_email
 from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
 bp = Blueprint("enterprises", __name__)
 
 AUDIT_ACTION_LABELS = {
-    "enterprise.flags": _l("Flags set"),
-    "enterprise.update": _l("Profile edited"),
-    "enterprise.invite": _l("Colleague invited"),
+    action.value: action.short_label
+    for action in AuditAction
+    if action.subject == AuditSubject.ENTERPRISES
 }
 DEFAULT_PER_PAGE = 20
 

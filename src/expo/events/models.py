@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import one_of, utcnow
+from expo.db import enum_column, one_of, utcnow
 from expo.extensions import Model
 from expo.i18n import Bilingual, country_name, pick
 
@@ -75,7 +75,9 @@ class Campaign(Model):
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     summary_zh: Mapped[str] = mapped_column(sa.Text, default="")
     summary_en: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default=PublicationStatus.DRAFT.value)
+    status: Mapped[PublicationStatus] = mapped_column(
+        enum_column(PublicationStatus, 16), default=PublicationStatus.DRAFT
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -144,7 +146,9 @@ class Event(Model):
     fee_note_en: Mapped[str] = mapped_column(sa.Text, default="")
     subsidy_note_zh: Mapped[str] = mapped_column(sa.Text, default="")
     subsidy_note_en: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default=PublicationStatus.DRAFT.value)
+    status: Mapped[PublicationStatus] = mapped_column(
+        enum_column(PublicationStatus, 16), default=PublicationStatus.DRAFT
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

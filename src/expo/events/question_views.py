@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
 from expo.events import questions as services
+from expo.events.answer_fields import add_answer_fields
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
 from expo.events.views import bp
@@ -43,7 +44,7 @@ def questions(event_id: int, question_id: int | None = None):
         flash(_("Question saved."), "success")
         return redirect(url_for(".questions", event_id=event.id))
     questions = list(event.questions)
-    preview = services.add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
+    preview = add_answer_fields(AnswerPreviewForm, questions)(formdata=None)
     return render_form(
         "events/manage/questions.html",
         form,

@@ -26,6 +26,7 @@ from expo.events.models import (
     Moderation,
     PublicationStatus,
 )
+from expo.events.signals import capacity_changed
 from expo.extensions import db
 from expo.i18n import country_codes, is_timezone
 
@@ -245,10 +246,8 @@ def update_event(event: Event, data: EventData) -> Event:
     for name, value in values.items():
         setattr(event, name, value)
     if event.capacity != old_capacity:
-        from expo.registrations.services import event_capacity_changed
-
         # Fewer booths than already approved is refused; more serve the waiting list.
-        event_capacity_changed(event)
+        capacity_changed.send(event)
     if old_zone != new_zone:
         # A changed zone usually corrects a mistake: the agenda keeps its wall-clock times.
         for session in event.sessions:

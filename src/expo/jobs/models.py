@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import one_of, utcnow
+from expo.db import enum_column, one_of, utcnow
 from expo.extensions import Model
 
 if TYPE_CHECKING:
@@ -39,18 +40,33 @@ STATUS_LABELS = {
     JobStatus.CANCELLED: _l("Cancelled"),
     JobStatus.FAILED: _l("Failed"),
 }
-KIND_LABELS = {
-    JobKind.CERTIFICATES: _l("Certificates of participation"),
-    JobKind.BADGES: _l("Name badges"),
-}
-# What the job page calls an item and the single files of its ZIP.
-ITEM_LABELS = {
-    JobKind.CERTIFICATES: _l("Certificates processed"),
-    JobKind.BADGES: _l("Enterprises processed"),
-}
-ZIP_LABELS = {
-    JobKind.CERTIFICATES: _l("Download ZIP (one PDF per certificate)"),
-    JobKind.BADGES: _l("Download ZIP (one PDF of badges per enterprise)"),
+
+
+@dataclass(frozen=True)
+class JobKindInfo:
+    """What the pages say about a kind of job. The work itself is ``tasks.BATCHES[kind]``."""
+
+    label: str
+    item_label: str  # what the job page counts
+    zip_label: str  # the link to the ZIP of single files
+    already_running: str  # the message when someone starts it twice
+
+
+# The registry of job kinds: a new kind is a member of JobKind, an entry here and a batch
+# function in tasks.BATCHES (tests/jobs check that none is missing).
+JOB_KINDS: dict[JobKind, JobKindInfo] = {
+    JobKind.CERTIFICATES: JobKindInfo(
+        label=_l("Certificates of participation"),
+        item_label=_l("Certificates processed"),
+        zip_label=_l("Download ZIP (one PDF per certificate)"),
+        already_running=_l("Certificates are already being issued for this event."),
+    ),
+    JobKind.BADGES: JobKindInfo(
+        label=_l("Name badges"),
+        item_label=_l("Enterprises processed"),
+        zip_label=_l("Download ZIP (one PDF of badges per enterprise)"),
+        already_running=_l("Name badges are already being printed for this event."),
+    ),
 }
 
 
@@ -65,9 +81,7 @@ class DocumentJob(Model):
 
     __tablename__ = "document_jobs"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('queued', 'running', 'done', 'cancelled', 'failed')", name="status"
-        ),
+        sa.CheckConstraint(one_of("status", JobStatus), name="status"),
         sa.CheckConstraint(one_of("kind", JobKind), name="kind"),
         # One job of a kind at a time per event, also when two organizers click at once.
         sa.Index(
@@ -81,14 +95,14 @@ class DocumentJob(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[JobKind] = mapped_column(enum_column(JobKind, 16))
     event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(sa.String(16), default=JobStatus.QUEUED.value)
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, 16), default=JobStatus.QUEUED)
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
@@ -116,15 +130,15 @@ class DocumentJob(Model):
 
     @property
     def kind_label(self) -> str:
-        return str(KIND_LABELS[JobKind(self.kind)])
+        return str(JOB_KINDS[JobKind(self.kind)].label)
 
     @property
     def item_label(self) -> str:
-        return str(ITEM_LABELS[JobKind(self.kind)])
+        return str(JOB_KINDS[JobKind(self.kind)].item_label)
 
     @property
     def zip_label(self) -> str:
-        return str(ZIP_LABELS[JobKind(self.kind)])
+        return str(JOB_KINDS[JobKind(self.kind)].zip_label)
 
     def __repr__(self) -> str:
         return f"<DocumentJob {self.id} {self.kind} event={self.event_id} {self.status}>"

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy.exc import IntegrityError
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import Certificate
@@ -159,7 +160,7 @@ def start_job(event: Event, kind: JobKind, *, actor) -> Started:
         if existing is None:
             raise
         return Started(existing, created=False)
-    record(actor, "jobs.start", job, kind=job.kind, event_id=event.id, total=job.total)
+    record(actor, AuditAction.JOBS_START, job, kind=job.kind, event_id=event.id, total=job.total)
     db.session.flush()
     return Started(job, created=True)
 
@@ -177,7 +178,7 @@ def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
     if job.status == JobStatus.QUEUED.value or is_abandoned(job):
         job.status = JobStatus.CANCELLED.value
         job.finished_at = utcnow()
-    record(actor, "jobs.cancel", job, kind=job.kind, event_id=job.event_id)
+    record(actor, AuditAction.JOBS_CANCEL, job, kind=job.kind, event_id=job.event_id)
     db.session.flush()
     return job
 

@@ -248,7 +248,7 @@ def _bundle(job_id: int) -> str:
     if _should_stop(job_id):
         return _stop(job_id)
     job = db.session.get_one(DocumentJob, job_id)
-    if job.kind == JobKind.CERTIFICATES.value:
+    if job.kind == JobKind.CERTIFICATES:
         entries = services.certificate_entries(services.event_certificates(job.event_id))
     else:
         entries = services.job_file_entries(services.job_files(job_id))
@@ -270,9 +270,10 @@ def _fail(job_id: int, error: Exception) -> str:
     return JobStatus.FAILED.value
 
 
-BATCHES = {
-    JobKind.CERTIFICATES.value: _issue_certificates,
-    JobKind.BADGES.value: _print_badges,
+# The work of each kind in the registry (models.JOB_KINDS).
+BATCHES: dict[JobKind, Callable[..., bool]] = {
+    JobKind.CERTIFICATES: _issue_certificates,
+    JobKind.BADGES: _print_badges,
 }
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"

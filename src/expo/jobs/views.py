@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from expo.accounts.access import organizer_required
@@ -27,7 +26,7 @@ from expo.documents.storage import document_store
 from expo.events.models import Event
 from expo.jobs import queue, services, tasks
 from expo.jobs.forms import JobActionForm
-from expo.jobs.models import DocumentJob, JobKind
+from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind
 from expo.web import get_or_404, run_service
 
 bp = Blueprint("jobs", __name__)
@@ -60,13 +59,11 @@ def progress(job: DocumentJob) -> dict[str, object]:
     }
 
 
-ALREADY_RUNNING = {
-    JobKind.CERTIFICATES: _l("Certificates are already being issued for this event."),
-    JobKind.BADGES: _l("Name badges are already being printed for this event."),
-}
+# The URL converter that takes the registry's kinds, e.g. "any(certificates, badges)".
+KIND_IN_URL = f"any({', '.join(JOB_KINDS)})"
 
 
-@bp.post("/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>")
+@bp.post(f"/manage/events/<int:event_id>/jobs/<{KIND_IN_URL}:kind>")
 @organizer_required
 def start(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
@@ -80,7 +77,7 @@ def start(event_id: int, kind: str):
         # Queued only after the commit: the worker must find the row.
         queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
     else:
-        flash(str(ALREADY_RUNNING[JobKind(kind)]), "info")
+        flash(str(JOB_KINDS[JobKind(kind)].already_running), "info")
     return redirect(url_for(".detail", job_id=job_id))
 
 
@@ -147,7 +144,7 @@ def _download(job: DocumentJob, sha256: str | None, filename: str, mimetype: str
     return response
 
 
-@bp.route("/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip")
+@bp.route(f"/manage/jobs/<int:job_id>/<{KIND_IN_URL}:kind>.zip")
 @organizer_required
 def zip_file(job_id: int, kind: str):
     job = get_or_404(DocumentJob, job_id)

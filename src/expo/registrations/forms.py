@@ -14,7 +14,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from expo.events.answer_fields import add_answer_fields
+from expo.validation import EmailAddress
 
 
 class DelegateForm(Form):
@@ -30,7 +33,7 @@ class DelegateForm(Form):
     mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=32)])
     email = EmailField(
         _l("Email"),
-        validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=254)],
+        validators=[Optional(), EmailAddress(), Length(max=254)],
     )
     passport_number = StringField(
         _l("Passport number (optional)"), validators=[Optional(), Length(max=20)]
@@ -66,6 +69,4 @@ class WithdrawForm(FlaskForm):
 
 def application_form_class(event) -> type[ApplicationForm]:
     """The application form for ``event``: its questions added as fields."""
-    from expo.events.questions import add_answer_fields
-
     return add_answer_fields(ApplicationForm, list(event.questions))

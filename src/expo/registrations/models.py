@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expo.db import mask_passport, utcnow
+from expo.db import enum_column, one_of, utcnow
 from expo.extensions import Model
+from expo.privacy import mask_passport
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -58,10 +59,7 @@ class Application(Model):
 
     __tablename__ = "applications"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'waitlisted', 'rejected', 'withdrawn', 'cancelled')",
-            name="status",
-        ),
+        sa.CheckConstraint(one_of("status", ApplicationStatus), name="status"),
         sa.CheckConstraint("booths_requested >= 1", name="booths_requested"),
         # One active application per enterprise and event, whatever the concurrency.
         sa.Index(
@@ -83,7 +81,9 @@ class Application(Model):
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(sa.String(16), default=ApplicationStatus.PENDING.value)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus, 16), default=ApplicationStatus.PENDING
+    )
     booths_requested: Mapped[int] = mapped_column(default=1)
     exhibits: Mapped[str] = mapped_column(sa.Text, default="")
     consent_version: Mapped[str] = mapped_column(sa.String(32))
@@ -167,8 +167,10 @@ class Transition(Model):
     application_id: Mapped[int] = mapped_column(
         sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
-    from_status: Mapped[str | None] = mapped_column(sa.String(16))
-    to_status: Mapped[str] = mapped_column(sa.String(16))
+    from_status: Mapped[ApplicationStatus | None] = mapped_column(
+        enum_column(ApplicationStatus, 16)
+    )
+    to_status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus, 16))
     # None when the system moved it (first come, first served; the waiting list).
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.Text, default="")

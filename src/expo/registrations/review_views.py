@@ -24,7 +24,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from expo import spreadsheets
 from expo.accounts.access import organizer_required
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.documents import certificates
 from expo.events.models import Event
@@ -251,16 +253,16 @@ def _export(event_id: int, extension: str) -> Response:
     applications = review.export_applications(event, filters)
     rows = exports.export_rows(event, applications)
     if extension == "csv":
-        body, content_type = exports.to_csv(rows), exports.CSV_MIMETYPE
+        body, content_type = spreadsheets.to_csv(rows), spreadsheets.CSV_MIMETYPE
     else:
-        body = exports.to_xlsx(rows, _("Applications received"))
-        content_type = exports.XLSX_MIMETYPE
+        body = spreadsheets.to_xlsx(rows, _("Applications received"))
+        content_type = spreadsheets.XLSX_MIMETYPE
     # The file holds passport numbers: who took it, and which part, is on record. The one
     # write during a GET: the download itself is what is recorded.
     run_service(
         lambda: record(
             _user(),
-            "event.export_applications",
+            AuditAction.EVENT_EXPORT_APPLICATIONS,
             event,
             format=extension,
             applications=len(applications),

@@ -19,11 +19,14 @@ from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput, InvalidTransition
+from expo.events.answers import answer_field_data, validate_answers
 from expo.events.models import Event, Moderation
+from expo.events.signals import capacity_changed
 from expo.extensions import db
 from expo.registrations.models import (
     ACTIVE_STATUSES,
@@ -35,6 +38,7 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import notify_status
+from expo.validation import check_email, check_latin_name, check_passport, check_phone, checked
 
 # The version of the personal-data notice an applicant agrees to; recorded per application.
 CONSENT_VERSION = "2026-11"
@@ -100,8 +104,6 @@ class ApplicationData:
 
 
 def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
-    from expo.events.questions import validate_answers
-
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
     numbered = [
@@ -109,26 +111,36 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
         for index, delegate in enumerate(data.delegates)
         if any(str(value or "").strip() for value in vars(delegate).values())
     ]
-    delegates = [delegate for _, delegate in numbered]
-    if not delegates:
+    if not numbered:
         errors["delegates"] = _l("Name at least one delegate.")
-    elif len(delegates) > event.max_delegates:
+    elif len(numbered) > event.max_delegates:
         errors["delegates"] = lazy_ngettext(
             "This event takes at most %(num)d delegate per enterprise.",
             "This event takes at most %(num)d delegates per enterprise.",
             event.max_delegates,
         )
+    delegates = []
     for index, delegate in numbered:
         prefix = f"delegates-{index}-"
         if not (delegate.name_zh.strip() or delegate.name_latin.strip()):
             errors[prefix + "name_zh"] = _l("Enter the name in Chinese or in Latin letters.")
         if not delegate.mobile.strip():
             errors[prefix + "mobile"] = _l("Enter a mobile number.")
-        passport = delegate.passport_number.strip().upper()
-        if passport and not (passport.isalnum() and 5 <= len(passport) <= 20):
-            errors[prefix + "passport_number"] = _l(
-                "A passport number has 5 to 20 letters and digits."
+        # The rules a delegation member follows too: a delegate becomes one unchanged.
+        delegates.append(
+            DelegateData(
+                name_zh=delegate.name_zh.strip(),
+                name_latin=checked(
+                    errors, prefix + "name_latin", check_latin_name, delegate.name_latin
+                ),
+                title=delegate.title.strip(),
+                mobile=checked(errors, prefix + "mobile", check_phone, delegate.mobile),
+                email=checked(errors, prefix + "email", check_email, delegate.email),
+                passport_number=checked(
+                    errors, prefix + "passport_number", check_passport, delegate.passport_number
+                ),
             )
+        )
     if not 1 <= (data.booths_requested or 0) <= event.capacity:
         errors["booths_requested"] = lazy_ngettext(
             "Request %(num)d booth.", "Request between 1 and %(num)d booths.", event.capacity
@@ -382,7 +394,13 @@ def review(
     held_for_review = current == PENDING and application.waitlisted_at is not None
     frees_booths = current == APPROVED or (held_for_review and to in REASON_REQUIRED)
     _move(application, to, actor=actor, reason=reason, now=now)
-    record(actor, f"application.{to.value}", application, reason=reason, previous=current.value)
+    record(
+        actor,
+        AuditAction.for_application_status(to),
+        application,
+        reason=reason,
+        previous=current.value,
+    )
     db.session.flush()
     if frees_booths:
         promote_waitlist(event, now=now)
@@ -433,8 +451,12 @@ def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Appli
     return moved
 
 
-def event_capacity_changed(event: Event) -> None:
-    """After an organizer changes the capacity: refuse to drop below what is approved."""
+@capacity_changed.connect
+def event_capacity_changed(event: Event, **_signal_data: object) -> None:
+    """After an organizer changes the capacity: refuse to drop below what is approved.
+
+    Run by ``events.services.update_event`` through ``events.signals.capacity_changed``.
+    """
     locked = lock_event(event)
     taken = booths_taken(locked)
     if locked.capacity < taken:
@@ -494,8 +516,6 @@ def is_editable(application: Application, now: datetime | None = None) -> bool:
 
 def form_values(application: Application) -> dict[str, object]:
     """The application as the form's initial data, questions' answers included."""
-    from expo.events.questions import answer_field_data
-
     values: dict[str, object] = {
         "booths_requested": application.booths_requested,
         "exhibits": application.exhibits,

@@ -23,11 +23,25 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import current_app, make_response, render_template, request
+from sqlalchemy.orm import Mapped, mapped_column
 
-from expo.documents.models import RateLimitCounter
-from expo.extensions import db
+from expo.extensions import Model, db
 
 logger = logging.getLogger(__name__)
+
+
+class RateLimitCounter(Model):
+    """Requests per client and window, for limits that hold across processes and hosts.
+
+    Used when no Redis is configured (``EXPO_REDIS_URL``).
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    hits: Mapped[int] = mapped_column(default=0)
+
 
 # Old windows are swept now and then rather than on every request.
 SWEEP_PROBABILITY = 0.01

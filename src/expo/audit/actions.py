@@ -1,0 +1,167 @@
+"""The registry of audited actions: each one's stored name, its subject and its label.
+
+A service records ``record(actor, AuditAction.DELEGATION_CREATE, delegation)``; the name
+stored is the member's value (``"delegation.create"``, as it always was), and ``record``
+refuses a subject of another kind than the action names. The audit log reads its labels
+and filters from here, so a new action is one line in this file.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class AuditSubject(enum.StrEnum):
+    """What an entry is about: the subject's table, stored in ``subject_type``."""
+
+    APPLICATIONS = "applications"
+    ENTERPRISES = "enterprises"
+    EVENTS = "events"
+    DELEGATIONS = "delegations"
+    CERTIFICATES = "certificates"
+    DOCUMENT_JOBS = "document_jobs"
+
+
+# The subjects the audit log offers as a filter.
+SUBJECT_LABELS = {
+    AuditSubject.APPLICATIONS: _l("Applications received"),
+    AuditSubject.ENTERPRISES: _l("Enterprises"),
+    AuditSubject.EVENTS: _l("Events"),
+    AuditSubject.DELEGATIONS: _l("Delegations"),
+    AuditSubject.CERTIFICATES: _l("Certificates"),
+}
+
+
+class AuditAction(enum.StrEnum):
+    """An action with its ``subject`` and ``label`` (and a ``short_label`` on its subject's
+    own page, where "Enterprise" goes without saying)."""
+
+    subject: AuditSubject
+    label: str
+    short_label: str
+
+    def __new__(cls, value: str, subject: AuditSubject, label, short_label=None) -> AuditAction:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.subject = subject
+        member.label = label
+        member.short_label = short_label if short_label is not None else label
+        return member
+
+    APPLICATION_APPROVED = (
+        "application.approved",
+        AuditSubject.APPLICATIONS,
+        _l("Application approved"),
+    )
+    APPLICATION_WAITLISTED = (
+        "application.waitlisted",
+        AuditSubject.APPLICATIONS,
+        _l("Application put on the waiting list"),
+    )
+    APPLICATION_PENDING = (
+        "application.pending",
+        AuditSubject.APPLICATIONS,
+        _l("Application returned to review"),
+    )
+    APPLICATION_REJECTED = (
+        "application.rejected",
+        AuditSubject.APPLICATIONS,
+        _l("Application rejected"),
+    )
+    APPLICATION_CANCELLED = (
+        "application.cancelled",
+        AuditSubject.APPLICATIONS,
+        _l("Application cancelled"),
+    )
+    EVENT_EXPORT_APPLICATIONS = (
+        "event.export_applications",
+        AuditSubject.EVENTS,
+        _l("Applications exported"),
+    )
+    ENTERPRISE_FLAGS = (
+        "enterprise.flags",
+        AuditSubject.ENTERPRISES,
+        _l("Enterprise flags set"),
+        _l("Flags set"),
+    )
+    ENTERPRISE_UPDATE = (
+        "enterprise.update",
+        AuditSubject.ENTERPRISES,
+        _l("Enterprise profile edited"),
+        _l("Profile edited"),
+    )
+    ENTERPRISE_INVITE = (
+        "enterprise.invite",
+        AuditSubject.ENTERPRISES,
+        _l("Colleague invited to an enterprise"),
+        _l("Colleague invited"),
+    )
+    DELEGATION_CREATE = ("delegation.create", AuditSubject.DELEGATIONS, _l("Delegation created"))
+    DELEGATION_UPDATE = ("delegation.update", AuditSubject.DELEGATIONS, _l("Delegation edited"))
+    DELEGATION_STATUS = (
+        "delegation.status",
+        AuditSubject.DELEGATIONS,
+        _l("Delegation status changed"),
+    )
+    DELEGATION_REMOVE_MEMBER = (
+        "delegation.remove_member",
+        AuditSubject.DELEGATIONS,
+        _l("Member removed from a delegation"),
+    )
+    DELEGATION_ADD_DELEGATES = (
+        "delegation.add_delegates",
+        AuditSubject.DELEGATIONS,
+        _l("Approved delegates added to a delegation"),
+    )
+    DELEGATION_IMPORT_MEMBERS = (
+        "delegation.import_members",
+        AuditSubject.DELEGATIONS,
+        _l("Members imported into a delegation"),
+    )
+    DELEGATION_SHARE_LINK = (
+        "delegation.share_link",
+        AuditSubject.DELEGATIONS,
+        _l("Itinerary share link made"),
+    )
+    DELEGATION_REVOKE_SHARE_LINK = (
+        "delegation.revoke_share_link",
+        AuditSubject.DELEGATIONS,
+        _l("Itinerary share link revoked"),
+    )
+    DELEGATION_DUPLICATE = (
+        "delegation.duplicate",
+        AuditSubject.DELEGATIONS,
+        _l("Delegation duplicated"),
+    )
+    CERTIFICATE_ISSUE = ("certificate.issue", AuditSubject.CERTIFICATES, _l("Certificate issued"))
+    CERTIFICATE_REVOKE = (
+        "certificate.revoke",
+        AuditSubject.CERTIFICATES,
+        _l("Certificate revoked"),
+    )
+    CERTIFICATE_REISSUE = (
+        "certificate.reissue",
+        AuditSubject.CERTIFICATES,
+        _l("Certificate reissued"),
+    )
+    JOBS_START = ("jobs.start", AuditSubject.DOCUMENT_JOBS, _l("Bulk certificate issue started"))
+    JOBS_CANCEL = (
+        "jobs.cancel",
+        AuditSubject.DOCUMENT_JOBS,
+        _l("Bulk certificate issue cancelled"),
+    )
+
+    @classmethod
+    def for_application_status(cls, status: str) -> AuditAction:
+        """The action of an organizer's move of an application to ``status``."""
+        return cls(f"application.{status}")
+
+
+def action_label(name: str) -> str:
+    """An action's label in the reader's language; an action no longer known as stored."""
+    try:
+        return str(AuditAction(name).label)
+    except ValueError:
+        return name

@@ -1,0 +1,31 @@
+"""The registry of job kinds: each kind has its page texts and its work."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from expo.jobs import tasks
+from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobStatus
+from tests.factories import make_event
+
+
+def test_every_kind_has_its_texts_and_its_batches():
+    assert set(JOB_KINDS) == set(JobKind)
+    assert set(tasks.BATCHES) == set(JobKind)
+
+
+def test_the_stored_values_are_the_old_strings(app):
+    job = DocumentJob(kind="badges", status="queued")
+    assert job.kind == JobKind.BADGES and job.status == JobStatus.QUEUED
+    with app.app_context(), force_locale("en"):
+        assert job.kind_label == "Name badges"
+        assert job.zip_label == "Download ZIP (one PDF of badges per enterprise)"
+
+
+def test_a_value_outside_the_enum_is_refused_before_the_database(db):
+    db.session.add(DocumentJob(kind="posters", event=make_event()))
+    with pytest.raises(sa.exc.StatementError, match="posters"):
+        db.session.flush()
+    db.session.rollback()
