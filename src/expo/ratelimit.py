@@ -100,7 +100,7 @@ def _upsert(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     else:  # pragma: no cover - Expo runs on SQLite or PostgreSQL
         raise NotImplementedError(f"no rate-limit upsert for {dialect}")
     return insert
@@ -123,7 +123,9 @@ def _database_hit(key: str, window: int) -> int:
         hits = connection.execute(statement).scalar_one()
         if random.random() < SWEEP_PROBABILITY:
             connection.execute(
-                sa.delete(table).where(table.c.window_start < window - SWEEP_AFTER_SECONDS)
+                sa.delete(RateLimitCounter).where(
+                    RateLimitCounter.window_start < window - SWEEP_AFTER_SECONDS
+                )
             )
     return int(hits)
 

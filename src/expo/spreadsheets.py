@@ -68,7 +68,7 @@ def to_xlsx(rows: Sequence[Sequence[object]], sheet_title: str) -> bytes:
             if isinstance(value, str):
                 # Control characters are not allowed in the file format at all.
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             if number == 0:

@@ -156,12 +156,12 @@ class AuditAction(enum.StrEnum):
     @classmethod
     def for_application_status(cls, status: str) -> AuditAction:
         """The action of an organizer's move of an application to ``status``."""
-        return cls(f"application.{status}")
+        return cls(f"application.{status}")  # type: ignore[call-arg]  # a lookup by value
 
 
 def action_label(name: str) -> str:
     """An action's label in the reader's language; an action no longer known as stored."""
     try:
-        return str(AuditAction(name).label)
+        return str(AuditAction(name).label)  # type: ignore[call-arg]  # a lookup by value
     except ValueError:
         return name

@@ -15,7 +15,7 @@ def record(actor, action: AuditAction | str, subject, **details: Any) -> AuditEn
     An action missing from the registry, or a subject of another kind than the action's,
     is a programming mistake and fails here rather than in the audit log's reader.
     """
-    action = AuditAction(action)
+    action = AuditAction(action)  # type: ignore[call-arg]  # a lookup by value
     if subject.__tablename__ != action.subject:
         raise ValueError(f"{action} is about {action.subject}, not {subject.__tablename__}")
     entry = AuditEntry(

@@ -122,7 +122,7 @@ _TEXT_FIELDS = {
 def _validated_contacts(
     contacts: list[ContactData], errors: dict[str, object]
 ) -> list[EmergencyContact]:
-    kept = []
+    kept: list[EmergencyContact] = []
     for index, contact in enumerate(contacts):
         name, role, phone = (
             (value or "").strip() for value in (contact.name, contact.role, contact.phone)
@@ -236,7 +236,7 @@ def set_status(delegation: Delegation, status: DelegationStatus | str, *, actor)
         raise InvalidInput({"status": _l("Choose a status from the list.")}) from None
     previous = delegation.status
     if previous != status.value:
-        delegation.status = status.value
+        delegation.status = status
         db.session.flush()
         record(
             actor, AuditAction.DELEGATION_STATUS, delegation, status=status.value, previous=previous

@@ -18,6 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -211,7 +212,7 @@ def finish_certificate(certificate: Certificate, printed: Printed, *, actor) -> 
     Should two printers have raced (a worker and an organizer's click), the first one
     recorded stays, and the certificate is what the database says it is.
     """
-    recorded = db.session.execute(
+    recorded = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
         sa.update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.sha256 == "")
         .values(sha256=printed.sha256, size_bytes=printed.size)
@@ -313,7 +314,7 @@ def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
     return texts
 
 
-def certificate_context(certificate: Certificate) -> dict[str, object]:
+def certificate_context(certificate: Certificate) -> dict[str, Any]:
     """What the certificate template prints, in both languages side by side."""
     texts = certificate.facts or _texts(certificate)
     url = verification_url(certificate.verification_code)

@@ -116,7 +116,8 @@ def _number(value) -> int | float | None:
         )
     if number == number.to_integral_value():
         return int(number)
-    if -number.normalize().as_tuple().exponent > NUMBER_DECIMAL_PLACES:
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > NUMBER_DECIMAL_PLACES:
         raise AnswerRefused(
             _l(
                 "Enter at most %(places)s digits after the decimal point.",

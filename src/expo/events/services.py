@@ -30,9 +30,9 @@ from expo.events.signals import capacity_changed
 from expo.extensions import db
 from expo.i18n import country_codes, is_timezone
 
-DRAFT = PublicationStatus.DRAFT.value
-PUBLISHED = PublicationStatus.PUBLISHED.value
-ARCHIVED = PublicationStatus.ARCHIVED.value
+DRAFT = PublicationStatus.DRAFT
+PUBLISHED = PublicationStatus.PUBLISHED
+ARCHIVED = PublicationStatus.ARCHIVED
 
 
 class CampaignNotPublished(DomainError):
@@ -241,7 +241,7 @@ def create_event(data: EventData) -> Event:
 
 def update_event(event: Event, data: EventData) -> Event:
     values = _validated_event_values(data)
-    old_zone, new_zone = event.timezone, values["timezone"]
+    old_zone, new_zone = event.timezone, str(values["timezone"])
     old_capacity = event.capacity
     for name, value in values.items():
         setattr(event, name, value)

@@ -109,7 +109,7 @@ def is_abandoned(job: DocumentJob, now: datetime | None = None) -> bool:
 
 
 def _give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
-    job.status = status.value
+    job.status = status
     job.finished_at = utcnow()
     append_error(job, reason)
     db.session.flush()
@@ -176,7 +176,7 @@ def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
         raise JobFinished()
     job.cancel_requested = True
     if job.status == JobStatus.QUEUED.value or is_abandoned(job):
-        job.status = JobStatus.CANCELLED.value
+        job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
     record(actor, AuditAction.JOBS_CANCEL, job, kind=job.kind, event_id=job.event_id)
     db.session.flush()

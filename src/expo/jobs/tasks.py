@@ -84,7 +84,7 @@ def _stop(job_id: int) -> str:
 
 
 def _finish(job: DocumentJob, status: JobStatus) -> None:
-    job.status = status.value
+    job.status = status
     job.finished_at = utcnow()
     db.session.commit()
 

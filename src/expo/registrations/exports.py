@@ -69,7 +69,8 @@ def export_rows(event: Event, applications: Iterable[Application]) -> list[list[
             application.exhibits,
         ]
         answer_cells = [answer_text(question, answers.get(question.id)) for question in questions]
-        for delegate in application.delegates or [None]:
+        delegates: list[Delegate | None] = list(application.delegates) or [None]
+        for delegate in delegates:
             rows.append(
                 [neutralise(cell) for cell in (*common, *_delegate_cells(delegate), *answer_cells)]
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
@@ -80,7 +81,7 @@ def _order(filters: ApplicationFilters, language: str) -> list:
             if language == "en"
             else (Enterprise.name_zh, Enterprise.name_en)
         )
-        columns = [sa.func.coalesce(sa.func.nullif(first, ""), second)]
+        columns: list[Any] = [sa.func.coalesce(sa.func.nullif(first, ""), second)]
     elif key == "booths":
         columns = [Application.booths_requested]
     elif key == "status":

@@ -203,22 +203,22 @@ def lock_event(event: Event) -> Event:
 
 
 def booths_taken(event: Event) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
             Application.event_id == event.id, Application.status == APPROVED
         )
-    )
+    ).scalar_one()
 
 
 def _booths_held_for_review(event: Event) -> int:
     """Booths of waitlisted applications sent back to review: kept for them until decided."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
             Application.event_id == event.id,
             Application.status == PENDING,
             Application.waitlisted_at.is_not(None),
         )
-    )
+    ).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,7 @@ def _move(
     """
     now = now or utcnow()
     from_status = None if first else application.status
-    application.status = to.value
+    application.status = to
     if to == WAITLISTED and application.waitlisted_at is None:
         application.waitlisted_at = now
     if to in (APPROVED, REJECTED, WITHDRAWN, CANCELLED):
