@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar, cast
 
+import flask_login
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required
+from flask_login import LoginManager, current_user
 
 from expo.extensions import db
 
@@ -35,36 +37,44 @@ def init_login_manager(manager: LoginManager) -> None:
         return user
 
 
-def organizer_required(view: Callable) -> Callable:
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def login_required(view: View) -> View:
+    """Signed-in users only; anonymous ones get the sign-in page (Flask-Login's rule)."""
+    return cast(View, flask_login.login_required(view))
+
+
+def organizer_required(view: View) -> View:
     """Organizers and admins only; others get 403, anonymous users the sign-in page."""
 
     @wraps(view)
     @login_required
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_organizer:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped
+    return cast(View, wrapped)
 
 
-def admin_required(view: Callable) -> Callable:
+def admin_required(view: View) -> View:
     @wraps(view)
     @login_required
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped
+    return cast(View, wrapped)
 
 
-def enterprise_member_required(view: Callable) -> Callable:
+def enterprise_member_required(view: View) -> View:
     """Signed-in users who belong to an enterprise; others are told how to get there."""
 
     @wraps(view)
     @login_required
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user.enterprise is None:
             if current_user.is_organizer:
                 abort(403)
@@ -72,21 +82,21 @@ def enterprise_member_required(view: Callable) -> Callable:
             return redirect(url_for("enterprises.mine"))
         return view(*args, **kwargs)
 
-    return wrapped
+    return cast(View, wrapped)
 
 
-def enterprise_user_required(organizer_view: str) -> Callable[[Callable], Callable]:
+def enterprise_user_required(organizer_view: str) -> Callable[[View], View]:
     """Signed-in users who are not organizers. Organizers are sent to ``organizer_view``,
     their own page for the same thing, with the view arguments it takes."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: View) -> View:
         @wraps(view)
         @login_required
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.is_organizer:
                 return redirect(url_for(organizer_view, **kwargs))
             return view(*args, **kwargs)
 
-        return wrapped
+        return cast(View, wrapped)
 
     return decorator

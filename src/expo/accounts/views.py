@@ -16,9 +16,10 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from expo.accounts import services
+from expo.accounts.access import login_required
 from expo.accounts.forms import (
     LoginForm,
     PasswordChangeForm,

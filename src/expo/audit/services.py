@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.extensions import db
 
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
-def record(actor, action: AuditAction | str, subject, **details: Any) -> AuditEntry:
+
+class Subject(Protocol):
+    """What an audit entry is about: a row of a table the registry knows."""
+
+    __tablename__: str
+    id: Any
+
+
+def record(
+    actor: User | None, action: AuditAction | str, subject: Subject, **details: Any
+) -> AuditEntry:
     """``record(organizer, AuditAction.APPLICATION_APPROVED, application, reason="…")``.
 
     An action missing from the registry, or a subject of another kind than the action's,

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from expo.audit.actions import AuditAction
@@ -50,6 +53,9 @@ from expo.validation import (
     normalise_passport,
 )
 
+if TYPE_CHECKING:
+    from expo.accounts.models import User
+
 # Longest text each member field takes (the columns' sizes).
 MEMBER_LENGTHS = {
     "name_zh": 100,
@@ -71,7 +77,7 @@ class EventNotInDelegation(DomainError):
     message = _l("This event is not one of the delegation's events.")
 
 
-def _too_long(limit: int):
+def _too_long(limit: int) -> object:
     return _l("Use at most %(max)d characters.", max=limit)
 
 
@@ -143,7 +149,9 @@ def _validated_contacts(
     return kept
 
 
-def _validated_delegation(data: DelegationData) -> tuple[dict[str, object], list[Event], list]:
+def _validated_delegation(
+    data: DelegationData,
+) -> tuple[dict[str, object], list[Event], list[EmergencyContact]]:
     """Check a delegation's input as a whole: its values, its events and its contacts."""
     errors: dict[str, object] = {}
     values: dict[str, object] = {}
@@ -196,7 +204,7 @@ def _fill_delegation(delegation: Delegation, data: DelegationData) -> None:
     delegation.contacts = contacts
 
 
-def create_delegation(data: DelegationData, *, actor) -> Delegation:
+def create_delegation(data: DelegationData, *, actor: User | None) -> Delegation:
     delegation = Delegation(status=DelegationStatus.PLANNING.value)
     _fill_delegation(delegation, data)
     db.session.add(delegation)
@@ -205,7 +213,9 @@ def create_delegation(data: DelegationData, *, actor) -> Delegation:
     return delegation
 
 
-def update_delegation(delegation: Delegation, data: DelegationData, *, actor) -> Delegation:
+def update_delegation(
+    delegation: Delegation, data: DelegationData, *, actor: User | None
+) -> Delegation:
     _fill_delegation(delegation, data)
     db.session.flush()
     record(actor, AuditAction.DELEGATION_UPDATE, delegation)
@@ -228,7 +238,9 @@ def delegation_data_from(delegation: Delegation) -> DelegationData:
     )
 
 
-def set_status(delegation: Delegation, status: DelegationStatus | str, *, actor) -> Delegation:
+def set_status(
+    delegation: Delegation, status: DelegationStatus | str, *, actor: User | None
+) -> Delegation:
     """Any status may follow any other: plans change, and a mistake must be undoable."""
     try:
         status = DelegationStatus(status)
@@ -330,7 +342,7 @@ def _next_position(delegation: Delegation) -> int:
     return 0 if highest is None else highest + 1
 
 
-def add_member(delegation: Delegation, data: MemberData, *, actor=None) -> Member:
+def add_member(delegation: Delegation, data: MemberData, *, actor: User | None = None) -> Member:
     """Validate first, write after: a refused member leaves nothing behind."""
     values = validate_member(delegation, data)
     member = Member(delegation=delegation, position=_next_position(delegation), **values)
@@ -339,14 +351,14 @@ def add_member(delegation: Delegation, data: MemberData, *, actor=None) -> Membe
     return member
 
 
-def update_member(member: Member, data: MemberData, *, actor=None) -> Member:
+def update_member(member: Member, data: MemberData, *, actor: User | None = None) -> Member:
     for name, value in validate_member(member.delegation, data, member=member).items():
         setattr(member, name, value)
     db.session.flush()
     return member
 
 
-def remove_member(member: Member, *, actor) -> None:
+def remove_member(member: Member, *, actor: User | None) -> None:
     delegation = member.delegation
     record(actor, AuditAction.DELEGATION_REMOVE_MEMBER, delegation, member=member.display_name)
     delegation.members.remove(member)
@@ -360,7 +372,9 @@ def member_data_from(member: Member) -> MemberData:
     return MemberData(**values)
 
 
-def add_approved_delegates(delegation: Delegation, event: Event, *, actor) -> list[Member]:
+def add_approved_delegates(
+    delegation: Delegation, event: Event, *, actor: User | None
+) -> list[Member]:
     """Every delegate of the event's approved applications who is not a member yet.
 
     A delegate becomes a member once, wherever: the member keeps the delegate's id, so
@@ -430,7 +444,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_share_link(member: Member, *, actor=None) -> str:
+def create_share_link(member: Member, *, actor: User | None = None) -> str:
     """A new token for the member's read-only itinerary; any earlier link stops working.
 
     The token is returned once and never stored: show it to the organizer now.
@@ -450,7 +464,7 @@ def create_share_link(member: Member, *, actor=None) -> str:
     return token
 
 
-def revoke_share_link(member: Member, *, actor=None) -> None:
+def revoke_share_link(member: Member, *, actor: User | None = None) -> None:
     if member.share_token_hash is None:
         return
     member.share_token_hash = None
@@ -500,7 +514,9 @@ def _copy_title(text: str, suffix: str) -> str:
     return f"{text[: TITLE_LENGTH - len(suffix)]}{suffix}" if text else ""
 
 
-def duplicate_delegation(delegation: Delegation, shift_days: int, *, actor) -> Delegation:
+def duplicate_delegation(
+    delegation: Delegation, shift_days: int, *, actor: User | None
+) -> Delegation:
     """A planning copy to start the next trip from: every date moved by ``shift_days``.
 
     Members come without their share links (links belong to a person's trip) and without
@@ -609,7 +625,9 @@ class DelegationFilters:
     q: str | None = None
 
 
-def search_delegations(filters: DelegationFilters, *, page: int = 1, per_page: int = 20):
+def search_delegations(
+    filters: DelegationFilters, *, page: int = 1, per_page: int = 20
+) -> Pagination:
     """A page of delegations for organizers, the next to leave first, then the latest."""
     query = sa.select(Delegation)
     if filters.direction:
@@ -625,7 +643,7 @@ def search_delegations(filters: DelegationFilters, *, page: int = 1, per_page: i
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def member_counts(delegations) -> dict[int, int]:
+def member_counts(delegations: Iterable[Delegation]) -> dict[int, int]:
     """How many members each delegation has, in one statement for a whole page."""
     ids = [delegation.id for delegation in delegations]
     if not ids:
@@ -638,7 +656,7 @@ def member_counts(delegations) -> dict[int, int]:
     return {delegation_id: count for delegation_id, count in rows}
 
 
-def members_page(delegation: Delegation, *, page: int = 1, per_page: int = 50):
+def members_page(delegation: Delegation, *, page: int = 1, per_page: int = 50) -> Pagination:
     query = (
         sa.select(Member)
         .where(Member.delegation_id == delegation.id)
@@ -648,7 +666,7 @@ def members_page(delegation: Delegation, *, page: int = 1, per_page: int = 50):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def _of_enterprise(enterprise: Enterprise):
+def _of_enterprise(enterprise: Enterprise) -> sa.Exists:
     return sa.exists().where(
         Member.delegation_id == Delegation.id, Member.enterprise_id == enterprise.id
     )

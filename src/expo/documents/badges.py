@@ -16,6 +16,7 @@ background jobs, outside any request).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -97,7 +98,10 @@ def _badge(delegate: Delegate) -> dict[str, str]:
     }
 
 
-def sheets(badges: Sequence, per_sheet: int = PER_SHEET) -> list[list]:
+T = TypeVar("T")
+
+
+def sheets(badges: Sequence[T], per_sheet: int = PER_SHEET) -> list[list[T]]:
     return [list(badges[index : index + per_sheet]) for index in range(0, len(badges), per_sheet)]
 
 

@@ -17,8 +17,8 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -37,6 +37,9 @@ from expo.extensions import db
 from expo.i18n import country_name, document_date, local_document_date_range, pick, to_local
 from expo.registrations.models import Application, ApplicationStatus
 from expo.urls import base_url_for
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 SERIAL_PREFIXES = {
     CampaignKind.GOING_GLOBAL.value: "SGG",  # Sichuan Going Global, 川行天下
@@ -163,7 +166,7 @@ def _next_serial_number(prefix: str, year: int) -> int:
 # --- issuing ------------------------------------------------------------------------------
 
 
-def issue_certificate(application: Application, *, actor) -> Certificate:
+def issue_certificate(application: Application, *, actor: User | None) -> Certificate:
     """The application's certificate: the one in force, or a new one issued now.
 
     Only approved applications get one. Calling it twice (a double click, a bulk job run
@@ -176,7 +179,7 @@ def issue_certificate(application: Application, *, actor) -> Certificate:
     return certificate
 
 
-def reserve_certificate(application: Application, *, actor) -> Certificate:
+def reserve_certificate(application: Application, *, actor: User | None) -> Certificate:
     """The certificate in force, or a new one holding the next serial, not printed yet.
 
     The bulk job reserves a batch, commits (the serial lock is held only that long),
@@ -206,7 +209,9 @@ def print_certificate(certificate: Certificate) -> Printed:
     return Printed(document_store().put(pdf), len(pdf))
 
 
-def finish_certificate(certificate: Certificate, printed: Printed, *, actor) -> Certificate:
+def finish_certificate(
+    certificate: Certificate, printed: Printed, *, actor: User | None
+) -> Certificate:
     """Record the printed file on a reserved certificate: it is issued from now on.
 
     Should two printers have raced (a worker and an organizer's click), the first one
@@ -232,7 +237,7 @@ def finish_certificate(certificate: Certificate, printed: Printed, *, actor) -> 
     return certificate
 
 
-def _allocate(application: Application, actor) -> Certificate:
+def _allocate(application: Application, actor: User | None) -> Certificate:
     """A new row holding the next serial, or the certificate a concurrent issuer made.
 
     The number is the highest so far plus one, read under the serial lock; should two
@@ -284,7 +289,7 @@ def certificate_title(certificate: Certificate) -> tuple[str, str]:
     return TITLES.get(certificate.application.event.kind, DEFAULT_TITLE)
 
 
-def _local_date(moment, tz_name: str) -> date:
+def _local_date(moment: datetime, tz_name: str) -> date:
     return to_local(moment, tz_name).date()
 
 
@@ -344,7 +349,7 @@ def verification_context(certificate: Certificate) -> dict[str, object]:
 # --- revoking -----------------------------------------------------------------------------
 
 
-def _revoke(certificate: Certificate, *, reason: str, actor) -> None:
+def _revoke(certificate: Certificate, *, reason: str, actor: User | None) -> None:
     if not certificate.is_valid:
         raise AlreadyRevoked()
     if len(reason) > REASON_MAX_LENGTH:
@@ -358,7 +363,7 @@ def _revoke(certificate: Certificate, *, reason: str, actor) -> None:
     db.session.flush()
 
 
-def revoke_certificate(certificate: Certificate, *, reason: str, actor) -> Certificate:
+def revoke_certificate(certificate: Certificate, *, reason: str, actor: User | None) -> Certificate:
     """Withdraw a certificate; ``/verify`` says so from now on, with the reason."""
     reason = (reason or "").strip()
     if certificate.is_valid and not reason:
@@ -373,7 +378,9 @@ def revoke_certificate(certificate: Certificate, *, reason: str, actor) -> Certi
     return certificate
 
 
-def reissue_certificate(certificate: Certificate, *, actor, reason: str = "") -> Certificate:
+def reissue_certificate(
+    certificate: Certificate, *, actor: User | None, reason: str = ""
+) -> Certificate:
     """Revoke ``certificate`` and issue its application a new one (say, after a renaming).
 
     The old one's page then points to its replacement.

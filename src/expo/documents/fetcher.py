@@ -61,7 +61,7 @@ class SafeFetcher(URLFetcher):
             return None
         return path
 
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = url.partition(":")[0].lower()
         if scheme == "data":
             self.requested.append((url, True))

@@ -30,6 +30,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -107,7 +108,7 @@ def _candidate_files(pattern: str, search: Iterable[str]) -> Iterator[Path]:
             yield from sorted(root.rglob(pattern))
 
 
-def _family_and_style(font) -> tuple[str | None, str | None]:
+def _family_and_style(font: Any) -> tuple[str | None, str | None]:
     names = font["name"]
     return names.getDebugName(1), names.getDebugName(2)
 
@@ -158,7 +159,8 @@ def cut(source: Path, index: int) -> bytes:
     cut_face = hb.subset(face, subset_input)
     if cut_face is None:
         raise ValueError(f"HarfBuzz could not subset {source} #{index}")
-    return cut_face.blob.data
+    data: bytes = cut_face.blob.data
+    return data
 
 
 def _cut_path(folder: Path, face: PrintFace, source: Path, index: int) -> Path:

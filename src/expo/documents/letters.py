@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,9 @@ from expo.delegations.models import Delegation, Direction, Member
 from expo.documents.render import AUTHORS, ISSUER_TIMEZONE, render_pdf
 from expo.errors import DomainError
 from expo.i18n import city_and_country, country_name, document_date, document_date_range, pick
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 TEMPLATE = "documents/invitation_letter.html"
 PROGRAMME = {
@@ -80,7 +84,11 @@ def _member_texts(member: Member, language: str) -> dict[str, str]:
 
 
 def letter_context(
-    delegation: Delegation, members: Sequence[Member], *, contact=None, today: date | None = None
+    delegation: Delegation,
+    members: Sequence[Member],
+    *,
+    contact: User | None = None,
+    today: date | None = None,
 ) -> dict[str, object]:
     """What the letters print, in Chinese and English, for each of ``members``.
 
@@ -134,7 +142,7 @@ def letters_title(delegation: Delegation, members: Sequence[Member]) -> str:
 
 
 def render_invitation_letters(
-    delegation: Delegation, members: Sequence[Member], *, contact=None
+    delegation: Delegation, members: Sequence[Member], *, contact: User | None = None
 ) -> bytes:
     """One PDF with a letter (Chinese page, then English page) for each of ``members``."""
     context = letter_context(delegation, members, contact=contact)

@@ -15,10 +15,11 @@ Anonymous visitors get the sign-in page, except on the share link.
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from expo.accounts.access import organizer_required
+from expo.accounts.access import login_required, organizer_required
 from expo.delegations import services as delegation_services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.models import Delegation, Member
@@ -43,7 +44,7 @@ def _language_headers(language: str) -> dict[str, str]:
 
 @bp.get("/delegations/<int:delegation_id>/itinerary.pdf")
 @login_required
-def itinerary(delegation_id: int):
+def itinerary(delegation_id: int) -> ResponseReturnValue:
     delegation: Delegation | None
     if current_user.is_organizer:
         delegation = delegation_or_404(delegation_id)
@@ -63,7 +64,7 @@ def itinerary(delegation_id: int):
 
 @bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/itinerary.pdf")
 @organizer_required
-def member_itinerary(delegation_id: int, member_id: int):
+def member_itinerary(delegation_id: int, member_id: int) -> ResponseReturnValue:
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     language = current_language()
@@ -73,7 +74,7 @@ def member_itinerary(delegation_id: int, member_id: int):
 
 
 @bp.get("/itinerary/<token>.pdf")
-def shared_itinerary(token: str):
+def shared_itinerary(token: str) -> ResponseReturnValue:
     member = delegation_services.member_for_share_token(token)
     if member is None:
         abort(404)
@@ -94,7 +95,7 @@ def shared_itinerary(token: str):
 
 @bp.get("/manage/events/<int:event_id>/badges.pdf")
 @organizer_required
-def event_badges(event_id: int):
+def event_badges(event_id: int) -> ResponseReturnValue:
     event = get_or_404(Event, event_id)
     delegates = badges.approved_delegates(event)
     if not delegates:
@@ -105,7 +106,7 @@ def event_badges(event_id: int):
 
 @bp.get("/manage/events/<int:event_id>/check-in/<token>")
 @organizer_required
-def check_in(event_id: int, token: str):
+def check_in(event_id: int, token: str) -> ResponseReturnValue:
     """What a badge's QR code opens: whose badge it is, and whether it is still good."""
     event = get_or_404(Event, event_id)
     delegate = badges.delegate_for_check_in(event, token)
@@ -126,7 +127,7 @@ def _letters(delegation: Delegation, members: list[Member], filename: str) -> Re
 
 @bp.get("/manage/delegations/<int:delegation_id>/members/<int:member_id>/invitation.pdf")
 @organizer_required
-def invitation(delegation_id: int, member_id: int):
+def invitation(delegation_id: int, member_id: int) -> ResponseReturnValue:
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     return _letters(delegation, [member], f"invitation-{delegation.id}-member-{member.id}.pdf")
@@ -134,7 +135,7 @@ def invitation(delegation_id: int, member_id: int):
 
 @bp.get("/manage/delegations/<int:delegation_id>/invitations.pdf")
 @organizer_required
-def invitations(delegation_id: int):
+def invitations(delegation_id: int) -> ResponseReturnValue:
     delegation = delegation_or_404(delegation_id)
     if letters.has_letters(delegation) and not delegation.members:
         flash(_("The delegation has no members yet: there are no letters to print."), "info")

@@ -26,6 +26,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import segno
 from flask import current_app, render_template
@@ -129,7 +130,7 @@ def stylesheet_paths(names: Sequence[str]) -> list[Path]:
     return [static_folder() / PRINT_FOLDER / f"{name}.css" for name in names]
 
 
-def render_html(template: str, *, language: str, title: str, **context) -> str:
+def render_html(template: str, *, language: str, title: str, **context: Any) -> str:
     """The document's HTML in ``language``, with what its ``<head>`` needs for metadata."""
     with force_locale(language):
         return render_template(
@@ -157,12 +158,12 @@ def write_pdf(
         sheets = [printer.font_face_sheet(fonts.font_folder(), static)]
         sheets += [printer.stylesheet(path, static) for path in paths]
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-        pdf = document.write_pdf(stylesheets=sheets, font_config=printer.font_config)
+        pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=printer.font_config)
         printer.warmed_up()
     return pdf
 
 
-def render_pdf(template: str, *, language: str, title: str, **context) -> bytes:
+def render_pdf(template: str, *, language: str, title: str, **context: Any) -> bytes:
     """The PDF of ``templates/<template>`` in ``language`` (``"zh"`` or ``"en"``).
 
     ``title`` becomes the PDF's title; the author is the department, in that language.

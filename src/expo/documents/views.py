@@ -11,11 +11,16 @@ public and rate-limited per client address.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from collections.abc import Callable
 
-from expo.accounts.access import organizer_required
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from expo.accounts.access import login_required, organizer_required
+from expo.accounts.models import User
 from expo.documents import certificates, schedules
 from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
 from expo.documents.models import Certificate
@@ -31,18 +36,19 @@ SCHEDULE_MAX_AGE = 300  # seconds a shared cache may keep a public schedule
 
 
 def _organizer() -> bool:
-    return current_user.is_authenticated and current_user.is_organizer
+    return bool(current_user.is_authenticated and current_user.is_organizer)
 
 
-def _user():
-    return current_user._get_current_object()
+def _user() -> User:
+    user: User = current_user._get_current_object()
+    return user
 
 
 # --- the schedule -----------------------------------------------------------------------
 
 
 @bp.route("/events/<int:event_id>/schedule.pdf")
-def schedule(event_id: int):
+def schedule(event_id: int) -> ResponseReturnValue:
     event = event_services.visible_event(event_id, include_drafts=_organizer())
     if event is None:
         abort(404)
@@ -72,7 +78,7 @@ def schedule(event_id: int):
 
 @bp.route("/verify/<code>")
 @rate_limited("verify", limit_setting="VERIFY_RATE_LIMIT", default=30, seconds=60)
-def verify(code: str):
+def verify(code: str) -> ResponseReturnValue:
     certificate = certificates.certificate_by_code(code)
     if certificate is None:
         body = render_template("documents/verify.html", certificate=None)
@@ -100,7 +106,7 @@ def verify(code: str):
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @login_required
-def certificate_pdf(certificate_id: int):
+def certificate_pdf(certificate_id: int) -> ResponseReturnValue:
     certificate = get_or_404(Certificate, certificate_id)
     if certificate.is_pending:  # being printed: there is no file yet
         abort(404)
@@ -124,7 +130,7 @@ def certificate_pdf(certificate_id: int):
 # --- organizers: issue, revoke, reissue -----------------------------------------------------
 
 
-def _back_to(application: Application):
+def _back_to(application: Application) -> ResponseReturnValue:
     return redirect(
         url_for(
             "registrations.manage_detail",
@@ -135,7 +141,11 @@ def _back_to(application: Application):
     )
 
 
-def _run(application: Application, action, success):
+def _run(
+    application: Application,
+    action: Callable[[], Certificate],
+    success: Callable[[str], str],
+) -> ResponseReturnValue:
     """Run the service, and tell the organizer how it went."""
     certificate = run_service(action)
     if certificate is not None:
@@ -145,7 +155,7 @@ def _run(application: Application, action, success):
 
 @bp.post("/manage/events/<int:event_id>/applications/<int:application_id>/certificate")
 @organizer_required
-def issue(event_id: int, application_id: int):
+def issue(event_id: int, application_id: int) -> ResponseReturnValue:
     application = get_or_404(Application, application_id)
     if application.event_id != event_id:
         abort(404)
@@ -158,7 +168,12 @@ def issue(event_id: int, application_id: int):
     )
 
 
-def _with_reason(certificate_id: int, form_class, service, success):
+def _with_reason(
+    certificate_id: int,
+    form_class: type[FlaskForm],
+    service: Callable[..., Certificate],
+    success: Callable[[str], str],
+) -> ResponseReturnValue:
     """Revoke or reissue: the reason from the form, the service, one commit."""
     certificate = get_or_404(Certificate, certificate_id)
     form = form_class()
@@ -175,7 +190,7 @@ def _with_reason(certificate_id: int, form_class, service, success):
 
 @bp.post("/manage/certificates/<int:certificate_id>/revoke")
 @organizer_required
-def revoke(certificate_id: int):
+def revoke(certificate_id: int) -> ResponseReturnValue:
     return _with_reason(
         certificate_id,
         RevokeCertificateForm,
@@ -186,7 +201,7 @@ def revoke(certificate_id: int):
 
 @bp.post("/manage/certificates/<int:certificate_id>/reissue")
 @organizer_required
-def reissue(certificate_id: int):
+def reissue(certificate_id: int) -> ResponseReturnValue:
     return _with_reason(
         certificate_id,
         ReissueCertificateForm,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 from stdnum.cn import uscc
@@ -91,7 +92,7 @@ def validate_credit_code(raw: str | None) -> str:
     raise InvalidInput({"credit_code": message})
 
 
-def _bad_character_message(number: str):
+def _bad_character_message(number: str) -> object:
     for position, character in enumerate(number, start=1):
         if position <= 8 and not character.isdigit():
             return _l(
@@ -150,7 +151,7 @@ _TEXT_LIMITS = {
 }
 
 
-def _check_amount(value, field_name: str, errors: dict[str, object]) -> Decimal | None:
+def _check_amount(value: object, field_name: str, errors: dict[str, object]) -> Decimal | None:
     if value is None or value == "":
         errors[field_name] = _l("Enter an amount in US dollars; enter 0 if there was none.")
         return None
@@ -504,7 +505,7 @@ def search_enterprises(
     key_only: bool = False,
     page: int = 1,
     per_page: int = 20,
-):
+) -> Pagination:
     """A page of enterprises by name (either language) or credit code, newest first.
 
     Two statements whatever the number of rows: the count and the page.

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
+from expo.db import utcnow
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
@@ -32,7 +33,7 @@ def campaign_form(campaign_id: int | None = None):
     campaign = get_or_404(Campaign, campaign_id) if campaign_id else None
     form = CampaignForm(
         obj=services.campaign_data_from(campaign) if campaign else None,
-        data=None if campaign else {"year": services.utcnow().year},
+        data=None if campaign else {"year": utcnow().year},
     )
 
     def save() -> Campaign:

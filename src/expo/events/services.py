@@ -9,10 +9,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from expo.db import utcnow
@@ -83,7 +85,7 @@ def _convert_times(
     return converted
 
 
-def _require_title(data, errors: dict[str, object], field: str = "title") -> None:
+def _require_title(data: object, errors: dict[str, object], field: str = "title") -> None:
     if not (getattr(data, f"{field}_zh").strip() or getattr(data, f"{field}_en").strip()):
         errors[f"{field}_zh"] = _l("Enter a title in Chinese or English (or both).")
 
@@ -112,7 +114,7 @@ def _validate_campaign(data: CampaignData) -> None:
         raise InvalidInput(errors)
 
 
-def _assign(target, data) -> None:
+def _assign(target: object, data: Any) -> None:
     for field in fields(data):
         value = getattr(data, field.name)
         setattr(target, field.name, value.strip() if isinstance(value, str) else value)
@@ -354,7 +356,7 @@ def agenda_by_day(event: Event) -> list[tuple[datetime, list[AgendaSession]]]:
 # --- what people may see ---------------------------------------------------------------
 
 
-def _visible(include_drafts: bool):
+def _visible(include_drafts: bool) -> sa.Select[Event]:
     query = sa.select(Event).join(Event.campaign)
     if not include_drafts:
         query = query.where(Event.status != DRAFT, Campaign.status != DRAFT)
@@ -433,7 +435,7 @@ def search_events(
     page: int = 1,
     per_page: int = 12,
     now: datetime | None = None,
-):
+) -> Pagination:
     """A page of events matching the filters, with their campaigns loaded."""
     now = now or utcnow()
     query = _visible(include_drafts).options(selectinload(Event.campaign))
@@ -473,7 +475,7 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.execute(query).scalars())
 
 
-def campaigns_page(page: int = 1, per_page: int = 20):
+def campaigns_page(page: int = 1, per_page: int = 20) -> Pagination:
     query = sa.select(Campaign).order_by(*_NEWEST_CAMPAIGNS_FIRST)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,9 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.jobs.models import ACTIVE_STATUSES, DocumentJob, DocumentJobFile, JobKind, JobStatus
 from expo.registrations.models import Application, ApplicationStatus
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 ERROR_MAX_LENGTH = 4000
 # A running job whose worker has not reported for this long is taken as abandoned: a
@@ -133,7 +137,7 @@ class Started:
     created: bool  # False: the job already running was returned; queue nothing
 
 
-def start_job(event: Event, kind: JobKind, *, actor) -> Started:
+def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
     """A new job making every document of ``kind`` for the event, or the one under way.
 
     Two clicks (or two organizers) never start two: the partial unique index on the
@@ -165,12 +169,12 @@ def start_job(event: Event, kind: JobKind, *, actor) -> Started:
     return Started(job, created=True)
 
 
-def start_certificate_job(event: Event, *, actor) -> Started:
+def start_certificate_job(event: Event, *, actor: User | None) -> Started:
     """Issue every certificate of the event (each approved application's, once)."""
     return start_job(event, JobKind.CERTIFICATES, actor=actor)
 
 
-def request_cancel(job: DocumentJob, *, actor) -> DocumentJob:
+def request_cancel(job: DocumentJob, *, actor: User | None) -> DocumentJob:
     """Ask the job to stop. A queued job stops at once; a running one after its batch."""
     if not job.is_active:
         raise JobFinished()

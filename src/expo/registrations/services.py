@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,9 @@ from expo.registrations.models import (
 )
 from expo.registrations.notifications import notify_status
 from expo.validation import check_email, check_latin_name, check_passport, check_phone, checked
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 # The version of the personal-data notice an applicant agrees to; recorded per application.
 CONSENT_VERSION = "2026-11"
@@ -259,7 +263,7 @@ def _move(
     application: Application,
     to: ApplicationStatus,
     *,
-    actor,
+    actor: User | None,
     reason: str = "",
     now: datetime | None = None,
     notice: str | None = None,
@@ -297,7 +301,7 @@ def submit_application(
     enterprise: Enterprise,
     data: ApplicationData,
     *,
-    actor,
+    actor: User | None,
     now: datetime | None = None,
 ) -> Application:
     """Apply ``enterprise`` to ``event``; first-come events decide at once."""
@@ -335,7 +339,11 @@ def submit_application(
 
 
 def update_application(
-    application: Application, data: ApplicationData, *, actor, now: datetime | None = None
+    application: Application,
+    data: ApplicationData,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
 ) -> Application:
     """The enterprise edits delegates, exhibits and answers until registration closes."""
     now = now or utcnow()
@@ -368,7 +376,7 @@ def review(
     application: Application,
     to: ApplicationStatus | str,
     *,
-    actor,
+    actor: User | None,
     reason: str = "",
     now: datetime | None = None,
 ) -> Application:
@@ -408,7 +416,7 @@ def review(
 
 
 def withdraw(
-    application: Application, *, actor, reason: str = "", now: datetime | None = None
+    application: Application, *, actor: User | None, reason: str = "", now: datetime | None = None
 ) -> Application:
     """The enterprise withdraws; booths it held go to the waiting list."""
     if ApplicationStatus(application.status) not in ENTERPRISE_MOVES:
@@ -480,7 +488,11 @@ class BulkResult:
 
 
 def review_many(
-    applications: Iterable[Application], to: ApplicationStatus | str, *, actor, reason: str = ""
+    applications: Iterable[Application],
+    to: ApplicationStatus | str,
+    *,
+    actor: User | None,
+    reason: str = "",
 ) -> list[BulkResult]:
     """Review several applications; one that can't move does not stop the others."""
     results = []
