@@ -49,6 +49,22 @@ def show_errors(form: FlaskForm, error: InvalidInput) -> None:
             form.form_errors.append(message)
 
 
+def has_errors(form: FlaskForm) -> bool:
+    """Whether any field carries a message, nested ones included.
+
+    WTForms does not lift the messages a service put on a delegate's row
+    (``delegates-0-mobile``) into ``form.errors``; this sees them.
+    """
+    # A list of rows or a sub-form reports its rows' messages as lists and dicts; its own
+    # messages (e.g. "add at least one delegate") are plain strings beside them.
+    return bool(form.form_errors) or any(
+        isinstance(message, str)
+        for field in _fields_by_name(form).values()
+        if isinstance(field.errors, list | tuple)
+        for message in field.errors
+    )
+
+
 def form_to(data_class, form: FlaskForm, **extra):
     """Build a service's input dataclass from the form fields of the same names."""
     values = {
@@ -103,8 +119,8 @@ def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
     """Validate a posted form, then ``run_service(save)`` with its messages at the fields.
 
     Returns what ``save`` returned, or None when nothing was saved: the form was not
-    posted or not valid, or the service refused it (``form.errors`` says which, when
-    the refusal was the form's).
+    posted or not valid, or the service refused it (``has_errors(form)`` says which,
+    when the refusal was the form's).
     """
     if not form.validate_on_submit():
         return None
@@ -113,4 +129,5 @@ def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
 
 def render_form(template: str, form: FlaskForm, **context):
     """The page with its form; 422 when the form carries errors, so clients can tell."""
-    return render_template(template, form=form, **context), (INVALID_STATUS if form.errors else 200)
+    status = INVALID_STATUS if has_errors(form) else 200
+    return render_template(template, form=form, **context), status

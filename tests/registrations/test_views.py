@@ -57,6 +57,20 @@ class TestApply:
         assert "mobile" in error_at(html, "delegates-0-mobile")
         assert count_applications(db) == 0
 
+    def test_a_delegate_row_alone_refused_by_the_service_comes_back_with_its_message(
+        self, client, db, login_as
+    ):
+        event = open_event()
+        login_as(make_enterprise_user())
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en", data=form((("张三", "ZHANG San", "12"),))
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "phone number" in error_at(html, "delegates-0-mobile")
+        assert 'value="ZHANG San"' in html  # what was typed is kept
+        assert count_applications(db) == 0
+
     def test_no_delegate_at_all(self, client, db, login_as):
         event = open_event()
         login_as(make_enterprise_user())
@@ -117,6 +131,21 @@ class TestMyApplications:
             assert client.get(url).status_code == 404
         assert client.post(f"/applications/{theirs_id}/withdraw").status_code == 404
         assert db.session.get(Application, theirs_id).status == "pending"
+
+    def test_an_edit_refused_on_a_delegate_row_shows_why_and_changes_nothing(
+        self, client, db, login_as
+    ):
+        event = open_event()
+        application_id = self.apply_as(client, login_as, make_enterprise(), event)
+        response = client.post(
+            f"/applications/{application_id}/edit?lang=en",
+            data=form((("张三", "张三", "13800000001"),), consent=None),
+        )
+        assert response.status_code == 422
+        assert error_at(response.get_data(as_text=True), "delegates-0-name_latin")
+        db.session.expire_all()
+        delegate = db.session.get(Application, application_id).delegates[0]
+        assert delegate.name_latin == "ZHANG San"
 
     def test_edit_then_withdraw(self, client, db, login_as):
         event = open_event(max_delegates=2)

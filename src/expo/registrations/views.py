@@ -15,7 +15,7 @@ from expo.extensions import db
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
 from expo.registrations.models import Application
-from expo.web import render_form, run_service, save_form
+from expo.web import has_errors, render_form, run_service, save_form
 
 bp = Blueprint("registrations", __name__)
 
@@ -73,7 +73,7 @@ def apply(event_id: int):
             "success",
         )
         return redirect(url_for(".application", application_id=application.id))
-    if form.is_submitted() and not form.errors:
+    if form.is_submitted() and not has_errors(form):
         # Refused for the event's sake (said in a flash), or a double click whose first
         # request already made the application.
         existing = services.active_application(event, enterprise)
@@ -125,7 +125,7 @@ def edit(application_id: int):
     )
     if saved is not None:
         flash(_("Your changes are saved."), "success")
-    if saved is not None or (form.is_submitted() and not form.errors):
+    if saved is not None or (form.is_submitted() and not has_errors(form)):
         # Saved, or refused for a reason of the application's (said in a flash).
         return redirect(url_for(".application", application_id=application.id))
     _with_spare_rows(form, event)
