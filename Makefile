@@ -126,8 +126,8 @@ i18n-init: i18n-extract ## Start a catalogue for a new language: make i18n-init 
 db: install-app ## Bring the database up to the newest migration
 	$(FLASK) db upgrade
 
-seed: db ## Load the demo data (safe to run again) and print the demo logins
-	$(FLASK) seed-demo
+seed: db ## Load the demo data into an empty database (safe to run again) and print the demo logins
+	$(FLASK) seed-demo --if-empty
 
 migration: install ## Autogenerate a migration from the models: make migration MESSAGE="..."
 	@scripts/new-migration.sh "$(MESSAGE)"

@@ -43,7 +43,12 @@ def create_user_command(role: str, email: str, password: str, name: str, mobile:
 
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Add the demo to a database that holds other data.")
-def seed_demo_command(force: bool) -> None:
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="On a database that holds other data, say so and leave it alone (exit 0).",
+)
+def seed_demo_command(force: bool, if_empty: bool) -> None:
     """Load the demo campaigns, events, enterprises and users (safe to run again)."""
     from expo.demo import DEMO_LOGINS, NotADemoDatabase, china_today, seed_demo
 
@@ -51,6 +56,10 @@ def seed_demo_command(force: bool) -> None:
         created = seed_demo(china_today(), force=force)
     except NotADemoDatabase as error:
         db.session.rollback()
+        if if_empty:
+            # `make run` on an office's real database: serve it, without demo data.
+            click.echo(f"{error}\nNo demo data added.")
+            return
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo("Demo data ready." if created else "Demo data was already there.")

@@ -285,6 +285,13 @@ def test_the_command_refuses_a_database_with_other_data_unless_forced(app, db):
     assert "--force" in refused.output
     assert row_counts(db)["users"] == 1 and row_counts(db)["campaigns"] == 0
 
+    # What `make run` says: the office's database is served as it is, without the demo.
+    left_alone = runner.invoke(args=["seed-demo", "--if-empty"])
+
+    assert left_alone.exit_code == 0, left_alone.output
+    assert "No demo data added." in left_alone.output
+    assert row_counts(db)["users"] == 1 and row_counts(db)["campaigns"] == 0
+
     forced = runner.invoke(args=["seed-demo", "--force"])
 
     assert forced.exit_code == 0, forced.output
