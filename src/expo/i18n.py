@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -193,6 +193,29 @@ def zone_label(tz_name: str, language: str | None = None) -> str:
 
 def to_local(moment: datetime, tz_name: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz_name))
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time skipped by a daylight-saving change, e.g. 02:30 on a spring night."""
+
+
+def local_to_utc(local: datetime, tz_name: str) -> datetime:
+    """The UTC instant of a naive wall-clock time in ``tz_name``.
+
+    A time that occurs twice (autumn fall-back) means its first occurrence; a time that
+    never occurs (spring forward) is refused rather than silently moved.
+    """
+    zone = ZoneInfo(tz_name)
+    aware = local.replace(tzinfo=zone, fold=0)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(local)
+    return instant
+
+
+def utc_to_local(moment: datetime, tz_name: str) -> datetime:
+    """The naive wall-clock time in ``tz_name``, as a form shows it."""
+    return moment.astimezone(ZoneInfo(tz_name)).replace(tzinfo=None)
 
 
 def format_local_datetime(moment: datetime | None, tz_name: str, *, with_zone: bool = True) -> str:

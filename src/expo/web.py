@@ -56,9 +56,9 @@ def has_errors(form: FlaskForm) -> bool:
     (``delegates-0-mobile``) into ``form.errors``; this sees them.
     """
     # A list of rows or a sub-form reports its rows' messages as lists and dicts; its own
-    # messages (e.g. "add at least one delegate") are plain strings beside them.
+    # messages (e.g. "add at least one delegate") are texts, plain or lazy, beside them.
     return bool(form.form_errors) or any(
-        isinstance(message, str)
+        not isinstance(message, list | tuple | dict)
         for field in _fields_by_name(form).values()
         if isinstance(field.errors, list | tuple)
         for message in field.errors

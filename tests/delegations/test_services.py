@@ -323,7 +323,7 @@ class TestApprovedDelegates:
 
 
 def item(delegation, starts_local, start_zone, ends_local, end_zone=None, **fields):
-    from expo.events.services import local_to_utc
+    from expo.i18n import local_to_utc
 
     values = dict(
         kind="meeting",

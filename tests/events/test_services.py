@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from expo import i18n
 from expo.errors import InvalidInput
 from expo.events import services
 from expo.events.models import Campaign, Event
@@ -38,17 +39,17 @@ def count(model) -> int:
 
 class TestLocalTime:
     def test_summer_time_in_budapest_is_two_hours_ahead_of_utc(self):
-        assert services.local_to_utc(datetime(2027, 5, 10, 9, 0), "Europe/Budapest") == datetime(
+        assert i18n.local_to_utc(datetime(2027, 5, 10, 9, 0), "Europe/Budapest") == datetime(
             2027, 5, 10, 7, 0, tzinfo=UTC
         )
 
     def test_time_skipped_by_spring_forward_is_refused(self):
-        with pytest.raises(services.NonexistentLocalTime):
-            services.local_to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Budapest")
+        with pytest.raises(i18n.NonexistentLocalTime):
+            i18n.local_to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Budapest")
 
     def test_time_repeated_by_fall_back_means_its_first_occurrence(self):
         # 02:30 happens twice on 31 October 2027; the first time is still summer time.
-        assert services.local_to_utc(datetime(2027, 10, 31, 2, 30), "Europe/Budapest") == datetime(
+        assert i18n.local_to_utc(datetime(2027, 10, 31, 2, 30), "Europe/Budapest") == datetime(
             2027, 10, 31, 0, 30, tzinfo=UTC
         )
 
@@ -156,7 +157,7 @@ class TestCampaigns:
 class TestAgenda:
     def test_session_outside_the_event_is_refused(self, db):
         event = make_event()
-        local_start = services.utc_to_local(event.starts_at, event.timezone)
+        local_start = i18n.utc_to_local(event.starts_at, event.timezone)
         with pytest.raises(InvalidInput) as caught:
             services.add_session(
                 event,
@@ -170,7 +171,7 @@ class TestAgenda:
 
     def test_session_must_end_after_it_starts(self, db):
         event = make_event()
-        local_start = services.utc_to_local(event.starts_at, event.timezone)
+        local_start = i18n.utc_to_local(event.starts_at, event.timezone)
         with pytest.raises(InvalidInput) as caught:
             services.add_session(
                 event,

@@ -35,9 +35,8 @@ from sqlalchemy.orm import selectinload
 from expo.delegations.models import Delegation, ItemKind, ItineraryItem, Member
 from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
-from expo.events.services import NonexistentLocalTime, local_to_utc, utc_to_local
 from expo.extensions import db
-from expo.i18n import is_timezone
+from expo.i18n import NonexistentLocalTime, is_timezone, local_to_utc, utc_to_local
 
 # Kinds that never clash with anything (see the module's docstring).
 NEVER_CONFLICTING = frozenset({ItemKind.HOTEL.value, ItemKind.FREE_TIME.value})

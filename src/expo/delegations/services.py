@@ -40,9 +40,8 @@ from expo.delegations.models import (
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import Campaign, Event
-from expo.events.services import NonexistentLocalTime, local_to_utc, utc_to_local
 from expo.extensions import db
-from expo.i18n import country_codes
+from expo.i18n import NonexistentLocalTime, country_codes, local_to_utc, utc_to_local
 from expo.registrations.models import Application, ApplicationStatus, Delegate
 from expo.validation import (
     check_email,

@@ -1,7 +1,7 @@
 """The rules for campaigns, events and agendas: who sees what, and what may be saved.
 
 Times come in as the wall-clock time of the event's zone (what an organizer reads off a
-fair's website) and are stored in UTC; see :func:`local_to_utc`.
+fair's website) and are stored in UTC; see :func:`expo.i18n.local_to_utc`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import calendar
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -30,7 +29,13 @@ from expo.events.models import (
 )
 from expo.events.signals import capacity_changed
 from expo.extensions import db
-from expo.i18n import country_codes, is_timezone
+from expo.i18n import (
+    NonexistentLocalTime,
+    country_codes,
+    is_timezone,
+    local_to_utc,
+    utc_to_local,
+)
 
 DRAFT = PublicationStatus.DRAFT
 PUBLISHED = PublicationStatus.PUBLISHED
@@ -39,32 +44,6 @@ ARCHIVED = PublicationStatus.ARCHIVED
 
 class CampaignNotPublished(DomainError):
     message = _l("Publish the campaign before publishing its events.")
-
-
-# --- local time ----------------------------------------------------------------------
-
-
-class NonexistentLocalTime(ValueError):
-    """A wall-clock time skipped by a daylight-saving change, e.g. 02:30 on a spring night."""
-
-
-def local_to_utc(local: datetime, tz_name: str) -> datetime:
-    """The UTC instant of a naive wall-clock time in ``tz_name``.
-
-    A time that occurs twice (autumn fall-back) means its first occurrence; a time that
-    never occurs (spring forward) is refused rather than silently moved.
-    """
-    zone = ZoneInfo(tz_name)
-    aware = local.replace(tzinfo=zone, fold=0)
-    instant = aware.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise NonexistentLocalTime(local)
-    return instant
-
-
-def utc_to_local(moment: datetime, tz_name: str) -> datetime:
-    """The naive wall-clock time in ``tz_name``, as a form shows it."""
-    return moment.astimezone(ZoneInfo(tz_name)).replace(tzinfo=None)
 
 
 def _convert_times(
