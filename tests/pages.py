@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from werkzeug.http import parse_options_header
 
 from expo.extensions import db
@@ -20,6 +23,22 @@ def sign_in(app, user):
     )
     assert response.status_code == 302
     return browser
+
+
+# Screens word zones and dates as CLDR does, on purpose (printed documents use the
+# product's own wording, tested literally in tests/documents). A test of a screen computes
+# what it expects with Babel, so it holds whichever CLDR release Babel brings.
+
+
+def cldr_zone(moment: datetime, tz_name: str, language: str, pattern: str = "zzzz (ZZZZ)") -> str:
+    """A zone's name as the screens print it at ``moment``, e.g. "Central European Summer
+    Time (GMT+02:00)"; ``pattern="(ZZZZ)"`` gives the offset alone."""
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(tz_name), locale=language)
+
+
+def cldr_date(day: date, language: str, width: str = "medium") -> str:
+    """A date as the screens print it, e.g. "Wednesday, March 10, 2027" (``full``)."""
+    return format_date(day, width, locale=language)
 
 
 def page_text(response) -> str:

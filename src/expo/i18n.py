@@ -138,6 +138,62 @@ def local_document_date_range(starts: datetime, ends: datetime, tz_name: str, la
     )
 
 
+_ENGLISH_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_CHINESE_WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def document_full_date(day: date, language: str) -> str:
+    """ "2027年5月10日星期一" or "Monday, May 10, 2027": a day heading on a schedule.
+
+    No space before 星期 in Chinese: none is set between runs of Chinese characters.
+    """
+    if language == "zh":
+        return f"{document_date(day, language)}星期{_CHINESE_WEEKDAYS[day.weekday()]}"
+    return f"{_ENGLISH_WEEKDAYS[day.weekday()]}, {document_date(day, language)}"
+
+
+def document_time(moment: datetime, tz_name: str) -> str:
+    """ "09:00", "21:05": the wall clock of ``tz_name``, 24-hour in both languages.
+
+    Tickets and timetables print 24-hour times, and the Chinese and the English copy of
+    the same paper then show the same digits: nothing to read as AM or PM.
+    """
+    return to_local(moment, tz_name).strftime("%H:%M")
+
+
+def document_zone(moment: datetime, tz_name: str) -> str:
+    """ "UTC+02:00 Europe/Budapest": the offset at ``moment``, then the zone's own name.
+
+    The same in both languages, so a Chinese clerk and a foreign buyer compare two copies
+    at a glance: the offset is what one counts hours with, the IANA name says which
+    clocks (and their summer time) are meant. CLDR's names ("Hawaii-Aleutian Standard
+    Time", "中欧夏令时间") change between releases and differ between the copies.
+    """
+    offset = to_local(moment, tz_name).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d} {tz_name}"
+
+
+def local_document_date(moment: datetime, tz_name: str, language: str | None = None) -> str:
+    """:func:`document_date` of the day on the clocks of ``tz_name``."""
+    return document_date(to_local(moment, tz_name).date(), language or current_language())
+
+
+def local_document_full_date(moment: datetime, tz_name: str, language: str | None = None) -> str:
+    """:func:`document_full_date` of the day on the clocks of ``tz_name``."""
+    return document_full_date(to_local(moment, tz_name).date(), language or current_language())
+
+
+def local_document_datetime(moment: datetime, tz_name: str, language: str | None = None) -> str:
+    """ "2027年5月10日 09:00" or "May 10, 2027, 09:00" on the clocks of ``tz_name``."""
+    language = language or current_language()
+    separator = " " if language == "zh" else ", "
+    day = local_document_date(moment, tz_name, language)
+    return f"{day}{separator}{document_time(moment, tz_name)}"
+
+
 def labelled(label: object, value: object) -> str:
     """ "Place: Hall A" with the colon each language uses (full-width in Chinese)."""
     separator = "：" if current_language() == "zh" else ": "

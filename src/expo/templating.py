@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         zone_label=i18n.zone_label,
         city_and_country=i18n.city_and_country,
         labelled=i18n.labelled,
+        document_date_range=i18n.document_date_range,
         next_step=next_step,
         staff_timezone=i18n.STAFF_TIMEZONE,
         # Review pages and exports of every area show answers through macros/answers.html.
@@ -55,4 +56,10 @@ def init_app(app: Flask) -> None:
         zone_name=i18n.format_zone,
         country_name=i18n.country_name,
         number=i18n.format_number,
+        # Printed documents: the product's own wording, not CLDR's (see expo.i18n).
+        document_date=i18n.local_document_date,
+        document_full_date=i18n.local_document_full_date,
+        document_datetime=i18n.local_document_datetime,
+        document_time=i18n.document_time,
+        document_zone=i18n.document_zone,
     )

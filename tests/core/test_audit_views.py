@@ -1,8 +1,12 @@
 import re
 
+import sqlalchemy as sa
+
+from expo.audit.models import AuditEntry
 from expo.audit.services import record
 from expo.registrations import services
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.pages import cldr_zone
 from tests.registrations.test_services import application_data
 
 
@@ -43,7 +47,9 @@ def test_an_organizer_action_shows_up_for_an_admin(app, client, db, login_as):
     assert "Was: Pending review" in row and "Exhibits outside the fair&#39;s scope" in row
     assert f'href="/manage/events/{event.id}/applications/{application.id}"' in row
     assert "Panda Tea Co. · Budapest International Fair" in row
-    assert "China Standard Time" in row  # the staff's clock, named
+    # The staff's clock, named: "China Standard Time (GMT+08:00)".
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert cldr_zone(entry.created_at, "Asia/Shanghai", "en") in row
 
 
 def test_filters_and_enterprise_links(client, db, login_as):

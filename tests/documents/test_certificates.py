@@ -142,6 +142,16 @@ class TestTheDocument:
         # The foot of the frame is on the page, not cut off below it.
         assert "扫码或访问以下网址验证" in text and "Scan or visit to verify" in text
 
+    # Issued on 1 March 2027 (Beijing time) for a fair from 10 to 13 May in Budapest.
+    @time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True)
+    def test_dates_in_the_products_own_words(self, db, organizer):
+        application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        text = " ".join(pdf_text(certificates.certificate_pdf(certificate)).split())
+        assert "于2027年5月10日至13日在匈牙利布达佩斯参加" in text
+        assert "(Budapest, Hungary, May 10–13, 2027)" in text
+        assert "2027年3月1日 · March 1, 2027" in text
+
     def test_landscape_a4_with_metadata(self, issued, tmp_path):
         certificate, pdf = issued
         info = pdf_info(pdf, tmp_path)

@@ -68,15 +68,15 @@ class TestTheDocument:
         text = flat(pdf)
         assert "Delegation to Hungary" in text
         assert "Chengdu to Budapest · 3U 3919" in text
-        # Leaves 01:50 China time, lands 06:55 Central European time: each clock, named.
+        # Leaves 01:50 China time, lands 06:55 Central European time: each clock, named,
+        # in the product's own wording (24-hour clocks, the offset and the zone's name).
         times = time_column(pdf)
         assert (
-            "Thursday, March 18, 2027 1:50 AM China Standard Time (GMT+08:00) "
-            "– 6:55 AM Central European Standard Time (GMT+01:00) Duration: 12 h 5 min"
+            "Thursday, March 18, 2027 01:50 UTC+08:00 Asia/Shanghai "
+            "– 06:55 UTC+01:00 Europe/Budapest Duration: 12 h 5 min"
         ) in times
-        assert (
-            "Friday, March 19, 2027 2:00 PM Central European Standard Time (GMT+01:00) – 3:30 PM"
-        ) in times
+        assert "Friday, March 19, 2027 14:00 UTC+01:00 Europe/Budapest – 15:30" in times
+        assert "Dates March 18–25, 2027" in text
         assert "Meeting with the buyer" in text and "LI Si" in text
         assert "Emergency contacts" in text and "王芳" in text and "+86 138 0000 0000" in text
 
@@ -86,7 +86,12 @@ class TestTheDocument:
             pdf = itineraries.render_itinerary(delegation, language="zh")
         text = flat(pdf)
         assert "川行天下·匈牙利经贸代表团" in text and "成都飞布达佩斯" in text
-        assert "01:50 中国标准时间 (GMT+08:00) – 06:55 中欧标准时间 (GMT+01:00)" in time_column(pdf)
+        times = time_column(pdf)
+        assert (
+            "2027年3月18日星期四 01:50 UTC+08:00 Asia/Shanghai – 06:55 UTC+01:00 Europe/Budapest"
+        ) in times
+        assert "2027年3月19日星期五 14:00 UTC+01:00 Europe/Budapest – 15:30" in times
+        assert "日期 2027年3月18日至25日" in text
         assert "紧急联系人" in text and "王芳" in text
         # Chinese order and punctuation: the country first, full-width colons.
         assert "中国成都" in text and "匈牙利布达佩斯" in text
@@ -98,6 +103,30 @@ class TestTheDocument:
         info = pdf_info(pdf, tmp_path)
         assert info["Page size"] == "595.276 x 841.89 pts (A4)"
         assert "行程" in info["Title"]
+
+    def test_an_overnight_arrival_names_its_own_date(self, app, trip):
+        delegation, *_ = trip
+        item(
+            delegation,
+            datetime(2027, 3, 20, 23, 55),
+            "Asia/Shanghai",
+            datetime(2027, 3, 21, 6, 10),
+            "Europe/Budapest",
+            kind="flight",
+            title_zh="成都飞布达佩斯（夜航）",
+            title_en="Night flight to Budapest",
+        )
+        with app.test_request_context("/"):
+            english = itineraries.render_itinerary(delegation, language="en")
+            chinese = itineraries.render_itinerary(delegation, language="zh")
+        assert (
+            "Saturday, March 20, 2027 23:55 UTC+08:00 Asia/Shanghai "
+            "– March 21, 2027 06:10 (+1) UTC+01:00 Europe/Budapest"
+        ) in time_column(english)
+        assert (
+            "2027年3月20日星期六 23:55 UTC+08:00 Asia/Shanghai "
+            "– 2027年3月21日 06:10 (+1) UTC+01:00 Europe/Budapest"
+        ) in time_column(chinese)
 
     def test_a_member_sees_only_their_items(self, app, trip):
         delegation, _, leader, other = trip

@@ -55,9 +55,13 @@ class TestSchedule:
         text = pdf_text(pdf)
         assert "布达佩斯国际博览会" in text
         assert "第1天 中匈经贸对接会 1" in text and "第3天 中匈经贸对接会 2" in text
-        assert "Europe/Budapest" in text and "中欧夏令时间" in text  # the zone, named
+        # The zone, named in the product's own words: Budapest keeps summer time in May.
+        assert "2027年5月10日星期一 UTC+02:00 Europe/Budapest" in text  # the local day heading
+        facts = " ".join(text.split())
+        assert "日期 2027年5月10日 09:00 – 2027年5月13日 09:00" in facts  # the event's dates
+        assert "时区 UTC+02:00 Europe/Budapest" in facts
+        assert "所有时间均为当地时间，即Europe/Budapest。" in facts
         assert "10:00–11:00" in text  # 08:00 UTC, shown as Budapest's wall clock
-        assert "2027年5月10日星期一" in text  # the local day heading
         assert "第 1 页 / 共 1 页 · Page 1 of 1" in text
 
     def test_long_agenda_counts_its_pages(self, db):
@@ -73,8 +77,12 @@ class TestSchedule:
         text = pdf_text(schedules.schedule_pdf(schedules.schedule_html(event, language="en")))
         assert "Budapest International Fair" in text
         assert "Day 1 China–Hungary matchmaking 1" in text
-        assert "Central European Summer Time" in text
-        assert "10:00 AM" in text
+        assert "Monday, May 10, 2027 UTC+02:00 Europe/Budapest" in text
+        facts = " ".join(text.split())
+        assert "Dates May 10, 2027, 09:00 – May 13, 2027, 09:00" in facts
+        assert "Time zone UTC+02:00 Europe/Budapest" in facts
+        assert "All times are local time in Europe/Budapest." in facts
+        assert "10:00–11:00" in text  # 24-hour clocks in English too
 
     def test_fonts_are_simplified_chinese_embedded_and_subset(self, db, tmp_path):
         pdf = schedules.schedule_pdf(schedules.schedule_html(budapest_event(), language="zh"))

@@ -6,9 +6,11 @@ import hashlib
 import os
 import types
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from expo.documents import certificates
 from expo.documents.models import Certificate
@@ -110,6 +112,23 @@ class TestVerify:
         assert "已撤销" in html and "Revoked" in html
         assert "企业信息有误 wrong data" in html
         assert "有效</strong>" not in html
+
+    def test_printed_dates_in_the_products_own_words(self, client, db, organizer):
+        # Issued on 1 March 2027 for a fair from 10 to 13 May; revoked on 2 April.
+        with time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True):
+            application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
+            certificate = certificates.issue_certificate(application, actor=organizer)
+            db.session.commit()
+        html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
+        assert "2027年5月10日至13日，匈牙利布达佩斯" in html
+        assert "May 10–13, 2027, Budapest, Hungary" in html
+        assert '2027年3月1日</span> · <span lang="en">March 1, 2027' in html
+        with time_machine.travel(datetime(2027, 4, 2, 2, 0, tzinfo=UTC), tick=True):
+            certificates.revoke_certificate(certificate, reason="重复 duplicate", actor=organizer)
+            db.session.commit()
+        html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
+        assert "本证书已于2027年4月2日撤销" in html
+        assert "This certificate was revoked on April 2, 2027" in html
 
     def test_shows_what_the_paper_says_after_a_renaming(self, client, db, issued):
         enterprise = issued.application.enterprise

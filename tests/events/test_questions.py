@@ -20,6 +20,7 @@ from expo.events.models import Question
 from expo.registrations.models import Answer, Application
 from tests.events.test_views import error_at
 from tests.factories import make_enterprise, make_event, make_user
+from tests.pages import cldr_date
 
 FOOD_AND_MACHINERY = [
     {"value": "food", "zh": "食品饮料", "en": "Food and beverages"},
@@ -550,7 +551,8 @@ class TestAnswerText:
         assert self.show(app, q["yes_no"], False, "en") == "No"
         assert self.show(app, q["number"], 1250.5, "en") == "1,250.5"
         assert self.show(app, q["number"], 1200, "en") == "1,200"
-        assert self.show(app, q["date"], "2027-05-10", "en") == "May 10, 2027"
+        # CLDR's medium date, "May 10, 2027": review pages and exports word dates as CLDR does.
+        assert self.show(app, q["date"], "2027-05-10", "en") == cldr_date(date(2027, 5, 10), "en")
         assert self.show(app, q["short_text"], "Chilli sauce", "en") == "Chilli sauce"
         assert self.show(app, q["short_text"], None, "en") == ""
 
@@ -562,7 +564,8 @@ class TestAnswerText:
             == "食品饮料和机械设备"
         )
         assert self.show(app, q["number"], 123456789012.345, "zh") == "123,456,789,012.345"
-        assert self.show(app, q["date"], "2027-05-10", "zh") == "2027年5月10日"
+        # "2027年5月10日"
+        assert self.show(app, q["date"], "2027-05-10", "zh") == cldr_date(date(2027, 5, 10), "zh")
 
     def test_yes_and_no_in_chinese(self, app, db, questionnaire):
         """Needs the Chinese catalogue to translate "Yes" and "No"."""
