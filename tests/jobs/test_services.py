@@ -9,6 +9,7 @@ import zipfile
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from expo.db import utcnow
@@ -16,7 +17,7 @@ from expo.documents import certificates
 from expo.documents.models import Certificate
 from expo.documents.storage import document_store
 from expo.jobs import queue, services, tasks
-from expo.jobs.models import DocumentJob, JobStatus
+from expo.jobs.models import STALE_AFTER, DocumentJob, JobStatus
 from expo.registrations.models import Application
 from tests.documents.conftest import approved_application
 from tests.factories import make_enterprise, open_event
@@ -189,11 +190,26 @@ def test_an_abandoned_job_no_longer_blocks_a_new_one(db, organizer, event_with_a
     event, *_ = event_with_applications
     job = services.start_certificate_job(event, actor=organizer).job
     job.status = JobStatus.RUNNING.value
-    job.started_at = job.heartbeat_at = utcnow() - services.STALE_AFTER - timedelta(minutes=1)
+    job.started_at = job.heartbeat_at = utcnow() - STALE_AFTER - timedelta(minutes=1)
     db.session.flush()
     again = services.start_certificate_job(event, actor=organizer)
     assert again.created and again.job.id != job.id
     assert job.status == "failed" and "stopped answering" in job.error
+
+
+def test_a_silent_job_is_shown_failed_by_the_clock_alone(db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = last = utcnow()
+    db.session.flush()
+    assert job.effective_state(now=last + STALE_AFTER - timedelta(seconds=1)).is_active
+    state = job.effective_state(now=last + STALE_AFTER + timedelta(seconds=1))
+    assert (state.status, state.is_active) == ("failed", False)
+    with force_locale("en"):
+        assert state.status_label == "Failed"
+    assert state.error == "The worker stopped answering."
+    assert job.status == "running" and job.error == "" and job not in db.session.dirty
 
 
 def test_a_running_job_that_reported_lately_is_kept(db, organizer, event_with_applications):

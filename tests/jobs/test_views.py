@@ -142,12 +142,12 @@ def test_a_job_whose_workers_went_silent_shows_as_failed(
     from datetime import timedelta
 
     from expo.db import utcnow
-    from expo.jobs.models import JobStatus
+    from expo.jobs.models import STALE_AFTER, JobStatus
 
     event, *_ = event_with_applications
     job = services.start_certificate_job(event, actor=organizer).job
     job.status = JobStatus.RUNNING.value
-    job.started_at = job.heartbeat_at = utcnow() - services.STALE_AFTER - timedelta(minutes=1)
+    job.started_at = job.heartbeat_at = utcnow() - STALE_AFTER - timedelta(minutes=1)
     browser = sign_in(app, organizer)
     data = browser.get(f"/manage/jobs/{job.id}.json?lang=en").get_json()
     assert (data["status"], data["active"]) == ("failed", False)
@@ -156,3 +156,36 @@ def test_a_job_whose_workers_went_silent_shows_as_failed(
     assert 'http-equiv="refresh"' not in html and "Failed" in html
     listing = browser.get(f"/manage/events/{event.id}/applications?lang=en").get_data(as_text=True)
     assert "Issue all certificates" in listing  # may be started again
+
+
+def test_showing_a_silent_job_writes_nothing_and_starting_again_settles_it(
+    app, db, organizer, event_with_applications
+):
+    from datetime import timedelta
+
+    from expo.db import utcnow
+    from expo.jobs.models import STALE_AFTER, JobStatus
+
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    silent_since = utcnow() - STALE_AFTER - timedelta(minutes=1)
+    job.started_at = job.heartbeat_at = silent_since
+    browser = sign_in(app, organizer)
+    job_id = job.id
+    assert browser.get(f"/manage/jobs/{job_id}?lang=en").status_code == 200
+    assert browser.get(f"/manage/jobs/{job_id}.json").get_json()["status"] == "failed"
+    assert browser.get(f"/manage/events/{event.id}/applications").status_code == 200
+    db.session.expire_all()
+    row = db.session.get(DocumentJob, job_id)
+    assert (row.status, row.error, row.finished_at) == ("running", "", None)
+    assert row.heartbeat_at == silent_since
+
+    response = browser.post(f"/manage/events/{event.id}/jobs/certificates")
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(DocumentJob, job_id)
+    assert row.status == "failed" and "The worker stopped answering." in row.error
+    assert row.finished_at is not None
+    newest = db.session.scalar(sa.select(sa.func.max(DocumentJob.id)))
+    assert newest != job_id and response.headers["Location"].endswith(f"/manage/jobs/{newest}")

@@ -53,6 +53,12 @@ def event(db, organizer):
     return event
 
 
+def export(client, event, extension: str, lang: str | None = "en", **filters: str):
+    """Press an export button of the list: a POST carrying the list's filters."""
+    query = f"?lang={lang}" if lang else ""
+    return client.post(f"{base(event)}/export.{extension}{query}", data=filters)
+
+
 def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
 
@@ -68,7 +74,7 @@ def xlsx_rows(response) -> list[list[object]]:
 class TestCsv:
     def test_opens_cleanly_in_excel(self, client, db, event):
         db.session.commit()
-        response = client.get(f"{base(event)}/export.csv?lang=en")
+        response = export(client, event, "csv")
         assert response.status_code == 200
         assert response.mimetype == "text/csv"
         assert response.headers["Content-Disposition"] == (
@@ -81,7 +87,7 @@ class TestCsv:
 
     def test_one_row_per_delegate_with_answers_in_english(self, client, db, event):
         db.session.commit()
-        header, *rows = csv_rows(client.get(f"{base(event)}/export.csv?lang=en"))
+        header, *rows = csv_rows(export(client, event, "csv"))
         assert header[:3] == ["Application number", "Status", "Submitted (Europe/Budapest)"]
         assert "Unified social credit code" in header and "Passport number" in header
         assert header[-1] == "Purpose of the visit"
@@ -104,26 +110,26 @@ class TestCsv:
 
     def test_headers_and_labels_in_chinese(self, client, db, event):
         db.session.commit()
-        header, first, *_ = csv_rows(client.get(f"{base(event)}/export.csv?lang=zh"))
+        header, first, *_ = csv_rows(export(client, event, "csv", lang="zh"))
         assert "统一社会信用代码" in header and "企业名称（中文）" in header
         assert header[-1] == "参展目的"
         assert "已通过" in first and "寻找买家" in first and "是" in first
 
     def test_a_formula_is_neutralised(self, client, db, event):
         db.session.commit()
-        header, *rows = csv_rows(client.get(f"{base(event)}/export.csv?lang=en"))
+        header, *rows = csv_rows(export(client, event, "csv"))
         exhibits = header.index("Exhibits")
         assert rows[-1][exhibits] == "'=1+2"
         assert all(not cell.startswith("=") for row in rows for cell in row)
 
     def test_the_list_filters_apply(self, client, db, event):
         db.session.commit()
-        header, *rows = csv_rows(client.get(f"{base(event)}/export.csv?lang=en&status=pending"))
+        header, *rows = csv_rows(export(client, event, "csv", status="pending"))
         assert [row[header.index("Status")] for row in rows] == ["Pending review"]
 
     def test_the_export_is_on_record(self, client, db, event, organizer):
         db.session.commit()
-        client.get(f"{base(event)}/export.csv?status=approved")
+        export(client, event, "csv", lang=None, status="approved")
         entry = db.session.query(AuditEntry).filter_by(action="event.export_applications").one()
         assert entry.actor_id == organizer.id and entry.subject_id == event.id
         assert entry.details == {
@@ -132,23 +138,54 @@ class TestCsv:
             "filters": {"status": "approved"},
         }
 
+    def test_a_get_writes_nothing_and_leads_to_the_list(self, client, db, event):
+        """Old links and bookmarks: the list with their filters, where the buttons are."""
+        db.session.commit()
+        for extension in ("csv", "xlsx"):
+            response = client.get(f"{base(event)}/export.{extension}?status=approved&lang=en")
+            assert response.status_code == 302
+            assert response.headers["Location"] == f"{base(event)}?status=approved&lang=en"
+        recorded = db.session.query(AuditEntry).filter_by(action="event.export_applications")
+        assert recorded.count() == 0
+
+    def test_the_buttons_post_the_filters_of_the_list(self, client, db, event):
+        db.session.commit()
+        html = client.get(f"{base(event)}?lang=en&status=approved&key_only=y&q=Panda").text
+        form = html[html.index('<form method="post" id="export-form"') :]
+        form = form[: form.index("</form>")]
+        assert f'action="{base(event)}/export.csv?lang=en"' in form
+        for name, value in (("status", "approved"), ("key_only", "y"), ("q", "Panda")):
+            assert f'name="{name}" type="hidden" value="{value}"' in form
+        assert 'id="' not in form.removeprefix('<form method="post" id="export-form"')
+        for extension, label in (("csv", "Export CSV"), ("xlsx", "Export Excel")):
+            assert (
+                f'form="export-form" class="btn btn-outline-secondary"\n        '
+                f'formaction="{base(event)}/export.{extension}?lang=en">{label}</button>'
+            ) in html
+        header, *rows = csv_rows(
+            export(client, event, "csv", status="approved", key_only="y", q="Panda")
+        )
+        assert {row[header.index("Enterprise name (Chinese)")] for row in rows} == {
+            "成都熊猫茶业有限公司"
+        }
+
 
 class TestXlsx:
     def test_same_content_as_the_csv(self, client, db, event):
         db.session.commit()
-        response = client.get(f"{base(event)}/export.xlsx?lang=en")
+        response = export(client, event, "xlsx")
         assert response.status_code == 200
         assert response.headers["Content-Type"] == XLSX
         assert response.headers["Content-Disposition"] == (
             f'attachment; filename="applications-event-{event.id}.xlsx"'
         )
         rows = xlsx_rows(response)
-        from_csv = csv_rows(client.get(f"{base(event)}/export.csv?lang=en"))
+        from_csv = csv_rows(export(client, event, "csv"))
         assert [[str(cell) for cell in row] for row in rows] == from_csv
 
     def test_header_is_bold_and_frozen_and_formulas_are_text(self, client, db, event):
         db.session.commit()
-        response = client.get(f"{base(event)}/export.xlsx?lang=zh")
+        response = export(client, event, "xlsx", lang="zh")
         sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])

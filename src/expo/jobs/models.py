@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -40,6 +40,27 @@ STATUS_LABELS = {
     JobStatus.CANCELLED: _l("Cancelled"),
     JobStatus.FAILED: _l("Failed"),
 }
+
+# A running job whose worker has not reported for this long is taken as abandoned: a
+# batch takes seconds, so ten minutes of silence means the worker is gone.
+STALE_AFTER = timedelta(minutes=10)
+ABANDONED = "The worker stopped answering."
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job as its pages show it at one moment: the row read with the clock."""
+
+    status: JobStatus
+    error: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,25 @@ class DocumentJob(Model):
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[JobStatus(self.status)])
+
+    def is_abandoned(self, now: datetime | None = None) -> bool:
+        """Running, but its worker has said nothing for ``STALE_AFTER``."""
+        if self.status != JobStatus.RUNNING.value:
+            return False
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return last < (now or utcnow()) - STALE_AFTER
+
+    def effective_state(self, now: datetime | None = None) -> JobState:
+        """What the pages show: an abandoned job as failed, which may be started again.
+
+        Computed, never written: reading a page changes nothing. The row itself is
+        settled by whoever acts on the job next (``services.start_job`` gives the
+        abandoned job up before it starts a new one, ``services.request_cancel`` stops it).
+        """
+        if self.is_abandoned(now):
+            error = f"{self.error}\n{ABANDONED}" if self.error else ABANDONED
+            return JobState(JobStatus.FAILED, error)
+        return JobState(JobStatus(self.status), self.error)
 
     @property
     def kind_label(self) -> str:

@@ -11,7 +11,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -28,17 +28,20 @@ from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
-from expo.jobs.models import ACTIVE_STATUSES, DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.jobs.models import (
+    ABANDONED,
+    ACTIVE_STATUSES,
+    DocumentJob,
+    DocumentJobFile,
+    JobKind,
+    JobStatus,
+)
 from expo.registrations.models import Application, ApplicationStatus
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
 
 ERROR_MAX_LENGTH = 4000
-# A running job whose worker has not reported for this long is taken as abandoned: a
-# batch takes seconds, so ten minutes of silence means the worker is gone.
-STALE_AFTER = timedelta(minutes=10)
-ABANDONED = "The worker stopped answering."
 
 
 class JobFinished(DomainError):
@@ -104,31 +107,11 @@ def event_certificates(event_id: int) -> list[Certificate]:
 # --- starting and stopping ---------------------------------------------------------------
 
 
-def is_abandoned(job: DocumentJob, now: datetime | None = None) -> bool:
-    """Running, but its worker has said nothing for ``STALE_AFTER``."""
-    if job.status != JobStatus.RUNNING.value:
-        return False
-    last = job.heartbeat_at or job.started_at or job.created_at
-    return last < (now or utcnow()) - STALE_AFTER
-
-
 def _give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
     job.status = status
     job.finished_at = utcnow()
     append_error(job, reason)
     db.session.flush()
-
-
-def settle(job: DocumentJob) -> bool:
-    """Mark a running job whose workers went silent as failed; True if it was.
-
-    Its page then stops waiting and offers to start again, instead of showing
-    *Running* for ever after a worker was killed.
-    """
-    if not is_abandoned(job):
-        return False
-    _give_up(job, JobStatus.FAILED, ABANDONED)
-    return True
 
 
 @dataclass(frozen=True)
@@ -144,7 +127,7 @@ def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
     event, kind and an active status refuses the second row.
     """
     existing = active_job(event, kind)
-    if existing is not None and is_abandoned(existing):
+    if existing is not None and existing.is_abandoned():
         _give_up(existing, JobStatus.FAILED, ABANDONED)
     elif existing is not None:
         return Started(existing, created=False)
@@ -179,7 +162,7 @@ def request_cancel(job: DocumentJob, *, actor: User | None) -> DocumentJob:
     if not job.is_active:
         raise JobFinished()
     job.cancel_requested = True
-    if job.status == JobStatus.QUEUED.value or is_abandoned(job):
+    if job.status == JobStatus.QUEUED.value or job.is_abandoned():
         job.status = JobStatus.CANCELLED
         job.finished_at = utcnow()
     record(actor, AuditAction.JOBS_CANCEL, job, kind=job.kind, event_id=job.event_id)

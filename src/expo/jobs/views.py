@@ -2,6 +2,7 @@
 
 The pages only read the job's row and flip its cancel flag: the work runs in a worker
 (``flask --app expo worker``, see ``commands``), so any web host can show or stop any job.
+A job whose worker went silent is shown as failed without a write (``effective_state``).
 Enterprise users get 403, anonymous visitors the sign-in page.
 """
 
@@ -26,7 +27,7 @@ from expo.documents.storage import document_store
 from expo.events.models import Event
 from expo.jobs import queue, services, tasks
 from expo.jobs.forms import JobActionForm
-from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind
+from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobState
 from expo.web import get_or_404, run_service
 
 bp = Blueprint("jobs", __name__)
@@ -38,22 +39,22 @@ def _user():
     return current_user._get_current_object()
 
 
-def progress(job: DocumentJob) -> dict[str, object]:
+def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
     """What the progress page shows, also as JSON for its script."""
     processed = job.done + job.failed
     return {
         "id": job.id,
         "kind": job.kind,
-        "status": job.status,
-        "status_label": job.status_label,
-        "active": job.is_active,
+        "status": state.status.value,
+        "status_label": state.status_label,
+        "active": state.is_active,
         "total": job.total,
         "done": job.done,
         "failed": job.failed,
         "processed": processed,
         "percent": round(100 * processed / job.total) if job.total else 0,
         "text": _("%(done)d of %(total)d", done=processed, total=job.total),
-        "error": job.error,
+        "error": state.error,
         "zip_url": url_for(".zip_file", job_id=job.id, kind=job.kind) if job.zip_sha256 else None,
         "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
     }
@@ -81,27 +82,17 @@ def start(event_id: int, kind: str):
     return redirect(url_for(".detail", job_id=job_id))
 
 
-def _settled(job_id: int) -> DocumentJob:
-    """The job, failed first if its workers went silent long ago.
-
-    The one write during a GET: nobody else is left to mark such a job failed, and its
-    page must stop waiting for it.
-    """
-    job = get_or_404(DocumentJob, job_id)
-    if services.is_abandoned(job):
-        run_service(lambda: services.settle(job))
-    return job
-
-
 @bp.route("/manage/jobs/<int:job_id>")
 @organizer_required
 def detail(job_id: int):
-    job = _settled(job_id)
+    job = get_or_404(DocumentJob, job_id)
+    state = job.effective_state()
     return render_template(
         "jobs/detail.html",
         job=job,
+        state=state,
         event=job.event,
-        progress=progress(job),
+        progress=progress(job, state),
         form=JobActionForm(formdata=None),
         poll_seconds=POLL_SECONDS,
     )
@@ -110,8 +101,8 @@ def detail(job_id: int):
 @bp.route("/manage/jobs/<int:job_id>.json")
 @organizer_required
 def detail_json(job_id: int):
-    job = _settled(job_id)
-    response = jsonify(progress(job))
+    job = get_or_404(DocumentJob, job_id)
+    response = jsonify(progress(job, job.effective_state()))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,4 +1,5 @@
-"""Organizer review forms: the list's filters, one decision, and a decision on many."""
+"""Organizer review forms: the list's filters, its export, one decision, and a decision on
+many."""
 
 from __future__ import annotations
 
@@ -73,6 +74,36 @@ class ApplicationFilterForm(FlaskForm):
             key_only=bool(self.key_only.data),
             q=(self.q.data or "") if not self.q.errors else "",
             sort=self.sort.data if self.sort.data in SORTS else DEFAULT_SORT,
+        )
+
+
+class ApplicationExportForm(FlaskForm):
+    """The export buttons: a POST with CSRF, since every download is put on record.
+
+    The list's filters, as applied, travel as hidden fields; the export reads them back
+    with ``ApplicationFilterForm`` so the file holds what the list shows.
+    """
+
+    q = HiddenField()
+    status = HiddenField()
+    prefecture = HiddenField()
+    industry = HiddenField()
+    key_only = HiddenField()
+    sort = HiddenField()
+
+    @classmethod
+    def carrying(cls, filters: ApplicationFilters) -> ApplicationExportForm:
+        return cls(
+            formdata=None,
+            data={
+                "q": filters.q,
+                "status": filters.status or "",
+                "prefecture": filters.prefecture or "",
+                "industry": filters.industry or "",
+                # What a ticked BooleanField sends; empty reads back as not ticked.
+                "key_only": "y" if filters.key_only else "",
+                "sort": filters.sort,
+            },
         )
 
 

@@ -1,6 +1,7 @@
 """The organizer side of the registrations area: review an event's applications, one by
-one or many at once, and export them. The routes join the area's blueprint,
-``registrations.views.bp``. Thin: the rules are in ``services``, the queries in ``review``.
+one or many at once, and export them (a POST: each export is put on record). The routes
+join the area's blueprint, ``registrations.views.bp``. Thin: the rules are in
+``services``, the queries in ``review``.
 
 Organizers see everything here, full passport numbers included; enterprise users never
 reach these pages (403), nor anonymous visitors (the sign-in page).
@@ -23,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from expo import spreadsheets
 from expo.accounts.access import organizer_required
@@ -37,6 +39,7 @@ from expo.registrations.models import STATUS_LABELS, Application, ApplicationSta
 from expo.registrations.review_forms import (
     BULK_ACTIONS,
     DECISION_LABELS,
+    ApplicationExportForm,
     ApplicationFilterForm,
     BulkReviewForm,
     ReviewForm,
@@ -64,6 +67,12 @@ def _list_args() -> dict[str, list[str]]:
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return args
+
+
+def _back_to_list(event_id: int) -> BaseResponse:
+    """The list, with the query string this GET came with (its filters, page, language)."""
+    query = urlencode(request.args.to_dict(flat=False), doseq=True)
+    return redirect(url_for(".manage_list", event_id=event_id) + (f"?{query}" if query else ""))
 
 
 def list_url(event_id: int, **changes: str) -> str:
@@ -121,6 +130,7 @@ def _render_list(
             counts=review.status_counts(event),
             capacity=services.capacity_count(event),
             bulk_form=bulk_form,
+            export_form=ApplicationExportForm.carrying(filters),
             outcomes=outcomes,
             latest_jobs=latest_jobs(event),
             job_form=JobActionForm(formdata=None),
@@ -145,8 +155,7 @@ def bulk_review(event_id: int):
     """Decide on the ticked applications; the list comes back with a line per application."""
     if request.method == "GET":
         # Links on the page shown after a bulk decision (pages, language) lead back here.
-        query = urlencode(request.args.to_dict(flat=False), doseq=True)
-        return redirect(url_for(".manage_list", event_id=event_id) + (f"?{query}" if query else ""))
+        return _back_to_list(event_id)
     event = get_or_404(Event, event_id)
     form = BulkReviewForm()
     if not form.validate_on_submit():
@@ -247,9 +256,20 @@ def decide(event_id: int, application_id: int):
 # --- exports ----------------------------------------------------------------------------
 
 
-def _export(event_id: int, extension: str) -> Response:
+def _export(event_id: int, extension: str) -> BaseResponse:
+    """The applications the list's filters select, as a file; the download is recorded.
+
+    A POST, because the file holds passport numbers: who took it, and which part, is
+    written to the audit log, and a GET writes nothing. The old GET address (bookmarks,
+    links from before) leads back to the list, filters kept, where the export buttons
+    are; it stays behind ``organizer_required`` like every page here.
+    """
+    if request.method == "GET":
+        return _back_to_list(event_id)
     event = get_or_404(Event, event_id)
-    filters = ApplicationFilterForm(request.args).filters()
+    if not ApplicationExportForm().validate_on_submit():
+        abort(400)
+    filters = ApplicationFilterForm(request.form).filters()
     applications = review.export_applications(event, filters)
     rows = exports.export_rows(event, applications)
     if extension == "csv":
@@ -257,8 +277,6 @@ def _export(event_id: int, extension: str) -> Response:
     else:
         body = spreadsheets.to_xlsx(rows, _("Applications received"))
         content_type = spreadsheets.XLSX_MIMETYPE
-    # The file holds passport numbers: who took it, and which part, is on record. The one
-    # write during a GET: the download itself is what is recorded.
     run_service(
         lambda: record(
             _user(),
@@ -283,13 +301,16 @@ def _export(event_id: int, extension: str) -> Response:
     )
 
 
-@bp.route(f"{APPLICATIONS}/export.csv")
+EXPORT_METHODS = ["GET", "POST"]  # GET only leads back to the list
+
+
+@bp.route(f"{APPLICATIONS}/export.csv", methods=EXPORT_METHODS)
 @organizer_required
 def export_csv(event_id: int):
     return _export(event_id, "csv")
 
 
-@bp.route(f"{APPLICATIONS}/export.xlsx")
+@bp.route(f"{APPLICATIONS}/export.xlsx", methods=EXPORT_METHODS)
 @organizer_required
 def export_xlsx(event_id: int):
     return _export(event_id, "xlsx")
