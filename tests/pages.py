@@ -13,6 +13,12 @@ from werkzeug.http import parse_options_header
 from expo.extensions import db
 from tests.factories import DEFAULT_PASSWORD
 
+# The one rule for phone numbers, as the forms and services of every area say it.
+PHONE_MESSAGE = (
+    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
+    "hyphens and a leading + may be used."
+)
+
 
 def sign_in(app, user):
     """A browser of its own, signed in as ``user`` through the real sign-in form."""

@@ -88,7 +88,7 @@ def city_and_country(city: str | None, country: str | None, language: str | None
 # their wording is the product's own and does not move when a newer Babel brings a newer
 # CLDR (which, for one, changed 18日至25日 into 18日 – 25日). Screens use CLDR on purpose.
 
-_ENGLISH_MONTHS = (
+ENGLISH_MONTHS = (
     "January",
     "February",
     "March",
@@ -108,7 +108,7 @@ def document_date(day: date, language: str) -> str:
     """ "2027年3月18日" or "March 18, 2027"."""
     if language == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
-    return f"{_ENGLISH_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return f"{ENGLISH_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def document_date_range(starts: date, ends: date, language: str) -> str:
@@ -125,7 +125,7 @@ def document_date_range(starts: date, ends: date, language: str) -> str:
         return f"{document_date(starts, language)}至{tail}"
     if starts.year != ends.year:
         return f"{document_date(starts, language)} – {document_date(ends, language)}"
-    start_month, end_month = _ENGLISH_MONTHS[starts.month - 1], _ENGLISH_MONTHS[ends.month - 1]
+    start_month, end_month = ENGLISH_MONTHS[starts.month - 1], ENGLISH_MONTHS[ends.month - 1]
     if starts.month != ends.month:
         return f"{start_month} {starts.day} – {end_month} {ends.day}, {ends.year}"
     return f"{start_month} {starts.day}–{ends.day}, {ends.year}"

@@ -115,6 +115,13 @@ def run_service(
     return result
 
 
+def run_action(
+    action: Callable[[], object], *, form: FlaskForm | None = None, category: str = "warning"
+) -> bool:
+    """:func:`run_service` for a service that returns nothing: whether it went through."""
+    return run_service(lambda: action() or True, form=form, category=category) is not None
+
+
 def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
     """Validate a posted form, then ``run_service(save)`` with its messages at the fields.
 

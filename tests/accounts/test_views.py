@@ -13,13 +13,9 @@ from expo.enterprises.models import Enterprise
 from expo.extensions import db as _db
 from tests.conftest import make_test_config
 from tests.factories import make_enterprise, make_user, valid_credit_code
-from tests.pages import field_error, h1_count, page_text
+from tests.pages import PHONE_MESSAGE, field_error, h1_count, page_text
 
 # The one message for a phone number of the wrong shape, in every area.
-PHONE_MESSAGE = (
-    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
-    "hyphens and a leading + may be used."
-)
 
 INVALID = 422
 # Sign-up creates the person's account and their enterprise in one form.

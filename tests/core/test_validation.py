@@ -10,6 +10,7 @@ from wtforms.validators import Optional
 
 from expo import validation
 from expo.validation import InvalidValue
+from tests.pages import PHONE_MESSAGE
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +25,6 @@ def message(check, raw, locale: str = "en") -> str:
         check(raw)
     with force_locale(locale):
         return str(refused.value.message)
-
-
-PHONE_MESSAGE = (
-    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
-    "hyphens and a leading + may be used."
-)
 
 
 class TestPhone:

@@ -17,10 +17,7 @@ from expo.registrations.models import Application, Delegate
 from tests.factories import make_enterprise, make_event, make_user
 
 # The one message for a phone number of the wrong shape, in every area.
-PHONE_MESSAGE = (
-    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
-    "hyphens and a leading + may be used."
-)
+from tests.pages import PHONE_MESSAGE
 
 
 def delegation_data(**overrides) -> services.DelegationData:

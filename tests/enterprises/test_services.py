@@ -15,12 +15,9 @@ from expo.enterprises import services
 from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput, PermissionDenied
 from tests.factories import make_enterprise, make_user, valid_credit_code
+from tests.pages import PHONE_MESSAGE
 
 # The one message for a phone number of the wrong shape, in every area.
-PHONE_MESSAGE = (
-    "Enter a phone number of 5 to 20 digits; spaces, brackets, dots, "
-    "hyphens and a leading + may be used."
-)
 
 ALREADY_REGISTERED = (
     "This enterprise is already registered. "

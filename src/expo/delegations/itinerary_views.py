@@ -19,7 +19,7 @@ from expo.delegations.models import Delegation, ItineraryItem
 from expo.delegations.views import bp
 from expo.enterprises.models import Enterprise
 from expo.i18n import STAFF_TIMEZONE, is_timezone
-from expo.web import form_to, get_or_404, render_form, run_service, save_form
+from expo.web import form_to, get_or_404, render_form, run_action, save_form
 
 ITINERARY = "/manage/delegations/<int:delegation_id>/itinerary"
 
@@ -107,8 +107,8 @@ def manage_itinerary(delegation_id: int, item_id: int | None = None):
 def delete_itinerary_item(delegation_id: int, item_id: int):
     delegation = get_or_404(Delegation, delegation_id)
     item = _item_of(delegation, item_id)
-    run_service(lambda: itinerary.delete_item(item))
-    flash(_("Item removed from the itinerary."), "success")
+    if run_action(lambda: itinerary.delete_item(item)):
+        flash(_("Item removed from the itinerary."), "success")
     return redirect(url_for(".manage_itinerary", delegation_id=delegation.id))
 
 

@@ -47,6 +47,7 @@ from expo.web import (
     form_to,
     get_or_404,
     render_form,
+    run_action,
     run_service,
     save_form,
 )
@@ -215,8 +216,8 @@ def delete_member(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
     name = member.display_name
-    run_service(lambda: services.remove_member(member, actor=_user()))
-    flash(_("%(name)s is no longer a member of the delegation.", name=name), "success")
+    if run_action(lambda: services.remove_member(member, actor=_user())):
+        flash(_("%(name)s is no longer a member of the delegation.", name=name), "success")
     return _to_overview(delegation, "#members")
 
 
@@ -307,11 +308,11 @@ def share(delegation_id: int, member_id: int):
 def revoke_share(delegation_id: int, member_id: int):
     delegation = delegation_or_404(delegation_id)
     member = member_or_404(delegation, member_id)
-    run_service(lambda: services.revoke_share_link(member, actor=_user()))
-    flash(
-        _("The link to the itinerary of %(name)s no longer works.", name=member.display_name),
-        "success",
-    )
+    if run_action(lambda: services.revoke_share_link(member, actor=_user())):
+        flash(
+            _("The link to the itinerary of %(name)s no longer works.", name=member.display_name),
+            "success",
+        )
     return _to_overview(delegation, "#members")
 
 

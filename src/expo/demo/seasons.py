@@ -25,7 +25,7 @@ from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from expo.i18n import STAFF_TIMEZONE
+from expo.i18n import ENGLISH_MONTHS, STAFF_TIMEZONE
 
 # From this day of the year on, the open season is next year's: its registrations open in
 # the spring before (``Y-1-W14-1``, between 29 March and 5 April), and the season that
@@ -37,20 +37,6 @@ _MOMENT = re.compile(
     r"Y(?P<offset>[+-]\d+)?-W(?P<week>\d\d)-(?P<weekday>[1-7])(?: (?P<time>\d\d:\d\d))?"
 )
 _EDITION = re.compile(r"edition-(?P<language>zh|en)-since-(?P<first>\d{4})")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _CHINESE_DIGITS = "零一二三四五六七八九"
 
 
@@ -97,7 +83,7 @@ class Day(date):
     """A named day of a data file, written as Chinese and English texts write dates."""
 
     def __format__(self, spec: str) -> str:
-        month = _MONTHS[self.month - 1]
+        month = ENGLISH_MONTHS[self.month - 1]
         match spec:
             case "zh":
                 return f"{self.month}月{self.day}日"

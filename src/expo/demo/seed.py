@@ -24,12 +24,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from expo.accounts.models import User
+from expo.delegations import services as delegations
+from expo.delegations.itinerary import TEXT_FIELDS, ItemData, add_item
 from expo.delegations.models import Delegation
 from expo.demo.seasons import Seasons, dated, local_moment, read, seasons_on
 from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.extensions import Model, db
+from expo.mail import discard_pending_email
+from expo.registrations import services as registrations
 
 CAMPAIGN_FILES = ("going-global-last-year", "going-global", "import-expansion")
 DELEGATION_FILES = ("hannover-messe", "asean-buyers")
@@ -217,8 +221,6 @@ def _seed_applications(
     users: list[User],
     organizer: User,
 ) -> None:
-    from expo.mail import discard_pending_email
-    from expo.registrations import services as registrations
 
     event = events[data["event"]]
     for position, question in enumerate(data["questions"]):
@@ -276,18 +278,8 @@ _DELEGATION_FIELDS = (
     "notes_zh",
     "notes_en",
 )
-_ITEM_TEXTS = (
-    "title_zh",
-    "title_en",
-    "place_zh",
-    "place_en",
-    "address",
-    "transport_number",
-    "host",
-    "contact",
-    "notes_zh",
-    "notes_en",
-)
+# The texts of an itinerary item (its kind is given apart).
+_ITEM_TEXTS = tuple(name for name in TEXT_FIELDS if name != "kind")
 
 
 def _seed_delegation(
@@ -296,8 +288,6 @@ def _seed_delegation(
     enterprises: dict[str, Enterprise],
     organizer: User,
 ) -> Delegation:
-    from expo.delegations import services as delegations
-    from expo.delegations.itinerary import ItemData, add_item
 
     event = events[data["delegation"]["event"]]
     year = event.campaign.year  # a delegation's dates are in its event's season

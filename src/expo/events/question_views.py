@@ -14,7 +14,7 @@ from expo.events.answer_fields import add_answer_fields
 from expo.events.models import Event, Question
 from expo.events.question_forms import AnswerPreviewForm, QuestionForm
 from expo.events.views import bp
-from expo.web import form_to, get_or_404, render_form, run_service, save_form
+from expo.web import form_to, get_or_404, render_form, run_action, run_service, save_form
 
 QUESTIONS = "/manage/events/<int:event_id>/questions"
 
@@ -59,8 +59,8 @@ def questions(event_id: int, question_id: int | None = None):
 @organizer_required
 def delete_question(event_id: int, question_id: int):
     question = _question_of(get_or_404(Event, event_id), question_id)
-    run_service(lambda: services.delete_question(question))
-    flash(_("Question removed."), "success")
+    if run_action(lambda: services.delete_question(question)):
+        flash(_("Question removed."), "success")
     return redirect(url_for(".questions", event_id=event_id))
 
 

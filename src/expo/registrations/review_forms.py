@@ -29,7 +29,7 @@ DECISION_LABELS = {
     ApplicationStatus.REJECTED: _l("Reject"),
     ApplicationStatus.CANCELLED: _l("Cancel"),
 }
-# The bulk form's actions, as the brief names them, to the status each leads to.
+# The bulk form's actions, as the review page names them, to the status each leads to.
 BULK_ACTIONS = {
     "approve": ApplicationStatus.APPROVED,
     "waitlist": ApplicationStatus.WAITLISTED,
