@@ -81,6 +81,9 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         # Tasks (mail, document jobs) run inside the call that queues them.
         "JOBS_IMMEDIATE": True,
         "MAIL_SERVER": None,
+        # Tests sign in and post far faster than people; tests/core/test_rate_limits.py and
+        # the /verify tests switch the limits back on.
+        "RATE_LIMITS_ENABLED": False,
     }
     config.update(overrides)
     return config

@@ -70,9 +70,26 @@ class DefaultConfig:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # Rate limits, counted in Redis when REDIS_URL is set, else in the database, in limits'
+    # notation: "5 per minute", several joined by ";", empty for none (docs/security.md).
+    # RATE_LIMITS_ENABLED=False lifts them all (the tests do, except those of the limits).
+    RATE_LIMITS_ENABLED = True
+    # Wrong passwords per email address submitted and per client address; a refused
+    # address or account is refused even with the right password until the window ends.
+    RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "5 per minute;50 per hour"
+    # Higher: an enterprise's or the department's office may share one address.
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS = "20 per minute;200 per hour"
+    RATE_LIMIT_PASSWORD_RESET_PER_EMAIL = "3 per hour"
+    RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = "10 per hour"
+    RATE_LIMIT_SIGN_UP_PER_EMAIL = "3 per hour"
+    RATE_LIMIT_SIGN_UP_PER_ADDRESS = "10 per hour"
+    RATE_LIMIT_INVITATIONS_PER_ENTERPRISE = "20 per day"
+    RATE_LIMIT_SCHEDULE_PER_ADDRESS = "30 per minute"
+    RATE_LIMIT_VERIFY_PER_ADDRESS = "30 per minute"
+
     # How many reverse proxies stand in front of Expo and set X-Forwarded-For/-Proto/-Host.
     # 0 trusts none (a direct connection); behind one nginx set EXPO_PROXY_COUNT=1, so
-    # client addresses (the /verify rate limit) and external links are the real ones.
+    # client addresses (the rate limits) and external links are the real ones.
     PROXY_COUNT = 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import types
 import uuid
 from datetime import UTC, datetime
 
@@ -158,13 +157,9 @@ class TestVerify:
         assert "未找到证书" in html and "No certificate has this code" in html
 
     def test_rate_limited_per_client_in_the_database(self, app, client, db, monkeypatch):
-        from expo import ratelimit
-
+        monkeypatch.setitem(app.config, "RATE_LIMITS_ENABLED", True)
         monkeypatch.setitem(app.config, "REDIS_URL", None)
-        # Windows are calendar minutes: a run that crosses a minute's end would start a new
-        # count, so the clock stands still, ten seconds into a minute.
-        still = (int(ratelimit.time.time()) // 60) * 60 + 10
-        monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
+        # A window starts at the first request, so no clock needs to stand still.
         here = {"REMOTE_ADDR": "203.0.113.7"}
         statuses = [
             client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
@@ -198,25 +193,27 @@ class TestRedisRateLimit:
         return url
 
     def test_counts_in_redis(self, app, client, db, monkeypatch, redis_url):
-        from expo import ratelimit
+        import redis
+
         from expo.ratelimit import RateLimitCounter
 
+        monkeypatch.setitem(app.config, "RATE_LIMITS_ENABLED", True)
         monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-        monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 3)
-        still = (int(ratelimit.time.time()) // 60) * 60 + 10  # within one window, as above
-        monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
-        here = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
+        monkeypatch.setitem(app.config, "RATE_LIMIT_VERIFY_PER_ADDRESS", "3 per minute")
+        address = f"2001:db8::{uuid.uuid4().hex[:4]}"
+        here = {"REMOTE_ADDR": address}
         statuses = [
             client.get("/verify/unknown-code-0000000000", environ_base=here).status_code
             for _ in range(4)
         ]
         assert statuses == [404, 404, 404, 429]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RateLimitCounter)) == 0
-        assert ratelimit.hit(f"test:{uuid.uuid4()}", 1, 60).allowed
+        assert redis.Redis.from_url(redis_url).keys(f"expo:ratelimit:*{address}*")
 
     def test_an_unreachable_redis_lets_readers_through(self, app, client, db, monkeypatch):
+        monkeypatch.setitem(app.config, "RATE_LIMITS_ENABLED", True)
         monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-        monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 1)
+        monkeypatch.setitem(app.config, "RATE_LIMIT_VERIFY_PER_ADDRESS", "1 per minute")
         for _ in range(3):
             assert client.get("/verify/unknown-code-0000000000").status_code == 404
 

@@ -6,7 +6,7 @@ badges, letters) join the same blueprint from ``print_views``, imported at the e
 Who sees what: an event's schedule is as public as the event (drafts: organizers only);
 a certificate's PDF goes to organizers and to the enterprise it was issued to, while it
 is in force; anybody else gets 404, anonymous visitors the sign-in page. ``/verify`` is
-public and rate-limited per client address.
+public; it and the schedule are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from expo import ratelimit
 from expo.accounts.access import login_required, organizer_required
 from expo.accounts.models import User
 from expo.documents import certificates, schedules
@@ -26,7 +27,6 @@ from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, R
 from expo.documents.models import Certificate
 from expo.events import services as event_services
 from expo.i18n import current_language, html_lang
-from expo.ratelimit import rate_limited
 from expo.registrations.models import Application
 from expo.web import get_or_404, run_service
 
@@ -48,6 +48,8 @@ def _user() -> User:
 
 
 @bp.route("/events/<int:event_id>/schedule.pdf")
+# Each PDF costs a rendering: one address may not keep the printing busy.
+@ratelimit.limit("RATE_LIMIT_SCHEDULE_PER_ADDRESS", methods=("GET",))
 def schedule(event_id: int) -> ResponseReturnValue:
     event = event_services.visible_event(event_id, include_drafts=_organizer())
     if event is None:
@@ -77,7 +79,7 @@ def schedule(event_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/verify/<code>")
-@rate_limited("verify", limit_setting="VERIFY_RATE_LIMIT", default=30, seconds=60)
+@ratelimit.limit("RATE_LIMIT_VERIFY_PER_ADDRESS", methods=("GET",))
 def verify(code: str) -> ResponseReturnValue:
     certificate = certificates.certificate_by_code(code)
     if certificate is None:
