@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from expo import ratelimit
 from expo.accounts import services
 from expo.accounts.access import login_required
 from expo.accounts.forms import (
@@ -50,6 +51,8 @@ def _default_landing() -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_ADDRESS")
+@ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_EMAIL", per=ratelimit.submitted_email)
 def signup():
     """The person and their enterprise in one form; both are created, or neither."""
     if current_user.is_authenticated:
@@ -75,6 +78,11 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Wrong passwords are counted; once either count is full even the right one is refused.
+@ratelimit.limit("RATE_LIMIT_SIGN_IN_PER_ADDRESS", failures_only=True)
+@ratelimit.limit(
+    "RATE_LIMIT_SIGN_IN_PER_ACCOUNT", per=ratelimit.submitted_email, failures_only=True
+)
 def login():
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -85,6 +93,7 @@ def login():
         if user is None:
             # One message for both mistakes, so the form does not reveal who has an account.
             form.form_errors.append(_("Wrong email or password."))
+            ratelimit.record_failure()
         else:
             login_user(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
@@ -141,6 +150,8 @@ def change_password():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@ratelimit.limit("RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS")
+@ratelimit.limit("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", per=ratelimit.submitted_email)
 def request_password_reset():
     form = PasswordResetRequestForm()
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from expo import ratelimit
 from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.audit.actions import AuditAction, AuditSubject
 from expo.enterprises import services
@@ -94,6 +95,10 @@ def edit_mine():
 
 @bp.route("/enterprise/invite", methods=["GET", "POST"])
 @enterprise_user_required("enterprises.manage")
+@ratelimit.limit(
+    "RATE_LIMIT_INVITATIONS_PER_ENTERPRISE",
+    per=lambda: f"enterprise:{current_user.enterprise_id}",
+)
 def invite():
     enterprise = current_user.enterprise
     if enterprise is None:
