@@ -23,12 +23,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.forms import (
+    FILE_TOO_LARGE,
+    MAX_IMPORT_BYTES,
     DelegationFilterForm,
     DelegationForm,
     DuplicateForm,
@@ -255,6 +258,34 @@ def add_from_event(delegation_id: int):
             "info",
         )
     return _to_overview(delegation, "#members")
+
+
+# The file and the form around it; a longer body is refused before it is read.
+IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+
+
+@bp.url_value_preprocessor
+def _limit_import_body(endpoint: str | None, values: dict | None) -> None:
+    # URL value preprocessors run before every before_request hook, the CSRF check among
+    # them, which would read the whole body to find its token.
+    if endpoint == "delegations.import_members":
+        request.max_content_length = IMPORT_BODY_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _body_too_large(error: RequestEntityTooLarge):
+    if request.endpoint == "delegations.import_members" and request.view_args:
+        return _import_too_large(**request.view_args)
+    return error
+
+
+@organizer_required
+def _import_too_large(delegation_id: int):
+    delegation = delegation_or_404(delegation_id)
+    form = ImportForm(formdata=None)
+    form.file.errors = [str(FILE_TOO_LARGE)]
+    page = render_template("delegations/manage/import.html", form=form, delegation=delegation)
+    return page, RequestEntityTooLarge.code
 
 
 @bp.route("/manage/delegations/<int:delegation_id>/members/import", methods=["GET", "POST"])
