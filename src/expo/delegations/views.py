@@ -49,6 +49,7 @@ from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
     get_or_404,
+    no_store,
     render_form,
     run_action,
     run_service,
@@ -125,6 +126,7 @@ def delegation_form(delegation_id: int | None = None):
 
 
 @bp.route("/manage/delegations/<int:delegation_id>")
+@no_store
 @organizer_required
 def manage_detail(delegation_id: int):
     delegation = delegation_or_404(delegation_id)
@@ -189,6 +191,7 @@ def duplicate(delegation_id: int):
     "/manage/delegations/<int:delegation_id>/members/<int:member_id>/edit",
     methods=["GET", "POST"],
 )
+@no_store
 @organizer_required
 def member_form(delegation_id: int, member_id: int | None = None):
     delegation = delegation_or_404(delegation_id)
@@ -367,6 +370,7 @@ def mine():
 
 
 @bp.route("/delegations/<int:delegation_id>")
+@no_store
 @enterprise_user_required("delegations.manage_detail")
 def detail(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)
