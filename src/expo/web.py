@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import TypeVar
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import abort, flash, render_template
+from flask import abort, flash, make_response, render_template
 from flask_wtf import FlaskForm
 
 from expo.errors import DomainError, InvalidInput
@@ -23,6 +24,22 @@ PRIVATE_LINK_HEADERS = {
     "Cache-Control": "private, no-store",
 }
 Result = TypeVar("Result")
+# Pages and files with passport numbers or other personal data: no browser, proxy or
+# back button keeps a copy.
+NO_STORE = "private, no-store"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def no_store(view: View) -> View:
+    """The view's answer, whatever it is, is sent with ``Cache-Control: private, no-store``."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = NO_STORE
+        return response
+
+    return cast(View, wrapped)
 
 
 def _fields_by_name(fields_) -> dict:

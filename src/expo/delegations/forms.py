@@ -195,6 +195,9 @@ class FromEventForm(FlaskForm):
         self.event_id.choices = choices((event.id, event.title) for event in events)
 
 
+FILE_TOO_LARGE = _l("The file is larger than %(size)d MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)
+
+
 class ImportForm(FlaskForm):
     file = FileField(
         _l("Excel file (.xlsx)"),
@@ -203,12 +206,7 @@ class ImportForm(FlaskForm):
         },
         validators=[
             FileRequired(_l("Choose an Excel file (.xlsx) to upload.")),
-            FileSize(
-                MAX_IMPORT_BYTES,
-                message=_l(
-                    "The file is larger than %(size)d MB.", size=MAX_IMPORT_BYTES // 1024 // 1024
-                ),
-            ),
+            FileSize(MAX_IMPORT_BYTES, message=FILE_TOO_LARGE),
         ],
     )
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -22,10 +20,9 @@ import pycountry
 import sqlalchemy as sa
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
@@ -35,9 +32,24 @@ from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import country_codes, current_language
+from expo.spreadsheets import (
+    CellTooLong,
+    NotAWorkbook,
+    ReadingTooSlow,
+    ReadLimits,
+    SpreadsheetRefused,
+    TooManyColumns,
+    TooManyRows,
+    UnreadableWorkbook,
+    WorkbookTooLarge,
+    excerpt,
+    read_xlsx_rows,
+)
 
 # A delegation is tens of people; a longer sheet is the wrong file.
 MAX_ROWS = 1000
+# The longest member field (needs) is 5,000 characters; a longer cell is no member's.
+LIMITS = ReadLimits(rows=MAX_ROWS + 1, columns=50, cell_chars=5000)
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,19 @@ NO_ROWS = _l("There are no members under the headings: the sheet is empty.")
 TOO_MANY_ROWS = _l(
     "The sheet has more than %(max)d rows; split it into several files.", max=MAX_ROWS
 )
+UNREADABLE = _l(
+    "This file could not be read: it is damaged, cut short, or holds parts Excel does not "
+    "write. Open it in Excel, save it as “Excel Workbook (*.xlsx)” and upload it again."
+)
+TOO_LARGE = _l(
+    "The workbook holds far more data than a list of members: keep only the members' "
+    "sheet, or start from the template."
+)
+TOO_MANY_COLUMNS = _l(
+    "The sheet has more than %(max)d columns; keep only the member columns.",
+    max=LIMITS.columns,
+)
+TOO_SLOW = _l("Reading this file took too long; keep only the members' sheet and try again.")
 UNKNOWN_ROLE = _l(
     "Use leader, member, interpreter or staff (团长, 团员, 翻译 or 工作人员), or leave it empty."
 )
@@ -221,29 +246,31 @@ def role_value(text: str) -> str | None:
 # --- importing ---------------------------------------------------------------------------
 
 
+REFUSALS: dict[type[SpreadsheetRefused], object] = {
+    NotAWorkbook: NOT_XLSX,
+    UnreadableWorkbook: UNREADABLE,
+    WorkbookTooLarge: TOO_LARGE,
+    TooManyRows: TOO_MANY_ROWS,
+    TooManyColumns: TOO_MANY_COLUMNS,
+    ReadingTooSlow: TOO_SLOW,
+}
+
+
 def _read_rows(file_bytes: bytes) -> list[tuple[object, ...]]:
     """Every row of the first sheet as values, or InvalidInput at the ``file`` field."""
     try:
-        with warnings.catch_warnings():
-            # Files from other tools make openpyxl warn about styles and extensions it
-            # skips; none of that matters for reading values.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(file_bytes), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    raise InvalidInput({"file": NO_ROWS})
-                rows: list[tuple[object, ...]] = []
-                for row in workbook.worksheets[0].iter_rows(values_only=True):
-                    rows.append(tuple(row))
-                    if len(rows) > MAX_ROWS + 1:
-                        raise InvalidInput({"file": TOO_MANY_ROWS})
-            finally:
-                workbook.close()
-    except InvalidInput:
-        raise
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError):
-        raise InvalidInput({"file": NOT_XLSX}) from None
-    return rows
+        return read_xlsx_rows(file_bytes, LIMITS)
+    except CellTooLong as refused:
+        message = _l(
+            "Cell %(cell)s holds more than %(max)d characters, which no member's details "
+            "need: “%(start)s”.",
+            cell=f"{refused.column}{refused.row}",
+            max=LIMITS.cell_chars,
+            start=refused.excerpt,
+        )
+        raise InvalidInput({"file": message}) from None
+    except SpreadsheetRefused as refused:
+        raise InvalidInput({"file": REFUSALS[type(refused)]}) from None
 
 
 class _EnterpriseNames:
@@ -289,7 +316,7 @@ def import_members(delegation: Delegation, file_bytes: bytes, *, actor) -> Impor
         name = _headings().get(_normalise_heading(heading)) if heading else None
         if name is None:
             if heading:
-                report.ignored_columns.append(heading)
+                report.ignored_columns.append(excerpt(heading))
         else:
             positions.setdefault(name, index)
     if not positions:
@@ -339,7 +366,7 @@ def import_members(delegation: Delegation, file_bytes: bytes, *, actor) -> Impor
                 report.imported.append(services.add_member(delegation, data, actor=actor))
         except InvalidInput as error:
             errors = {**error.errors, **own_errors}
-            name = " / ".join(part for part in (data.name_zh, data.name_latin) if part)
+            name = " / ".join(excerpt(part) for part in (data.name_zh, data.name_latin) if part)
             report.rejected.append(RejectedRow(number, name, errors))
     record(
         actor,

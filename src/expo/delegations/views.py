@@ -23,12 +23,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.forms import (
+    FILE_TOO_LARGE,
+    MAX_IMPORT_BYTES,
     DelegationFilterForm,
     DelegationForm,
     DuplicateForm,
@@ -46,6 +49,7 @@ from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
     get_or_404,
+    no_store,
     render_form,
     run_action,
     run_service,
@@ -122,6 +126,7 @@ def delegation_form(delegation_id: int | None = None):
 
 
 @bp.route("/manage/delegations/<int:delegation_id>")
+@no_store
 @organizer_required
 def manage_detail(delegation_id: int):
     delegation = delegation_or_404(delegation_id)
@@ -186,6 +191,7 @@ def duplicate(delegation_id: int):
     "/manage/delegations/<int:delegation_id>/members/<int:member_id>/edit",
     methods=["GET", "POST"],
 )
+@no_store
 @organizer_required
 def member_form(delegation_id: int, member_id: int | None = None):
     delegation = delegation_or_404(delegation_id)
@@ -255,6 +261,34 @@ def add_from_event(delegation_id: int):
             "info",
         )
     return _to_overview(delegation, "#members")
+
+
+# The file and the form around it; a longer body is refused before it is read.
+IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+
+
+@bp.url_value_preprocessor
+def _limit_import_body(endpoint: str | None, values: dict | None) -> None:
+    # URL value preprocessors run before every before_request hook, the CSRF check among
+    # them, which would read the whole body to find its token.
+    if endpoint == "delegations.import_members":
+        request.max_content_length = IMPORT_BODY_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _body_too_large(error: RequestEntityTooLarge):
+    if request.endpoint == "delegations.import_members" and request.view_args:
+        return _import_too_large(**request.view_args)
+    return error
+
+
+@organizer_required
+def _import_too_large(delegation_id: int):
+    delegation = delegation_or_404(delegation_id)
+    form = ImportForm(formdata=None)
+    form.file.errors = [str(FILE_TOO_LARGE)]
+    page = render_template("delegations/manage/import.html", form=form, delegation=delegation)
+    return page, RequestEntityTooLarge.code
 
 
 @bp.route("/manage/delegations/<int:delegation_id>/members/import", methods=["GET", "POST"])
@@ -336,6 +370,7 @@ def mine():
 
 
 @bp.route("/delegations/<int:delegation_id>")
+@no_store
 @enterprise_user_required("delegations.manage_detail")
 def detail(delegation_id: int):
     delegation = _enterprise_delegation(delegation_id)

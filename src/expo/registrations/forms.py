@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from expo.events.answer_fields import add_answer_fields
 from expo.validation import EmailAddress
@@ -38,6 +39,10 @@ class DelegateForm(Form):
     passport_number = StringField(
         _l("Passport number (optional)"), validators=[Optional(), Length(max=20)]
     )
+    # The edit form's rows: which saved delegate a row is, and whether to forget the
+    # passport number on file (the field itself is left empty, see services.form_values).
+    delegate_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    remove_passport = BooleanField(_l("Remove the passport number on file"))
 
 
 class ApplicationForm(FlaskForm):

@@ -45,7 +45,7 @@ from expo.registrations.review_forms import (
     ReviewForm,
 )
 from expo.registrations.views import bp
-from expo.web import INVALID_STATUS, get_or_404, run_service, show_errors
+from expo.web import INVALID_STATUS, get_or_404, no_store, run_service, show_errors
 
 APPLICATIONS = "/manage/events/<int:event_id>/applications"
 DEFAULT_PER_PAGE = 50
@@ -218,6 +218,7 @@ def _render_detail(event: Event, application: Application, form: ReviewForm, sta
 
 
 @bp.route(f"{APPLICATIONS}/<int:application_id>")
+@no_store
 @organizer_required
 def manage_detail(event_id: int, application_id: int):
     event = get_or_404(Event, event_id)
@@ -226,6 +227,7 @@ def manage_detail(event_id: int, application_id: int):
 
 
 @bp.post(f"{APPLICATIONS}/<int:application_id>/review")
+@no_store
 @organizer_required
 def decide(event_id: int, application_id: int):
     event = get_or_404(Event, event_id)

@@ -95,6 +95,20 @@ class DelegateData:
     mobile: str = ""
     email: str = ""
     passport_number: str = ""
+    # On the edit form: the saved delegate the row shows. Its passport number is never
+    # shown in full, so an empty passport field keeps it unless remove_passport is ticked.
+    delegate_id: int | None = None
+    remove_passport: bool = False
+
+
+# What a delegate's row holds besides what the person typed.
+ROW_KEYS = ("delegate_id", "remove_passport")
+
+
+def _typed(delegate: DelegateData) -> list[str]:
+    return [
+        str(value or "").strip() for key, value in vars(delegate).items() if key not in ROW_KEYS
+    ]
 
 
 @dataclass
@@ -111,9 +125,7 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
     numbered = [
-        (index, delegate)
-        for index, delegate in enumerate(data.delegates)
-        if any(str(value or "").strip() for value in vars(delegate).values())
+        (index, delegate) for index, delegate in enumerate(data.delegates) if any(_typed(delegate))
     ]
     if not numbered:
         errors["delegates"] = _l("Name at least one delegate.")
@@ -356,10 +368,25 @@ def update_application(
         raise InvalidInput(
             {"booths_requested": _l("Booths of an approved application can't be changed.")}
         )
+    _keep_stored_passports(application, data)
     answers = _validate(event, data, new=False)
     _fill(application, data, answers)
     db.session.flush()
     return application
+
+
+def _keep_stored_passports(application: Application, data: ApplicationData) -> None:
+    """A saved delegate's row left with an empty passport field keeps the number on file."""
+    stored = {d.id: d.passport_number for d in application.delegates if d.passport_number}
+    for delegate in data.delegates:
+        number = stored.get(delegate.delegate_id) if delegate.delegate_id else None
+        if (
+            number
+            and not delegate.remove_passport
+            and not delegate.passport_number.strip()
+            and any(_typed(delegate))  # a row emptied removes the delegate
+        ):
+            delegate.passport_number = number
 
 
 def active_application(event: Event, enterprise: Enterprise) -> Application | None:
@@ -538,7 +565,9 @@ def form_values(application: Application) -> dict[str, object]:
                 "title": d.title,
                 "mobile": d.mobile,
                 "email": d.email,
-                "passport_number": d.passport_number or "",
+                # Never sent back in full: the field stays empty and keeps the number.
+                "passport_number": "",
+                "delegate_id": d.id,
             }
             for d in application.delegates
         ],

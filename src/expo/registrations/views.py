@@ -15,7 +15,7 @@ from expo.extensions import db
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
 from expo.registrations.models import Application
-from expo.web import has_errors, render_form, run_service, save_form
+from expo.web import has_errors, no_store, render_form, run_service, save_form
 
 bp = Blueprint("registrations", __name__)
 
@@ -47,6 +47,7 @@ def _with_spare_rows(form, event) -> None:
 
 
 @bp.route("/events/<int:event_id>/apply", methods=["GET", "POST"])
+@no_store
 @enterprise_member_required
 def apply(event_id: int):
     event = event_services.visible_event(event_id, include_drafts=False)
@@ -92,6 +93,7 @@ def mine():
 
 
 @bp.route("/applications/<int:application_id>")
+@no_store
 @enterprise_member_required
 def application(application_id: int):
     application = _own_application(application_id)
@@ -106,6 +108,7 @@ def application(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@no_store
 @enterprise_member_required
 def edit(application_id: int):
     application = _own_application(application_id)
@@ -129,7 +132,15 @@ def edit(application_id: int):
         # Saved, or refused for a reason of the application's (said in a flash).
         return redirect(url_for(".application", application_id=application.id))
     _with_spare_rows(form, event)
-    return render_form("registrations/apply.html", form, event=event, application=application)
+    # The numbers on file, masked: the rows show them as a hint, never in full.
+    on_file = {d.id: d.masked_passport for d in application.delegates if d.passport_number}
+    for entry in form.delegates:
+        masked = on_file.get(entry.delegate_id.data)
+        if masked:
+            entry.passport_number.render_kw = {"placeholder": masked}
+    return render_form(
+        "registrations/apply.html", form, event=event, application=application, on_file=on_file
+    )
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
