@@ -81,6 +81,8 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         # Tasks (mail, document jobs) run inside the call that queues them.
         "JOBS_IMMEDIATE": True,
         "MAIL_SERVER": None,
+        # The test client asks for "localhost"; BASE_URL stays the default address.
+        "EXTRA_HOSTS": ("localhost",),
     }
     config.update(overrides)
     return config
