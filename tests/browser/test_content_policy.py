@@ -17,6 +17,14 @@ def test_the_review_list_works_and_nothing_is_blocked(live_server, page, db):
         services.submit_application(
             event, enterprise, application_data(), actor=make_enterprise_user(enterprise)
         )
+    approved = make_enterprise()
+    services.review(
+        services.submit_application(
+            event, approved, application_data(), actor=make_enterprise_user(approved)
+        ),
+        "approved",
+        actor=None,
+    )
     organizer = make_user("organizer", email="reviewer@example.com")
     db.session.commit()
     blocked: list[str] = []
@@ -34,9 +42,13 @@ def test_the_review_list_works_and_nothing_is_blocked(live_server, page, db):
 
     page.goto(f"{live_server}/manage/events/{event.id}/applications")
     boxes = page.locator('#bulk-form input[name="application_ids"]')
-    expect(boxes).to_have_count(2)
+    expect(boxes).to_have_count(3)
+    # The capacity bar is drawn without an inline style: a quarter of it for 1 booth of 4.
+    bar = page.locator(".capacity-progress").bounding_box()
+    fill = page.locator(".capacity-fill rect").bounding_box()
+    assert bar and fill and abs(fill["width"] - bar["width"] / 4) < 2
     page.locator("#select-all").check()  # shown and wired by static/js/select-all.js
-    for index in range(2):
+    for index in range(3):
         expect(boxes.nth(index)).to_be_checked()
     page.locator("#select-all").uncheck()
     expect(boxes.nth(0)).not_to_be_checked()
