@@ -43,6 +43,8 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN { FS = ":.*## " } { printf "  make %-18s %s\n", $$1, $$2 }'
 
+# Links in mail, documents and QR codes lead to the address served (unless one is given).
+run: export EXPO_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: system-deps install-app translations seed ## Set up, seed the demo data and serve http://127.0.0.1:$PORT
 	@echo
 	@echo "Expo is being served on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${PORT:-5000}"
+# Every link in mail, documents and QR codes starts with the address people use: this one,
+# unless EXPO_BASE_URL names another (a proxy in front, a name on the network).
+export EXPO_BASE_URL="${EXPO_BASE_URL:-http://127.0.0.1:$PORT}"
 children=()
 
 start() {

@@ -84,6 +84,8 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         # Tests sign in and post far faster than people; tests/core/test_rate_limits.py and
         # the /verify tests switch the limits back on.
         "RATE_LIMITS_ENABLED": False,
+        # The test client asks for "localhost"; BASE_URL stays the default address.
+        "EXTRA_HOSTS": ("localhost",),
     }
     config.update(overrides)
     return config

@@ -23,6 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from expo.config import load_config
 
     load_config(app, config)
+
+    from expo import security
+
+    security.init_app(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -6,13 +6,21 @@ its machine and still let its process manager inject secrets through the environ
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from flask import Config
 
 ENV_PREFIX = "EXPO_"
+# The test suite's own variables (EXPO_TEST_DATABASE_URL, …): not settings of the app.
+TEST_PREFIX = "EXPO_TEST_"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 class DefaultConfig:
@@ -36,9 +44,12 @@ class DefaultConfig:
     # system fonts); instance/fonts when unset.
     FONTS_DIR: str | None = None
 
-    # Where people reach this installation: links in emails and documents made outside a
-    # request (background jobs, commands) start with it.
+    # Where people reach this installation: every link in an email, a document, a calendar
+    # file or a QR code starts with it, and only requests for its host are answered
+    # (Flask's TRUSTED_HOSTS; any other Host gets 400). EXTRA_HOSTS adds other names the
+    # installation answers to (comma-separated in EXPO_EXTRA_HOSTS), e.g. an internal one.
     BASE_URL = "http://127.0.0.1:5000"
+    EXTRA_HOSTS: tuple[str, ...] = ()
 
     # Mail: with no server configured every message lands in instance/outbox/ as .eml.
     MAIL_SERVER: str | None = None
@@ -56,6 +67,9 @@ class DefaultConfig:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Cookies only over HTTPS: unset (None), true when BASE_URL is https.
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
@@ -92,25 +106,97 @@ class DefaultConfig:
     # client addresses (the rate limits) and external links are the real ones.
     PROXY_COUNT = 0
 
+    # Strict-Transport-Security on HTTPS responses (and on all when BASE_URL is https),
+    # in seconds; 0 sends none.
+    HSTS_MAX_AGE = 60 * 60 * 24 * 365
 
-def _coerce(key: str, value: str) -> Any:
-    """Give an environment string the type of the setting's default (bool, int, tuple)."""
-    default = getattr(DefaultConfig, key, None)
-    if isinstance(default, bool):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, tuple):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
+    # Settings without a default here (the code that reads them has its own, or Flask
+    # has none): declared by type only, so that their EXPO_* text is converted too.
+    SECRET_KEY: str
+    SECRET_KEY_FALLBACKS: list[str]
+    OUTBOX_DIR: str
+    DOCUMENTS_DIR: str
+    REVIEW_PER_PAGE: int
+    AUDIT_PER_PAGE: int
+    VERIFY_RATE_LIMIT: int
+    DEBUG: bool
+    PROPAGATE_EXCEPTIONS: bool
+    TRAP_BAD_REQUEST_ERRORS: bool
+    TEMPLATES_AUTO_RELOAD: bool
+    SERVER_NAME: str
+    SESSION_COOKIE_DOMAIN: str
+    SESSION_COOKIE_PATH: str
+    MAX_CONTENT_LENGTH: int
+    SEND_FILE_MAX_AGE_DEFAULT: int
+    PERMANENT_SESSION_LIFETIME: int
+    TRUSTED_HOSTS: list[str]
 
 
-def environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        key[len(ENV_PREFIX) :]: _coerce(key[len(ENV_PREFIX) :], value)
-        for key, value in environ.items()
-        if key.startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX)
+def setting_types(flask_defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting Expo knows, with the type its EXPO_* text is converted to.
+
+    Expo's own (``DefaultConfig``: the annotation, else the default's type), then Flask's
+    (the default's type, or text where Flask has no default and Expo declares no type).
+    """
+    types_: dict[str, Any] = {
+        key: str if value is None else type(value) for key, value in flask_defaults.items()
     }
+    for key in dir(DefaultConfig):
+        if key.isupper():
+            types_[key] = type(getattr(DefaultConfig, key))
+    types_.update(get_type_hints(DefaultConfig))
+    return types_
+
+
+def _convert(name: str, text: str, kind: Any) -> Any:
+    """``text`` as a ``kind`` (``bool``, ``int | None``, ``tuple[str, ...]``, …)."""
+    arguments = get_args(kind)
+    if get_origin(kind) in (Union, types.UnionType):
+        if not text.strip():
+            return None
+        kind = next(argument for argument in arguments if argument is not type(None))
+        arguments = get_args(kind)
+    base = get_origin(kind) or kind
+    word = text.strip().lower()
+    if base is bool:
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name}={text!r}: expected true or false")
+    if base in (tuple, list):
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        return tuple(parts) if base is tuple else parts
+    if base is dict:
+        return json.loads(text)
+    if base in (int, float):
+        try:
+            return base(text)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name}={text!r}: expected a number") from None
+    return text
+
+
+def environment_overrides(
+    environ: Mapping[str, str], known: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The settings given as EXPO_* variables, typed, and the names Expo does not know.
+
+    A known setting takes its type whether or not it has a default
+    (``EXPO_SESSION_COOKIE_SECURE=false`` is False, not the string ``'false'``); an
+    unknown one is left out, so that a misspelt name cannot pass for a setting.
+    """
+    settings: dict[str, Any] = {}
+    unknown: list[str] = []
+    for variable, text in sorted(environ.items()):
+        name = variable[len(ENV_PREFIX) :]
+        if not variable.startswith(ENV_PREFIX) or not name or variable.startswith(TEST_PREFIX):
+            continue
+        if name in known:
+            settings[name] = _convert(name, text, known[name])
+        else:
+            unknown.append(variable)
+    return settings, unknown
 
 
 def _secret_key_from_instance(instance_path: Path) -> str:
@@ -129,11 +215,32 @@ def load_config(app, overrides: Mapping[str, Any] | None = None) -> None:
     instance_path = Path(app.instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
 
+    known = setting_types(app.default_config)
     app.config.from_object(DefaultConfig)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.update(environment_overrides(os.environ))
+    instance_settings = Config(app.config.root_path)
+    instance_settings.from_pyfile("config.py", silent=True)
+    app.config.update(instance_settings)
+    environment, unknown = environment_overrides(os.environ, known)
+    app.config.update(environment)
     if overrides:
         app.config.update(overrides)
+    for variable in unknown:
+        app.logger.warning("%s is not a setting Expo knows: it is ignored.", variable)
+    base_url_given = any(
+        "BASE_URL" in source for source in (instance_settings, environment, overrides or {})
+    )
+    if not base_url_given and not app.debug and not app.testing:
+        app.logger.warning(
+            "BASE_URL is not set: every link in emails, documents and QR codes will start "
+            "with %s and only that host is answered. Set EXPO_BASE_URL to the address "
+            "people use to reach Expo.",
+            app.config["BASE_URL"],
+        )
+
+    https = app.config["BASE_URL"].lower().startswith("https://")
+    for cookie in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(cookie) is None:
+            app.config[cookie] = https
 
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'expo.sqlite3'}"

@@ -11,7 +11,7 @@ from expo.mail import send_email
 from tests.factories import make_user
 
 
-def test_reset_request_arrives_by_smtp_with_a_working_link(client, db, smtp_server, outbox):
+def test_reset_request_arrives_by_smtp_with_a_working_link(app, client, db, smtp_server, outbox):
     make_user(email="li@example.com", name="Li Wei", locale="en")
     db.session.commit()
 
@@ -21,7 +21,8 @@ def test_reset_request_arrives_by_smtp_with_a_working_link(client, db, smtp_serv
     [message] = smtp_server.messages
     assert message["To"] == "li@example.com"
     assert message["Subject"] == "Choose a new password for Expo"
-    link = re.search(r"http://localhost(/account/reset/\S+)", message.get_content()).group(1)
+    base_url = re.escape(app.config["BASE_URL"])
+    link = re.search(base_url + r"(/account/reset/\S+)", message.get_content()).group(1)
     assert client.get(link).status_code == 200
     assert list(outbox.glob("*.eml")) == []  # SMTP replaced the file backend
 

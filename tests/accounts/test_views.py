@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from flask import current_app
 from itsdangerous import TimestampSigner
 
 from expo import create_app
@@ -380,7 +381,8 @@ def test_password_change_signs_out_other_browsers_only(client, db, login_as, mak
 
 
 def reset_link(message) -> str:
-    match = re.search(r"http://localhost(/account/reset/\S+)", message.get_content())
+    base_url = re.escape(current_app.config["BASE_URL"])
+    match = re.search(base_url + r"(/account/reset/\S+)", message.get_content())
     assert match, message.get_content()
     return match.group(1)
 

@@ -21,11 +21,14 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture()
-def live_server(app, db):
+def live_server(app, db, monkeypatch):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = f"http://127.0.0.1:{server.server_port}"
+    # The address people use is this server's: links shown and mailed lead back to it.
+    monkeypatch.setitem(app.config, "BASE_URL", address)
+    yield address
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

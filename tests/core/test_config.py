@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 
@@ -95,6 +96,78 @@ def test_environment_strings_take_the_type_of_the_default(
     app = configured_app(instance)
 
     assert app.config[name.removeprefix("EXPO_")] == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        # Settings with no default in DefaultConfig, or None there: typed all the same.
+        ("EXPO_SESSION_COOKIE_SECURE", "false", False),
+        ("EXPO_SESSION_COOKIE_SECURE", "on", True),
+        ("EXPO_REMEMBER_COOKIE_SECURE", "no", False),
+        ("EXPO_VERIFY_RATE_LIMIT", "5", 5),
+        ("EXPO_MAX_CONTENT_LENGTH", "1048576", 1048576),
+        ("EXPO_PERMANENT_SESSION_LIFETIME", "3600", 3600),
+        ("EXPO_EXTRA_HOSTS", "expo.intranet, 10.0.0.7", ("expo.intranet", "10.0.0.7")),
+        ("EXPO_REDIS_URL", "", None),
+    ],
+)
+def test_every_known_setting_is_typed_whether_or_not_it_has_a_default(
+    instance, monkeypatch, name, value, expected
+):
+    monkeypatch.setenv(name, value)
+
+    app = configured_app(instance)
+
+    assert app.config[name.removeprefix("EXPO_")] == expected
+    assert type(app.config[name.removeprefix("EXPO_")]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("EXPO_MAIL_USE_TLS", "maybe"), ("EXPO_MAIL_PORT", "x")]
+)
+def test_a_value_of_the_wrong_type_stops_the_start_naming_the_variable(
+    instance, monkeypatch, name, value
+):
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(ValueError, match=name):
+        configured_app(instance)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "secure"),
+    [("https://expo.example.gov.cn", True), ("http://127.0.0.1:5000", False)],
+)
+def test_cookies_are_secure_by_default_when_base_url_is_https(instance, base_url, secure):
+    app = configured_app(instance, {"BASE_URL": base_url})
+
+    assert app.config["SESSION_COOKIE_SECURE"] is secure
+    assert app.config["REMEMBER_COOKIE_SECURE"] is secure
+
+
+def test_cookies_may_be_made_plain_on_an_https_address(instance, monkeypatch):
+    monkeypatch.setenv("EXPO_BASE_URL", "https://expo.example.gov.cn")
+    monkeypatch.setenv("EXPO_SESSION_COOKIE_SECURE", "false")
+
+    app = configured_app(instance)
+
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_an_unknown_setting_is_reported_at_start_up_and_ignored(instance, monkeypatch, caplog):
+    monkeypatch.setenv("EXPO_MAIL_SEVRER", "smtp.example.com")
+    monkeypatch.setenv("EXPO_TEST_DATABASE_URL", "sqlite://")  # the test suite's, not a setting
+
+    with caplog.at_level(logging.WARNING):
+        app = configured_app(instance)
+
+    reported = [record.getMessage() for record in caplog.records]
+    assert [message for message in reported if "EXPO_MAIL_SEVRER" in message]
+    assert not [message for message in reported if "EXPO_TEST_" in message]
+    assert "MAIL_SEVRER" not in app.config
+    assert app.config["MAIL_SERVER"] is None
 
 
 def test_secret_key_from_the_environment_writes_no_key_file(instance, monkeypatch):

@@ -143,7 +143,7 @@ def organizer(db, login_as):
     return login_as(make_user("organizer", locale="en"))
 
 
-def test_the_organizer_sees_the_new_link_once(client, db, trip, organizer):
+def test_the_organizer_sees_the_new_link_once(app, client, db, trip, organizer):
     delegation, buyer = trip
     db.session.commit()
     base = f"/manage/delegations/{delegation.id}/members/{buyer.id}"
@@ -155,7 +155,7 @@ def test_the_organizer_sees_the_new_link_once(client, db, trip, organizer):
     assert response.headers["Cache-Control"] == "no-store"
     link = re.search(r'id="share-link" type="text" value="([^"]+)"', text).group(1)
     token = link.rsplit("/", 1)[1]
-    assert link.startswith("http://localhost/itinerary/")
+    assert link.startswith(f"{app.config['BASE_URL']}/itinerary/")
     db.session.expire_all()
     assert db.session.get(Member, buyer.id).share_token_hash != token
     # The overview no longer shows the link, only that there is one.

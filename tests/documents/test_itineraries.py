@@ -195,7 +195,7 @@ class TestAccess:
         assert "no-store" in response.headers["Cache-Control"]
         text = flat(response.data)
         assert "Itinerary of 张三 / ZHANG San" in text and "Meeting with the buyer" not in text
-        assert qr_codes(response.data) == [f"http://localhost/itinerary/{token}"]
+        assert qr_codes(response.data) == [f"{app.config['BASE_URL']}/itinerary/{token}"]
         page = client.get(f"/itinerary/{token}").get_data(as_text=True)
         assert f"/itinerary/{token}.pdf" in page
 

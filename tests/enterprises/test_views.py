@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from itsdangerous import TimestampSigner
 
 from expo.accounts.models import Role, User
@@ -320,7 +321,8 @@ def sent(outbox) -> list:
 
 
 def invitation_link(message) -> str:
-    match = re.search(r"http://localhost(/invitations/\S+)", message.get_content())
+    base_url = re.escape(current_app.config["BASE_URL"])
+    match = re.search(base_url + r"(/invitations/\S+)", message.get_content())
     assert match, message.get_content()
     return match.group(1)
 

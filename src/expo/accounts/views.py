@@ -31,6 +31,7 @@ from expo.accounts.forms import (
 from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
 from expo.i18n import SESSION_KEY, current_language
+from expo.urls import external_url
 from expo.web import form_to, render_form, run_service, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -158,7 +159,7 @@ def request_password_reset():
         run_service(
             lambda: services.request_password_reset(
                 form.email.data,
-                reset_url=lambda token: url_for(".reset_password", token=token, _external=True),
+                reset_url=lambda token: external_url("accounts.reset_password", token=token),
             )
         )
         flash(

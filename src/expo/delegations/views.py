@@ -45,6 +45,7 @@ from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.fields import filter_value
 from expo.spreadsheets import XLSX_MIMETYPE
+from expo.urls import external_url
 from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
@@ -330,8 +331,8 @@ def share(delegation_id: int, member_id: int):
         delegation=delegation,
         member=member,
         renewed=renewed,
-        link=url_for(".shared", token=token, _external=True),
-        calendar_link=url_for(".shared_calendar", token=token, _external=True),
+        link=external_url("delegations.shared", token=token),
+        calendar_link=external_url("delegations.shared_calendar", token=token),
     )
     # The page holds a working token: keep it out of caches and history restores.
     return body, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

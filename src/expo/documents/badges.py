@@ -28,7 +28,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick
 from expo.registrations.models import Application, ApplicationStatus, Delegate
-from expo.urls import base_url_for
+from expo.urls import external_url
 
 TEMPLATE = "documents/badges.html"
 PER_SHEET = 8  # 2 columns × 4 rows of 90 mm × 65 mm on A4
@@ -46,7 +46,7 @@ def check_in_token(delegate: Delegate) -> str:
 
 def check_in_url(delegate: Delegate) -> str:
     """The badge's check-in address, always on ``BASE_URL``."""
-    return base_url_for(
+    return external_url(
         "documents.check_in",
         event_id=delegate.application.event_id,
         token=check_in_token(delegate),

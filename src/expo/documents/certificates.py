@@ -36,7 +36,7 @@ from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
 from expo.i18n import country_name, document_date, local_document_date_range, pick, to_local
 from expo.registrations.models import Application, ApplicationStatus
-from expo.urls import base_url_for
+from expo.urls import external_url
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -117,7 +117,7 @@ def verification_url(code: str) -> str:
     Not the host of the request that happened to issue it (an organizer on an internal
     address would otherwise print that address on every certificate).
     """
-    return base_url_for("documents.verify", code=code)
+    return external_url("documents.verify", code=code)
 
 
 # --- serials --------------------------------------------------------------------------

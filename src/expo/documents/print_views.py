@@ -27,6 +27,7 @@ from expo.documents import badges, itineraries, letters
 from expo.documents.views import bp
 from expo.events.models import Event
 from expo.i18n import current_language, html_lang
+from expo.urls import external_url
 from expo.web import PRIVATE_LINK_HEADERS, get_or_404
 
 
@@ -84,7 +85,7 @@ def shared_itinerary(token: str) -> ResponseReturnValue:
         language=language,
         member=member,
         # The QR code leads back to the link this reader holds.
-        online_url=url_for("delegations.shared", token=token, _external=True),
+        online_url=external_url("delegations.shared", token=token),
     )
     headers = {**PRIVATE_LINK_HEADERS, **_language_headers(language)}
     return _pdf(pdf, f"itinerary-{language}.pdf", headers)

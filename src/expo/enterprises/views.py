@@ -37,6 +37,7 @@ from expo.enterprises.forms import (
 from expo.enterprises.models import Enterprise
 from expo.fields import filter_value
 from expo.i18n import current_language
+from expo.urls import external_url
 from expo.validation import normalise_email
 from expo.web import form_to, get_or_404, render_form, run_service, save_form
 
@@ -111,7 +112,7 @@ def invite():
             enterprise,
             form.email.data,
             actor=_user(),
-            accept_url=lambda token: url_for(".accept_invitation", token=token, _external=True),
+            accept_url=lambda token: external_url("enterprises.accept_invitation", token=token),
         ),
     )
     if invited is not None:
