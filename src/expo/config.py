@@ -118,7 +118,6 @@ class DefaultConfig:
     DOCUMENTS_DIR: str
     REVIEW_PER_PAGE: int
     AUDIT_PER_PAGE: int
-    VERIFY_RATE_LIMIT: int
     DEBUG: bool
     PROPAGATE_EXCEPTIONS: bool
     TRAP_BAD_REQUEST_ERRORS: bool

@@ -105,7 +105,7 @@ def test_environment_strings_take_the_type_of_the_default(
         ("EXPO_SESSION_COOKIE_SECURE", "false", False),
         ("EXPO_SESSION_COOKIE_SECURE", "on", True),
         ("EXPO_REMEMBER_COOKIE_SECURE", "no", False),
-        ("EXPO_VERIFY_RATE_LIMIT", "5", 5),
+        ("EXPO_REVIEW_PER_PAGE", "5", 5),
         ("EXPO_MAX_CONTENT_LENGTH", "1048576", 1048576),
         ("EXPO_PERMANENT_SESSION_LIFETIME", "3600", 3600),
         ("EXPO_EXTRA_HOSTS", "expo.intranet, 10.0.0.7", ("expo.intranet", "10.0.0.7")),

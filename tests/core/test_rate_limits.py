@@ -333,13 +333,17 @@ def test_a_mistyped_limit_stops_the_start(tmp_path_factory):
 
 
 def test_limits_are_settings_with_defaults(monkeypatch, tmp_path_factory):
-    from expo.config import DefaultConfig, environment_overrides
+    from flask import Flask
+
+    from expo.config import DefaultConfig, environment_overrides, setting_types
 
     assert DefaultConfig.RATE_LIMITS_ENABLED is True
     assert DefaultConfig.RATE_LIMIT_SIGN_IN_PER_ACCOUNT.startswith("5 per minute")
-    overrides = environment_overrides(
-        {"EXPO_RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "3 per minute", "EXPO_RATE_LIMITS_ENABLED": "no"}
+    overrides, unknown = environment_overrides(
+        {"EXPO_RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "3 per minute", "EXPO_RATE_LIMITS_ENABLED": "no"},
+        setting_types(Flask.default_config),
     )
+    assert unknown == []
     assert overrides == {
         "RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "3 per minute",
         "RATE_LIMITS_ENABLED": False,
