@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from expo.events.answer_fields import add_answer_fields
+from expo.fields import BaseForm
 from expo.validation import EmailAddress
 
 
@@ -40,7 +40,7 @@ class DelegateForm(Form):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     delegates = FieldList(FormField(DelegateForm), min_entries=1)
     booths_requested = IntegerField(
         _l("Booths requested"),
@@ -63,7 +63,7 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
 
 
