@@ -23,6 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from expo.config import load_config
 
     load_config(app, config)
+    from expo.web import IdConverter
+
+    # Before any route is added: every <int:…> in a URL is an id in the databases' range.
+    app.url_map.converters["int"] = IdConverter
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
