@@ -70,6 +70,10 @@ class DefaultConfig:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # The largest request body, in bytes (uploads included); a larger one is refused with
+    # 413 from its Content-Length, before it is read.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
     # How many reverse proxies stand in front of Expo and set X-Forwarded-For/-Proto/-Host.
     # 0 trusts none (a direct connection); behind one nginx set EXPO_PROXY_COUNT=1, so
     # client addresses (the /verify rate limit) and external links are the real ones.
