@@ -38,8 +38,9 @@ PASSPORT_LENGTH = (5, 20)
 # is a typing mistake, and one near year 1 or 9999 would overflow once moved between zones.
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
-# The largest id a row may have: the databases' 64-bit integers.
-LARGEST_ID = 2**63 - 1
+# The largest id a row may have: ids are INTEGER columns, 32 bits on PostgreSQL (which
+# refuses a larger number with an error, not an empty result).
+LARGEST_ID = 2**31 - 1
 # The largest whole number a form takes: PostgreSQL's integer columns hold no more.
 LARGEST_INTEGER = 2**31 - 1
 # The largest decimal amount: Numeric(16, 2) and the answers' twelve digits fit under it.

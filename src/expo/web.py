@@ -145,13 +145,13 @@ def render_form(template: str, form: FlaskForm, **context):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a row's id, from 1 to the databases' largest integer.
+    """``<int:…>`` in every route: a row's id, from 1 to :data:`expo.validation.LARGEST_ID`.
 
     Registered as the ``int`` converter, so each route is covered without naming it; a
     longer or larger number does not match, and the address answers 404.
     """
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, map, fixed_digits=0, min=1, max=LARGEST_ID, signed=False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -211,7 +211,9 @@ class EnterpriseFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or credit code"), filters=[strip], validators=[Optional()])
+    q = StringField(
+        _l("Name or credit code"), filters=[strip], validators=[Optional(), Length(max=200)]
+    )
     prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
     industry = SelectField(_l("Industry"), validators=[Optional()])
     key_only = BooleanField(_l("Key enterprises only"))

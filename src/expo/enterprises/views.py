@@ -170,7 +170,7 @@ def manage():
     form = EnterpriseFilterForm(request.args)
     form.validate()
     page = services.search_enterprises(
-        form.q.data,
+        filter_value(form.q),
         prefecture=filter_value(form.prefecture),
         industry=filter_value(form.industry),
         key_only=bool(form.key_only.data),

@@ -35,12 +35,12 @@ def catalogue():
     campaign = filter_value(form.campaign)  # one of the listed campaigns' ids, or None
     filters = services.EventFilters(
         campaign_id=int(campaign) if campaign else None,
-        country=form.country.data or None,
-        kind=form.kind.data or None,
+        country=filter_value(form.country),
+        kind=filter_value(form.kind),
         month=filter_value(form.month),
         open_only=bool(form.open.data),
         when=form.when.data if form.when.data in services.WHEN_CHOICES else "upcoming",
-        status=form.status.data or None,
+        status=filter_value(form.status),
     )
     page = services.search_events(
         filters,
