@@ -158,12 +158,14 @@ class IdConverter(IntegerConverter):
 
 
 def page_number() -> int:
-    """The ``page`` of a paginated list from the query string: 1 unless a whole number
-    from 1 to :data:`LAST_PAGE` was given (a stale or hand-edited link still shows a page)."""
-    raw = request.args.get("page", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(LAST_PAGE)):
+    """The ``page`` of a paginated list from the query string: a whole number clamped to
+    1 … :data:`LAST_PAGE`, or 1 when it is not one (a hand-edited link still shows a page)."""
+    raw = request.args.get("page", "").lstrip("0")
+    if not (raw.isascii() and raw.isdigit()):
         return 1
-    return min(max(int(raw), 1), LAST_PAGE)
+    if len(raw) > len(str(LAST_PAGE)):
+        return LAST_PAGE
+    return min(int(raw), LAST_PAGE)
 
 
 def query_id(name: str) -> int | None:
