@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.models import Role, User
+from expo.delegations.models import Delegation, ItineraryItem, Member
 from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
-from expo.events.models import AgendaSession, Campaign, Event
+from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.extensions import db
+from expo.jobs.models import DocumentJob
+from expo.registrations.models import Application, Delegate
 
 DEFAULT_PASSWORD = "password-123"
 _sequence = itertools.count(1)
@@ -142,3 +145,125 @@ def open_event(**fields) -> Event:
     }
     values.update(fields)
     return make_event(**values)
+
+
+def make_question(event: Event, **fields) -> Question:
+    values = {
+        "kind": "short_text",
+        "label_zh": "主要出口产品",
+        "label_en": "Main export products",
+        "position": len(event.questions),
+    }
+    values.update(fields)
+    question = Question(**values)
+    event.questions.append(question)
+    db.session.flush()
+    return question
+
+
+def make_application(
+    event: Event, enterprise: Enterprise | None = None, *, delegates: int = 1, **fields
+) -> Application:
+    """An application as the service would have saved it (approved by default), with
+    ``delegates`` delegates whose passports differ from every other's."""
+    values = {
+        "event": event,
+        "enterprise": enterprise or make_enterprise(),
+        "status": "approved",
+        "consent_version": "test",
+        "consented_at": datetime.now(UTC),
+        "exhibits": "川茶",
+        "delegates": [
+            Delegate(
+                position=index,
+                name_zh=f"王{index + 1}",
+                name_latin=f"WANG {index + 1}",
+                title="总经理",
+                mobile="13800000000",
+                email=f"delegate{next(_sequence)}@example.com",
+                passport_number=f"E{next(_sequence):08d}",
+            )
+            for index in range(delegates)
+        ],
+    }
+    values.update(fields)
+    application = Application(**values)
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def make_delegation(**fields) -> Delegation:
+    """An inbound buyers' delegation (the kind that gets visa invitation letters)."""
+    values = {
+        "title_zh": "匈牙利采购商代表团",
+        "title_en": "Hungarian buyers' delegation",
+        "direction": "inbound",
+        "origin_country": "HU",
+        "origin_city_en": "Budapest",
+        "destination_country": "CN",
+        "destination_city_zh": "成都",
+        "starts_on": date(2027, 3, 18),
+        "ends_on": date(2027, 3, 25),
+    }
+    values.update(fields)
+    delegation = Delegation(**values)
+    db.session.add(delegation)
+    db.session.flush()
+    return delegation
+
+
+def make_member(delegation: Delegation, **fields) -> Member:
+    number = next(_sequence)
+    values = {
+        "delegation": delegation,
+        "position": len(delegation.members),
+        "name_zh": "纳吉",
+        "name_latin": "NAGY Anna",
+        "organization": "Budapest Import Kft.",
+        "nationality": "HU",
+        "passport_number": f"HU{number:07d}",
+        "mobile": "+36 30 000 0000",
+        "email": f"member{number}@example.com",
+    }
+    values.update(fields)
+    member = Member(**values)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def make_itinerary_item(delegation: Delegation, **fields) -> ItineraryItem:
+    starts = datetime.combine(delegation.starts_on, datetime.min.time(), UTC) + timedelta(hours=2)
+    values = {
+        "delegation": delegation,
+        "kind": "meeting",
+        "title_zh": "洽谈会",
+        "title_en": "Business meeting",
+        "starts_at": starts,
+        "start_timezone": "Asia/Shanghai",
+        "ends_at": starts + timedelta(hours=2),
+        "end_timezone": "Asia/Shanghai",
+    }
+    values.update(fields)
+    item = ItineraryItem(**values)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def make_job(event: Event, **fields) -> DocumentJob:
+    """A finished bulk job of the event (certificates by default)."""
+    now = datetime.now(UTC)
+    values = {
+        "kind": "certificates",
+        "event_id": event.id,
+        "status": "done",
+        "started_at": now,
+        "finished_at": now,
+    }
+    values.update(fields)
+    job = DocumentJob(**values)
+    db.session.add(job)
+    db.session.flush()
+    return job

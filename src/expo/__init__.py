@@ -24,6 +24,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
 
+    from expo.web import IdConverter
+
+    # Before any route is added: every <int:…> in a URL is an id in the databases' range.
+    app.url_map.converters["int"] = IdConverter
+
     from expo import security
 
     security.init_app(app)

@@ -100,6 +100,9 @@ class DefaultConfig:
     RATE_LIMIT_INVITATIONS_PER_ENTERPRISE = "20 per day"
     RATE_LIMIT_SCHEDULE_PER_ADDRESS = "30 per minute"
     RATE_LIMIT_VERIFY_PER_ADDRESS = "30 per minute"
+    # The largest request body, in bytes (uploads included); a larger one is refused with
+    # 413 from its Content-Length, before it is read.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
     # How many reverse proxies stand in front of Expo and set X-Forwarded-For/-Proto/-Host.
     # 0 trusts none (a direct connection); behind one nginx set EXPO_PROXY_COUNT=1, so
@@ -125,7 +128,6 @@ class DefaultConfig:
     SERVER_NAME: str
     SESSION_COOKIE_DOMAIN: str
     SESSION_COOKIE_PATH: str
-    MAX_CONTENT_LENGTH: int
     SEND_FILE_MAX_AGE_DEFAULT: int
     PERMANENT_SESSION_LIFETIME: int
     TRUSTED_HOSTS: list[str]

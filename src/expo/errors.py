@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 
@@ -58,11 +59,15 @@ def _error_page(status: int):
     def handler(error):
         if _wants_json():
             return jsonify({"status": status}), status
-        return render_template("errors/error.html", status=status), status
+        context = {}
+        if status == 413:
+            megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024
+            context["limit_megabytes"] = format_decimal(megabytes, "#,##0.#")
+        return render_template("errors/error.html", status=status, **context), status
 
     return handler
 
 
 def register_error_handlers(app: Flask) -> None:
-    for status in (400, 403, 404, 405, 429, 500):
+    for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error_page(status))

@@ -1,10 +1,46 @@
-"""Form fields and field helpers that several areas' forms build the same way."""
+"""The base of every form, and the fields and field helpers several areas' forms share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectChoice, StringField
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, Field, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from expo.validation import SafeInput
+
+_SAFE_INPUT = SafeInput()
+
+
+class BaseForm(FlaskForm):
+    """Every form of the application derives from this one.
+
+    Before validating, it puts :class:`expo.validation.SafeInput` in front of every
+    field's validators, the rows of a list and the fields of a sub-form included: no
+    control characters, no date outside the planning years, no number beyond what the
+    database holds, whatever the form (a test checks that each form derives from it).
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        for field in leaf_fields(self):
+            if _SAFE_INPUT not in field.validators:
+                field.validators = [_SAFE_INPUT, *field.validators]
+        return super().validate(extra_validators)
+
+
+def leaf_fields(fields) -> Iterator[Field]:
+    """Every field that holds a value: a list's rows and a sub-form's fields, not the list
+    or the sub-form itself."""
+    for field in fields:
+        if hasattr(field, "entries"):  # FieldList
+            yield from leaf_fields(field.entries)
+        elif hasattr(field, "form"):  # FormField
+            yield from leaf_fields(field.form)
+        else:
+            yield field
+
 
 # What <input type="datetime-local"> sends, with or without seconds.
 LOCAL_TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -51,7 +51,9 @@ def send_email(to: str | list[str], subject: str, text: str, html: str | None = 
     recipients = (to,) if isinstance(to, str) else tuple(to)
     email = Email(
         recipients,
-        subject,
+        # One line whatever the names in it hold: a line break in a header would make
+        # delivery fail long after the page said the message was sent.
+        " ".join(subject.split()),
         text,
         html,
         message_id=make_msgid(domain="expo.localhost"),

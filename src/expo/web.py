@@ -10,13 +10,17 @@ from dataclasses import fields
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, flash, make_response, render_template
+from flask import abort, flash, make_response, render_template, request
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from expo.errors import DomainError, InvalidInput
 from expo.extensions import db
+from expo.validation import LARGEST_ID, is_id
 
 INVALID_STATUS = 422
+# Beyond this page every list is empty anyway; a larger number would overflow the offset.
+LAST_PAGE = 100_000
 # Pages whose address is a share token: never sent on as a Referer, never indexed.
 PRIVATE_LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -155,3 +159,36 @@ def render_form(template: str, form: FlaskForm, **context):
     """The page with its form; 422 when the form carries errors, so clients can tell."""
     status = INVALID_STATUS if has_errors(form) else 200
     return render_template(template, form=form, **context), status
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a row's id, from 1 to :data:`expo.validation.LARGEST_ID`.
+
+    Registered as the ``int`` converter, so each route is covered without naming it; a
+    longer or larger number does not match, and the address answers 404.
+    """
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, fixed_digits=0, min=1, max=LARGEST_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def page_number() -> int:
+    """The ``page`` of a paginated list from the query string: a whole number clamped to
+    1 … :data:`LAST_PAGE`, or 1 when it is not one (a hand-edited link still shows a page)."""
+    raw = request.args.get("page", "").lstrip("0")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    if len(raw) > len(str(LAST_PAGE)):
+        return LAST_PAGE
+    return min(int(raw), LAST_PAGE)
+
+
+def query_id(name: str) -> int | None:
+    """An id from the query string (``?campaign=3``), or None when it is not one."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(LARGEST_ID)):
+        return None
+    value = int(raw)
+    return value if is_id(value) else None

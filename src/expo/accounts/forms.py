@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from expo.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from expo.fields import strip
+from expo.fields import BaseForm, strip
 from expo.validation import EmailAddress, Phone
 
 # Language names are written in their own language, so a reader finds theirs.
@@ -88,7 +87,7 @@ def _mobile_field() -> TelField:
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(BaseForm):
     email = _email_field()
     password = _new_password_field(_l("Password"))
     confirm = _confirm_field("password")
@@ -96,7 +95,7 @@ class SignupForm(FlaskForm):
     mobile = _mobile_field()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(
         _l("Email address"),
         filters=[strip],
@@ -111,13 +110,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = _name_field()
     mobile = _mobile_field()
     locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
         render_kw={"autocomplete": "current-password"},
@@ -127,7 +126,7 @@ class PasswordChangeForm(FlaskForm):
     confirm = _confirm_field("new_password")
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(BaseForm):
     # No syntax check: any address an account already has must be accepted here, including
     # internal ones (such as the demo accounts' expo.localhost) the sign-up form refuses.
     email = EmailField(
@@ -138,6 +137,6 @@ class PasswordResetRequestForm(FlaskForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(BaseForm):
     new_password = _new_password_field(_l("New password"))
     confirm = _confirm_field("new_password")

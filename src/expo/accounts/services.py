@@ -21,7 +21,7 @@ from expo.db import utcnow
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.mail import send_templated_email
-from expo.validation import InvalidValue, check_email, check_phone, normalise_email
+from expo.validation import InvalidValue, check_email, check_phone, check_text, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -65,11 +65,13 @@ def _check_email(email: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
+    # A line break in a name would reach the subject of the mails that name the user.
+    try:
+        name = check_text(name, max_length=100)
+    except InvalidValue as invalid:
+        raise InvalidInput({"name": invalid.message}) from None
     if not name:
         raise InvalidInput({"name": _l("Enter your name.")})
-    if len(name) > 100:
-        raise InvalidInput({"name": _l("Use at most %(max)d characters.", max=100)})
     return name
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField
 from wtforms.validators import Optional
@@ -24,16 +23,17 @@ from expo.enterprises.forms import FIELD_LABELS
 from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
-from expo.fields import choices, filter_value
+from expo.fields import BaseForm, choices, filter_value
 from expo.i18n import STAFF_TIMEZONE
 from expo.registrations.models import Application, status_label
+from expo.web import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 DEFAULT_PER_PAGE = 50
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     """Read from the query string: a search, so no CSRF."""
 
     class Meta:
@@ -123,7 +123,7 @@ def log():
     page = _entries_page(
         filter_value(form.action),
         filter_value(form.subject_type),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config.get("AUDIT_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return render_template(

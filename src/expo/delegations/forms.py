@@ -8,7 +8,6 @@ in ``delegations.services``, so an import or a command gets them too.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     DateField,
@@ -30,7 +29,7 @@ from expo.delegations.models import (
     MEMBER_ROLE_LABELS,
 )
 from expo.delegations.services import MAX_SHIFT_DAYS
-from expo.fields import choices, strip
+from expo.fields import BaseForm, choices, strip
 from expo.i18n import country_choices
 from expo.validation import EmailAddress
 
@@ -72,7 +71,7 @@ class ContactForm(Form):
     phone = _text(_l("Phone"), 32, render_kw={"type": "tel", "autocomplete": "off"})
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(BaseForm):
     title_zh = _text(_l("Title (Chinese)"))
     title_en = _text(_l("Title (English)"))
     direction = SelectField(
@@ -130,7 +129,7 @@ class DelegationForm(FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = SelectField(
         _l("Status"),
         choices=choices((key.value, label) for key, label in DELEGATION_STATUS_LABELS.items()),
@@ -138,7 +137,7 @@ class StatusForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(BaseForm):
     name_zh = _text(_l("Name in Chinese"), 100)
     name_latin = _text(
         _l("Name in Latin letters"), 100, description=_l("As in the passport, e.g. ZHANG San")
@@ -185,7 +184,7 @@ class MemberForm(FlaskForm):
         self.nationality.choices = choices([("", _l("Choose…")), *country_choices()])
 
 
-class FromEventForm(FlaskForm):
+class FromEventForm(BaseForm):
     event_id = SelectField(
         _l("Event"), coerce=int, validators=[InputRequired(_l("Choose one of the events."))]
     )
@@ -198,7 +197,7 @@ class FromEventForm(FlaskForm):
 FILE_TOO_LARGE = _l("The file is larger than %(size)d MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("Excel file (.xlsx)"),
         render_kw={
@@ -211,7 +210,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(BaseForm):
     shift_days = IntegerField(
         _l("Move every date by (days)"),
         description=_l(
@@ -228,7 +227,7 @@ class DuplicateForm(FlaskForm):
     )
 
 
-class DelegationFilterForm(FlaskForm):
+class DelegationFilterForm(BaseForm):
     """The organizers' list filters, read from the query string (no CSRF for a search)."""
 
     class Meta:

@@ -8,7 +8,6 @@ a time that does not exist in its zone, members of this delegation) live in
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.delegations.models import ITEM_KIND_LABELS
-from expo.fields import choices, local_time_field, optional_text
+from expo.fields import BaseForm, choices, local_time_field, optional_text
 from expo.i18n import timezone_names
 
 
@@ -39,7 +38,7 @@ def _checkboxes(label, **kwargs) -> SelectMultipleField:
     )
 
 
-class ItineraryItemForm(FlaskForm):
+class ItineraryItemForm(BaseForm):
     kind = SelectField(
         _l("Kind"),
         choices=choices((kind.value, label) for kind, label in ITEM_KIND_LABELS.items()),

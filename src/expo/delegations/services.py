@@ -49,7 +49,9 @@ from expo.validation import (
     check_passport,
     check_phone,
     checked,
+    is_id,
     normalise_passport,
+    text_check,
 )
 
 if TYPE_CHECKING:
@@ -280,17 +282,21 @@ def validate_member(
     errors: dict[str, object] = {}
     values: dict[str, object] = {}
     for name, limit in MEMBER_LENGTHS.items():
-        value = str(getattr(data, name) or "").strip()
-        if len(value) > limit:
-            errors[name] = _too_long(limit)
-        values[name] = value
+        values[name] = checked(
+            errors,
+            name,
+            text_check(limit, multiline=name == "needs"),
+            str(getattr(data, name) or ""),
+        )
     if not (values["name_zh"] or values["name_latin"]):
         errors["name_zh"] = _l("Enter the name in Chinese or in Latin letters (or both).")
 
     # One of ours wins over free text: the enterprise's own name is always up to date.
     values["enterprise_id"] = data.enterprise_id or None
     if values["enterprise_id"] is not None:
-        if db.session.get(Enterprise, values["enterprise_id"]) is None:
+        if not is_id(values["enterprise_id"]) or (
+            db.session.get(Enterprise, values["enterprise_id"]) is None
+        ):
             errors["enterprise_id"] = _l("Choose an enterprise from the list.")
         values["organization"] = ""
 

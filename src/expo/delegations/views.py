@@ -51,6 +51,7 @@ from expo.web import (
     form_to,
     get_or_404,
     no_store,
+    page_number,
     render_form,
     run_action,
     run_service,
@@ -86,7 +87,7 @@ def manage_list():
     )
     page = services.search_delegations(
         filters,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config.get("DELEGATIONS_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return render_template(
@@ -133,7 +134,7 @@ def manage_detail(delegation_id: int):
     delegation = delegation_or_404(delegation_id)
     members = services.members_page(
         delegation,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config.get("DELEGATION_MEMBERS_PER_PAGE", MEMBERS_PER_PAGE),
     )
     return render_template(

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from expo.documents.certificates import REASON_MAX_LENGTH
+from expo.fields import BaseForm
 
 
-class IssueCertificateForm(FlaskForm):
+class IssueCertificateForm(BaseForm):
     """Nothing to fill in: the form carries the CSRF token."""
 
 
-class RevokeCertificateForm(FlaskForm):
+class RevokeCertificateForm(BaseForm):
     # Required by the service, which says so at the field in the reader's language.
     reason = TextAreaField(
         _l("Reason for revoking"), validators=[Optional(), Length(max=REASON_MAX_LENGTH)]
     )
 
 
-class ReissueCertificateForm(FlaskForm):
+class ReissueCertificateForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (optional)"), validators=[Optional(), Length(max=REASON_MAX_LENGTH)]
     )

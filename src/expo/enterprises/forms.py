@@ -9,7 +9,6 @@ runs it too and its message appears together with the other fields' mistakes.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -35,7 +34,7 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
-from expo.fields import choices, strip
+from expo.fields import BaseForm, choices, strip
 from expo.i18n import country_choices, pick
 from expo.validation import EmailAddress, Phone
 
@@ -104,7 +103,7 @@ def _amount(name: str) -> DecimalField:
     )
 
 
-class EnterpriseProfileForm(FlaskForm):
+class EnterpriseProfileForm(BaseForm):
     name_zh = _text("name_zh", 200)
     name_en = _text("name_en", 200)
     credit_code = StringField(
@@ -176,7 +175,7 @@ class EnterpriseSignupForm(SignupForm, EnterpriseProfileForm):
     """
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(BaseForm):
     email = EmailField(
         _l("Your colleague's email address"),
         filters=[strip],
@@ -195,7 +194,7 @@ class AcceptInvitationForm(SignupForm):
     email = None
 
 
-class EnterpriseFlagsForm(FlaskForm):
+class EnterpriseFlagsForm(BaseForm):
     verified = BooleanField(
         _l("Verified"),
         description=_l("The organizers have checked the enterprise's identity and credit code."),
@@ -206,13 +205,15 @@ class EnterpriseFlagsForm(FlaskForm):
     )
 
 
-class EnterpriseFilterForm(FlaskForm):
+class EnterpriseFilterForm(BaseForm):
     """The organizers' list filters, read from the query string (no CSRF for a search)."""
 
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or credit code"), filters=[strip], validators=[Optional()])
+    q = StringField(
+        _l("Name or credit code"), filters=[strip], validators=[Optional(), Length(max=200)]
+    )
     prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
     industry = SelectField(_l("Industry"), validators=[Optional()])
     key_only = BooleanField(_l("Key enterprises only"))

@@ -36,7 +36,13 @@ from expo.errors import DomainError, InvalidInput, PermissionDenied
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
-from expo.validation import check_email, check_phone, checked
+from expo.validation import (
+    check_email,
+    check_phone,
+    checked,
+    has_control_characters,
+    text_check,
+)
 
 CREDIT_CODE_LENGTH = 18
 # The letters a credit code never uses, as they are easily mistaken for digits.
@@ -149,6 +155,7 @@ _TEXT_LIMITS = {
     "main_products_en": 2000,
     "contact_name": 100,
 }
+_LONG_TEXTS = frozenset({"main_products_zh", "main_products_en"})
 
 
 def _check_amount(value: object, field_name: str, errors: dict[str, object]) -> Decimal | None:
@@ -179,13 +186,18 @@ def _check_website(raw: str, errors: dict[str, object]) -> str:
     if "://" not in website:
         # People type what the browser's address bar shows: www.example.com.
         website = f"https://{website}"
-    parts = urlsplit(website)
+    try:
+        parts = urlsplit(website)
+    except ValueError:  # e.g. an unclosed "[" where an IPv6 address would be
+        errors["website"] = _l("Enter a web address such as https://www.example.com.")
+        return website
     if parts.scheme.lower() not in ("http", "https"):
         errors["website"] = _l("Enter a web address that starts with http:// or https://.")
     elif (
         not parts.hostname
         or "." not in parts.hostname
         or any(character.isspace() for character in website)
+        or has_control_characters(website)
     ):
         errors["website"] = _l("Enter a web address such as https://www.example.com.")
     elif len(website) > 255:
@@ -197,13 +209,11 @@ def _validated_values(data: EnterpriseData) -> dict[str, object]:
     """Check a whole profile; the values to store, or every field's message at once."""
     errors: dict[str, object] = {}
     text = {
-        name: (getattr(data, name) or "").strip()
-        for name in ("name_zh", "name_en", "main_products_zh", "main_products_en")
+        name: checked(
+            errors, name, text_check(limit, multiline=name in _LONG_TEXTS), getattr(data, name)
+        )
+        for name, limit in _TEXT_LIMITS.items()
     }
-    text["contact_name"] = (data.contact_name or "").strip()
-    for name, limit in _TEXT_LIMITS.items():
-        if len(text[name]) > limit:
-            errors[name] = _l("Use at most %(max)d characters.", max=limit)
     if not (text["name_zh"] or text["name_en"]):
         errors["name_zh"] = _l("Enter the enterprise's name in Chinese or English (or both).")
 

@@ -39,7 +39,7 @@ from expo.fields import filter_value
 from expo.i18n import current_language
 from expo.urls import external_url
 from expo.validation import normalise_email
-from expo.web import form_to, get_or_404, render_form, run_service, save_form
+from expo.web import form_to, get_or_404, page_number, render_form, run_service, save_form
 
 bp = Blueprint("enterprises", __name__)
 
@@ -176,11 +176,11 @@ def manage():
     form = EnterpriseFilterForm(request.args)
     form.validate()
     page = services.search_enterprises(
-        form.q.data,
+        filter_value(form.q),
         prefecture=filter_value(form.prefecture),
         industry=filter_value(form.industry),
         key_only=bool(form.key_only.data),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config.get("ENTERPRISES_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return render_template("enterprises/manage/list.html", form=form, page=page)

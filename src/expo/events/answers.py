@@ -38,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 from expo.errors import InvalidInput
 from expo.events.models import Question, QuestionKind
 from expo.i18n import current_language, format_number
+from expo.validation import CONTROL_CHARACTER_MESSAGE, has_control_characters
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
@@ -78,10 +79,12 @@ def _text(value, limit: int, *, multiline: bool) -> str | None:
     value = _single(value)
     if _blank(value):
         return None
-    text = str(value).replace("\x00", "").strip()
+    text = str(value).strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         text = " ".join(text.split("\n"))
+    if has_control_characters(text, multiline=multiline):
+        raise AnswerRefused(CONTROL_CHARACTER_MESSAGE)
     if len(text) > limit:
         raise AnswerRefused(
             _l(

@@ -7,7 +7,6 @@ not exist in the chosen zone, a known campaign) live in ``events.services``.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -23,11 +22,12 @@ from expo.events.models import (
     MODERATION_LABELS,
     STATUS_LABELS,
 )
-from expo.fields import choices, local_time_field, optional_text
+from expo.fields import BaseForm, choices, local_time_field, optional_text
 from expo.i18n import country_choices, timezone_names
+from expo.validation import Month
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(BaseForm):
     kind = SelectField(
         _l("Kind"),
         choices=choices((kind.value, label) for kind, label in CAMPAIGN_KIND_LABELS.items()),
@@ -46,7 +46,7 @@ class CampaignForm(FlaskForm):
     summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=5000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(BaseForm):
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[InputRequired()])
     kind = SelectField(
         _l("Kind"),
@@ -116,7 +116,7 @@ class EventForm(FlaskForm):
         )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(BaseForm):
     starts_at = local_time_field(_l("Starts (local time)"))
     ends_at = local_time_field(_l("Ends (local time)"))
     title_zh = optional_text(_l("Title (Chinese)"))
@@ -131,7 +131,7 @@ def _all(label, pairs) -> list:
     return choices([("", label), *pairs])
 
 
-class EventFilterForm(FlaskForm):
+class EventFilterForm(BaseForm):
     """The catalogue's filters, read from the query string (no CSRF for a GET search)."""
 
     class Meta:
@@ -141,7 +141,7 @@ class EventFilterForm(FlaskForm):
     country = SelectField(_l("Country or region"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     month = StringField(
-        _l("Month"), validators=[Optional(), Length(max=7)], render_kw={"type": "month"}
+        _l("Month"), validators=[Optional(), Length(max=7), Month()], render_kw={"type": "month"}
     )
     when = SelectField(
         _l("When"),

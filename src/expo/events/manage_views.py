@@ -14,7 +14,7 @@ from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.events.views import bp
-from expo.web import form_to, get_or_404, render_form, run_service, save_form
+from expo.web import form_to, get_or_404, page_number, query_id, render_form, run_service, save_form
 
 # --- campaigns -------------------------------------------------------------------------
 
@@ -22,7 +22,7 @@ from expo.web import form_to, get_or_404, render_form, run_service, save_form
 @bp.route("/manage/campaigns")
 @organizer_required
 def manage_campaigns():
-    page = services.campaigns_page(request.args.get("page", 1, type=int))
+    page = services.campaigns_page(page_number())
     return render_template("events/manage/campaigns.html", page=page)
 
 
@@ -81,7 +81,7 @@ def event_form(event_id: int | None = None):
     event = get_or_404(Event, event_id) if event_id else None
     defaults = None
     if event is None:
-        defaults = {"campaign_id": request.args.get("campaign", type=int), "max_delegates": 3}
+        defaults = {"campaign_id": query_id("campaign"), "max_delegates": 3}
     form = EventForm(
         obj=services.event_data_from(event) if event else None,
         data=defaults,

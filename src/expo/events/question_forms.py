@@ -7,15 +7,14 @@ decided in ``events.questions``.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from expo.events.models import QUESTION_KIND_LABELS
-from expo.fields import choices
+from expo.fields import BaseForm, choices
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     kind = SelectField(
         _l("Kind of answer"),
         choices=choices((kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()),
@@ -37,7 +36,7 @@ class QuestionForm(FlaskForm):
     )
 
 
-class AnswerPreviewForm(FlaskForm):
+class AnswerPreviewForm(BaseForm):
     """The base of the preview organizers see of the applicants' fields; never submitted."""
 
     class Meta:

@@ -36,6 +36,7 @@ from expo.i18n import (
     local_to_utc,
     utc_to_local,
 )
+from expo.validation import month_start
 
 DRAFT = PublicationStatus.DRAFT
 PUBLISHED = PublicationStatus.PUBLISHED
@@ -397,12 +398,11 @@ def month_bounds(month: str) -> tuple[datetime, datetime] | None:
     An event "in May" is one that runs at some point in May where it takes place; UTC
     plus fourteen hours either side covers every zone on Earth.
     """
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        first = datetime(year, number, 1, tzinfo=UTC)
-    except ValueError:
+    day = month_start(month)
+    if day is None:
         return None
-    last_day = calendar.monthrange(year, number)[1]
+    first = datetime(day.year, day.month, 1, tzinfo=UTC)
+    last_day = calendar.monthrange(day.year, day.month)[1]
     after = first + timedelta(days=last_day)
     return first - timedelta(hours=14), after + timedelta(hours=14)
 

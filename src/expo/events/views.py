@@ -12,7 +12,9 @@ from flask_login import current_user
 
 from expo.events import services
 from expo.events.forms import EventFilterForm
+from expo.fields import filter_value
 from expo.registrations.services import active_application
+from expo.web import page_number
 
 bp = Blueprint("events", __name__)
 
@@ -30,19 +32,20 @@ def catalogue():
         countries=services.countries_with_events(include_drafts=organizer),
     )
     form.validate()
+    campaign = filter_value(form.campaign)  # one of the listed campaigns' ids, or None
     filters = services.EventFilters(
-        campaign_id=int(form.campaign.data) if (form.campaign.data or "").isdigit() else None,
-        country=form.country.data or None,
-        kind=form.kind.data or None,
-        month=form.month.data or None,
+        campaign_id=int(campaign) if campaign else None,
+        country=filter_value(form.country),
+        kind=filter_value(form.kind),
+        month=filter_value(form.month),
         open_only=bool(form.open.data),
         when=form.when.data if form.when.data in services.WHEN_CHOICES else "upcoming",
-        status=form.status.data or None,
+        status=filter_value(form.status),
     )
     page = services.search_events(
         filters,
         include_drafts=organizer,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config["EVENTS_PER_PAGE"],
     )
     return render_template("events/catalogue.html", form=form, page=page, organizer=organizer)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from expo.fields import BaseForm
 
 
-class JobActionForm(FlaskForm):
+class JobActionForm(BaseForm):
     """Starting or cancelling a job: nothing to enter, only the CSRF token to check."""

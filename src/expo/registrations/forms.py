@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from expo.events.answer_fields import add_answer_fields
+from expo.fields import BaseForm
 from expo.validation import EmailAddress
 
 
@@ -45,7 +45,7 @@ class DelegateForm(Form):
     remove_passport = BooleanField(_l("Remove the passport number on file"))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     delegates = FieldList(FormField(DelegateForm), min_entries=1)
     booths_requested = IntegerField(
         _l("Booths requested"),
@@ -68,7 +68,7 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
 
 

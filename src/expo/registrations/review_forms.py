@@ -4,7 +4,6 @@ many."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,7 +16,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from expo.enterprises.forms import prefecture_choices
 from expo.enterprises.industries import industry_choices
-from expo.fields import choices, filter_value, strip
+from expo.fields import BaseForm, choices, filter_value, strip
 from expo.registrations.models import STATUS_LABELS, ApplicationStatus
 from expo.registrations.review import DEFAULT_SORT, SORTS, ApplicationFilters
 
@@ -39,7 +38,7 @@ BULK_ACTIONS = {
 REASON_MAX = 2000
 
 
-class ApplicationFilterForm(FlaskForm):
+class ApplicationFilterForm(BaseForm):
     """The review list's filters, read from the query string (no CSRF for a search)."""
 
     class Meta:
@@ -77,7 +76,7 @@ class ApplicationFilterForm(FlaskForm):
         )
 
 
-class ApplicationExportForm(FlaskForm):
+class ApplicationExportForm(BaseForm):
     """The export buttons: a POST with CSRF, since every download is put on record.
 
     The list's filters, as applied, travel as hidden fields; the export reads them back
@@ -107,7 +106,7 @@ class ApplicationExportForm(FlaskForm):
         )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     """One decision on one application; the button pressed names the new status (``to``)."""
 
     # Not rendered as a field: each decision is a <button name="to" value="…">.
@@ -126,7 +125,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class BulkReviewForm(FlaskForm):
+class BulkReviewForm(BaseForm):
     """The same decision for every application ticked in the list."""
 
     application_ids = SelectMultipleField(

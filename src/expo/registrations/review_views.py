@@ -45,7 +45,7 @@ from expo.registrations.review_forms import (
     ReviewForm,
 )
 from expo.registrations.views import bp
-from expo.web import INVALID_STATUS, get_or_404, no_store, run_service, show_errors
+from expo.web import INVALID_STATUS, get_or_404, no_store, page_number, run_service, show_errors
 
 APPLICATIONS = "/manage/events/<int:event_id>/applications"
 DEFAULT_PER_PAGE = 50
@@ -117,7 +117,7 @@ def _render_list(
     page = review.list_applications(
         event,
         filters,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE),
     )
     return (
@@ -153,7 +153,7 @@ def manage_list(event_id: int):
 @organizer_required
 def bulk_review(event_id: int):
     """Decide on the ticked applications; the list comes back with a line per application."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD with it
         # Links on the page shown after a bulk decision (pages, language) lead back here.
         return _back_to_list(event_id)
     event = get_or_404(Event, event_id)
@@ -266,7 +266,7 @@ def _export(event_id: int, extension: str) -> BaseResponse:
     links from before) leads back to the list, filters kept, where the export buttons
     are; it stays behind ``organizer_required`` like every page here.
     """
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD with it
         return _back_to_list(event_id)
     event = get_or_404(Event, event_id)
     if not ApplicationExportForm().validate_on_submit():

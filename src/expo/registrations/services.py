@@ -39,13 +39,21 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import notify_status
-from expo.validation import check_email, check_latin_name, check_passport, check_phone, checked
+from expo.validation import (
+    check_email,
+    check_latin_name,
+    check_passport,
+    check_phone,
+    checked,
+    text_check,
+)
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
 
 # The version of the personal-data notice an applicant agrees to; recorded per application.
 CONSENT_VERSION = "2026-11"
+EXHIBITS_LENGTH = 5000
 
 PENDING = ApplicationStatus.PENDING
 APPROVED = ApplicationStatus.APPROVED
@@ -121,6 +129,10 @@ class ApplicationData:
     answers: Mapping[str, object] = field(default_factory=dict)
 
 
+def _latin_name(raw: str | None) -> str:
+    return check_latin_name(text_check(100)(raw))
+
+
 def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
@@ -145,11 +157,9 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
         # The rules a delegation member follows too: a delegate becomes one unchanged.
         delegates.append(
             DelegateData(
-                name_zh=delegate.name_zh.strip(),
-                name_latin=checked(
-                    errors, prefix + "name_latin", check_latin_name, delegate.name_latin
-                ),
-                title=delegate.title.strip(),
+                name_zh=checked(errors, prefix + "name_zh", text_check(100), delegate.name_zh),
+                name_latin=checked(errors, prefix + "name_latin", _latin_name, delegate.name_latin),
+                title=checked(errors, prefix + "title", text_check(100), delegate.title),
                 mobile=checked(errors, prefix + "mobile", check_phone, delegate.mobile),
                 email=checked(errors, prefix + "email", check_email, delegate.email),
                 passport_number=checked(
@@ -157,6 +167,9 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
                 ),
             )
         )
+    exhibits = checked(
+        errors, "exhibits", text_check(EXHIBITS_LENGTH, multiline=True), data.exhibits
+    )
     if not 1 <= (data.booths_requested or 0) <= event.capacity:
         errors["booths_requested"] = lazy_ngettext(
             "Request %(num)d booth.", "Request between 1 and %(num)d booths.", event.capacity
@@ -171,6 +184,7 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
     if errors:
         raise InvalidInput(errors)
     data.delegates = delegates
+    data.exhibits = exhibits
     return answers
 
 
