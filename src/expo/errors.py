@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import format_decimal
@@ -66,6 +67,12 @@ def _error_page(status: int):
         return render_template("errors/error.html", status=status, **context), status
 
     return handler
+
+
+def error_response(status: int, error: Exception) -> Any:
+    """The error page (or JSON) the application answers ``status`` with, for a blueprint
+    whose own handler takes only some of its requests."""
+    return _error_page(status)(error)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -41,6 +41,7 @@ from expo.delegations.forms import (
     StatusForm,
 )
 from expo.delegations.models import Delegation, Member
+from expo.errors import error_response
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.fields import filter_value
@@ -281,7 +282,7 @@ def _limit_import_body(endpoint: str | None, values: dict | None) -> None:
 def _body_too_large(error: RequestEntityTooLarge):
     if request.endpoint == "delegations.import_members" and request.view_args:
         return _import_too_large(**request.view_args)
-    return error
+    return error_response(RequestEntityTooLarge.code, error)
 
 
 @organizer_required
