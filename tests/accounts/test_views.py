@@ -294,6 +294,99 @@ def test_logout_only_by_post(client, login_as):
     assert is_signed_in(client)
 
 
+def sign_in_remembered(browser, user) -> str:
+    """Sign in with "keep me signed in"; the remember-me cookie's value."""
+    browser.post(
+        "/account/login", data={"email": user.email, "password": "password-123", "remember": "y"}
+    )
+    return browser.get_cookie("remember_token").value
+
+
+def test_a_copied_remember_cookie_stops_working_after_logout(client, db, make_client):
+    user = stored_user()
+    copied = sign_in_remembered(client, user)
+    thief = make_client()
+    thief.set_cookie("remember_token", copied)
+    assert is_signed_in(thief)
+    thief.delete_cookie("session")
+
+    client.post("/account/logout")
+
+    assert not is_signed_in(client)
+    assert not is_signed_in(thief)
+
+
+def test_logout_of_a_session_not_remembered_keeps_other_browsers(client, db, login_as, make_client):
+    user = login_as(make_user())
+    other_browser = make_client()
+    sign_in_remembered(other_browser, user)
+
+    client.post("/account/logout")
+
+    assert not is_signed_in(client)
+    assert is_signed_in(other_browser)
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_cookie(
+    client, db, login_as, make_client
+):
+    user = login_as(make_user())
+    other_browser = make_client()
+    copied = sign_in_remembered(other_browser, user)
+    assert "Sign out everywhere" in page_text(client.get("/account/"))
+
+    response = client.post("/account/sign-out-everywhere")
+
+    assert response.status_code == 302
+    assert response.location == "/account/login"
+    assert not is_signed_in(client)
+    assert not is_signed_in(other_browser)
+    thief = make_client()
+    thief.set_cookie("remember_token", copied)
+    assert not is_signed_in(thief)
+    assert "You have been signed out on every device." in page_text(client.get("/account/login"))
+    # Signing in again works as before.
+    assert sign_in_remembered(client, user) and is_signed_in(client)
+
+
+def test_sign_out_everywhere_only_by_post(client, login_as):
+    login_as(make_user())
+
+    assert client.get("/account/sign-out-everywhere").status_code == 405
+    assert is_signed_in(client)
+
+
+@pytest.mark.parametrize("path", ["/account/login", "/account/signup"])
+def test_signing_in_starts_a_new_session_keeping_only_the_language(client, db, path):
+    user = stored_user()
+    with client.session_transaction() as planted:
+        planted["csrf_token"] = "known-to-the-attacker"
+        planted["planted"] = "by someone else"
+        planted["lang"] = "en"
+    data = SIGNUP if path.endswith("signup") else {"email": user.email, "password": "password-123"}
+
+    assert client.post(path, data=data).status_code == 302
+
+    with client.session_transaction() as session:
+        assert "csrf_token" not in session
+        assert "planted" not in session
+        assert session["lang"] == "en"
+    assert is_signed_in(client)
+
+
+def test_logout_empties_the_session_but_keeps_the_language(client, login_as):
+    login_as(make_user())
+    with client.session_transaction() as session:
+        session["csrf_token"] = "from the signed-in session"
+        session["lang"] = "en"
+
+    client.post("/account/logout")
+
+    with client.session_transaction() as session:
+        assert "csrf_token" not in session
+        assert session["lang"] == "en"
+
+
 # --- profile -------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/account/password": {"GET": SIGNED_IN, "POST": (302, 422, 422, 422, 422)},
     "/account/reset": {"GET": PUBLIC, "POST": (422, 422, 422, 422, 422)},
     "/account/reset/<token>": {"GET": PUBLIC, "POST": (422, 422, 422, 422, 422)},
+    "/account/sign-out-everywhere": {"POST": (302, 302, 302, 302, 302)},
     "/account/signup": {"GET": GUESTS, "POST": (422, 302, 302, 302, 302)},
     "/admin/audit": {"GET": ADMINS},
     "/applications": {"GET": (302, 200, 200, 403, 403)},

@@ -44,12 +44,17 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the user last ended every session at once ("sign out everywhere", or signing
+    # out of a browser that was remembered); None until they first do.
+    sessions_ended_at: Mapped[datetime | None]
 
     enterprise: Mapped[Enterprise | None] = relationship(back_populates="users")
 
     @property
     def session_stamp(self) -> str:
-        return str(round(self.password_changed_at.timestamp() * 1_000_000))
+        """Carried by every session and remember-me cookie; when it changes they all end."""
+        moment = max(self.password_changed_at, self.sessions_ended_at or self.password_changed_at)
+        return str(round(moment.timestamp() * 1_000_000))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_stamp}"

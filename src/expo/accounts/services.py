@@ -149,6 +149,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
     return user
 
 
+def end_all_sessions(user: User) -> User:
+    """Sign the user out of every browser: sessions and remember-me cookies carry the
+    session stamp, which this changes (as a new password does)."""
+    user.sessions_ended_at = utcnow()
+    db.session.flush()
+    return user
+
+
 def update_profile(user: User, *, name: str, mobile: str, locale: str) -> User:
     name, mobile, locale = _check_name(name), _check_mobile(mobile), _check_locale(locale)
     user.name, user.mobile, user.locale = name, mobile, locale

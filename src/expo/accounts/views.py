@@ -32,7 +32,7 @@ from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
 from expo.i18n import SESSION_KEY, current_language
 from expo.urls import external_url
-from expo.web import form_to, render_form, run_service, save_form
+from expo.web import form_to, render_form, run_action, run_service, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -49,6 +49,26 @@ def _safe_next(target: str | None) -> str | None:
 
 def _default_landing() -> str:
     return url_for("site.home")
+
+
+def _remembered() -> bool:
+    """Whether this browser holds a remember-me cookie."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _fresh_session() -> None:
+    """Empty the session, keeping only the language chosen in it: what an attacker put in
+    a session before sign-in (its CSRF token included) does not survive, and nothing of a
+    signed-out user's stays behind."""
+    language = session.get(SESSION_KEY)
+    session.clear()
+    if language is not None:
+        session[SESSION_KEY] = language
+
+
+def _sign_in(user, *, remember: bool = False) -> None:
+    _fresh_session()
+    login_user(user, remember=remember)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -72,7 +92,7 @@ def signup():
     )
     if registered is not None:
         user, _enterprise = registered
-        login_user(user)
+        _sign_in(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
         return redirect(url_for("enterprises.mine"))
     return render_form("accounts/signup.html", form)
@@ -96,16 +116,32 @@ def login():
             form.form_errors.append(_("Wrong email or password."))
             ratelimit.record_failure()
         else:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
     return render_form("accounts/login.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and _remembered():
+        # The remember-me cookie outlives the session, and a copy of it would keep working
+        # for its whole life: changing the stamp it carries makes every copy worthless.
+        run_action(lambda: services.end_all_sessions(current_user))
     logout_user()
+    _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(_default_landing())
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every session of this user, on every device, this one included."""
+    run_action(lambda: services.end_all_sessions(current_user))
+    logout_user()
+    _fresh_session()
+    flash(_("You have been signed out on every device."), "info")
+    return redirect(url_for(".login"))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -143,8 +179,7 @@ def change_password():
     if changed is not None:
         # The session carries the old password stamp; sign this browser in again so only
         # the other browsers are signed out, keeping "remember me" if it was chosen.
-        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        login_user(current_user._get_current_object(), remember=remember_cookie in request.cookies)
+        login_user(current_user._get_current_object(), remember=_remembered())
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for(".profile"))
     return render_form("accounts/change_password.html", form)
