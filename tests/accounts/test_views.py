@@ -330,7 +330,7 @@ def test_logout_of_a_session_not_remembered_keeps_other_browsers(client, db, log
 def test_sign_out_everywhere_ends_every_session_and_remember_cookie(
     client, db, login_as, make_client
 ):
-    user = login_as(make_user())
+    user = login_as(make_user(locale="en"))
     other_browser = make_client()
     copied = sign_in_remembered(other_browser, user)
     assert "Sign out everywhere" in page_text(client.get("/account/"))
