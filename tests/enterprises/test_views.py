@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -223,6 +224,23 @@ def test_edit_profile_saves_the_changes(client, db, login_as):
     assert enterprise.name_en == "Sichuan Shudao Equipment Technology Co., Ltd."
     assert enterprise.website == "https://www.shudao.example"
     assert enterprise.export_value_usd == Decimal("12500000")
+
+
+def test_renaming_a_verified_enterprise_says_it_is_verified_no_more(client, db, login_as):
+    enterprise = stored(make_enterprise, verified=True)
+    login_as(user_of(enterprise))
+    data = {
+        name: value if isinstance(value, list) else str(value)
+        for name, value in dataclasses.asdict(services.enterprise_data_from(enterprise)).items()
+    }
+    data["name_zh"] = "中国石油天然气集团有限公司"
+
+    response = client.post("/enterprise/edit", data=data, follow_redirects=True)
+
+    assert "it is no longer verified" in page_text(response)
+    assert "Not verified yet" in page_text(response)
+    db.session.refresh(enterprise)
+    assert not enterprise.verified
 
 
 @pytest.mark.parametrize(
@@ -585,7 +603,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_an_enterprise_s_page(client
 def test_an_enterprise_user_cannot_reach_another_enterprise_anywhere(client, db, login_as):
     own = stored(make_enterprise, name_en="Own Enterprise")
     other = stored(
-        make_enterprise, name_en="Other Enterprise", contact_email="secret@other.example"
+        make_enterprise,
+        name_en="Other Enterprise",
+        contact_email="secret@other.example",
+        verified=False,
     )
     login_as(user_of(own))
 

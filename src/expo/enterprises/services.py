@@ -36,6 +36,7 @@ from expo.errors import DomainError, InvalidInput, PermissionDenied
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
+from expo.urls import external_url
 from expo.validation import (
     check_email,
     check_phone,
@@ -343,11 +344,18 @@ def create_enterprise_for(user: User, data: EnterpriseData) -> Enterprise:
     return enterprise
 
 
+# What organizers check when they verify an enterprise, and what a certificate prints: an
+# enterprise that changes any of these itself is no longer verified until they check again.
+IDENTITY_FIELDS = frozenset({"name_zh", "name_en", "credit_code", "prefecture"})
+
+
 def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User) -> Enterprise:
     """Save a profile edited by one of the enterprise's users or by an organizer.
 
-    A verified enterprise that changes its own credit code is no longer verified: the
-    organizers checked the old one.
+    A verified enterprise that changes its own name (in either language), credit code or
+    prefecture is no longer verified: the organizers checked the old ones, and otherwise
+    a verified enterprise could take another's name and be certified in it. The organizers
+    are told by email, and confirm the enterprise again on its page.
     """
     if not (actor.is_organizer or actor.enterprise_id == enterprise.id):
         raise PermissionDenied()
@@ -360,7 +368,9 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     for name in changed:
         setattr(enterprise, name, values[name])
     details: dict[str, object] = {"fields": changed}
-    if "credit_code" in changed and enterprise.verified and not actor.is_organizer:
+    identity_changed = sorted(IDENTITY_FIELDS.intersection(changed))
+    unverified = bool(identity_changed) and enterprise.verified and not actor.is_organizer
+    if unverified:
         enterprise.verified = False
         details["verified"] = False
     try:
@@ -368,8 +378,30 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     except sa.exc.IntegrityError as error:
         raise InvalidInput({"credit_code": CODE_OF_ANOTHER_ENTERPRISE}) from error
     record(actor, AuditAction.ENTERPRISE_UPDATE, enterprise, **details)
+    if unverified:
+        record(actor, AuditAction.ENTERPRISE_UNVERIFIED, enterprise, fields=identity_changed)
+        _tell_organizers_unverified(enterprise, actor=actor)
     db.session.flush()
     return enterprise
+
+
+def _tell_organizers_unverified(enterprise: Enterprise, *, actor: User) -> None:
+    """Mail every active organizer (after the commit) that an enterprise needs checking."""
+    organizers = db.session.scalars(
+        db.select(User)
+        .where(User.role.in_([Role.ORGANIZER.value, Role.ADMIN.value]), User.active.is_(True))
+        .order_by(User.id)
+    )
+    review_url = external_url("enterprises.manage_detail", enterprise_id=enterprise.id)
+    for organizer in organizers:
+        send_templated_email(
+            organizer.email,
+            "enterprise_unverified",
+            organizer.locale,
+            enterprise=enterprise,
+            editor=actor,
+            review_url=review_url,
+        )
 
 
 def enterprise_data_from(enterprise: Enterprise) -> EnterpriseData:
