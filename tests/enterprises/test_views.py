@@ -104,13 +104,15 @@ def test_signup_page_has_both_fieldsets_and_one_heading(client):
     assert '<option value="liquor">Liquor (baijiu)</option>' in text
 
 
-def test_signup_creates_the_user_and_the_enterprise_and_lands_on_its_profile(client, db):
+def test_signup_creates_the_user_and_the_enterprise_and_says_to_check_the_mail(
+    client, db, login_as
+):
     form = signup_form()
 
     response = client.post("/account/signup", data=form)
 
     assert response.status_code == 302
-    assert response.location == "/enterprise"
+    assert response.location == "/account/signup/sent"
     user = db.session.execute(db.select(User)).scalar_one()
     enterprise = db.session.execute(db.select(Enterprise)).scalar_one()
     assert user.enterprise_id == enterprise.id
@@ -118,9 +120,9 @@ def test_signup_creates_the_user_and_the_enterprise_and_lands_on_its_profile(cli
     assert enterprise.credit_code == form["credit_code"]
     assert enterprise.import_value_usd == Decimal("350000.50")
     assert enterprise.target_markets == ["DE", "KZ"]
-    page = page_text(client.get("/enterprise"))
-    assert "Welcome, Li Wei. Your account is ready." in page
-    assert "Sichuan Shudao Equipment Technology Co., Ltd." in page
+    assert "Check your email" in page_text(client.get(response.location))
+    login_as(user, password=form["password"])
+    assert "Sichuan Shudao Equipment Technology Co., Ltd." in page_text(client.get("/enterprise"))
 
 
 def test_signup_with_an_invalid_code_says_why_at_the_field_and_saves_nothing(client, db):
@@ -146,13 +148,14 @@ def test_signup_with_a_short_code_says_how_long_it_must_be(client, db):
     assert (count(db, User), count(db, Enterprise)) == (0, 0)
 
 
-def test_signup_with_a_registered_code_suggests_an_invitation(client, db):
+def test_signup_with_a_registered_code_says_nothing_on_the_page(client, db):
     existing = stored(make_enterprise)
 
     response = client.post("/account/signup", data=signup_form(credit_code=existing.credit_code))
 
-    assert response.status_code == INVALID
-    assert field_error(response, "credit_code") == ALREADY_REGISTERED
+    assert response.status_code == 302
+    assert response.location == "/account/signup/sent"
+    assert ALREADY_REGISTERED not in page_text(client.get(response.location))
     assert (count(db, User), count(db, Enterprise)) == (0, 1)
 
 

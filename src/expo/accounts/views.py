@@ -36,6 +36,9 @@ from expo.web import form_to, render_form, run_action, run_service, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
+# The address of the last sign-up, for the page that says where the email went.
+SIGNUP_EMAIL_KEY = "signup_email"
+
 
 def _safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, so sign-in cannot bounce users elsewhere."""
@@ -75,27 +78,77 @@ def _sign_in(user, *, remember: bool = False) -> None:
 @ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_ADDRESS")
 @ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_EMAIL", per=ratelimit.submitted_email)
 def signup():
-    """The person and their enterprise in one form; both are created, or neither."""
+    """The person and their enterprise in one form; both are created, or neither.
+
+    Whether the address or the credit code is registered already is told only by email,
+    to the address typed: the page after a sign-up is the same whatever happened.
+    """
     if current_user.is_authenticated:
         return redirect(url_for(".profile"))
     form = EnterpriseSignupForm()
-    registered = save_form(
+    done = save_form(
         form,
-        lambda: enterprise_services.register_enterprise(
-            email=form.email.data,
-            password=form.password.data,
-            name=form.name.data,
-            mobile=form.mobile.data or "",
-            locale=current_language(),
-            enterprise=form_to(enterprise_services.EnterpriseData, form),
+        lambda: (
+            enterprise_services.sign_up(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                mobile=form.mobile.data or "",
+                locale=current_language(),
+                enterprise=form_to(enterprise_services.EnterpriseData, form),
+            )
+            or True
         ),
     )
-    if registered is not None:
-        user, _enterprise = registered
-        _sign_in(user)
-        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-        return redirect(url_for("enterprises.mine"))
+    if done is not None:
+        session[SIGNUP_EMAIL_KEY] = form.email.data
+        return redirect(url_for(".signup_sent"))
     return render_form("accounts/signup.html", form)
+
+
+@bp.route("/signup/sent")
+def signup_sent():
+    return render_template("accounts/signup_sent.html", email=session.get(SIGNUP_EMAIL_KEY))
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """The link mailed at sign-up. Opening it shows a button: a GET changes nothing, so a
+    mail scanner that follows links does not verify anything."""
+    user = services.user_from_email_verification_token(token)
+    if user is None:
+        body = render_template("accounts/verification_link_invalid.html")
+        return body, 400, {"Referrer-Policy": "no-referrer"}
+    if request.method == "POST" and run_action(lambda: services.verify_email(user)):
+        flash(_("Your email address is verified. Thank you."), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("enterprises.mine"))
+        return redirect(url_for(".login"))
+    body = render_template("accounts/verify_email.html", user=user)
+    return body, 200, {"Referrer-Policy": "no-referrer"}
+
+
+@bp.post("/verification/resend")
+@login_required
+@ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_ADDRESS")
+def resend_verification():
+    if current_user.email_verified:
+        flash(_("Your email address is already verified."), "info")
+    else:
+        run_action(
+            lambda: services.send_email_verification(
+                current_user,
+                verify_url=lambda token: external_url("accounts.verify_email", token=token),
+            )
+        )
+        flash(
+            _(
+                "A new link is on its way to %(email)s. Please check your inbox.",
+                email=current_user.email,
+            ),
+            "info",
+        )
+    return redirect(_safe_next(request.args.get("next")) or url_for(".profile"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
+from expo.accounts import services as accounts_services
 from expo.accounts.models import Role, User
 from expo.accounts.services import EmailAlreadyRegistered, create_user, find_user_by_email
 from expo.audit.actions import AuditAction
@@ -42,6 +43,7 @@ from expo.validation import (
     check_phone,
     checked,
     has_control_characters,
+    normalise_email,
     text_check,
 )
 
@@ -294,6 +296,7 @@ def register_enterprise(
     mobile: str = "",
     locale: str = "zh",
     enterprise: EnterpriseData,
+    email_verified: bool = True,
 ) -> tuple[User, Enterprise]:
     """Sign-up: a new enterprise and its first user, both or neither.
 
@@ -324,10 +327,64 @@ def register_enterprise(
         mobile=mobile,
         role=Role.ENTERPRISE,
         locale=locale,
+        email_verified=email_verified,
     )
     user.enterprise = organisation
     db.session.flush()
     return user, organisation
+
+
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    mobile: str = "",
+    locale: str = "zh",
+    enterprise: EnterpriseData,
+) -> User | None:
+    """Sign-up as the public form does it: nobody learns from it who is registered.
+
+    Mistakes in what was typed are reported at the fields. Otherwise the answer is the
+    same whatever happened, and the news goes by email to the address typed, which only
+    its owner reads: a new account gets the link that verifies its address; an address
+    that has an account gets a note (sign in, or reset the password); a credit code that
+    is registered gets a note to ask for an invitation. Returns the new user, or None
+    when nothing was made.
+    """
+    values = _validated_values(enterprise)
+    owner = find_user_by_email(email)
+    if owner is not None:
+        accounts_services.spend_password_hashing_time(password)
+        accounts_services.tell_owner_of_signup_attempt(
+            owner,
+            sign_in_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.request_password_reset"),
+        )
+        return None
+    if _code_taken(str(values["credit_code"])):
+        accounts_services.spend_password_hashing_time(password)
+        send_templated_email(
+            normalise_email(email),
+            "signup_enterprise_taken",
+            locale,
+            name=name,
+            credit_code=values["credit_code"],
+        )
+        return None
+    user, _organisation = register_enterprise(
+        email=email,
+        password=password,
+        name=name,
+        mobile=mobile,
+        locale=locale,
+        enterprise=enterprise,
+        email_verified=False,
+    )
+    accounts_services.send_email_verification(
+        user, verify_url=lambda token: external_url("accounts.verify_email", token=token)
+    )
+    return user
 
 
 def create_enterprise_for(user: User, data: EnterpriseData) -> Enterprise:
