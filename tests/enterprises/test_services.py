@@ -469,22 +469,11 @@ def test_an_invitation_is_mailed_after_commit_in_the_inviter_s_language(db, outb
     assert "1 week" in body
 
 
-def test_an_address_with_an_account_cannot_be_invited(db, outbox):
+def test_a_colleague_already_on_the_enterprise_is_not_invited_again(db, outbox):
     enterprise = make_enterprise()
     inviter = make_user(enterprise=enterprise)
-    make_user(email="taken@example.com", enterprise=make_enterprise())
     make_user(email="colleague@example.com", enterprise=enterprise)
 
-    assert refused(
-        services.invite_colleague,
-        enterprise,
-        "TAKEN@example.com",
-        actor=inviter,
-        accept_url=accept_url,
-    ) == {
-        "email": "taken@example.com already has an Expo account, so it cannot be invited. "
-        "Invite another address, or ask the Expo organizers for help."
-    }
     assert refused(
         services.invite_colleague,
         enterprise,
@@ -494,6 +483,25 @@ def test_an_address_with_an_account_cannot_be_invited(db, outbox):
     ) == {"email": "colleague@example.com already uses Expo for your enterprise."}
     db.session.commit()
     assert sent(outbox) == []
+
+
+def test_an_address_with_an_account_elsewhere_is_told_by_email_not_the_inviter(db, outbox):
+    enterprise = make_enterprise(name_zh="成都邀请方有限公司")
+    inviter = make_user(enterprise=enterprise, name="王芳")
+    make_user(email="taken@example.com", enterprise=make_enterprise(), locale="en")
+
+    token = services.invite_colleague(
+        enterprise, "TAKEN@example.com", actor=inviter, accept_url=accept_url
+    )
+    db.session.commit()
+
+    assert token == ""
+    [message] = sent(outbox)
+    assert message["To"] == "taken@example.com"
+    body = message.get_content()
+    assert "already has an Expo account" in body and "王芳" in body
+    assert "/invitations/" not in body
+    assert services.invitation_from_token(token) is None
 
 
 def test_users_of_another_enterprise_cannot_invite(db):

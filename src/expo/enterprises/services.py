@@ -512,7 +512,8 @@ def make_invitation_token(enterprise: Enterprise, email: str) -> str:
 def invite_colleague(
     enterprise: Enterprise, email: str, *, actor: User, accept_url: Callable[[str], str]
 ) -> str:
-    """Email a colleague a link to join the enterprise; returns the link's token.
+    """Email a colleague a link to join the enterprise; returns the link's token (empty
+    when the address has an account with another enterprise: its owner is told instead).
 
     ``accept_url`` turns the token into the absolute link (the caller knows the site's
     address). The email is in the inviter's language: they know the colleague's.
@@ -526,16 +527,24 @@ def invite_colleague(
     if errors:
         raise InvalidInput(errors)
     existing = find_user_by_email(email)
+    if existing is not None and existing.enterprise_id == enterprise.id:
+        # The inviter sees their colleagues on the enterprise's page: this tells them nothing.
+        raise InvalidInput(
+            {"email": _l("%(email)s already uses Expo for your enterprise.", email=email)}
+        )
     if existing is not None:
-        if existing.enterprise_id == enterprise.id:
-            message = _l("%(email)s already uses Expo for your enterprise.", email=email)
-        else:
-            message = _l(
-                "%(email)s already has an Expo account, so it cannot be invited. "
-                "Invite another address, or ask the Expo organizers for help.",
-                email=email,
-            )
-        raise InvalidInput({"email": message})
+        # An account elsewhere cannot join; its owner is told, and the inviter sees what any
+        # invitation shows, so inviting does not reveal which addresses have accounts.
+        send_templated_email(
+            existing.email,
+            "invitation_address_taken",
+            existing.locale,
+            inviter=actor,
+            enterprise=enterprise,
+        )
+        record(actor, AuditAction.ENTERPRISE_INVITE, enterprise, email=email, has_account=True)
+        db.session.flush()
+        return ""
     token = make_invitation_token(enterprise, email)
     send_templated_email(
         email,
