@@ -92,20 +92,124 @@ def enterprises(db) -> list[Enterprise]:
     return list(db.session.execute(db.select(Enterprise)).scalars())
 
 
-def test_signup_creates_the_user_and_the_enterprise_and_signs_them_in(client, db):
+def verification_link(message) -> str:
+    base_url = re.escape(current_app.config["BASE_URL"])
+    match = re.search(base_url + r"(/account/verify/\S+)", message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
+def test_signup_creates_the_user_and_the_enterprise_and_mails_a_verification_link(
+    client, db, sent_mail
+):
     response = client.post("/account/signup?lang=en", data=SIGNUP)
 
     assert response.status_code == 302
-    assert response.location == "/enterprise"
+    assert response.location == "/account/signup/sent"
     [user] = users(db)
     [enterprise] = enterprises(db)
     assert (user.email, user.name, user.role) == ("li.wei@example.com", "Li Wei", Role.ENTERPRISE)
     assert user.check_password("long-enough")
     assert user.enterprise_id == enterprise.id
     assert enterprise.credit_code == SIGNUP["credit_code"]
-    page = client.get("/enterprise")
-    assert page.status_code == 200
-    assert "Welcome, Li Wei. Your account is ready." in page_text(page)
+    assert not user.email_verified
+    page = client.get("/account/signup/sent")
+    assert "Check your email" in page_text(page)
+    assert "Li.Wei@Example.com" in page_text(page)
+    assert not is_signed_in(client)
+    [message] = sent_mail()
+    assert message["To"] == "li.wei@example.com"
+    assert message["Subject"] == "Confirm your email address for Expo"
+
+    link = verification_link(message)
+    assert "Confirm my address" in page_text(client.get(link))
+    db.session.expire_all()
+    assert not users(db)[0].email_verified  # opening the link changes nothing by itself
+    confirmed = client.post(link)
+
+    assert confirmed.status_code == 302
+    assert confirmed.location == "/account/login"
+    assert users(db)[0].email_verified
+    assert (
+        client.post(
+            "/account/login", data={"email": SIGNUP["email"], "password": "long-enough"}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_tampered_verification_link_verifies_nothing(client, db, sent_mail):
+    client.post("/account/signup?lang=en", data=SIGNUP)
+    link = verification_link(sent_mail()[0])
+
+    response = client.post(link[:-2] + "xx")
+
+    assert response.status_code == 400
+    assert "This link no longer works" in page_text(response)
+    assert not users(db)[0].email_verified
+
+
+def test_an_unverified_account_can_ask_for_a_new_link(client, db, login_as, sent_mail):
+    user = make_user(locale="en")
+    user.email_verified_at = None
+    login_as(user)
+
+    response = client.post("/account/verification/resend")
+
+    assert response.status_code == 302
+    [message] = sent_mail()
+    assert message["To"] == user.email
+    client.post(verification_link(message))
+    db.session.refresh(user)
+    assert user.email_verified
+
+
+def neutral_page(client, response) -> str:
+    assert response.status_code == 302
+    assert response.location == "/account/signup/sent"
+    return page_text(client.get(response.location))
+
+
+def test_signup_with_a_registered_email_looks_the_same_and_mails_the_owner(client, db, sent_mail):
+    owner = stored_user(email="li.wei@example.com", name="Li Wei Senior", locale="en")
+    signed_up = client.post("/account/signup?lang=en", data=SIGNUP)
+    fresh = client.application.test_client()
+    fresh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    registered = fresh.post(
+        "/account/signup?lang=en",
+        data=SIGNUP | {"email": "new@example.com", "credit_code": valid_credit_code(serial=7)},
+    )
+
+    assert neutral_page(client, signed_up).replace("Li.Wei@Example.com", "") == neutral_page(
+        fresh, registered
+    ).replace("new@example.com", "")
+    assert "already registered" not in page_text(client.get("/account/signup/sent"))
+    assert [user.email for user in users(db)] == ["li.wei@example.com", "new@example.com"]
+    assert len(enterprises(db)) == 1
+    assert not is_signed_in(client)
+    to_owner = [message for message in sent_mail() if message["To"] == owner.email]
+    assert [message["Subject"] for message in to_owner] == [
+        "Someone tried to sign up to Expo with your address"
+    ]
+    assert "/account/reset" in to_owner[0].get_content()
+
+
+def test_signup_with_a_registered_credit_code_looks_the_same_and_mails_the_address(
+    client, db, sent_mail
+):
+    make_enterprise(credit_code=SIGNUP["credit_code"])
+    _db.session.commit()
+
+    response = client.post("/account/signup?lang=en", data=SIGNUP)
+
+    assert "Check your email" in neutral_page(client, response)
+    assert users(db) == []
+    assert not is_signed_in(client)
+    [message] = sent_mail()
+    assert message["To"] == "li.wei@example.com"
+    assert message["Subject"] == "Your enterprise is already on Expo"
+    assert SIGNUP["credit_code"] in message.get_content()
+    assert "invitation" in message.get_content()
 
 
 def test_signup_keeps_the_language_of_the_page(client, db):
@@ -145,33 +249,6 @@ def test_signup_shows_each_mistake_at_its_field_and_saves_nothing(
     assert re.search(rf'aria-describedby="[^"]*{field}-error', response.get_data(as_text=True))
     assert users(db) == []
     assert enterprises(db) == []
-    assert not is_signed_in(client)
-
-
-def test_signup_with_a_registered_email_says_so_at_the_field(client, db):
-    stored_user(email="li.wei@example.com")
-
-    response = client.post("/account/signup?lang=en", data=SIGNUP)
-
-    assert response.status_code == INVALID
-    assert field_error(response, "email") == "This email address is already registered."
-    assert len(users(db)) == 1
-    assert enterprises(db) == []
-    assert not is_signed_in(client)
-
-
-def test_signup_with_a_registered_enterprise_suggests_an_invitation(client, db):
-    make_enterprise(credit_code=SIGNUP["credit_code"])
-    _db.session.commit()
-
-    response = client.post("/account/signup?lang=en", data=SIGNUP)
-
-    assert response.status_code == INVALID
-    assert field_error(response, "credit_code") == (
-        "This enterprise is already registered. "
-        "Ask a colleague who uses Expo to send you an invitation."
-    )
-    assert users(db) == []
     assert not is_signed_in(client)
 
 
@@ -292,6 +369,98 @@ def test_logout_only_by_post(client, login_as):
 
     assert client.get("/account/logout").status_code == 405
     assert is_signed_in(client)
+
+
+def sign_in_remembered(browser, user) -> str:
+    """Sign in with "keep me signed in"; the remember-me cookie's value."""
+    browser.post(
+        "/account/login", data={"email": user.email, "password": "password-123", "remember": "y"}
+    )
+    return browser.get_cookie("remember_token").value
+
+
+def test_a_copied_remember_cookie_stops_working_after_logout(client, db, make_client):
+    user = stored_user()
+    copied = sign_in_remembered(client, user)
+    thief = make_client()
+    thief.set_cookie("remember_token", copied)
+    assert is_signed_in(thief)
+    thief.delete_cookie("session")
+
+    client.post("/account/logout")
+
+    assert not is_signed_in(client)
+    assert not is_signed_in(thief)
+
+
+def test_logout_of_a_session_not_remembered_keeps_other_browsers(client, db, login_as, make_client):
+    user = login_as(make_user())
+    other_browser = make_client()
+    sign_in_remembered(other_browser, user)
+
+    client.post("/account/logout")
+
+    assert not is_signed_in(client)
+    assert is_signed_in(other_browser)
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_cookie(
+    client, db, login_as, make_client
+):
+    user = login_as(make_user(locale="en"))
+    other_browser = make_client()
+    copied = sign_in_remembered(other_browser, user)
+    assert "Sign out everywhere" in page_text(client.get("/account/"))
+
+    response = client.post("/account/sign-out-everywhere")
+
+    assert response.status_code == 302
+    assert response.location == "/account/login"
+    assert not is_signed_in(client)
+    assert not is_signed_in(other_browser)
+    thief = make_client()
+    thief.set_cookie("remember_token", copied)
+    assert not is_signed_in(thief)
+    assert "You have been signed out on every device." in page_text(client.get("/account/login"))
+    # Signing in again works as before.
+    assert sign_in_remembered(client, user) and is_signed_in(client)
+
+
+def test_sign_out_everywhere_only_by_post(client, login_as):
+    login_as(make_user())
+
+    assert client.get("/account/sign-out-everywhere").status_code == 405
+    assert is_signed_in(client)
+
+
+def test_signing_in_starts_a_new_session_keeping_only_the_language(client, db):
+    user = stored_user()
+    with client.session_transaction() as planted:
+        planted["csrf_token"] = "known-to-the-attacker"
+        planted["planted"] = "by someone else"
+        planted["lang"] = "en"
+    data = {"email": user.email, "password": "password-123"}
+
+    assert client.post("/account/login", data=data).status_code == 302
+
+    with client.session_transaction() as session:
+        assert "csrf_token" not in session
+        assert "planted" not in session
+        assert session["lang"] == "en"
+    assert is_signed_in(client)
+
+
+def test_logout_empties_the_session_but_keeps_the_language(client, login_as):
+    login_as(make_user())
+    with client.session_transaction() as session:
+        session["csrf_token"] = "from the signed-in session"
+        session["lang"] = "en"
+
+    client.post("/account/logout")
+
+    with client.session_transaction() as session:
+        assert "csrf_token" not in session
+        assert session["lang"] == "en"
 
 
 # --- profile -------------------------------------------------------------------------

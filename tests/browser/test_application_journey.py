@@ -1,5 +1,10 @@
 """An enterprise signs up, applies with two delegates; an organizer approves it."""
 
+import email
+import email.policy
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,7 +14,7 @@ from tests.factories import make_user, open_event, valid_credit_code
 pytestmark = pytest.mark.browser
 
 
-def test_sign_up_apply_and_be_approved(live_server, page, db):
+def test_sign_up_apply_and_be_approved(app, live_server, page, db):
     event = open_event(
         title_zh="2027年塔什干中国商品展", title_en="China Commodity Fair Tashkent 2027"
     )
@@ -42,6 +47,18 @@ def test_sign_up_apply_and_be_approved(live_server, page, db):
     page.fill("#confirm", "a-long-password")
     page.fill("#credit_code", code)
     page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("请查收邮件")
+
+    # Confirm the address with the link mailed, then sign in.
+    [mail] = Path(app.config["OUTBOX_DIR"]).glob("*.eml")
+    content = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    link = re.search(r"/account/verify/\S+", content.get_content()).group(0)
+    page.goto(f"{live_server}{link}")
+    page.get_by_role("button", name="确认我的邮箱").click()
+    page.fill("#email", "clerk@deyang-machinery.example")
+    page.fill("#password", "a-long-password")
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"{live_server}/enterprise")
     expect(page.locator("h1")).to_contain_text("德阳测试重型机械有限公司")
 
     # Apply with two delegates and the answers.

@@ -105,3 +105,27 @@ def test_revisions_form_one_line_and_stand_alone(migration_app):
     for revision in Path(scripts.versions).glob("*.py"):
         source = revision.read_text()
         assert "import expo" not in source and "from expo" not in source, revision.name
+
+
+def test_users_there_before_email_verification_count_as_verified(migration_app):
+    with migration_app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="a6b0e48acb15")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM users"))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (email, password_hash, name, mobile, role, locale, "
+                    "active, created_at, password_changed_at) VALUES ('old@example.com', 'x', "
+                    "'Old', '', 'enterprise', 'zh', :active, :made, :made)"
+                ),
+                {"active": True, "made": "2026-01-02 03:04:05"},
+            )
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            verified = connection.execute(
+                sa.text("SELECT email_verified_at FROM users WHERE email = 'old@example.com'")
+            ).scalar_one()
+            connection.execute(sa.text("DELETE FROM users"))
+        assert verified is not None
+        assert str(verified).startswith("2026-01-02 03:04:05")

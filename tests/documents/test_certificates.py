@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import threading
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask_babel import force_locale
 
 from expo.audit.models import AuditEntry
 from expo.documents import certificates
@@ -75,6 +77,38 @@ class TestIssue:
         with pytest.raises(certificates.NotApproved):
             certificates.issue_certificate(application, actor=organizer)
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+    def test_an_unverified_enterprise_gets_no_certificate(self, db, organizer):
+        application = approved_application(
+            enterprise=make_enterprise(name_zh="成都未核实有限公司", verified=False)
+        )
+        with pytest.raises(certificates.EnterpriseNotVerified) as refused:
+            certificates.issue_certificate(application, actor=organizer)
+        with force_locale("en"):
+            assert "成都未核实有限公司 is not verified" in str(refused.value)
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+    def test_a_renamed_enterprise_loses_its_next_certificate_but_not_its_issued_one(
+        self, db, organizer
+    ):
+        from expo.enterprises import services as enterprise_services
+
+        first = approved_application()
+        issued = certificates.issue_certificate(first, actor=organizer)
+        enterprise = first.enterprise
+        data = dataclasses.replace(
+            enterprise_services.enterprise_data_from(enterprise),
+            name_zh="中国石油天然气集团有限公司",
+        )
+        enterprise_services.update_profile(enterprise, data, actor=make_enterprise_user(enterprise))
+        second = approved_application(enterprise=enterprise)
+
+        with pytest.raises(certificates.EnterpriseNotVerified):
+            certificates.issue_certificate(second, actor=organizer)
+        assert issued.facts["zh"]["enterprise"] == "成都天府茶业有限公司"
+        assert certificates.verification_context(issued)["zh"]["enterprise"] == (
+            "成都天府茶业有限公司"
+        )
 
     def test_serials_count_per_campaign_kind_and_event_year(self, db, organizer):
         going_global = make_campaign(kind="going_global")

@@ -310,6 +310,17 @@ class TestOrganizerActions:
         )
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
 
+    def test_not_for_an_unverified_enterprise(self, app, db, organizer):
+        application = approved_application(
+            enterprise=make_enterprise(name_zh="成都未核实有限公司", verified=False)
+        )
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            self.detail_url(application) + "/certificate?lang=en", follow_redirects=True
+        )
+        assert "成都未核实有限公司 is not verified" in response.get_data(as_text=True)
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
     def test_revoke_needs_a_reason(self, app, db, organizer, issued):
         browser = sign_in(app, organizer)
         response = browser.post(

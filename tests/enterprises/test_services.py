@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -266,7 +267,7 @@ def test_update_profile_refuses_each_bad_field_and_changes_nothing(db, changes, 
 
 
 def test_update_profile_normalises_and_records_what_changed(db):
-    enterprise = make_enterprise()
+    enterprise = make_enterprise(verified=False)
     user = make_user(enterprise=enterprise)
 
     services.update_profile(
@@ -297,6 +298,78 @@ def test_a_verified_enterprise_that_changes_its_code_must_be_verified_again(db):
     services.update_profile(enterprise, profile(), actor=user)
 
     assert enterprise.verified is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name_zh", "中国石油天然气集团有限公司"),
+        ("name_en", "China National Petroleum Corporation"),
+        ("credit_code", valid_credit_code("510100", serial=99887766)),
+        ("prefecture", "510700"),
+    ],
+)
+def test_a_verified_enterprise_that_changes_its_identity_must_be_verified_again(
+    db, outbox, field, value
+):
+    enterprise = make_enterprise(verified=True)
+    user = make_user(enterprise=enterprise, name="张伟")
+    make_user(Role.ORGANIZER, email="organizer@example.com", locale="en")
+    make_user(Role.ADMIN, email="admin@example.com", locale="zh")
+    make_user(Role.ORGANIZER, email="gone@example.com", active=False)
+    data = dataclasses.replace(services.enterprise_data_from(enterprise), **{field: value})
+
+    services.update_profile(enterprise, data, actor=user)
+
+    assert enterprise.verified is False
+    entry = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "enterprise.unverified")
+    ).scalar_one()
+    assert (entry.actor_id, entry.subject_id, entry.details) == (
+        user.id,
+        enterprise.id,
+        {"fields": [field]},
+    )
+    assert sent(outbox) == []  # only once the change is committed
+    db.session.commit()
+    messages = sent(outbox)
+    assert sorted(message["To"] for message in messages) == [
+        "admin@example.com",
+        "organizer@example.com",
+    ]
+    english_message = next(m for m in messages if m["To"] == "organizer@example.com")
+    assert "needs to be verified again" in english_message["Subject"]
+    body = english_message.get_content()
+    assert f"/manage/enterprises/{enterprise.id}" in body
+    assert "张伟" in body
+
+
+def test_other_changes_keep_an_enterprise_verified(db, outbox):
+    enterprise = make_enterprise(verified=True)
+    make_user(Role.ORGANIZER)
+    data = dataclasses.replace(
+        services.enterprise_data_from(enterprise), industry="food", website="https://a.example"
+    )
+
+    services.update_profile(enterprise, data, actor=make_user(enterprise=enterprise))
+    db.session.commit()
+
+    assert enterprise.verified is True
+    assert sent(outbox) == []
+
+
+def test_an_organizer_s_edit_of_the_name_keeps_an_enterprise_verified(db, outbox):
+    enterprise = make_enterprise(verified=True)
+    organizer = make_user(Role.ORGANIZER)
+    data = dataclasses.replace(
+        services.enterprise_data_from(enterprise), name_zh="四川新名有限公司"
+    )
+
+    services.update_profile(enterprise, data, actor=organizer)
+    db.session.commit()
+
+    assert enterprise.verified is True
+    assert sent(outbox) == []
 
 
 def test_update_profile_refuses_a_code_another_enterprise_has(db):
@@ -354,7 +427,7 @@ def test_set_flags_is_recorded_with_the_organizer(db):
 
 
 def test_enterprise_users_cannot_set_flags(db):
-    enterprise = make_enterprise()
+    enterprise = make_enterprise(verified=False)
 
     with pytest.raises(PermissionDenied):
         services.set_flags(
@@ -396,22 +469,11 @@ def test_an_invitation_is_mailed_after_commit_in_the_inviter_s_language(db, outb
     assert "1 week" in body
 
 
-def test_an_address_with_an_account_cannot_be_invited(db, outbox):
+def test_a_colleague_already_on_the_enterprise_is_not_invited_again(db, outbox):
     enterprise = make_enterprise()
     inviter = make_user(enterprise=enterprise)
-    make_user(email="taken@example.com", enterprise=make_enterprise())
     make_user(email="colleague@example.com", enterprise=enterprise)
 
-    assert refused(
-        services.invite_colleague,
-        enterprise,
-        "TAKEN@example.com",
-        actor=inviter,
-        accept_url=accept_url,
-    ) == {
-        "email": "taken@example.com already has an Expo account, so it cannot be invited. "
-        "Invite another address, or ask the Expo organizers for help."
-    }
     assert refused(
         services.invite_colleague,
         enterprise,
@@ -421,6 +483,25 @@ def test_an_address_with_an_account_cannot_be_invited(db, outbox):
     ) == {"email": "colleague@example.com already uses Expo for your enterprise."}
     db.session.commit()
     assert sent(outbox) == []
+
+
+def test_an_address_with_an_account_elsewhere_is_told_by_email_not_the_inviter(db, outbox):
+    enterprise = make_enterprise(name_zh="成都邀请方有限公司")
+    inviter = make_user(enterprise=enterprise, name="王芳")
+    make_user(email="taken@example.com", enterprise=make_enterprise(), locale="en")
+
+    token = services.invite_colleague(
+        enterprise, "TAKEN@example.com", actor=inviter, accept_url=accept_url
+    )
+    db.session.commit()
+
+    assert token == ""
+    [message] = sent(outbox)
+    assert message["To"] == "taken@example.com"
+    body = message.get_content()
+    assert "already has an Expo account" in body and "王芳" in body
+    assert "/invitations/" not in body
+    assert services.invitation_from_token(token) is None
 
 
 def test_users_of_another_enterprise_cannot_invite(db):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -103,13 +104,15 @@ def test_signup_page_has_both_fieldsets_and_one_heading(client):
     assert '<option value="liquor">Liquor (baijiu)</option>' in text
 
 
-def test_signup_creates_the_user_and_the_enterprise_and_lands_on_its_profile(client, db):
+def test_signup_creates_the_user_and_the_enterprise_and_says_to_check_the_mail(
+    client, db, login_as
+):
     form = signup_form()
 
     response = client.post("/account/signup", data=form)
 
     assert response.status_code == 302
-    assert response.location == "/enterprise"
+    assert response.location == "/account/signup/sent"
     user = db.session.execute(db.select(User)).scalar_one()
     enterprise = db.session.execute(db.select(Enterprise)).scalar_one()
     assert user.enterprise_id == enterprise.id
@@ -117,9 +120,9 @@ def test_signup_creates_the_user_and_the_enterprise_and_lands_on_its_profile(cli
     assert enterprise.credit_code == form["credit_code"]
     assert enterprise.import_value_usd == Decimal("350000.50")
     assert enterprise.target_markets == ["DE", "KZ"]
-    page = page_text(client.get("/enterprise"))
-    assert "Welcome, Li Wei. Your account is ready." in page
-    assert "Sichuan Shudao Equipment Technology Co., Ltd." in page
+    assert "Check your email" in page_text(client.get(response.location))
+    login_as(user, password=form["password"])
+    assert "Sichuan Shudao Equipment Technology Co., Ltd." in page_text(client.get("/enterprise"))
 
 
 def test_signup_with_an_invalid_code_says_why_at_the_field_and_saves_nothing(client, db):
@@ -145,13 +148,14 @@ def test_signup_with_a_short_code_says_how_long_it_must_be(client, db):
     assert (count(db, User), count(db, Enterprise)) == (0, 0)
 
 
-def test_signup_with_a_registered_code_suggests_an_invitation(client, db):
+def test_signup_with_a_registered_code_says_nothing_on_the_page(client, db):
     existing = stored(make_enterprise)
 
     response = client.post("/account/signup", data=signup_form(credit_code=existing.credit_code))
 
-    assert response.status_code == INVALID
-    assert field_error(response, "credit_code") == ALREADY_REGISTERED
+    assert response.status_code == 302
+    assert response.location == "/account/signup/sent"
+    assert ALREADY_REGISTERED not in page_text(client.get(response.location))
     assert (count(db, User), count(db, Enterprise)) == (0, 1)
 
 
@@ -223,6 +227,23 @@ def test_edit_profile_saves_the_changes(client, db, login_as):
     assert enterprise.name_en == "Sichuan Shudao Equipment Technology Co., Ltd."
     assert enterprise.website == "https://www.shudao.example"
     assert enterprise.export_value_usd == Decimal("12500000")
+
+
+def test_renaming_a_verified_enterprise_says_it_is_verified_no_more(client, db, login_as):
+    enterprise = stored(make_enterprise, verified=True)
+    login_as(user_of(enterprise))
+    data = {
+        name: value if isinstance(value, list) else str(value)
+        for name, value in dataclasses.asdict(services.enterprise_data_from(enterprise)).items()
+    }
+    data["name_zh"] = "中国石油天然气集团有限公司"
+
+    response = client.post("/enterprise/edit", data=data, follow_redirects=True)
+
+    assert "it is no longer verified" in page_text(response)
+    assert "Not verified yet" in page_text(response)
+    db.session.refresh(enterprise)
+    assert not enterprise.verified
 
 
 @pytest.mark.parametrize(
@@ -411,21 +432,27 @@ def test_a_tampered_invitation_link_is_refused(client, db):
     assert "This invitation link no longer works" in page_text(response)
 
 
-def test_inviting_an_address_that_has_an_account_is_refused_at_the_field(
+def test_inviting_an_address_that_has_an_account_looks_like_any_invitation(
     client, db, login_as, outbox
 ):
     enterprise = stored(make_enterprise)
     login_as(user_of(enterprise))
     stored(make_user, email="taken@example.com")
 
-    response = client.post("/enterprise/invite", data={"email": "taken@example.com"})
+    taken = client.post("/enterprise/invite", data={"email": "taken@example.com"})
+    taken_page = page_text(client.get("/enterprise"))
+    free = client.post("/enterprise/invite", data={"email": "free@example.com"})
+    free_page = page_text(client.get("/enterprise"))
 
-    assert response.status_code == INVALID
-    assert field_error(response, "email") == (
-        "taken@example.com already has an Expo account, so it cannot be invited. "
-        "Invite another address, or ask the Expo organizers for help."
-    )
-    assert sent(outbox) == []
+    assert taken.status_code == free.status_code == 302
+    assert taken.location == free.location
+    assert "An invitation is on its way to taken@example.com." in taken_page
+    assert "An invitation is on its way to free@example.com." in free_page
+    assert "already has an Expo account" not in taken_page
+    assert sorted(message["To"] for message in sent(outbox)) == [
+        "free@example.com",
+        "taken@example.com",
+    ]
 
 
 def test_inviting_needs_a_valid_address(client, db, login_as, outbox):
@@ -585,7 +612,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_an_enterprise_s_page(client
 def test_an_enterprise_user_cannot_reach_another_enterprise_anywhere(client, db, login_as):
     own = stored(make_enterprise, name_en="Own Enterprise")
     other = stored(
-        make_enterprise, name_en="Other Enterprise", contact_email="secret@other.example"
+        make_enterprise,
+        name_en="Other Enterprise",
+        contact_email="secret@other.example",
+        verified=False,
     )
     login_as(user_of(own))
 

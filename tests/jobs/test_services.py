@@ -281,6 +281,27 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     assert len(names) == 6
 
 
+def test_a_job_refuses_unverified_enterprises_with_a_line_each(
+    db, organizer, event_with_applications
+):
+    event, approved, _withdrawn, _ = event_with_applications
+    unverified = approved[:2]
+    for application in unverified:
+        application.enterprise.verified = False
+    db.session.commit()
+
+    job = start_and_run(db, event, organizer)
+
+    assert (job.status, job.done, job.failed) == ("done", 1, 2)
+    assert set(serials(db)) == {approved[2].id}
+    lines = job.error.splitlines()
+    assert len(lines) == 2
+    for application, line in zip(unverified, lines, strict=True):
+        name = application.enterprise.name_zh
+        assert line.startswith(f"#{application.id}: {name}尚未核实")
+        assert f"{name} is not verified" in line
+
+
 def test_a_problem_line_reads_in_both_languages(
     db, organizer, event_with_applications, monkeypatch
 ):

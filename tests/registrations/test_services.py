@@ -74,6 +74,14 @@ class TestSubmit:
         db.session.rollback()
         assert list(outbox.glob("*.eml")) == []
 
+    def test_a_user_who_has_not_confirmed_the_address_is_refused(self, db):
+        event, enterprise = open_event(), make_enterprise()
+        user = make_enterprise_user(enterprise)
+        user.email_verified_at = None
+        with pytest.raises(services.EmailNotVerified):
+            services.submit_application(event, enterprise, application_data(), actor=user)
+        assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+
     def test_outside_the_registration_window_is_refused(self, db):
         now = datetime.now(UTC)
         closed = open_event(

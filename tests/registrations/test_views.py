@@ -100,6 +100,23 @@ class TestApply:
         assert response.headers["Location"].endswith(f"/events/{event.id}")
         assert count_applications(db) == 0
 
+    def test_an_unverified_address_is_told_to_confirm_it_and_cannot_apply(
+        self, client, db, login_as
+    ):
+        event = open_event()
+        user = make_enterprise_user(locale="en")
+        user.email_verified_at = None
+        login_as(user)
+        page = client.get(f"/events/{event.id}/apply")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "Confirm your email address first" in text
+        assert f'action="/account/verification/resend?next=/events/{event.id}/apply"' in text
+        assert 'name="delegates-0-name_zh"' not in text
+        response = client.post(f"/events/{event.id}/apply", data=form())
+        assert response.status_code == 200
+        assert count_applications(db) == 0
+
     def test_anonymous_is_asked_to_sign_in_and_organizers_do_not_apply(self, client, db, login_as):
         event = open_event()
         db.session.commit()

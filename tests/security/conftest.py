@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from expo.accounts.services import make_password_reset_token
+from expo.accounts.services import make_email_verification_token, make_password_reset_token
 from expo.delegations.services import create_share_link
 from expo.documents import badges, render, schedules
 from expo.documents.certificates import issue_certificate
@@ -127,6 +127,7 @@ def seed_world() -> World:
         "check_in_token": badges.check_in_token(application.delegates[0]),
         "invitation_token": make_invitation_token(ours, "colleague@example.com"),
         "reset_token": make_password_reset_token(owner),
+        "verification_token": make_email_verification_token(owner),
     }
     emails = {
         "owner": owner.email,

@@ -12,6 +12,7 @@ from tests.security.conftest import World
 # Which of the world's tokens a route's <token> is, by endpoint.
 TOKENS = {
     "accounts.reset_password": "reset_token",
+    "accounts.verify_email": "verification_token",
     "enterprises.accept_invitation": "invitation_token",
     "delegations.shared": "share_token",
     "delegations.shared_calendar": "share_token",

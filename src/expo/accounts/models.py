@@ -44,12 +44,21 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the user proved the address is theirs by opening the link mailed at sign-up.
+    # Accounts made otherwise (an invitation mailed to the address, the command line, the
+    # demo) count as proved when made; None only for a sign-up not confirmed yet.
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # When the user last ended every session at once ("sign out everywhere", or signing
+    # out of a browser that was remembered); None until they first do.
+    sessions_ended_at: Mapped[datetime | None]
 
     enterprise: Mapped[Enterprise | None] = relationship(back_populates="users")
 
     @property
     def session_stamp(self) -> str:
-        return str(round(self.password_changed_at.timestamp() * 1_000_000))
+        """Carried by every session and remember-me cookie; when it changes they all end."""
+        moment = max(self.password_changed_at, self.sessions_ended_at or self.password_changed_at)
+        return str(round(moment.timestamp() * 1_000_000))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_stamp}"
@@ -60,6 +69,10 @@ class User(UserMixin, Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

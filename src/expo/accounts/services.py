@@ -26,6 +26,8 @@ from expo.validation import InvalidValue, check_email, check_phone, check_text, 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 PASSWORD_RESET_SALT = "password-reset"
+EMAIL_VERIFICATION_SALT = "email-verification"
+DEFAULT_EMAIL_VERIFICATION_MAX_AGE = 7 * 24 * 3600
 
 
 class EmailAlreadyRegistered(InvalidInput):
@@ -96,7 +98,10 @@ def create_user(
     mobile: str = "",
     role: Role | str = Role.ENTERPRISE,
     locale: str = "zh",
+    email_verified: bool = True,
 ) -> User:
+    """A new account. Its address counts as verified unless ``email_verified`` is False
+    (a sign-up, which proves it later by the link :func:`send_email_verification` mails)."""
     email = _check_email(email)
     _check_password(password, "password")
     user = User(
@@ -117,6 +122,10 @@ def create_user(
             db.session.add(user)
     except sa.exc.IntegrityError as error:
         raise EmailAlreadyRegistered() from error
+    if not email_verified:
+        # After the INSERT: the column's default (verified when made) would replace a None.
+        user.email_verified_at = None
+        db.session.flush()
     return user
 
 
@@ -145,6 +154,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
         raise InvalidInput({"current_password": _l("Your current password is not correct.")})
     _check_password(new_password, "new_password")
     user.set_password(new_password)
+    db.session.flush()
+    return user
+
+
+def end_all_sessions(user: User) -> User:
+    """Sign the user out of every browser: sessions and remember-me cookies carry the
+    session stamp, which this changes (as a new password does)."""
+    user.sessions_ended_at = utcnow()
     db.session.flush()
     return user
 
@@ -209,3 +226,74 @@ def reset_password(user: User, new_password: str) -> User:
     user.set_password(new_password)
     db.session.flush()
     return user
+
+
+# --- email verification --------------------------------------------------------------
+
+
+def _verification_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_VERIFICATION_SALT)
+
+
+def email_verification_max_age() -> int:
+    return int(
+        current_app.config.get("EMAIL_VERIFICATION_MAX_AGE", DEFAULT_EMAIL_VERIFICATION_MAX_AGE)
+    )
+
+
+def make_email_verification_token(user: User) -> str:
+    # The address is signed too, so a link stops working if the address ever changes.
+    return _verification_serializer().dumps({"user": user.id, "email": user.email})
+
+
+def user_from_email_verification_token(token: str) -> User | None:
+    """The active user a valid, unexpired verification token was made for, else None."""
+    try:
+        payload = _verification_serializer().loads(token, max_age=email_verification_max_age())
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
+        return None
+    user = db.session.get(User, payload["user"])
+    if user is None or not user.active or payload.get("email") != user.email:
+        return None
+    return user
+
+
+def send_email_verification(user: User, *, verify_url: Callable[[str], str]) -> None:
+    """Mail the link that proves the address is the user's (nothing if it is proved)."""
+    if user.email_verified:
+        return
+    send_templated_email(
+        user.email,
+        "email_verification",
+        user.locale,
+        user=user,
+        verify_url=verify_url(make_email_verification_token(user)),
+        valid_for=timedelta(seconds=email_verification_max_age()),
+    )
+
+
+def verify_email(user: User) -> User:
+    if not user.email_verified:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+    return user
+
+
+def tell_owner_of_signup_attempt(user: User, *, sign_in_url: str, reset_url: str) -> None:
+    """Someone signed up with an address that has an account: tell its owner, not them."""
+    send_templated_email(
+        user.email,
+        "signup_address_taken",
+        user.locale,
+        user=user,
+        sign_in_url=sign_in_url,
+        reset_url=reset_url,
+    )
+
+
+def spend_password_hashing_time(password: str) -> None:
+    """Take as long as making an account takes, so a refusal that must look like a success
+    is not told apart by its speed."""
+    generate_password_hash(password, method="scrypt")

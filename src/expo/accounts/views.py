@@ -32,9 +32,12 @@ from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
 from expo.i18n import SESSION_KEY, current_language
 from expo.urls import external_url
-from expo.web import form_to, render_form, run_service, save_form
+from expo.web import form_to, render_form, run_action, run_service, save_form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+# The address of the last sign-up, for the page that says where the email went.
+SIGNUP_EMAIL_KEY = "signup_email"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -51,31 +54,101 @@ def _default_landing() -> str:
     return url_for("site.home")
 
 
+def _remembered() -> bool:
+    """Whether this browser holds a remember-me cookie."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def _fresh_session() -> None:
+    """Empty the session, keeping only the language chosen in it: what an attacker put in
+    a session before sign-in (its CSRF token included) does not survive, and nothing of a
+    signed-out user's stays behind."""
+    language = session.get(SESSION_KEY)
+    session.clear()
+    if language is not None:
+        session[SESSION_KEY] = language
+
+
+def _sign_in(user, *, remember: bool = False) -> None:
+    _fresh_session()
+    login_user(user, remember=remember)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_ADDRESS")
 @ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_EMAIL", per=ratelimit.submitted_email)
 def signup():
-    """The person and their enterprise in one form; both are created, or neither."""
+    """The person and their enterprise in one form; both are created, or neither.
+
+    Whether the address or the credit code is registered already is told only by email,
+    to the address typed: the page after a sign-up is the same whatever happened.
+    """
     if current_user.is_authenticated:
         return redirect(url_for(".profile"))
     form = EnterpriseSignupForm()
-    registered = save_form(
+    done = save_form(
         form,
-        lambda: enterprise_services.register_enterprise(
-            email=form.email.data,
-            password=form.password.data,
-            name=form.name.data,
-            mobile=form.mobile.data or "",
-            locale=current_language(),
-            enterprise=form_to(enterprise_services.EnterpriseData, form),
+        lambda: (
+            enterprise_services.sign_up(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                mobile=form.mobile.data or "",
+                locale=current_language(),
+                enterprise=form_to(enterprise_services.EnterpriseData, form),
+            )
+            or True
         ),
     )
-    if registered is not None:
-        user, _enterprise = registered
-        login_user(user)
-        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-        return redirect(url_for("enterprises.mine"))
+    if done is not None:
+        session[SIGNUP_EMAIL_KEY] = form.email.data
+        return redirect(url_for(".signup_sent"))
     return render_form("accounts/signup.html", form)
+
+
+@bp.route("/signup/sent")
+def signup_sent():
+    return render_template("accounts/signup_sent.html", email=session.get(SIGNUP_EMAIL_KEY))
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """The link mailed at sign-up. Opening it shows a button: a GET changes nothing, so a
+    mail scanner that follows links does not verify anything."""
+    user = services.user_from_email_verification_token(token)
+    if user is None:
+        body = render_template("accounts/verification_link_invalid.html")
+        return body, 400, {"Referrer-Policy": "no-referrer"}
+    if request.method == "POST" and run_action(lambda: services.verify_email(user)):
+        flash(_("Your email address is verified. Thank you."), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("enterprises.mine"))
+        return redirect(url_for(".login"))
+    body = render_template("accounts/verify_email.html", user=user)
+    return body, 200, {"Referrer-Policy": "no-referrer"}
+
+
+@bp.post("/verification/resend")
+@login_required
+@ratelimit.limit("RATE_LIMIT_SIGN_UP_PER_ADDRESS")
+def resend_verification():
+    if current_user.email_verified:
+        flash(_("Your email address is already verified."), "info")
+    else:
+        run_action(
+            lambda: services.send_email_verification(
+                current_user,
+                verify_url=lambda token: external_url("accounts.verify_email", token=token),
+            )
+        )
+        flash(
+            _(
+                "A new link is on its way to %(email)s. Please check your inbox.",
+                email=current_user.email,
+            ),
+            "info",
+        )
+    return redirect(_safe_next(request.args.get("next")) or url_for(".profile"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,16 +169,32 @@ def login():
             form.form_errors.append(_("Wrong email or password."))
             ratelimit.record_failure()
         else:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
     return render_form("accounts/login.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and _remembered():
+        # The remember-me cookie outlives the session, and a copy of it would keep working
+        # for its whole life: changing the stamp it carries makes every copy worthless.
+        run_action(lambda: services.end_all_sessions(current_user))
     logout_user()
+    _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(_default_landing())
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every session of this user, on every device, this one included."""
+    run_action(lambda: services.end_all_sessions(current_user))
+    logout_user()
+    _fresh_session()
+    flash(_("You have been signed out on every device."), "info")
+    return redirect(url_for(".login"))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -143,8 +232,7 @@ def change_password():
     if changed is not None:
         # The session carries the old password stamp; sign this browser in again so only
         # the other browsers are signed out, keeping "remember me" if it was chosen.
-        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        login_user(current_user._get_current_object(), remember=remember_cookie in request.cookies)
+        login_user(current_user._get_current_object(), remember=_remembered())
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for(".profile"))
     return render_form("accounts/change_password.html", form)

@@ -92,6 +92,12 @@ class AuditAction(enum.StrEnum):
         _l("Enterprise profile edited"),
         _l("Profile edited"),
     )
+    ENTERPRISE_UNVERIFIED = (
+        "enterprise.unverified",
+        AuditSubject.ENTERPRISES,
+        _l("Enterprise no longer verified: its name, credit code or prefecture changed"),
+        _l("No longer verified: name, credit code or prefecture changed"),
+    )
     ENTERPRISE_INVITE = (
         "enterprise.invite",
         AuditSubject.ENTERPRISES,

@@ -64,6 +64,14 @@ class NotApproved(DomainError):
     status_code = 409
 
 
+class EnterpriseNotVerified(DomainError):
+    message = _l(
+        "%(enterprise)s is not verified: an organizer must confirm its name, credit code and "
+        "prefecture on its page before it receives a certificate."
+    )
+    status_code = 409
+
+
 class AlreadyRevoked(DomainError):
     message = _l("This certificate has already been revoked.")
     status_code = 409
@@ -191,6 +199,11 @@ def reserve_certificate(application: Application, *, actor: User | None) -> Cert
     existing = valid_certificate(application)
     if existing is not None:
         return existing
+    # A certificate prints the enterprise's name and code as they are now: only ones the
+    # organizers have checked, so an enterprise cannot be certified under another's name.
+    enterprise = application.enterprise
+    if not enterprise.verified:
+        raise EnterpriseNotVerified(enterprise=enterprise.name_zh or enterprise.name_en)
     return _allocate(application, actor)
 
 

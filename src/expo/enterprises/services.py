@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
+from expo.accounts import services as accounts_services
 from expo.accounts.models import Role, User
 from expo.accounts.services import EmailAlreadyRegistered, create_user, find_user_by_email
 from expo.audit.actions import AuditAction
@@ -36,11 +37,13 @@ from expo.errors import DomainError, InvalidInput, PermissionDenied
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
+from expo.urls import external_url
 from expo.validation import (
     check_email,
     check_phone,
     checked,
     has_control_characters,
+    normalise_email,
     text_check,
 )
 
@@ -293,6 +296,7 @@ def register_enterprise(
     mobile: str = "",
     locale: str = "zh",
     enterprise: EnterpriseData,
+    email_verified: bool = True,
 ) -> tuple[User, Enterprise]:
     """Sign-up: a new enterprise and its first user, both or neither.
 
@@ -323,10 +327,64 @@ def register_enterprise(
         mobile=mobile,
         role=Role.ENTERPRISE,
         locale=locale,
+        email_verified=email_verified,
     )
     user.enterprise = organisation
     db.session.flush()
     return user, organisation
+
+
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    mobile: str = "",
+    locale: str = "zh",
+    enterprise: EnterpriseData,
+) -> User | None:
+    """Sign-up as the public form does it: nobody learns from it who is registered.
+
+    Mistakes in what was typed are reported at the fields. Otherwise the answer is the
+    same whatever happened, and the news goes by email to the address typed, which only
+    its owner reads: a new account gets the link that verifies its address; an address
+    that has an account gets a note (sign in, or reset the password); a credit code that
+    is registered gets a note to ask for an invitation. Returns the new user, or None
+    when nothing was made.
+    """
+    values = _validated_values(enterprise)
+    owner = find_user_by_email(email)
+    if owner is not None:
+        accounts_services.spend_password_hashing_time(password)
+        accounts_services.tell_owner_of_signup_attempt(
+            owner,
+            sign_in_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.request_password_reset"),
+        )
+        return None
+    if _code_taken(str(values["credit_code"])):
+        accounts_services.spend_password_hashing_time(password)
+        send_templated_email(
+            normalise_email(email),
+            "signup_enterprise_taken",
+            locale,
+            name=name,
+            credit_code=values["credit_code"],
+        )
+        return None
+    user, _organisation = register_enterprise(
+        email=email,
+        password=password,
+        name=name,
+        mobile=mobile,
+        locale=locale,
+        enterprise=enterprise,
+        email_verified=False,
+    )
+    accounts_services.send_email_verification(
+        user, verify_url=lambda token: external_url("accounts.verify_email", token=token)
+    )
+    return user
 
 
 def create_enterprise_for(user: User, data: EnterpriseData) -> Enterprise:
@@ -343,11 +401,18 @@ def create_enterprise_for(user: User, data: EnterpriseData) -> Enterprise:
     return enterprise
 
 
+# What organizers check when they verify an enterprise, and what a certificate prints: an
+# enterprise that changes any of these itself is no longer verified until they check again.
+IDENTITY_FIELDS = frozenset({"name_zh", "name_en", "credit_code", "prefecture"})
+
+
 def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User) -> Enterprise:
     """Save a profile edited by one of the enterprise's users or by an organizer.
 
-    A verified enterprise that changes its own credit code is no longer verified: the
-    organizers checked the old one.
+    A verified enterprise that changes its own name (in either language), credit code or
+    prefecture is no longer verified: the organizers checked the old ones, and otherwise
+    a verified enterprise could take another's name and be certified in it. The organizers
+    are told by email, and confirm the enterprise again on its page.
     """
     if not (actor.is_organizer or actor.enterprise_id == enterprise.id):
         raise PermissionDenied()
@@ -360,7 +425,9 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     for name in changed:
         setattr(enterprise, name, values[name])
     details: dict[str, object] = {"fields": changed}
-    if "credit_code" in changed and enterprise.verified and not actor.is_organizer:
+    identity_changed = sorted(IDENTITY_FIELDS.intersection(changed))
+    unverified = bool(identity_changed) and enterprise.verified and not actor.is_organizer
+    if unverified:
         enterprise.verified = False
         details["verified"] = False
     try:
@@ -368,8 +435,30 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     except sa.exc.IntegrityError as error:
         raise InvalidInput({"credit_code": CODE_OF_ANOTHER_ENTERPRISE}) from error
     record(actor, AuditAction.ENTERPRISE_UPDATE, enterprise, **details)
+    if unverified:
+        record(actor, AuditAction.ENTERPRISE_UNVERIFIED, enterprise, fields=identity_changed)
+        _tell_organizers_unverified(enterprise, actor=actor)
     db.session.flush()
     return enterprise
+
+
+def _tell_organizers_unverified(enterprise: Enterprise, *, actor: User) -> None:
+    """Mail every active organizer (after the commit) that an enterprise needs checking."""
+    organizers = db.session.scalars(
+        db.select(User)
+        .where(User.role.in_([Role.ORGANIZER.value, Role.ADMIN.value]), User.active.is_(True))
+        .order_by(User.id)
+    )
+    review_url = external_url("enterprises.manage_detail", enterprise_id=enterprise.id)
+    for organizer in organizers:
+        send_templated_email(
+            organizer.email,
+            "enterprise_unverified",
+            organizer.locale,
+            enterprise=enterprise,
+            editor=actor,
+            review_url=review_url,
+        )
 
 
 def enterprise_data_from(enterprise: Enterprise) -> EnterpriseData:
@@ -423,7 +512,8 @@ def make_invitation_token(enterprise: Enterprise, email: str) -> str:
 def invite_colleague(
     enterprise: Enterprise, email: str, *, actor: User, accept_url: Callable[[str], str]
 ) -> str:
-    """Email a colleague a link to join the enterprise; returns the link's token.
+    """Email a colleague a link to join the enterprise; returns the link's token (empty
+    when the address has an account with another enterprise: its owner is told instead).
 
     ``accept_url`` turns the token into the absolute link (the caller knows the site's
     address). The email is in the inviter's language: they know the colleague's.
@@ -437,16 +527,24 @@ def invite_colleague(
     if errors:
         raise InvalidInput(errors)
     existing = find_user_by_email(email)
+    if existing is not None and existing.enterprise_id == enterprise.id:
+        # The inviter sees their colleagues on the enterprise's page: this tells them nothing.
+        raise InvalidInput(
+            {"email": _l("%(email)s already uses Expo for your enterprise.", email=email)}
+        )
     if existing is not None:
-        if existing.enterprise_id == enterprise.id:
-            message = _l("%(email)s already uses Expo for your enterprise.", email=email)
-        else:
-            message = _l(
-                "%(email)s already has an Expo account, so it cannot be invited. "
-                "Invite another address, or ask the Expo organizers for help.",
-                email=email,
-            )
-        raise InvalidInput({"email": message})
+        # An account elsewhere cannot join; its owner is told, and the inviter sees what any
+        # invitation shows, so inviting does not reveal which addresses have accounts.
+        send_templated_email(
+            existing.email,
+            "invitation_address_taken",
+            existing.locale,
+            inviter=actor,
+            enterprise=enterprise,
+        )
+        record(actor, AuditAction.ENTERPRISE_INVITE, enterprise, email=email, has_account=True)
+        db.session.flush()
+        return ""
     token = make_invitation_token(enterprise, email)
     send_templated_email(
         email,

@@ -88,8 +88,17 @@ def edit_mine():
             return services.create_enterprise_for(_user(), data)
         return services.update_profile(enterprise, data, actor=_user())
 
+    was_verified = enterprise is not None and enterprise.verified
     if save_form(form, save) is not None:
         flash(_("Your enterprise's profile has been saved."), "success")
+        if was_verified and not current_user.enterprise.verified:
+            flash(
+                _(
+                    "Its name, credit code or prefecture changed, so it is no longer verified: "
+                    "the organizers have been told and will check it again."
+                ),
+                "warning",
+            )
         return redirect(url_for(".mine"))
     return render_form("enterprises/profile_form.html", form, creating=enterprise is None)
 

@@ -67,6 +67,13 @@ class RegistrationClosed(DomainError):
     message = _l("Registration for this event is not open.")
 
 
+class EmailNotVerified(DomainError):
+    message = _l(
+        "Confirm your email address first: open the link we emailed you when you signed up."
+    )
+    status_code = 403
+
+
 class AlreadyApplied(DomainError):
     message = _l("Your enterprise has already applied to this event.")
     status_code = 409
@@ -332,6 +339,9 @@ def submit_application(
 ) -> Application:
     """Apply ``enterprise`` to ``event``; first-come events decide at once."""
     now = now or utcnow()
+    # Whoever applies must have proved their address: the organizers write to it.
+    if actor is not None and not actor.is_organizer and not actor.email_verified:
+        raise EmailNotVerified()
     if not event.registration_is_open(now):
         raise RegistrationClosed()
     answers = _validate(event, data, new=True)

@@ -61,6 +61,8 @@ def apply(event_id: int):
     if not event.registration_is_open():
         flash(_("Registration for this event is not open."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
+    if not current_user.email_verified:
+        return render_template("registrations/verify_email_first.html", event=event)
     form = application_form_class(event)()
     application = save_form(
         form,
