@@ -77,6 +77,8 @@ class DefaultConfig:
 
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2
     ENTERPRISE_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
+    # Seconds a sign-up's link to verify its email address stays valid.
+    EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 7
     EVENTS_PER_PAGE = 12
     ENTERPRISES_PER_PAGE = 20
     DELEGATIONS_PER_PAGE = 20

@@ -27,7 +27,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 PASSWORD_RESET_SALT = "password-reset"
 EMAIL_VERIFICATION_SALT = "email-verification"
-DEFAULT_EMAIL_VERIFICATION_MAX_AGE = 7 * 24 * 3600
 
 
 class EmailAlreadyRegistered(InvalidInput):
@@ -236,9 +235,7 @@ def _verification_serializer() -> URLSafeTimedSerializer:
 
 
 def email_verification_max_age() -> int:
-    return int(
-        current_app.config.get("EMAIL_VERIFICATION_MAX_AGE", DEFAULT_EMAIL_VERIFICATION_MAX_AGE)
-    )
+    return int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
 
 
 def make_email_verification_token(user: User) -> str:
