@@ -133,6 +133,7 @@ class DefaultConfig:
     SEND_FILE_MAX_AGE_DEFAULT: int
     PERMANENT_SESSION_LIFETIME: int
     TRUSTED_HOSTS: list[str]
+    WTF_CSRF_TIME_LIMIT: int | None
 
 
 def setting_types(flask_defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -225,8 +225,16 @@ def client_address() -> str:
 
 
 def submitted_email() -> str:
-    """The email address in the posted form, as a keyed hash (``Foo@x`` and ``foo@x `` alike)."""
-    email = (request.form.get("email") or "").strip().lower()
+    """The email address posted, as a keyed hash (``Foo@x`` and ``foo@x `` alike).
+
+    Read from the same place the form reads it: a form body, or a JSON one (Flask-WTF
+    accepts both), so a JSON post counts against the account it names too.
+    """
+    data: Any = request.form
+    if not data and request.is_json:
+        data = request.get_json(silent=True)
+    value = data.get("email") if isinstance(data, Mapping) else None
+    email = (value if isinstance(value, str) else "").strip().lower()
     secret = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
     return f"email:{digest}"

@@ -108,6 +108,7 @@ def test_environment_strings_take_the_type_of_the_default(
         ("EXPO_REVIEW_PER_PAGE", "5", 5),
         ("EXPO_MAX_CONTENT_LENGTH", "1048576", 1048576),
         ("EXPO_PERMANENT_SESSION_LIFETIME", "3600", 3600),
+        ("EXPO_WTF_CSRF_TIME_LIMIT", "600", 600),  # None by default: typed all the same
         ("EXPO_EXTRA_HOSTS", "expo.intranet, 10.0.0.7", ("expo.intranet", "10.0.0.7")),
         ("EXPO_REDIS_URL", "", None),
     ],

@@ -78,6 +78,26 @@ class TestSignIn:
             signed_in = sign_in(client, user.email, DEFAULT_PASSWORD, new_address())
             assert signed_in.status_code == 302
 
+    def test_a_json_body_counts_against_the_account_it_names(self, client, db, limits):
+        limits(RATE_LIMIT_SIGN_IN_PER_ACCOUNT="5 per minute", RATE_LIMIT_SIGN_IN_PER_ADDRESS="")
+        user = make_user()
+        db.session.commit()
+
+        def sign_in_json(password: str):
+            return client.post(
+                "/account/login",
+                json={"email": user.email, "password": password},
+                environ_base=new_address(),
+            )
+
+        with time_machine.travel(datetime(2030, 3, 1, 8, tzinfo=UTC), tick=False):
+            for _ in range(5):
+                assert sign_in_json(WRONG_PASSWORD).status_code == 422
+            # Neither a JSON post nor a form post gets past the account's count.
+            assert_refused(sign_in_json(DEFAULT_PASSWORD), at_most=60)
+            refused = sign_in(client, user.email, DEFAULT_PASSWORD, new_address())
+            assert refused.status_code == 429
+
     def test_per_address_whichever_accounts_are_tried(self, client, db, limits):
         limits(RATE_LIMIT_SIGN_IN_PER_ADDRESS="3 per minute", RATE_LIMIT_SIGN_IN_PER_ACCOUNT="")
         user = make_user()
