@@ -73,7 +73,7 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
-    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_TIME_LIMIT: int | None = None  # CSRF tokens last as long as the session
 
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2
     ENTERPRISE_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
@@ -133,7 +133,6 @@ class DefaultConfig:
     SEND_FILE_MAX_AGE_DEFAULT: int
     PERMANENT_SESSION_LIFETIME: int
     TRUSTED_HOSTS: list[str]
-    WTF_CSRF_TIME_LIMIT: int | None
 
 
 def setting_types(flask_defaults: Mapping[str, Any]) -> dict[str, Any]:
