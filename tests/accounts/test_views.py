@@ -46,7 +46,7 @@ def stored_user(**fields) -> User:
 
 def users(db) -> list[User]:
     db.session.expire_all()
-    return list(db.session.execute(db.select(User)).scalars())
+    return list(db.session.execute(db.select(User).order_by(User.id)).scalars())
 
 
 def is_signed_in(client) -> bool:
