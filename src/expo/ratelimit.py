@@ -34,7 +34,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_limiter import Limiter, RateLimitExceeded
@@ -258,13 +258,22 @@ def _limits_switched_off() -> bool:
 # --- declaring limits -------------------------------------------------------------------
 
 
-def record_failure() -> None:
-    """Count this request against the limits declared with ``failures_only``."""
-    g.rate_limited_failure = True
+def refund() -> None:
+    """This request does not count after all: give back what it took from each limit.
 
-
-def _failed(_response: Any) -> bool:
-    return bool(g.get("rate_limited_failure"))
+    Sign-in counts every attempt before the password is checked, so that many attempts
+    sent at once cannot all pass the check before any is counted, and gives the attempt
+    back when the password was right: only wrong passwords use up the allowance.
+    """
+    storage = limiter.storage
+    for request_limit in limiter.current_limits:
+        key = request_limit.key
+        try:
+            # A window that ended meanwhile has nothing of this request's left to give back.
+            if storage.get(key) > 0:
+                storage.incr(key, request_limit.limit.get_expiry(), amount=-1)
+        except storage.base_exceptions:
+            logger.exception("could not give back a rate-limit count")
 
 
 def limit(
@@ -272,13 +281,11 @@ def limit(
     *,
     per: Callable[[], str] = client_address,
     methods: Sequence[str] = ("POST",),
-    failures_only: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Limit a view to ``app.config[setting]`` requests per key that ``per`` returns.
 
-    Only ``methods`` are counted. With ``failures_only`` a request is counted when the
-    view calls :func:`record_failure` (a wrong password), but every request is refused once
-    the count is reached, so the right password does not get through either.
+    Only ``methods`` are counted, each request before the view runs (the view may give its
+    count back with :func:`refund`); once the count is reached every request is refused.
     """
     if setting not in LIMIT_SETTINGS:  # pragma: no cover - a programming error
         raise ValueError(f"{setting} is not listed in LIMIT_SETTINGS")
@@ -286,7 +293,6 @@ def limit(
         lambda: str(current_app.config.get(setting) or ""),
         key_func=per,
         methods=list(methods),
-        deduct_when=_failed if failures_only else None,
     )
 
 

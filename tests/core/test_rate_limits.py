@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import time_machine
 
 from expo import create_app
+from expo.accounts import services as accounts_services
 from expo.extensions import db as _db
 from expo.ratelimit import RateLimitCounter
 from tests.conftest import FreshContextClient, make_test_config
@@ -121,7 +122,42 @@ class TestSignIn:
         for _ in range(5):
             browser = app.test_client()
             assert sign_in(browser, user.email, DEFAULT_PASSWORD, here).status_code == 302
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(RateLimitCounter)) == 0
+        counts = db.session.scalars(sa.select(RateLimitCounter.hits)).all()
+        assert counts and set(counts) == {0}
+        # The whole allowance is still there: two wrong passwords, then a refusal.
+        for _ in range(2):
+            assert sign_in(app.test_client(), user.email, WRONG_PASSWORD, here).status_code == 422
+        assert sign_in(app.test_client(), user.email, DEFAULT_PASSWORD, here).status_code == 429
+
+    def test_attempts_in_flight_together_cannot_outrun_the_count(
+        self, app, db, limits, monkeypatch
+    ):
+        """Ten attempts that all arrive before any has finished get five password checks.
+
+        Each password check starts the next attempt before it answers, so all ten are in
+        flight at once, as when a script sends them in parallel.
+        """
+        limits(RATE_LIMIT_SIGN_IN_PER_ACCOUNT="5 per minute", RATE_LIMIT_SIGN_IN_PER_ADDRESS="")
+        user = make_user()
+        db.session.commit()
+        checked: list[str] = []
+        statuses: list[int] = []
+        check_password = accounts_services.authenticate
+
+        def authenticate_while_the_next_arrives(email: str, password: str):
+            checked.append(email)
+            if len(statuses) + len(checked) < 10:
+                attempt()
+            return check_password(email, password)
+
+        def attempt() -> None:
+            response = sign_in(app.test_client(), user.email, WRONG_PASSWORD, new_address())
+            statuses.append(response.status_code)
+
+        monkeypatch.setattr(accounts_services, "authenticate", authenticate_while_the_next_arrives)
+        attempt()
+        assert len(checked) == 5
+        assert sorted(statuses) == [422] * 5 + [429] * (len(statuses) - 5)
 
     def test_the_page_speaks_the_readers_language(self, client, db, limits):
         limits(RATE_LIMIT_SIGN_IN_PER_ACCOUNT="1 per minute")
@@ -368,3 +404,19 @@ def test_limits_are_settings_with_defaults(monkeypatch, tmp_path_factory):
         "RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "3 per minute",
         "RATE_LIMITS_ENABLED": False,
     }
+
+
+def test_a_right_password_is_given_back_on_redis(app, db, limits, monkeypatch, redis_url):
+    limits(RATE_LIMIT_SIGN_IN_PER_ACCOUNT="2 per minute", RATE_LIMIT_SIGN_IN_PER_ADDRESS="")
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    user = make_user(email=f"redis-{uuid.uuid4().hex[:8]}@example.com")
+    db.session.commit()
+    for _ in range(3):
+        signed_in = sign_in(app.test_client(), user.email, DEFAULT_PASSWORD, new_address())
+        assert signed_in.status_code == 302
+    for _ in range(2):
+        assert (
+            sign_in(app.test_client(), user.email, WRONG_PASSWORD, new_address()).status_code == 422
+        )
+    refused = sign_in(app.test_client(), user.email, DEFAULT_PASSWORD, new_address())
+    assert_refused(refused, at_most=60)

@@ -152,11 +152,10 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-# Wrong passwords are counted; once either count is full even the right one is refused.
-@ratelimit.limit("RATE_LIMIT_SIGN_IN_PER_ADDRESS", failures_only=True)
-@ratelimit.limit(
-    "RATE_LIMIT_SIGN_IN_PER_ACCOUNT", per=ratelimit.submitted_email, failures_only=True
-)
+# Every attempt is counted before the password is checked and a right one is given back:
+# wrong passwords use up the allowance, and once it is gone even the right one is refused.
+@ratelimit.limit("RATE_LIMIT_SIGN_IN_PER_ADDRESS")
+@ratelimit.limit("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", per=ratelimit.submitted_email)
 def login():
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -167,8 +166,8 @@ def login():
         if user is None:
             # One message for both mistakes, so the form does not reveal who has an account.
             form.form_errors.append(_("Wrong email or password."))
-            ratelimit.record_failure()
         else:
+            ratelimit.refund()
             _sign_in(user, remember=form.remember.data)
             return redirect(next_url or _default_landing())
     return render_form("accounts/login.html", form)
