@@ -79,6 +79,8 @@ class DefaultConfig:
     ENTERPRISE_INVITATION_MAX_AGE = 60 * 60 * 24 * 7
     # Seconds a sign-up's link to verify its email address stays valid.
     EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 7
+    # Seconds the link to claim a registered credit code ("this is our company") stays valid.
+    ENTERPRISE_CLAIM_MAX_AGE = 60 * 60 * 24 * 7
     EVENTS_PER_PAGE = 12
     ENTERPRISES_PER_PAGE = 20
     DELEGATIONS_PER_PAGE = 20

@@ -25,6 +25,8 @@ from expo.accounts.services import make_email_verification_token, make_password_
 from expo.delegations.services import create_share_link
 from expo.documents import badges, render, schedules
 from expo.documents.certificates import issue_certificate
+from expo.enterprises.claim_links import make_claim_token
+from expo.enterprises.models import EnterpriseClaim
 from expo.enterprises.services import make_invitation_token
 from expo.extensions import db
 from tests.factories import (
@@ -108,6 +110,14 @@ def seed_world() -> World:
     member = make_member(delegation, enterprise_id=ours.id)
     item = make_itinerary_item(delegation)
     share_token = create_share_link(member, actor=organizer)
+    claim = EnterpriseClaim(
+        enterprise=ours,
+        credit_code=ours.credit_code,
+        company_name="真公司",
+        contact_name="Claimant",
+        email="claimant@example.com",
+    )
+    db.session.add(claim)
     db.session.commit()
 
     values: dict[str, object] = {
@@ -126,6 +136,8 @@ def seed_world() -> World:
         "share_token": share_token,
         "check_in_token": badges.check_in_token(application.delegates[0]),
         "invitation_token": make_invitation_token(ours, "colleague@example.com"),
+        "claim_id": claim.id,
+        "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),
     }

@@ -14,6 +14,7 @@ TOKENS = {
     "accounts.reset_password": "reset_token",
     "accounts.verify_email": "verification_token",
     "enterprises.accept_invitation": "invitation_token",
+    "enterprises.claim": "claim_token",
     "delegations.shared": "share_token",
     "delegations.shared_calendar": "share_token",
     "documents.shared_itinerary": "share_token",

@@ -64,6 +64,8 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/delegations/<int:delegation_id>/itinerary.ics": {"GET": (302, 200, 404, 302, 302)},
     "/delegations/<int:delegation_id>/itinerary.pdf": {"GET": (302, 200, 404, 200, 200)},
     "/enterprise": {"GET": ENTERPRISE_USERS},
+    "/enterprise/claim/<token>": {"GET": PUBLIC, "POST": (422, 422, 422, 422, 422)},
+    "/enterprise/claimed": {"GET": PUBLIC},
     "/enterprise/edit": {"GET": ENTERPRISE_USERS, "POST": (302, 422, 422, 302, 302)},
     "/enterprise/invite": {"GET": ENTERPRISE_USERS, "POST": (302, 422, 422, 302, 302)},
     "/events": {"GET": PUBLIC},
@@ -148,6 +150,8 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/enterprises/<int:enterprise_id>": {"GET": ORGANIZERS},
     "/manage/enterprises/<int:enterprise_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/enterprises/<int:enterprise_id>/flags": {"POST": ORGANIZER_ACTION},
+    "/manage/enterprises/claims": {"GET": ORGANIZERS},
+    "/manage/enterprises/claims/<int:claim_id>": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events": {"GET": ORGANIZERS_SENT_ON},  # the catalogue shows drafts to them
     "/manage/events/<int:event_id>/<any(publish, archive):action>": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/applications": {"GET": ORGANIZERS},

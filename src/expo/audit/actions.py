@@ -98,6 +98,30 @@ class AuditAction(enum.StrEnum):
         _l("Enterprise no longer verified: its name, credit code or prefecture changed"),
         _l("No longer verified: name, credit code or prefecture changed"),
     )
+    ENTERPRISE_SIGN_UP_EXPIRED = (
+        "enterprise.sign_up_expired",
+        AuditSubject.ENTERPRISES,
+        _l("Unconfirmed sign-up removed: its credit code was registered by another"),
+        _l("Unconfirmed sign-up removed"),
+    )
+    ENTERPRISE_CLAIM_FILED = (
+        "enterprise.claim_filed",
+        AuditSubject.ENTERPRISES,
+        _l("Enterprise claimed by another company"),
+        _l("Claimed by another company"),
+    )
+    ENTERPRISE_CLAIM_GRANTED = (
+        "enterprise.claim_granted",
+        AuditSubject.ENTERPRISES,
+        _l("Claim to an enterprise granted"),
+        _l("Claim granted"),
+    )
+    ENTERPRISE_CLAIM_REJECTED = (
+        "enterprise.claim_rejected",
+        AuditSubject.ENTERPRISES,
+        _l("Claim to an enterprise declined"),
+        _l("Claim declined"),
+    )
     ENTERPRISE_INVITE = (
         "enterprise.invite",
         AuditSubject.ENTERPRISES,

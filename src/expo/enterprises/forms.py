@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     EmailField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +31,7 @@ from wtforms.validators import (
 )
 
 from expo.accounts.forms import SignupForm
+from expo.enterprises.claims import MISSING
 from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
@@ -222,3 +224,85 @@ class EnterpriseFilterForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.prefecture.choices = choices([("", _l("All prefectures")), *prefecture_choices()])
         self.industry.choices = choices([("", _l("All industries")), *industry_choices()])
+
+
+class ClaimForm(BaseForm):
+    """A company's claim to an enterprise: what the organizers need to check who speaks
+    for it."""
+
+    company_name = StringField(
+        _l("Company name"),
+        filters=[strip],
+        description=_l("As on the business licence."),
+        validators=[
+            DataRequired(MISSING["company_name"]),
+            Length(max=200),
+        ],
+    )
+    contact_name = StringField(
+        _l("Your name"),
+        filters=[strip],
+        render_kw={"autocomplete": "name"},
+        validators=[DataRequired(MISSING["contact_name"]), Length(max=100)],
+    )
+    mobile = TelField(
+        _l("Mobile phone"),
+        filters=[strip],
+        render_kw={"autocomplete": "tel"},
+        description=_l("The organizers may call you to check the request."),
+        validators=[DataRequired(MISSING["mobile"]), Phone()],
+    )
+    statement = TextAreaField(
+        _l("How can the organizers check that you speak for the company?"),
+        filters=[strip],
+        description=_l(
+            "For example your position, the company's switchboard number, or who at the "
+            "company can confirm it. The organizers may ask for the business licence."
+        ),
+        render_kw={"rows": 5},
+        validators=[
+            DataRequired(MISSING["statement"]),
+            Length(max=2000),
+        ],
+    )
+
+
+class ClaimDecisionForm(BaseForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=choices(
+            [
+                (
+                    "hand_over",
+                    _l("Hand the enterprise over: the accounts that registered it lose it"),
+                ),
+                (
+                    "add_colleague",
+                    _l("Add as a colleague: the enterprise stays with its accounts"),
+                ),
+                ("reject", _l("Decline the request")),
+            ]
+        ),
+        validators=[InputRequired(_l("Choose what to do with this request."))],
+    )
+    note = TextAreaField(
+        _l("Note to the company"),
+        filters=[strip],
+        description=_l("Sent with the answer. Required when you decline."),
+        render_kw={"rows": 3},
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class ClaimFilterForm(BaseForm):
+    """Read from the query string: a search, so no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        _l("Show"),
+        choices=choices([("pending", _l("Open requests")), ("all", _l("All requests"))]),
+        default="pending",
+        validators=[Optional()],
+    )

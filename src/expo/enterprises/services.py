@@ -29,7 +29,9 @@ from expo.accounts.services import EmailAlreadyRegistered, create_user, find_use
 from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.audit.services import record
-from expo.db import like_pattern
+from expo.db import like_pattern, utcnow
+from expo.delegations.models import Member, item_enterprises
+from expo.enterprises.claim_links import claim_link_max_age, claim_url
 from expo.enterprises.industries import BY_KEY as INDUSTRIES_BY_KEY
 from expo.enterprises.models import Enterprise
 from expo.enterprises.prefectures import BY_CODE as PREFECTURES_BY_CODE
@@ -37,6 +39,7 @@ from expo.errors import DomainError, InvalidInput, PermissionDenied
 from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
+from expo.registrations.models import Application
 from expo.urls import external_url
 from expo.validation import (
     check_email,
@@ -268,8 +271,59 @@ def find_enterprise_by_credit_code(credit_code: str) -> Enterprise | None:
 
 
 def _code_taken(credit_code: str, *, other_than: Enterprise | None = None) -> bool:
+    """Whether another enterprise holds the code.
+
+    A sign-up whose address was never verified does not hold it for ever: once its link
+    has expired unused, it is removed (see :func:`_is_abandoned_sign_up`) and the code is
+    free for the company that comes next.
+    """
     existing = find_enterprise_by_credit_code(credit_code)
-    return existing is not None and existing is not other_than
+    if existing is None or existing is other_than:
+        return False
+    if _is_abandoned_sign_up(existing):
+        _remove_abandoned_sign_up(existing)
+        return False
+    return True
+
+
+def _is_abandoned_sign_up(enterprise: Enterprise) -> bool:
+    """Signed up, never confirmed by mail, and nothing else has come of it.
+
+    Every account of the enterprise is unverified and older than the verification link's
+    lifetime, so no link that could still confirm one is out there; the organizers have
+    neither verified the enterprise nor put it on their lists; and it has no application
+    (an unverified account cannot apply) and no place in a delegation.
+    """
+    if enterprise.verified or enterprise.key_enterprise or not enterprise.users:
+        return False
+    horizon = utcnow() - timedelta(seconds=accounts_services.email_verification_max_age())
+    if any(user.email_verified or user.created_at > horizon for user in enterprise.users):
+        return False
+    if enterprise.created_at > horizon:
+        return False
+    used = sa.union_all(
+        sa.select(Application.id).where(Application.enterprise_id == enterprise.id),
+        sa.select(Member.id).where(Member.enterprise_id == enterprise.id),
+        sa.select(item_enterprises.c.item_id).where(
+            item_enterprises.c.enterprise_id == enterprise.id
+        ),
+    )
+    return db.session.execute(sa.select(used.subquery()).limit(1)).first() is None
+
+
+def _remove_abandoned_sign_up(enterprise: Enterprise) -> None:
+    record(
+        None,
+        AuditAction.ENTERPRISE_SIGN_UP_EXPIRED,
+        enterprise,
+        credit_code=enterprise.credit_code,
+        name_zh=enterprise.name_zh,
+        name_en=enterprise.name_en,
+    )
+    for user in list(enterprise.users):
+        db.session.delete(user)
+    db.session.delete(enterprise)
+    db.session.flush()
 
 
 def _insert(values: dict[str, object]) -> Enterprise:
@@ -364,12 +418,15 @@ def sign_up(
         return None
     if _code_taken(str(values["credit_code"])):
         accounts_services.spend_password_hashing_time(password)
+        address = normalise_email(email)
         send_templated_email(
-            normalise_email(email),
+            address,
             "signup_enterprise_taken",
             locale,
             name=name,
             credit_code=values["credit_code"],
+            claim_url=claim_url(address, str(values["credit_code"])),
+            valid_for=timedelta(seconds=claim_link_max_age()),
         )
         return None
     user, _organisation = register_enterprise(
@@ -442,15 +499,21 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     return enterprise
 
 
+def active_organizers() -> list[User]:
+    """Who is told when an enterprise needs an organizer's look: organizers and admins."""
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(User.role.in_([Role.ORGANIZER.value, Role.ADMIN.value]), User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def _tell_organizers_unverified(enterprise: Enterprise, *, actor: User) -> None:
     """Mail every active organizer (after the commit) that an enterprise needs checking."""
-    organizers = db.session.scalars(
-        db.select(User)
-        .where(User.role.in_([Role.ORGANIZER.value, Role.ADMIN.value]), User.active.is_(True))
-        .order_by(User.id)
-    )
     review_url = external_url("enterprises.manage_detail", enterprise_id=enterprise.id)
-    for organizer in organizers:
+    for organizer in active_organizers():
         send_templated_email(
             organizer.email,
             "enterprise_unverified",

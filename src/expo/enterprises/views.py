@@ -2,7 +2,8 @@
 
 Enterprise users reach only their own enterprise, through ``/enterprise``: no page for
 them takes an enterprise id, so there is no other id to try. The pages that do take one
-are under ``/manage`` and for organizers only.
+are under ``/manage`` and for organizers only. Claims to a registered credit code are in
+``claim_views``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from flask_login import current_user, login_user
 from expo import ratelimit
 from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.audit.actions import AuditAction, AuditSubject
-from expo.enterprises import services
+from expo.enterprises import claims, services
 from expo.enterprises.forms import (
     FIELD_LABELS,
     AcceptInvitationForm,
@@ -192,7 +193,12 @@ def manage():
         page=page_number(),
         per_page=current_app.config.get("ENTERPRISES_PER_PAGE", DEFAULT_PER_PAGE),
     )
-    return render_template("enterprises/manage/list.html", form=form, page=page)
+    return render_template(
+        "enterprises/manage/list.html",
+        form=form,
+        page=page,
+        open_claims=claims.count_pending_claims(),
+    )
 
 
 def _render_detail(enterprise: Enterprise, flags_form: EnterpriseFlagsForm, status: int = 200):
@@ -252,3 +258,7 @@ def manage_edit(enterprise_id: int):
         flash(_("The profile of %(name)s has been saved.", name=enterprise.name), "success")
         return redirect(url_for(".manage_detail", enterprise_id=enterprise.id))
     return render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)
+
+
+# Claims to a registered credit code add their routes to ``bp``; they import it from here.
+from expo.enterprises import claim_views  # noqa: E402, F401
