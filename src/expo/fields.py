@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import DateTimeLocalField, Field, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -73,3 +74,21 @@ def filter_value(field):
     """A list filter's value: None when left empty or not one of its choices (a stale or
     hand-edited link shows everything rather than an error)."""
     return None if field.errors else (field.data or None)
+
+
+# An uploaded list (members, key enterprises): far more than any real one needs.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+FILE_TOO_LARGE = _l("The file is larger than %(size)d MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)
+XLSX_ACCEPT = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_field() -> FileField:
+    """An .xlsx file to import, refused above :data:`MAX_IMPORT_BYTES`."""
+    return FileField(
+        _l("Excel file (.xlsx)"),
+        render_kw={"accept": XLSX_ACCEPT},
+        validators=[
+            FileRequired(_l("Choose an Excel file (.xlsx) to upload.")),
+            FileSize(MAX_IMPORT_BYTES, message=FILE_TOO_LARGE),
+        ],
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, request
+from flask_babel import format_percent
 
 from expo import i18n
 
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
         zone_name=i18n.format_zone,
         country_name=i18n.country_name,
         number=i18n.format_number,
+        percent=format_percent,
         # Printed documents: the product's own wording, not CLDR's (see expo.i18n).
         document_date=i18n.local_document_date,
         document_full_date=i18n.local_document_full_date,

@@ -151,6 +151,10 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/enterprises/<int:enterprise_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/enterprises/<int:enterprise_id>/flags": {"POST": ORGANIZER_ACTION},
     "/manage/enterprises/claims": {"GET": ORGANIZERS},
+    "/manage/key-enterprises": {"GET": ORGANIZERS},
+    "/manage/key-enterprises/import": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/key-enterprises/invite": {"POST": ORGANIZER_ACTION},
+    "/manage/key-enterprises/template.xlsx": {"GET": ORGANIZERS},
     "/manage/enterprises/claims/<int:claim_id>": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events": {"GET": ORGANIZERS_SENT_ON},  # the catalogue shows drafts to them
     "/manage/events/<int:event_id>/<any(publish, archive):action>": {"POST": ORGANIZER_ACTION},

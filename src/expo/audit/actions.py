@@ -22,6 +22,7 @@ class AuditSubject(enum.StrEnum):
     DELEGATIONS = "delegations"
     CERTIFICATES = "certificates"
     DOCUMENT_JOBS = "document_jobs"
+    KEY_ENTERPRISE_IMPORTS = "key_enterprise_imports"
 
 
 # The subjects the audit log offers as a filter.
@@ -31,6 +32,7 @@ SUBJECT_LABELS = {
     AuditSubject.EVENTS: _l("Events"),
     AuditSubject.DELEGATIONS: _l("Delegations"),
     AuditSubject.CERTIFICATES: _l("Certificates"),
+    AuditSubject.KEY_ENTERPRISE_IMPORTS: _l("Key-enterprise lists"),
 }
 
 
@@ -121,6 +123,22 @@ class AuditAction(enum.StrEnum):
         AuditSubject.ENTERPRISES,
         _l("Claim to an enterprise declined"),
         _l("Claim declined"),
+    )
+    ENTERPRISE_TAKEN_OVER = (
+        "enterprise.taken_over",
+        AuditSubject.ENTERPRISES,
+        _l("Enterprise from the key-enterprise list taken over at sign-up"),
+        _l("Taken over at sign-up"),
+    )
+    KEY_ENTERPRISES_IMPORTED = (
+        "key_enterprises.imported",
+        AuditSubject.KEY_ENTERPRISE_IMPORTS,
+        _l("Key-enterprise list imported"),
+    )
+    KEY_ENTERPRISES_INVITED = (
+        "key_enterprises.invited",
+        AuditSubject.EVENTS,
+        _l("Key enterprises not yet reached invited to an event"),
     )
     ENTERPRISE_INVITE = (
         "enterprise.invite",

@@ -8,7 +8,6 @@ in ``delegations.services``, so an import or a command gets them too.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     DateField,
     EmailField,
@@ -29,12 +28,11 @@ from expo.delegations.models import (
     MEMBER_ROLE_LABELS,
 )
 from expo.delegations.services import MAX_SHIFT_DAYS
-from expo.fields import BaseForm, choices, strip
+from expo.fields import BaseForm, choices, strip, workbook_field
 from expo.i18n import country_choices
 from expo.validation import EmailAddress
 
 CONTACT_ROWS = 3
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def _optional_int(value):
@@ -194,20 +192,8 @@ class FromEventForm(BaseForm):
         self.event_id.choices = choices((event.id, event.title) for event in events)
 
 
-FILE_TOO_LARGE = _l("The file is larger than %(size)d MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)
-
-
 class ImportForm(BaseForm):
-    file = FileField(
-        _l("Excel file (.xlsx)"),
-        render_kw={
-            "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        },
-        validators=[
-            FileRequired(_l("Choose an Excel file (.xlsx) to upload.")),
-            FileSize(MAX_IMPORT_BYTES, message=FILE_TOO_LARGE),
-        ],
-    )
+    file = workbook_field()
 
 
 class DuplicateForm(BaseForm):

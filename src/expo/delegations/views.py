@@ -30,8 +30,6 @@ from expo.delegations import itinerary, member_import, services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.calendar import calendar_ics, ics_response
 from expo.delegations.forms import (
-    FILE_TOO_LARGE,
-    MAX_IMPORT_BYTES,
     DelegationFilterForm,
     DelegationForm,
     DuplicateForm,
@@ -44,7 +42,7 @@ from expo.delegations.models import Delegation, Member
 from expo.errors import error_response
 from expo.events.models import Event
 from expo.events.services import all_campaigns
-from expo.fields import filter_value
+from expo.fields import FILE_TOO_LARGE, MAX_IMPORT_BYTES, filter_value
 from expo.spreadsheets import XLSX_MIMETYPE
 from expo.urls import external_url
 from expo.web import (

@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     EmailField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -36,7 +37,7 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
-from expo.fields import BaseForm, choices, strip
+from expo.fields import BaseForm, choices, strip, workbook_field
 from expo.i18n import country_choices, pick
 from expo.validation import EmailAddress, Phone
 
@@ -305,4 +306,36 @@ class ClaimFilterForm(BaseForm):
         choices=choices([("pending", _l("Open requests")), ("all", _l("All requests"))]),
         default="pending",
         validators=[Optional()],
+    )
+
+
+def list_year_field(label) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(_l("Enter the year of the list, such as 2026.")),
+            NumberRange(2000, 2100, message=_l("Enter a year between 2000 and 2100.")),
+        ],
+    )
+
+
+class KeyEnterpriseImportForm(BaseForm):
+    year = list_year_field(_l("The list of the year"))
+    file = workbook_field()
+
+
+class CoverageYearForm(BaseForm):
+    """Read from the query string: a choice of view, so no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(2000, 2100)])
+
+
+class InviteNotReachedForm(BaseForm):
+    year = list_year_field(_l("Year"))
+    event = SelectField(
+        _l("Event open for applications"),
+        validators=[InputRequired(_l("Choose an event that is open for applications."))],
     )

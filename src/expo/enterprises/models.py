@@ -43,6 +43,9 @@ class Enterprise(Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     verified: Mapped[bool] = mapped_column(default=False)
     key_enterprise: Mapped[bool] = mapped_column(default=False)
+    # Made from the department's key-enterprise list, with nobody signed up for it yet:
+    # the first sign-up with its credit code takes it over.
+    unclaimed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="enterprise")
@@ -144,3 +147,43 @@ class EnterpriseClaim(Model):
 
     def __repr__(self) -> str:
         return f"<EnterpriseClaim {self.credit_code} {self.email} {self.status}>"
+
+
+class KeyEnterpriseImport(Model):
+    """One upload of the department's key-enterprise list (千户重点外贸企业) for a year."""
+
+    __tablename__ = "key_enterprise_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    matched: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class KeyEnterpriseMembership(Model):
+    """An enterprise on the key-enterprise list of a year."""
+
+    __tablename__ = "key_enterprise_memberships"
+    __table_args__ = (
+        sa.UniqueConstraint("enterprise_id", "year", name="one_per_year"),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(index=True)
+    # The year the enterprise first joined the programme, as the department's list says.
+    included_since: Mapped[int | None] = mapped_column()
+    import_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("key_enterprise_imports.id", ondelete="SET NULL")
+    )
+
+    enterprise: Mapped[Enterprise] = relationship()

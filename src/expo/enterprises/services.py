@@ -77,13 +77,19 @@ class InvitationInvalid(DomainError):
 # --- unified social credit code --------------------------------------------------------
 
 
+def compact_credit_code(raw: str | None) -> str:
+    """Capitals and digits only: what a code typed with full-width characters, spaces or
+    hyphens, or in lower case, stands for (checked or not)."""
+    return str(uscc.compact(unicodedata.normalize("NFKC", raw or "")))
+
+
 def validate_credit_code(raw: str | None) -> str:
     """The code in its stored form (18 capitals and digits), or a message saying what is wrong.
 
     Full-width characters typed with a Chinese input method, spaces and hyphens are
     accepted and removed; lower-case letters are capitalised.
     """
-    number = uscc.compact(unicodedata.normalize("NFKC", raw or ""))
+    number = compact_credit_code(raw)
     if not number:
         raise InvalidInput({"credit_code": _l("Enter the unified social credit code.")})
     try:
@@ -211,7 +217,7 @@ def _check_website(raw: str, errors: dict[str, object]) -> str:
     return website
 
 
-def _validated_values(data: EnterpriseData) -> dict[str, object]:
+def validated_profile(data: EnterpriseData) -> dict[str, object]:
     """Check a whole profile; the values to store, or every field's message at once."""
     errors: dict[str, object] = {}
     text = {
@@ -362,7 +368,7 @@ def register_enterprise(
     errors: dict[str, object] = {}
     values: dict[str, object] = {}
     try:
-        values = _validated_values(enterprise)
+        values = validated_profile(enterprise)
     except InvalidInput as error:
         errors.update(error.errors)
     if "credit_code" not in errors and _code_taken(validate_credit_code(enterprise.credit_code)):
@@ -406,7 +412,7 @@ def sign_up(
     is registered gets a note to ask for an invitation. Returns the new user, or None
     when nothing was made.
     """
-    values = _validated_values(enterprise)
+    values = validated_profile(enterprise)
     owner = find_user_by_email(email)
     if owner is not None:
         accounts_services.spend_password_hashing_time(password)
@@ -416,7 +422,12 @@ def sign_up(
             reset_url=external_url("accounts.request_password_reset"),
         )
         return None
-    if _code_taken(str(values["credit_code"])):
+    holder = find_enterprise_by_credit_code(str(values["credit_code"]))
+    if holder is not None and holder.unclaimed:
+        user = _take_over(
+            holder, values, email=email, password=password, name=name, mobile=mobile, locale=locale
+        )
+    elif _code_taken(str(values["credit_code"])):
         accounts_services.spend_password_hashing_time(password)
         address = normalise_email(email)
         send_templated_email(
@@ -429,18 +440,52 @@ def sign_up(
             valid_for=timedelta(seconds=claim_link_max_age()),
         )
         return None
-    user, _organisation = register_enterprise(
+    else:
+        user, _organisation = register_enterprise(
+            email=email,
+            password=password,
+            name=name,
+            mobile=mobile,
+            locale=locale,
+            enterprise=enterprise,
+            email_verified=False,
+        )
+    accounts_services.send_email_verification(
+        user, verify_url=lambda token: external_url("accounts.verify_email", token=token)
+    )
+    return user
+
+
+def _take_over(
+    enterprise: Enterprise,
+    values: dict[str, object],
+    *,
+    email: str,
+    password: str,
+    name: str,
+    mobile: str,
+    locale: str,
+) -> User:
+    """The first sign-up with the code of an enterprise from the key-enterprise list.
+
+    The company's own profile replaces the few facts the department's list gave; the
+    enterprise stays on the list, and is not verified until an organizer checks it.
+    """
+    user = create_user(
         email=email,
         password=password,
         name=name,
         mobile=mobile,
+        role=Role.ENTERPRISE,
         locale=locale,
-        enterprise=enterprise,
         email_verified=False,
     )
-    accounts_services.send_email_verification(
-        user, verify_url=lambda token: external_url("accounts.verify_email", token=token)
-    )
+    for key, value in values.items():
+        setattr(enterprise, key, value)
+    enterprise.unclaimed = False
+    user.enterprise = enterprise
+    db.session.flush()
+    record(user, AuditAction.ENTERPRISE_TAKEN_OVER, enterprise, email=user.email)
     return user
 
 
@@ -449,7 +494,7 @@ def create_enterprise_for(user: User, data: EnterpriseData) -> Enterprise:
     asked for the enterprise, or by the command line)."""
     if user.role != Role.ENTERPRISE or user.enterprise_id is not None:
         raise PermissionDenied()
-    values = _validated_values(data)
+    values = validated_profile(data)
     if _code_taken(str(values["credit_code"])):
         raise InvalidInput({"credit_code": ALREADY_REGISTERED})
     enterprise = _insert(values)
@@ -473,7 +518,7 @@ def update_profile(enterprise: Enterprise, data: EnterpriseData, *, actor: User)
     """
     if not (actor.is_organizer or actor.enterprise_id == enterprise.id):
         raise PermissionDenied()
-    values = _validated_values(data)
+    values = validated_profile(data)
     if _code_taken(str(values["credit_code"]), other_than=enterprise):
         raise InvalidInput({"credit_code": CODE_OF_ANOTHER_ENTERPRISE})
     changed = sorted(name for name, value in values.items() if getattr(enterprise, name) != value)

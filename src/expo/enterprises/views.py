@@ -260,5 +260,6 @@ def manage_edit(enterprise_id: int):
     return render_form("enterprises/profile_form.html", form, creating=False, managed=enterprise)
 
 
-# Claims to a registered credit code add their routes to ``bp``; they import it from here.
-from expo.enterprises import claim_views  # noqa: E402, F401
+# Claims to a registered credit code and the key-enterprise programme add their routes to
+# ``bp``; they import it from here.
+from expo.enterprises import claim_views, key_enterprise_views  # noqa: E402, F401
