@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -50,6 +50,9 @@ class Columns:
             for column in self.columns
             for text in (column.field, column.zh, column.en, *column.aliases)
         }
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self.columns)
 
     def field_for(self, heading: str) -> str | None:
         return self._known.get(normalise_heading(heading)) if heading else None

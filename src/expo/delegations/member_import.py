@@ -10,10 +10,7 @@ gives each refused row's number as the spreadsheet shows it, with the reasons.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cache
 
 import pycountry
@@ -32,6 +29,7 @@ from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import country_codes, current_language
+from expo.sheet_import import Column, Columns, NoHeadings, NoRows, read_table
 from expo.spreadsheets import (
     CellTooLong,
     NotAWorkbook,
@@ -52,61 +50,53 @@ MAX_ROWS = 1000
 LIMITS = ReadLimits(rows=MAX_ROWS + 1, columns=50, cell_chars=5000)
 
 
-@dataclass(frozen=True)
-class Column:
-    field: str
-    zh: str
-    en: str
-    aliases: tuple[str, ...] = ()
-
-    def heading(self, language: str | None = None) -> str:
-        return self.zh if (language or current_language()) == "zh" else self.en
-
-
 # The template's headings. They are the file format, not interface text: both languages
 # are always understood, whatever the reader's language.
-COLUMNS = (
-    Column("name_zh", "中文姓名", "Name (Chinese)", ("姓名", "chinese name", "name in chinese")),
-    Column(
-        "name_latin",
-        "拼音或英文姓名",
-        "Name (Latin)",
-        (
-            "拼音姓名",
-            "英文姓名",
-            "护照姓名",
-            "name",
-            "name (latin letters)",
-            "name in latin letters",
-            "latin name",
-            "english name",
+COLUMNS = Columns(
+    (
+        Column(
+            "name_zh", "中文姓名", "Name (Chinese)", ("姓名", "chinese name", "name in chinese")
         ),
-    ),
-    Column(
-        "organization",
-        "单位",
-        "Organization",
-        ("工作单位", "企业", "公司", "organisation", "company", "enterprise"),
-    ),
-    Column("title", "职务", "Position", ("职位", "title", "job title")),
-    Column("nationality", "国籍", "Nationality", ("country", "citizenship")),
-    Column(
-        "passport_number",
-        "护照号",
-        "Passport",
-        ("护照号码", "护照", "passport number", "passport no.", "passport no"),
-    ),
-    Column("mobile", "手机", "Mobile", ("手机号", "手机号码", "电话", "phone", "mobile phone")),
-    Column("email", "邮箱", "Email", ("电子邮箱", "电子邮件", "e-mail", "email address")),
-    Column(
-        "needs",
-        "饮食及其他需求",
-        "Needs",
-        ("需求", "饮食需求", "dietary and other needs", "dietary needs", "special needs"),
-    ),
-    Column("role", "角色", "Role", ("身份", "role in the delegation")),
+        Column(
+            "name_latin",
+            "拼音或英文姓名",
+            "Name (Latin)",
+            (
+                "拼音姓名",
+                "英文姓名",
+                "护照姓名",
+                "name",
+                "name (latin letters)",
+                "name in latin letters",
+                "latin name",
+                "english name",
+            ),
+        ),
+        Column(
+            "organization",
+            "单位",
+            "Organization",
+            ("工作单位", "企业", "公司", "organisation", "company", "enterprise"),
+        ),
+        Column("title", "职务", "Position", ("职位", "title", "job title")),
+        Column("nationality", "国籍", "Nationality", ("country", "citizenship")),
+        Column(
+            "passport_number",
+            "护照号",
+            "Passport",
+            ("护照号码", "护照", "passport number", "passport no.", "passport no"),
+        ),
+        Column("mobile", "手机", "Mobile", ("手机号", "手机号码", "电话", "phone", "mobile phone")),
+        Column("email", "邮箱", "Email", ("电子邮箱", "电子邮件", "e-mail", "email address")),
+        Column(
+            "needs",
+            "饮食及其他需求",
+            "Needs",
+            ("需求", "饮食需求", "dietary and other needs", "dietary needs", "special needs"),
+        ),
+        Column("role", "角色", "Role", ("身份", "role in the delegation")),
+    )
 )
-COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
 
 ROLE_WORDS = {
     MemberRole.LEADER: ("leader", "团长", "head", "head of delegation"),
@@ -157,11 +147,7 @@ class RejectedRow:
     @property
     def reasons(self) -> list[str]:
         """``Nationality: Use an ISO code…`` in the reader's language."""
-        reasons = []
-        for name, message in self.errors.items():
-            column = COLUMN_BY_FIELD.get(name)
-            reasons.append(f"{column.heading()}: {message}" if column else str(message))
-        return reasons
+        return COLUMNS.reasons(self.errors)
 
 
 @dataclass
@@ -176,33 +162,6 @@ class ImportReport:
 
 
 # --- reading cells -----------------------------------------------------------------------
-
-
-def _normalise_heading(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()  # full-width brackets too
-    return re.sub(r"[\s*:：]+", "", text)
-
-
-@cache
-def _headings() -> dict[str, str]:
-    known = {}
-    for column in COLUMNS:
-        for text in (column.field, column.zh, column.en, *column.aliases):
-            known[_normalise_heading(text)] = column.field
-    return known
-
-
-def _cell_text(value: object) -> str:
-    """A cell as text: 13800000000 stays digits, not ``13800000000.0`` or ``1.38E+10``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 @cache
@@ -304,37 +263,16 @@ class _EnterpriseNames:
 
 def import_members(delegation: Delegation, file_bytes: bytes, *, actor) -> ImportReport:
     """Add the members of a spreadsheet; a file that can't be read raises InvalidInput."""
-    rows = _read_rows(file_bytes)
-    # Leading blank rows are skipped: the headings are the first row with anything in it.
-    start = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
-    if start is None:
-        raise InvalidInput({"file": NO_ROWS})
-    headings = [_cell_text(value) for value in rows[start]]
-    positions: dict[str, int] = {}
-    report = ImportReport()
-    for index, heading in enumerate(headings):
-        name = _headings().get(_normalise_heading(heading)) if heading else None
-        if name is None:
-            if heading:
-                report.ignored_columns.append(excerpt(heading))
-        else:
-            positions.setdefault(name, index)
-    if not positions:
-        raise InvalidInput({"file": NO_HEADINGS})
-    body = [
-        (start + offset + 2, row)
-        for offset, row in enumerate(rows[start + 1 :])
-        if any(_cell_text(value) for value in row)
-    ]
-    if not body:
-        raise InvalidInput({"file": NO_ROWS})
+    try:
+        table = read_table(_read_rows(file_bytes), COLUMNS)
+    except NoHeadings:
+        raise InvalidInput({"file": NO_HEADINGS}) from None
+    except NoRows:
+        raise InvalidInput({"file": NO_ROWS}) from None
+    report = ImportReport(ignored_columns=table.ignored_columns)
 
     enterprises = _EnterpriseNames()
-    for number, row in body:
-        cells = {
-            name: _cell_text(row[index]) if index < len(row) else ""
-            for name, index in positions.items()
-        }
+    for number, cells in table.rows:
         own_errors: dict[str, object] = {}
         nationality = nationality_code(cells.get("nationality", ""))
         if nationality is None:

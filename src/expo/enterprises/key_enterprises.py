@@ -206,8 +206,10 @@ def _profile(cells: dict[str, str], errors: dict[str, object]) -> services.Enter
     An empty prefecture is read from the credit code, whose third to eighth places are
     the administrative code of where the company was registered.
     """
-    code = services.compact_credit_code(cells.get("credit_code", ""))
-    prefecture_text = cells.get("prefecture", "") or (code[2:6] + "00" if len(code) == 18 else "")
+    prefecture_text = cells.get("prefecture", "")
+    if not prefecture_text:
+        code = services.compact_credit_code(cells.get("credit_code", ""))
+        prefecture_text = code[2:6] + "00" if len(code) == 18 else ""
     prefecture = _prefecture_codes().get(normalise_heading(prefecture_text), "")
     if cells.get("prefecture") and not prefecture:
         errors["prefecture"] = UNKNOWN_PREFECTURE
@@ -472,7 +474,7 @@ def template_workbook(language: str | None = None) -> bytes:
     sheet = workbook.worksheets[0]
     sheet.title = "重点企业" if language == "zh" else "Key enterprises"
     bold = Font(bold=True)
-    for index, column in enumerate(COLUMNS.columns, start=1):
+    for index, column in enumerate(COLUMNS, start=1):
         sheet.cell(row=1, column=index, value=column.heading(language)).font = bold
         sheet.column_dimensions[get_column_letter(index)].width = 28
     sheet.freeze_panes = "A2"
