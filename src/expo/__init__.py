@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo import site
     from expo.accounts.views import bp as accounts_bp
     from expo.audit.views import bp as audit_bp
+    from expo.dashboards.views import bp as dashboards_bp
     from expo.delegations.views import bp as delegations_bp
     from expo.documents.views import bp as documents_bp
     from expo.enterprises.views import bp as enterprises_bp
@@ -98,5 +99,6 @@ def _register_blueprints(app: Flask) -> None:
         delegations_bp,
         documents_bp,
         jobs_bp,
+        dashboards_bp,
     ):
         app.register_blueprint(blueprint)

@@ -146,6 +146,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "/manage/delegations/<int:delegation_id>/status": {"POST": ORGANIZER_ACTION},
     "/manage/delegations/new": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage": {"GET": ORGANIZERS},
     "/manage/enterprises": {"GET": ORGANIZERS},
     "/manage/enterprises/<int:enterprise_id>": {"GET": ORGANIZERS},
     "/manage/enterprises/<int:enterprise_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
@@ -156,7 +157,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/key-enterprises/invite": {"POST": ORGANIZER_ACTION},
     "/manage/key-enterprises/template.xlsx": {"GET": ORGANIZERS},
     "/manage/enterprises/claims/<int:claim_id>": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
-    "/manage/events": {"GET": ORGANIZERS_SENT_ON},  # the catalogue shows drafts to them
+    "/manage/events": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/<any(publish, archive):action>": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/applications": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/applications/<int:application_id>": {"GET": ORGANIZERS},

@@ -51,6 +51,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _default_landing() -> str:
+    """Organizers land on the work waiting for them; everyone else on the home page."""
+    if current_user.is_authenticated and current_user.is_organizer:
+        return url_for("dashboards.organizer_home")
     return url_for("site.home")
 
 

@@ -9,12 +9,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
+from expo.dashboards import services as dashboards
 from expo.db import utcnow
 from expo.events import services
 from expo.events.forms import CampaignForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.events.views import bp
+from expo.i18n import current_language
 from expo.web import form_to, get_or_404, page_number, query_id, render_form, run_service, save_form
+
+MANAGED_EVENTS_PER_PAGE = 50
 
 # --- campaigns -------------------------------------------------------------------------
 
@@ -71,7 +75,20 @@ def campaign_status(campaign_id: int, action: str):
 @bp.route("/manage/events")
 @organizer_required
 def manage_events():
-    return redirect(url_for("events.catalogue", when="all", **request.args))
+    """Every event as a table, coming ones first, sortable by its columns' counts."""
+    sort = request.args.get("sort", "starts")
+    sort = sort if sort in dashboards.SORTS else "starts"
+    descending = request.args.get("order") == "desc"
+    page, counts = dashboards.events_table(
+        sort=sort,
+        descending=descending,
+        language=current_language(),
+        page=page_number(),
+        per_page=MANAGED_EVENTS_PER_PAGE,
+    )
+    return render_template(
+        "events/manage/events.html", page=page, counts=counts, sort=sort, descending=descending
+    )
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])

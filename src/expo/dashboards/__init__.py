@@ -1,0 +1,1 @@
+"""What organizers see first: the work waiting for them, and the events at a glance."""
