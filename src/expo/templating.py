@@ -29,6 +29,7 @@ def url_with_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
+    from expo.fields import error_entries, was_cleared
     from expo.events.answers import answer_text
     from expo.registrations.services import next_step
 
@@ -48,6 +49,9 @@ def init_app(app: Flask) -> None:
         answer_text=answer_text,
         # Every area shows enterprises (applications, delegations).
         industry_label=industry_label,
+        # Every form page: the error summary and the fields emptied for safety.
+        form_error_entries=error_entries,
+        was_cleared=was_cleared,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,
