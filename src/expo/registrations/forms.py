@@ -60,7 +60,7 @@ def _consent_field() -> BooleanField:
 
 
 class ApplicationForm(BaseForm):
-    delegates = FieldList(FormField(DelegateForm), min_entries=1)
+    delegates = FieldList(FormField(DelegateForm), label=_l("Delegates"), min_entries=1)
     booths_requested = IntegerField(
         _l("Booths requested"),
         default=1,
