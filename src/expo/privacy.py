@@ -111,4 +111,3 @@ def current_notice(now: datetime | None = None) -> Notice:
     versions = list(notices().values())
     in_force = [notice for notice in versions if notice.effective <= today]
     return in_force[-1] if in_force else versions[0]
-

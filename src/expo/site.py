@@ -16,9 +16,9 @@ from flask import (
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from expo import privacy
 from expo.events import services as event_services
 from expo.extensions import db
-from expo import privacy
 from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
 
 bp = Blueprint("site", __name__)

@@ -29,8 +29,8 @@ def url_with_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
-    from expo.fields import error_entries, was_cleared
     from expo.events.answers import answer_text
+    from expo.fields import error_entries, was_cleared
     from expo.registrations.services import next_step
 
     app.jinja_env.globals.update(

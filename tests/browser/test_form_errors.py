@@ -30,9 +30,7 @@ def focused_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
-def test_a_failed_apply_focuses_the_summary_whose_links_reach_each_field(
-    live_server, page, db
-):
+def test_a_failed_apply_focuses_the_summary_whose_links_reach_each_field(live_server, page, db):
     event = open_event()
     question = make_question(event, required=True)
     user = make_enterprise_user()

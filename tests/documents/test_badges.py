@@ -55,9 +55,7 @@ class TestTheSheet:
         assert names and all("CJK-SC" in name for name in names), names
         assert all(font.embedded and font.subset and font.unicode for font in fonts)
 
-    def test_a_delegate_named_only_in_chinese_gets_the_passport_spelling(
-        self, app, db, event
-    ):
+    def test_a_delegate_named_only_in_chinese_gets_the_passport_spelling(self, app, db, event):
         application = approved_application(event)
         delegate = application.delegates[0]
         delegate.name_zh, delegate.name_latin = "欧阳晓燕", ""

@@ -379,9 +379,7 @@ class TestDelegatesAbroad:
     def test_an_email_is_enough_to_reach_a_delegate_abroad(self, db):
         data = application_data()
         data.delegates[0].mobile = ""
-        application = services.submit_application(
-            open_event(), make_enterprise(), data, actor=None
-        )
+        application = services.submit_application(open_event(), make_enterprise(), data, actor=None)
         assert application.delegates[0].email == "d0@example.com"
 
     def test_a_delegate_abroad_without_mobile_or_email_is_refused(self, db):

@@ -271,7 +271,10 @@ class TestDataNotice:
 
     @pytest.mark.parametrize(
         ("language", "title", "passport_heading"),
-        [("zh", "个人信息处理说明", "谁能看到护照号码"), ("en", "Personal information notice", "Who sees passport numbers")],
+        [
+            ("zh", "个人信息处理说明", "谁能看到护照号码"),
+            ("en", "Personal information notice", "Who sees passport numbers"),
+        ],
     )
     def test_the_notice_in_both_languages(self, client, db, language, title, passport_heading):
         version = current_notice().version
@@ -279,7 +282,7 @@ class TestDataNotice:
             response = client.get(f"{path}?lang={language}")
             assert response.status_code == 200
             text = page_text(response)
-            assert f"<h1 id=\"notice-title\">{title}</h1>" in text
+            assert f'<h1 id="notice-title">{title}</h1>' in text
             assert passport_heading in text
             assert version in text
 

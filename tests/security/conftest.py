@@ -27,6 +27,7 @@ from expo.documents import badges, render, schedules
 from expo.documents.certificates import issue_certificate
 from expo.enterprises.services import make_invitation_token
 from expo.extensions import db
+from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_application,
@@ -128,6 +129,8 @@ def seed_world() -> World:
         "invitation_token": make_invitation_token(ours, "colleague@example.com"),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),
+        # A version of the personal-information notice.
+        "version": current_notice().version,
     }
     emails = {
         "owner": owner.email,

@@ -29,6 +29,7 @@ from expo.events.answers import answer_field_data, validate_answers
 from expo.events.models import Event, Moderation
 from expo.events.signals import capacity_changed
 from expo.extensions import db
+from expo.privacy import current_notice
 from expo.registrations.models import (
     ACTIVE_STATUSES,
     Answer,
@@ -38,7 +39,6 @@ from expo.registrations.models import (
     Transition,
     status_label,
 )
-from expo.privacy import current_notice
 from expo.registrations.notifications import notify_status
 from expo.validation import (
     check_email,
@@ -179,9 +179,7 @@ def _missing_delegate_details(
     return missing
 
 
-def check_application(
-    event: Event, data: ApplicationData, *, now: datetime | None = None
-) -> None:
+def check_application(event: Event, data: ApplicationData, *, now: datetime | None = None) -> None:
     """Raise :class:`InvalidInput` with every mistake of a new application, saving nothing.
 
     For a form that has mistakes of its own: its page can then show the rules' messages
