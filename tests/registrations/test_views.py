@@ -233,6 +233,34 @@ class TestOneRound:
         assert "Delegates, row 1: Name in Latin letters: " in page_text(response)
         assert "/static/js/error-summary.js" in html
 
+    def test_an_edit_shows_the_question_and_the_delegate_together(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        applied = client.post(f"/events/{event.id}/apply?lang=en", data=form())
+        application_id = int(applied.headers["Location"].rsplit("/", 1)[1])
+        question = make_question(event, required=True)
+        db.session.commit()
+        response = client.post(
+            f"/applications/{application_id}/edit?lang=en",
+            data=form((("张三", "", "13800000001"),), consent=None),
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert error_at(html, f"answer_{question.id}")
+        assert "passport" in error_at(html, "delegates-0-name_latin")
+
+    def test_the_rule_for_events_abroad_is_shown_at_the_fields(self, client, db, login_as):
+        abroad = open_event()
+        at_home = open_event(country="CN", timezone="Asia/Shanghai")
+        login_as(make_enterprise_user())
+        html = client.get(f"/events/{abroad.id}/apply?lang=en").get_data(as_text=True)
+        help_text = re.search(r'id="delegates-0-name_latin-help"[^>]*>(.*?)</div>', html).group(1)
+        assert "Required for this event abroad" in help_text
+        assert 'id="delegates-abroad"' in html
+        html = client.get(f"/events/{at_home.id}/apply?lang=en").get_data(as_text=True)
+        assert "Required for this event abroad" not in html
+        assert 'id="delegates-abroad"' not in html
+
     def test_no_summary_without_mistakes(self, client, db, login_as):
         event = open_event()
         login_as(make_enterprise_user())

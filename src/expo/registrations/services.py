@@ -179,13 +179,16 @@ def _missing_delegate_details(
     return missing
 
 
-def check_application(event: Event, data: ApplicationData, *, now: datetime | None = None) -> None:
-    """Raise :class:`InvalidInput` with every mistake of a new application, saving nothing.
+def check_application(
+    event: Event, data: ApplicationData, *, new: bool = True, now: datetime | None = None
+) -> None:
+    """Raise :class:`InvalidInput` with every mistake of an application (a ``new`` one
+    or an edit), saving nothing.
 
     For a form that has mistakes of its own: its page can then show the rules' messages
     (consent, delegates) beside them, all in one round.
     """
-    _validate(event, replace(data, delegates=list(data.delegates)), new=True, now=now)
+    _validate(event, replace(data, delegates=list(data.delegates)), new=new, now=now)
 
 
 def _validate(

@@ -135,6 +135,7 @@ def edit(application_id: int):
     saved = save_form(
         form,
         lambda: services.update_application(application, _form_data(form), actor=current_user),
+        check=lambda: services.check_application(event, _form_data(form), new=False),
     )
     if saved is not None:
         flash(_("Your changes are saved."), "success")
