@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 
-from expo import i18n
+from expo import i18n, privacy
 
 
 def url_with_language(language: str) -> str:
@@ -52,6 +52,8 @@ def init_app(app: Flask) -> None:
         # Every form page: the error summary and the fields emptied for safety.
         form_error_entries=error_entries,
         was_cleared=was_cleared,
+        # Applications name the version of the notice their applicant agreed to.
+        privacy_notice=privacy.notice,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,

@@ -13,7 +13,7 @@ from tests.factories import (
     make_user,
     open_event,
 )
-from tests.pages import error_at, page_text
+from tests.pages import error_at, page_text, sign_in
 
 
 def form(delegates=(("张三", "ZHANG San", "13800000001"),), **overrides) -> dict:
@@ -321,3 +321,20 @@ class TestDataNotice:
 
     def test_every_page_links_to_the_notice(self, client, db):
         assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+
+
+def test_an_application_names_the_notice_its_applicant_agreed_to(client, db, login_as, app):
+    event = open_event()
+    login_as(make_enterprise_user())
+    version = current_notice().version
+    response = client.post(f"/events/{event.id}/apply?lang=en", data=form(consent_version=version))
+    html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert (
+        f'<a href="/privacy/{version}">Personal information notice, version {version}</a>' in html
+    )
+    organizer = sign_in(app, make_user("organizer"))
+    application_id = db.session.scalar(sa.select(Application.id))
+    page = organizer.get(
+        f"/manage/events/{event.id}/applications/{application_id}?lang=en"
+    ).get_data(as_text=True)
+    assert f'href="/privacy/{version}"' in page
