@@ -95,3 +95,24 @@ def test_the_enterprise_picker_of_a_member_form_filters(live_server, page, db):
     options = page.locator(".ts-dropdown .option")
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("德阳重型机械有限公司")
+
+
+def test_without_javascript_the_native_picker_still_posts(live_server, chromium, db):
+    enterprise = make_enterprise(target_markets=["DE"])
+    user = make_enterprise_user(enterprise)
+    db.session.commit()
+    context = chromium.new_context(locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, user)
+        page.goto(f"{live_server}/enterprise/edit?lang=en")
+        expect(page.locator("#target_markets-ts-control")).to_have_count(0)
+        expect(page.locator("#target_markets")).to_be_visible()
+        page.select_option("#target_markets", ["DE", "HU"])
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("#error-summary")).to_have_count(0)
+    finally:
+        context.close()
+    db.session.refresh(enterprise)
+    assert sorted(enterprise.target_markets) == ["DE", "HU"]

@@ -75,8 +75,9 @@ class ApplicationForm(BaseForm):
         validators=[Optional(), Length(max=5000)],
     )
     consent = _consent_field()
-    # The version of the notice the page linked to: the one the applicant agrees to.
-    consent_version = HiddenField(validators=[Optional(), Length(max=32)])
+    # The version of the notice the page linked to: the one the applicant agrees to. The
+    # service compares it with the version in force; any other value asks consent again.
+    consent_version = HiddenField(validators=[Optional()])
 
 
 class WithdrawForm(BaseForm):
