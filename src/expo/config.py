@@ -88,6 +88,10 @@ class DefaultConfig:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # Whom to ask about personal information (an address, a phone number): shown on the
+    # personal-information notice (/privacy). Empty: the notice points to the organizers.
+    PRIVACY_CONTACT = ""
+
     # Rate limits, counted in Redis when REDIS_URL is set, else in the database, in limits'
     # notation: "5 per minute", several joined by ";", empty for none (docs/security.md).
     # RATE_LIMITS_ENABLED=False lifts them all (the tests do, except those of the limits).

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import DateTimeLocalField, Field, SelectChoice, StringField
+from wtforms import DateTimeLocalField, Field, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from expo.validation import SafeInput
@@ -65,6 +66,20 @@ def optional_text(label, length: int = 200, **kwargs) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=length)], **kwargs)
 
 
+def searchable(hint=None) -> dict[str, object]:
+    """``render_kw`` of a long ``<select>`` that the page makes searchable
+    (``static/js/searchable-select.js``, with ``searchable_assets()`` of macros/forms.html);
+    ``hint`` replaces the field's help once it is, e.g. one about Ctrl-clicking."""
+    attributes: dict[str, object] = {
+        "data-searchable": True,
+        "data-placeholder": _l("Type to search…"),
+        "data-no-results": _l("Nothing matches."),
+    }
+    if hint is not None:
+        attributes["data-searchable-hint"] = hint
+    return attributes
+
+
 def choices(pairs) -> list[SelectChoice]:
     """Select options from ``(value, label)`` pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -92,3 +107,62 @@ def workbook_field() -> FileField:
             FileSize(MAX_IMPORT_BYTES, message=FILE_TOO_LARGE),
         ],
     )
+
+
+# --- the error summary at the top of a form ---------------------------------------------
+
+LONGEST_SUMMARY_LABEL = 60
+CLEARED_MESSAGE = _l("For your safety this field was emptied: type it again.")
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One line of a form's error summary: the field's label, its message, and the id of
+    the element the line links to (None for a message no field shows)."""
+
+    label: str
+    message: str
+    target: str | None = None
+    cleared: bool = False
+
+
+def was_cleared(field: Field) -> bool:
+    """A password field shown again empty although something was typed in it."""
+    return isinstance(field, PasswordField) and bool(field.raw_data and field.raw_data[0])
+
+
+def error_entries(form) -> list[ErrorEntry]:
+    """Every message of ``form`` in the order of its fields, a list's rows included, then
+    the password fields emptied for safety; empty when the form has no mistake."""
+    entries: list[ErrorEntry] = []
+    _collect(form, "", entries)
+    mistakes = [entry for entry in entries if not entry.cleared]
+    if not (mistakes or getattr(form, "form_errors", None)):
+        return []
+    return entries
+
+
+def _own(field: Field) -> list[str]:
+    errors = field.errors if isinstance(field.errors, list | tuple) else []
+    return [str(message) for message in errors if not isinstance(message, list | tuple | dict)]
+
+
+def _collect(fields, prefix: str, entries: list[ErrorEntry]) -> None:
+    for field in fields:
+        # A long label (a consent's sentence) would bury the message: the row alone then.
+        text = field.label.text if field.label else ""
+        label = f"{prefix}{text}" if len(text) <= LONGEST_SUMMARY_LABEL else prefix.rstrip(": ")
+        if hasattr(field, "entries"):  # FieldList: its own messages, then each row's
+            for message in _own(field):
+                entries.append(ErrorEntry(label, message, field.id))
+            for number, entry in enumerate(field.entries, start=1):
+                row = str(_l("%(list)s, row %(number)d: ", list=field.label.text, number=number))
+                _collect(entry.form if hasattr(entry, "form") else [entry], row, entries)
+        elif hasattr(field, "form"):  # FormField
+            _collect(field.form, prefix, entries)
+        else:
+            hidden = getattr(field.widget, "input_type", None) == "hidden"
+            for message in _own(field):
+                entries.append(ErrorEntry(label, message, None if hidden else field.id))
+            if was_cleared(field) and not _own(field):
+                entries.append(ErrorEntry(label, str(CLEARED_MESSAGE), field.id, cleared=True))

@@ -1,14 +1,25 @@
-"""The home page, the health check and the language switch."""
+"""The home page, the personal-information notice, the health check and the language
+switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from expo import privacy
 from expo.events import services as event_services
 from expo.extensions import db
-from expo.i18n import SESSION_KEY, select_locale, supported_languages
+from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
 
 bp = Blueprint("site", __name__)
 
@@ -42,6 +53,32 @@ def home():
         "home.html",
         campaigns=event_services.open_campaigns(),
         events=event_services.upcoming_events(limit=6),
+    )
+
+
+@bp.route("/privacy")
+def privacy_current():
+    """The personal-information notice in force."""
+    return _notice_page(privacy.current_notice())
+
+
+@bp.route("/privacy/<version>")
+def privacy_notice(version: str):
+    """One version of the notice, as an applicant who agreed to it read it."""
+    notice = privacy.notice(version)
+    if notice is None:
+        abort(404)
+    return _notice_page(notice)
+
+
+def _notice_page(notice: privacy.Notice):
+    return render_template(
+        "privacy_notice.html",
+        notice=notice,
+        language=current_language(),
+        current=privacy.current_notice(),
+        versions=list(reversed(privacy.notices().values())),
+        contact=current_app.config.get("PRIVACY_CONTACT") or "",
     )
 
 

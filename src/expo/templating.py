@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import format_percent
 
-from expo import i18n
+from expo import i18n, privacy
 
 
 def url_with_language(language: str) -> str:
@@ -31,6 +31,7 @@ def url_with_page(page: int) -> str:
 def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
     from expo.events.answers import answer_text
+    from expo.fields import error_entries, was_cleared
     from expo.registrations.services import next_step
 
     app.jinja_env.globals.update(
@@ -49,6 +50,11 @@ def init_app(app: Flask) -> None:
         answer_text=answer_text,
         # Every area shows enterprises (applications, delegations).
         industry_label=industry_label,
+        # Every form page: the error summary and the fields emptied for safety.
+        form_error_entries=error_entries,
+        was_cleared=was_cleared,
+        # Applications name the version of the notice their applicant agreed to.
+        privacy_notice=privacy.notice,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,

@@ -143,16 +143,52 @@ def run_action(
     return run_service(lambda: action() or True, form=form, category=category) is not None
 
 
-def save_form(form: FlaskForm, save: Callable[[], Result]) -> Result | None:
+def save_form(
+    form: FlaskForm, save: Callable[[], Result], *, check: Callable[[], object] | None = None
+) -> Result | None:
     """Validate a posted form, then ``run_service(save)`` with its messages at the fields.
 
     Returns what ``save`` returned, or None when nothing was saved: the form was not
     posted or not valid, or the service refused it (``has_errors(form)`` says which,
     when the refusal was the form's).
+
+    ``check`` runs the service's rules without saving (it raises ``InvalidInput``): when
+    the form itself has mistakes, the rules' messages join them, so the reader sees every
+    mistake in one round rather than the rules' only on the next submit.
     """
-    if not form.validate_on_submit():
+    if not form.is_submitted():
+        return None
+    if not form.validate():
+        if check is not None:
+            _add_rule_errors(form, check)
         return None
     return run_service(save, form=form)
+
+
+def _add_rule_errors(form: FlaskForm, check: Callable[[], object]) -> None:
+    """The messages ``check`` raises, on the fields that have none of their own yet."""
+    try:
+        check()
+    except InvalidInput as error:
+        fields_ = _fields_by_name(form)
+        for name, message in error.errors.items():
+            field = fields_.get(name)
+            if field is None:
+                if str(message) not in form.form_errors:
+                    form.form_errors.append(str(message))
+            elif not _own_messages(field):
+                field.errors = [*_messages(field), str(message)]
+    except DomainError:
+        pass  # a refusal of the event's or the account's is said once the form is valid
+
+
+def _messages(field) -> list:
+    return list(field.errors) if isinstance(field.errors, list | tuple) else []
+
+
+def _own_messages(field) -> list:
+    """A field's own messages, not those of a list's rows or a sub-form's fields."""
+    return [m for m in _messages(field) if not isinstance(m, list | tuple | dict)]
 
 
 def render_form(template: str, form: FlaskForm, **context):

@@ -680,3 +680,35 @@ def test_post_with_csrf_token_is_accepted(csrf_client, db):
     db.session.rollback()
     assert [user.email for user in users(db)] == ["li.wei@example.com"]
     assert len(enterprises(db)) == 1
+
+
+def test_a_failed_signup_marks_the_password_fields_it_emptied(client, db):
+    response = client.post("/account/signup?lang=en", data={**SIGNUP, "credit_code": "123"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    text = page_text(response)
+    assert "long-enough" not in html  # never sent back
+    for name in ("password", "confirm"):
+        marking = re.search(rf'<div id="{name}-cleared"[^>]*>(.*?)</div>', text, re.S)
+        assert marking and "emptied" in marking.group(1)
+        field = re.search(rf'<input[^>]*id="{name}"[^>]*>', html).group(0)
+        assert f"{name}-cleared" in field  # read out with the field (aria-describedby)
+    summary = re.search(r'<div id="error-summary".*?</div>', text, re.S).group(0)
+    assert re.search(r'<a href="#credit_code">[^<]*credit code', summary, re.I)
+    assert '<a href="#password">Password: For your safety this field was emptied' in summary
+
+
+def test_a_failed_sign_in_shows_the_summary_and_the_emptied_password(client, db):
+    user = stored_user()
+    response = client.post(
+        "/account/login?lang=en", data={"email": user.email, "password": "wrong-password"}
+    )
+    text = page_text(response)
+    summary = re.search(r'<div id="error-summary".*?</div>', text, re.S).group(0)
+    assert "Wrong email or password." in summary
+    assert 'id="password-cleared"' in text
+
+
+def test_a_page_shown_without_mistakes_marks_nothing(client, db):
+    html = client.get("/account/signup?lang=en").get_data(as_text=True)
+    assert "-cleared" not in html and 'id="error-summary"' not in html

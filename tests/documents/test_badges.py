@@ -8,6 +8,7 @@ import re
 import pytest
 
 from expo.documents import badges
+from expo.names import latin_name, passport_spelling
 from expo.registrations import services as registration_services
 from expo.registrations.models import Delegate
 from tests.documents.conftest import (
@@ -53,6 +54,32 @@ class TestTheSheet:
         names = {re.sub(r"^[A-Z]{6}\+", "", font.name) for font in fonts}
         assert names and all("CJK-SC" in name for name in names), names
         assert all(font.embedded and font.subset and font.unicode for font in fonts)
+
+    def test_a_delegate_named_only_in_chinese_gets_the_passport_spelling(self, app, db, event):
+        application = approved_application(event)
+        delegate = application.delegates[0]
+        delegate.name_zh, delegate.name_latin = "欧阳晓燕", ""
+        text = flat(badges.render_badge_sheet(event, badges.approved_delegates(event)))
+        assert "欧阳晓燕" in text and "OUYANG Xiaoyan" in text
+
+    @pytest.mark.parametrize(
+        ("name_zh", "latin"),
+        [
+            ("张三丰", "ZHANG Sanfeng"),
+            ("欧阳修", "OUYANG Xiu"),
+            ("吕方", "LYU Fang"),
+            ("单田芳", "SHAN Tianfang"),
+            ("买买提·艾力", "Maimaiti Aili"),
+            ("Anna", ""),
+            ("", ""),
+        ],
+    )
+    def test_passport_spelling(self, name_zh, latin):
+        assert passport_spelling(name_zh) == latin
+
+    def test_a_latin_name_typed_wins(self):
+        assert latin_name(" LIU Yang ", "刘洋") == "LIU Yang"
+        assert latin_name("", "刘洋") == "LIU Yang"
 
     @pytest.mark.parametrize("count", [8, 9, 17])
     def test_eight_to_a_page(self, app, db, event, tmp_path, count):

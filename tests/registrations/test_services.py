@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from expo.audit.models import AuditEntry
 from expo.errors import InvalidInput, InvalidTransition
 from expo.events import services as event_services
+from expo.privacy import current_notice
 from expo.registrations import services
 from expo.registrations.models import Application, Delegate
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
@@ -32,6 +33,13 @@ def application_data(delegates: int = 1, booths: int = 1, **overrides):
     )
     values.update(overrides)
     return services.ApplicationData(**values)
+
+
+def domestic_event(**fields):
+    """An event in China: no passports, so no Latin name is required."""
+    return open_event(
+        country="CN", city_zh="成都", city_en="Chengdu", timezone="Asia/Shanghai", **fields
+    )
 
 
 def apply(event, booths: int = 1, enterprise=None):
@@ -64,7 +72,7 @@ class TestSubmit:
         assert [(t.from_status, t.to_status, t.actor_id) for t in application.transitions] == [
             (None, "pending", user.id)
         ]
-        assert application.consent_version == services.CONSENT_VERSION
+        assert application.consent_version == current_notice().version
         assert [d.name_latin for d in application.delegates] == ["ZHANG 0", "ZHANG 1"]
         mails = [path.read_text() for path in outbox.glob("*.eml")]
         assert len(mails) == 1 and "clerk@example.com" in mails[0]
@@ -157,7 +165,7 @@ class TestSubmit:
         data.delegates[0].mobile = ""
         data.delegates[0].passport_number = "1"
         with pytest.raises(InvalidInput) as caught:
-            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+            services.submit_application(domestic_event(), make_enterprise(), data, actor=None)
         assert set(caught.value.errors) == {
             "delegates-0-name_zh",
             "delegates-0-mobile",
@@ -347,3 +355,80 @@ def test_concurrent_submissions_never_overbook(app, db):
         ).all()
     )
     assert counts == {"approved": 5, "waitlisted": 15}
+
+
+class TestDelegatesAbroad:
+    """Abroad, a delegate needs the passport's Latin name and a mobile or an email."""
+
+    def test_a_delegate_named_only_in_chinese_is_refused_at_the_latin_name(self, db):
+        data = application_data()
+        data.delegates[0].name_latin = ""
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert set(caught.value.errors) == {"delegates-0-name_latin"}
+        with force_locale("en"):
+            message = str(caught.value.errors["delegates-0-name_latin"])
+        assert "abroad" in message and "passport" in message
+
+    def test_a_name_in_chinese_in_the_latin_field_is_refused(self, db):
+        data = application_data()
+        data.delegates[0].name_latin = "张三"
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert set(caught.value.errors) == {"delegates-0-name_latin"}
+
+    def test_an_email_is_enough_to_reach_a_delegate_abroad(self, db):
+        data = application_data()
+        data.delegates[0].mobile = ""
+        application = services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert application.delegates[0].email == "d0@example.com"
+
+    def test_a_delegate_abroad_without_mobile_or_email_is_refused(self, db):
+        data = application_data()
+        data.delegates[0].mobile = data.delegates[0].email = ""
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert set(caught.value.errors) == {"delegates-0-mobile"}
+        with force_locale("en"):
+            assert "email" in str(caught.value.errors["delegates-0-mobile"])
+
+    def test_the_rule_holds_for_edits_too(self, db):
+        application = apply(open_event())
+        data = application_data()
+        data.delegates[0].name_latin = ""
+        with pytest.raises(InvalidInput) as caught:
+            services.update_application(application, data, actor=None)
+        assert set(caught.value.errors) == {"delegates-0-name_latin"}
+
+    def test_in_china_a_name_in_chinese_is_enough(self, db):
+        data = application_data()
+        data.delegates[0].name_latin = ""
+        application = services.submit_application(
+            domestic_event(), make_enterprise(), data, actor=None
+        )
+        assert application.delegates[0].name_latin == ""
+
+
+class TestConsent:
+    def test_the_version_agreed_to_is_recorded(self, db):
+        version = current_notice().version
+        application = services.submit_application(
+            open_event(), make_enterprise(), application_data(consent_version=version), actor=None
+        )
+        assert application.consent_version == version
+
+    def test_consent_to_another_version_than_the_one_in_force_is_asked_again(self, db):
+        data = application_data(consent_version="2001-01")
+        with pytest.raises(InvalidInput) as caught:
+            services.submit_application(open_event(), make_enterprise(), data, actor=None)
+        assert set(caught.value.errors) == {"consent"}
+        with force_locale("en"):
+            assert "changed" in str(caught.value.errors["consent"])
+
+    def test_check_application_reports_every_mistake_and_saves_nothing(self, db):
+        data = application_data(consent=False)
+        data.delegates[0].name_latin = ""
+        with pytest.raises(InvalidInput) as caught:
+            services.check_application(open_event(), data)
+        assert set(caught.value.errors) == {"consent", "delegates-0-name_latin"}
+        assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0

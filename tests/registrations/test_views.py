@@ -1,10 +1,19 @@
+import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
+from expo.privacy import current_notice, notices
 from expo.registrations.models import Application
-from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
-from tests.pages import error_at
+from tests.factories import (
+    make_enterprise,
+    make_enterprise_user,
+    make_question,
+    make_user,
+    open_event,
+)
+from tests.pages import error_at, page_text, sign_in
 
 
 def form(delegates=(("张三", "ZHANG San", "13800000001"),), **overrides) -> dict:
@@ -45,7 +54,7 @@ class TestApply:
         assert "EA1234567" not in html and "67" in html  # the passport number is masked
 
     def test_missing_consent_and_mobile_are_shown_at_their_fields(self, client, db, login_as):
-        event = open_event()
+        event = open_event(country="CN", timezone="Asia/Shanghai")  # in China: a mobile
         login_as(make_enterprise_user())
         response = client.post(
             f"/events/{event.id}/apply?lang=en",
@@ -184,3 +193,148 @@ class TestMyApplications:
         assert application.transitions[-1].reason == "Schedule clash"
         html = client.get(f"/applications/{application_id}?lang=zh").get_data(as_text=True)
         assert "已撤回" in html
+
+
+class TestOneRound:
+    """A failed submit shows every mistake at once: questions, consent and delegates."""
+
+    def test_bad_answers_no_consent_and_a_bad_delegate_are_shown_together(
+        self, client, db, login_as
+    ):
+        event = open_event()
+        question = make_question(event, required=True)
+        login_as(make_enterprise_user())
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en",
+            data=form((("张三", "", "13800000001"),), consent=None),
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert error_at(html, f"answer_{question.id}")
+        assert "Agree" in error_at(html, "consent")
+        assert "passport" in error_at(html, "delegates-0-name_latin")
+        assert count_applications(db) == 0
+
+    def test_the_error_summary_links_to_each_field(self, client, db, login_as):
+        event = open_event()
+        question = make_question(event, required=True)
+        login_as(make_enterprise_user())
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en",
+            data=form((("张三", "", "13800000001"),), consent=None),
+        )
+        html = response.get_data(as_text=True)
+        summary = re.search(r'<div id="error-summary".*?</div>', html, re.S).group(0)
+        assert 'tabindex="-1"' in summary
+        links = re.findall(r'<a href="#([^"]+)">', summary)
+        assert links == ["delegates-0-name_latin", f"answer_{question.id}", "consent"]
+        for target in links:
+            assert f'id="{target}"' in html  # each link leads to its field
+        assert "Delegates, row 1: Name in Latin letters: " in page_text(response)
+        assert "/static/js/error-summary.js" in html
+
+    def test_an_edit_shows_the_question_and_the_delegate_together(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        applied = client.post(f"/events/{event.id}/apply?lang=en", data=form())
+        application_id = int(applied.headers["Location"].rsplit("/", 1)[1])
+        question = make_question(event, required=True)
+        db.session.commit()
+        response = client.post(
+            f"/applications/{application_id}/edit?lang=en",
+            data=form((("张三", "", "13800000001"),), consent=None),
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert error_at(html, f"answer_{question.id}")
+        assert "passport" in error_at(html, "delegates-0-name_latin")
+
+    def test_the_rule_for_events_abroad_is_shown_at_the_fields(self, client, db, login_as):
+        abroad = open_event()
+        at_home = open_event(country="CN", timezone="Asia/Shanghai")
+        login_as(make_enterprise_user())
+        html = client.get(f"/events/{abroad.id}/apply?lang=en").get_data(as_text=True)
+        help_text = re.search(r'id="delegates-0-name_latin-help"[^>]*>(.*?)</div>', html).group(1)
+        assert "Required for this event abroad" in help_text
+        assert 'id="delegates-abroad"' in html
+        html = client.get(f"/events/{at_home.id}/apply?lang=en").get_data(as_text=True)
+        assert "Required for this event abroad" not in html
+        assert 'id="delegates-abroad"' not in html
+
+    def test_no_summary_without_mistakes(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        html = client.get(f"/events/{event.id}/apply?lang=en").get_data(as_text=True)
+        assert 'id="error-summary"' not in html
+
+
+class TestDataNotice:
+    def test_the_consent_links_to_the_version_in_force(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        version = current_notice().version
+        html = client.get(f"/events/{event.id}/apply?lang=en").get_data(as_text=True)
+        assert f'href="/privacy/{version}"' in html
+        assert re.search(rf'name="consent_version"[^>]*value="{re.escape(version)}"', html)
+
+    def test_the_application_records_the_version_agreed_to(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        version = current_notice().version
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en", data=form(consent_version=version)
+        )
+        assert response.status_code == 302
+        assert db.session.scalar(sa.select(Application.consent_version)) == version
+
+    def test_consent_given_on_an_outdated_page_is_asked_again(self, client, db, login_as):
+        event = open_event()
+        login_as(make_enterprise_user())
+        response = client.post(
+            f"/events/{event.id}/apply?lang=en", data=form(consent_version="2001-01")
+        )
+        assert response.status_code == 422
+        assert "changed" in error_at(response.get_data(as_text=True), "consent")
+        assert count_applications(db) == 0
+
+    @pytest.mark.parametrize(
+        ("language", "title", "passport_heading"),
+        [
+            ("zh", "个人信息处理说明", "谁能看到护照号码"),
+            ("en", "Personal information notice", "Who sees passport numbers"),
+        ],
+    )
+    def test_the_notice_in_both_languages(self, client, db, language, title, passport_heading):
+        version = current_notice().version
+        for path in ("/privacy", f"/privacy/{version}"):
+            response = client.get(f"{path}?lang={language}")
+            assert response.status_code == 200
+            text = page_text(response)
+            assert f'<h1 id="notice-title">{title}</h1>' in text
+            assert passport_heading in text
+            assert version in text
+
+    def test_every_version_stays_readable_and_an_unknown_one_is_404(self, client, db):
+        for version in notices():
+            assert client.get(f"/privacy/{version}").status_code == 200
+        assert client.get("/privacy/1999-01").status_code == 404
+
+    def test_every_page_links_to_the_notice(self, client, db):
+        assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+
+
+def test_an_application_names_the_notice_its_applicant_agreed_to(client, db, login_as, app):
+    event = open_event()
+    login_as(make_enterprise_user())
+    version = current_notice().version
+    response = client.post(f"/events/{event.id}/apply?lang=en", data=form(consent_version=version))
+    html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert (
+        f'<a href="/privacy/{version}">Personal information notice, version {version}</a>' in html
+    )
+    organizer = sign_in(app, make_user("organizer"))
+    application_id = db.session.scalar(sa.select(Application.id))
+    page = organizer.get(
+        f"/manage/events/{event.id}/applications/{application_id}?lang=en"
+    ).get_data(as_text=True)
+    assert f'href="/privacy/{version}"' in page

@@ -29,6 +29,7 @@ from expo.enterprises.claim_links import make_claim_token
 from expo.enterprises.models import EnterpriseClaim
 from expo.enterprises.services import make_invitation_token
 from expo.extensions import db
+from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_application,
@@ -140,6 +141,8 @@ def seed_world() -> World:
         "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),
+        # A version of the personal-information notice.
+        "version": current_notice().version,
     }
     emails = {
         "owner": owner.email,

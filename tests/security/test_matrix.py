@@ -77,6 +77,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "/events/<int:event_id>/schedule.pdf": {"GET": PUBLIC},
     "/healthz": {"GET": PUBLIC},
+    # The personal-information notice, in force and each version: for anyone to read.
+    "/privacy": {"GET": PUBLIC},
+    "/privacy/<version>": {"GET": PUBLIC},
     "/invitations/<token>": {"GET": PUBLIC, "POST": (422, 200, 200, 200, 200)},
     "/itinerary/<token>": {"GET": PUBLIC},
     "/itinerary/<token>.ics": {"GET": PUBLIC},

@@ -28,7 +28,7 @@ from expo.delegations.models import (
     MEMBER_ROLE_LABELS,
 )
 from expo.delegations.services import MAX_SHIFT_DAYS
-from expo.fields import BaseForm, choices, strip, workbook_field
+from expo.fields import BaseForm, choices, searchable, strip, workbook_field
 from expo.i18n import country_choices
 from expo.validation import EmailAddress
 
@@ -145,13 +145,14 @@ class MemberForm(BaseForm):
         _l("Enterprise"),
         coerce=_optional_int,
         description=_l("One of the enterprises on Expo. It is used instead of the text below."),
+        render_kw=searchable(),
         validators=[Optional()],
     )
     organization = _text(
         _l("Organization"), 200, description=_l("For others, such as a foreign buyer's company.")
     )
     title = _text(_l("Position"), 100)
-    nationality = SelectField(_l("Nationality"), validators=[Optional()])
+    nationality = SelectField(_l("Nationality"), render_kw=searchable(), validators=[Optional()])
     passport_number = _text(
         _l("Passport number"),
         20,

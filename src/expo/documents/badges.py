@@ -1,6 +1,7 @@
 """Name badges for an event's approved delegates: A4 sheets of eight, cut along the lines.
 
-Each badge carries the delegate's name in Chinese (large) and in Latin letters, the
+Each badge carries the delegate's name in Chinese (large) and in Latin letters (spelt in
+pinyin as a passport writes it when only the Chinese name was given: ``expo.names``), the
 enterprise in both languages, the event and a QR check-in code. The code holds an
 address, ``/manage/events/<event>/check-in/<token>``, whose token is the event and the
 delegate signed with the secret key (itsdangerous), so a badge cannot be forged by
@@ -27,6 +28,7 @@ from expo.documents.render import qr_data_uri, render_pdf
 from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick
+from expo.names import latin_name
 from expo.registrations.models import Application, ApplicationStatus, Delegate
 from expo.urls import external_url
 
@@ -89,7 +91,8 @@ def _badge(delegate: Delegate) -> dict[str, str]:
     enterprise_en = pick(enterprise.name_zh, enterprise.name_en, "en")
     return {
         "name_zh": (delegate.name_zh or "").strip(),
-        "name_latin": (delegate.name_latin or "").strip(),
+        # Always a name in Latin letters: the passport's, else the name in pinyin.
+        "name_latin": latin_name(delegate.name_latin, delegate.name_zh),
         "title": (delegate.title or "").strip(),
         "enterprise_zh": enterprise_zh,
         "enterprise_en": enterprise_en if enterprise_en != enterprise_zh else "",

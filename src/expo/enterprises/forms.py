@@ -37,7 +37,7 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
-from expo.fields import BaseForm, choices, strip, workbook_field
+from expo.fields import BaseForm, choices, searchable, strip, workbook_field
 from expo.i18n import country_choices, pick
 from expo.validation import EmailAddress, Phone
 
@@ -136,7 +136,12 @@ class EnterpriseProfileForm(BaseForm):
         description=_l(
             "The countries you sell to or want to. Hold Ctrl (⌘ on a Mac) to choose several."
         ),
-        render_kw={"size": 8},
+        render_kw={
+            "size": 8,
+            **searchable(
+                _l("The countries you sell to or want to. Type a name to find it; choose several.")
+            ),
+        },
         invalid_choice_message=_l("Choose the target markets from the list of countries."),
         validators=[Optional()],
     )

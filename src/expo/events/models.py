@@ -177,6 +177,12 @@ class Event(Model):
         return country_name(self.country)
 
     @property
+    def is_abroad(self) -> bool:
+        """Held outside the Chinese mainland: delegates travel with passports, and badges,
+        visa letters and hosts need their names in Latin letters."""
+        return self.country != "CN"
+
+    @property
     def kind_label(self) -> str:
         return str(EVENT_KIND_LABELS[EventKind(self.kind)])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -9,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     StringField,
     TextAreaField,
@@ -45,8 +48,19 @@ class DelegateForm(Form):
     remove_passport = BooleanField(_l("Remove the passport number on file"))
 
 
+def _consent_field() -> BooleanField:
+    return BooleanField(
+        _l(
+            "I agree that the organizers process the personal information of the delegates "
+            "named here, passport numbers included, to organise this event, as the personal "
+            "information notice describes, and confirm that each delegate has been told and "
+            "agrees."
+        )
+    )
+
+
 class ApplicationForm(BaseForm):
-    delegates = FieldList(FormField(DelegateForm), min_entries=1)
+    delegates = FieldList(FormField(DelegateForm), label=_l("Delegates"), min_entries=1)
     booths_requested = IntegerField(
         _l("Booths requested"),
         default=1,
@@ -60,12 +74,10 @@ class ApplicationForm(BaseForm):
         description=_l("The products you plan to show."),
         validators=[Optional(), Length(max=5000)],
     )
-    consent = BooleanField(
-        _l(
-            "I agree that the organizers process the personal data of the delegates named "
-            "here to organise this event, as the data notice describes."
-        )
-    )
+    consent = _consent_field()
+    # The version of the notice the page linked to: the one the applicant agrees to. The
+    # service compares it with the version in force; any other value asks consent again.
+    consent_version = HiddenField(validators=[Optional()])
 
 
 class WithdrawForm(BaseForm):
@@ -73,5 +85,12 @@ class WithdrawForm(BaseForm):
 
 
 def application_form_class(event) -> type[ApplicationForm]:
-    """The application form for ``event``: its questions added as fields."""
-    return add_answer_fields(ApplicationForm, list(event.questions))
+    """The application form for ``event``: its questions added as fields, then the
+    consent, in the order the page shows them (and the error summary lists them)."""
+    with_questions = add_answer_fields(ApplicationForm, list(event.questions))
+    return types.new_class(
+        ApplicationForm.__name__,
+        (with_questions,),
+        {},
+        lambda namespace: namespace.update(consent=_consent_field()),
+    )

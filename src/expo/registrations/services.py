@@ -10,7 +10,7 @@ can never approve more than the event holds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from expo.events.answers import answer_field_data, validate_answers
 from expo.events.models import Event, Moderation
 from expo.events.signals import capacity_changed
 from expo.extensions import db
+from expo.privacy import current_notice
 from expo.registrations.models import (
     ACTIVE_STATUSES,
     Answer,
@@ -51,8 +52,6 @@ from expo.validation import (
 if TYPE_CHECKING:
     from expo.accounts.models import User
 
-# The version of the personal-data notice an applicant agrees to; recorded per application.
-CONSENT_VERSION = "2026-11"
 EXHIBITS_LENGTH = 5000
 
 PENDING = ApplicationStatus.PENDING
@@ -132,6 +131,9 @@ class ApplicationData:
     booths_requested: int = 1
     exhibits: str = ""
     consent: bool = False
+    # The version of the personal-information notice the applicant was shown and agreed
+    # to (the form sends it back); None for the version in force.
+    consent_version: str | None = None
     # Raw answers as the form posted them: {"answer_<question id>": value}.
     answers: Mapping[str, object] = field(default_factory=dict)
 
@@ -140,7 +142,58 @@ def _latin_name(raw: str | None) -> str:
     return check_latin_name(text_check(100)(raw))
 
 
-def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, object]:
+def _missing_delegate_details(
+    event: Event, delegate: DelegateData, prefix: str
+) -> dict[str, object]:
+    """What a named delegate must have: a name and a way to reach them.
+
+    Abroad the name in Latin letters is required, as in the passport: badges, visa
+    letters and the hosts use it, and their fonts and forms cannot take a Chinese name.
+    A mobile or an email will do there, since a Chinese mobile may not ring abroad.
+    """
+    missing: dict[str, object] = {}
+    has_contact = bool(delegate.mobile.strip() or delegate.email.strip())
+    if event.is_abroad:
+        if delegate.name_latin.strip():
+            pass
+        elif delegate.name_zh.strip():
+            missing[prefix + "name_latin"] = _l(
+                "This event is abroad: also enter the name in Latin letters exactly as in "
+                "the passport (such as ZHANG San). Badges, visa letters and the hosts "
+                "abroad use it, and cannot use a name in Chinese."
+            )
+        else:
+            missing[prefix + "name_latin"] = _l(
+                "Enter the name in Latin letters as in the passport (such as ZHANG San)."
+            )
+        if not has_contact:
+            missing[prefix + "mobile"] = _l(
+                "Enter a mobile number or an email address, so the organizers can reach "
+                "this delegate during the trip."
+            )
+        return missing
+    if not (delegate.name_zh.strip() or delegate.name_latin.strip()):
+        missing[prefix + "name_zh"] = _l("Enter the name in Chinese or in Latin letters.")
+    if not delegate.mobile.strip():
+        missing[prefix + "mobile"] = _l("Enter a mobile number.")
+    return missing
+
+
+def check_application(
+    event: Event, data: ApplicationData, *, new: bool = True, now: datetime | None = None
+) -> None:
+    """Raise :class:`InvalidInput` with every mistake of an application (a ``new`` one
+    or an edit), saving nothing.
+
+    For a form that has mistakes of its own: its page can then show the rules' messages
+    (consent, delegates) beside them, all in one round.
+    """
+    _validate(event, replace(data, delegates=list(data.delegates)), new=new, now=now)
+
+
+def _validate(
+    event: Event, data: ApplicationData, *, new: bool, now: datetime | None = None
+) -> dict[int, object]:
     errors: dict[str, object] = {}
     # Blank delegate rows of the form are skipped; messages keep the row's own number.
     numbered = [
@@ -157,10 +210,7 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
     delegates = []
     for index, delegate in numbered:
         prefix = f"delegates-{index}-"
-        if not (delegate.name_zh.strip() or delegate.name_latin.strip()):
-            errors[prefix + "name_zh"] = _l("Enter the name in Chinese or in Latin letters.")
-        if not delegate.mobile.strip():
-            errors[prefix + "mobile"] = _l("Enter a mobile number.")
+        errors.update(_missing_delegate_details(event, delegate, prefix))
         # The rules a delegation member follows too: a delegate becomes one unchanged.
         delegates.append(
             DelegateData(
@@ -183,6 +233,11 @@ def _validate(event: Event, data: ApplicationData, *, new: bool) -> dict[int, ob
         )
     if new and not data.consent:
         errors["consent"] = _l("Agree to the processing of your delegates' data to apply.")
+    elif new and data.consent_version not in (None, current_notice(now).version):
+        errors["consent"] = _l(
+            "The personal information notice has changed since this page was opened: "
+            "read the new version and agree again."
+        )
     try:
         answers = validate_answers(list(event.questions), data.answers)
     except InvalidInput as invalid:
@@ -344,7 +399,7 @@ def submit_application(
         raise EmailNotVerified()
     if not event.registration_is_open(now):
         raise RegistrationClosed()
-    answers = _validate(event, data, new=True)
+    answers = _validate(event, data, new=True, now=now)
     event = lock_event(event)
     if active_application(event, enterprise) is not None:
         raise AlreadyApplied()
@@ -353,7 +408,7 @@ def submit_application(
         enterprise=enterprise,
         submitted_by_id=getattr(actor, "id", None),
         status=PENDING.value,
-        consent_version=CONSENT_VERSION,
+        consent_version=current_notice(now).version,
         consented_at=now,
         created_at=now,
     )

@@ -12,6 +12,7 @@ from expo.accounts.access import enterprise_member_required
 from expo.documents.certificates import printed_certificate
 from expo.events import services as event_services
 from expo.extensions import db
+from expo.privacy import current_notice
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
 from expo.registrations.models import Application
@@ -37,6 +38,7 @@ def _form_data(form) -> services.ApplicationData:
         booths_requested=form.booths_requested.data,
         exhibits=form.exhibits.data or "",
         consent=bool(form.consent and form.consent.data),
+        consent_version=(form.consent_version.data or None) if form.consent_version else None,
         answers=answers,
     )
 
@@ -69,6 +71,7 @@ def apply(event_id: int):
         lambda: services.submit_application(
             event, enterprise, _form_data(form), actor=current_user
         ),
+        check=lambda: services.check_application(event, _form_data(form)),
     )
     if application is not None:
         flash(
@@ -84,7 +87,10 @@ def apply(event_id: int):
             return redirect(url_for(".application", application_id=existing.id))
         return redirect(url_for("events.detail", event_id=event.id))
     _with_spare_rows(form, event)
-    return render_form("registrations/apply.html", form, event=event)
+    # The page links to the notice in force; agreeing on it agrees to that version.
+    notice = current_notice()
+    form.consent_version.data = notice.version
+    return render_form("registrations/apply.html", form, event=event, notice=notice)
 
 
 @bp.route("/applications")
@@ -123,10 +129,13 @@ def edit(application_id: int):
         form = form_class()
     else:
         form = form_class(data=services.form_values(application))
-    del form.consent  # given once, with the first submission
+    # Given once, with the first submission.
+    del form.consent
+    del form.consent_version
     saved = save_form(
         form,
         lambda: services.update_application(application, _form_data(form), actor=current_user),
+        check=lambda: services.check_application(event, _form_data(form), new=False),
     )
     if saved is not None:
         flash(_("Your changes are saved."), "success")
