@@ -194,6 +194,17 @@ class TestItemForm:
         html = client.get(base(delegation)).get_data(as_text=True)
         assert selected_option(html, "start_timezone") == "Asia/Shanghai"
 
+    def test_the_delegations_countries_lead_the_zone_picker(
+        self, client, db, organizer, delegation
+    ):
+        db.session.commit()
+        html = client.get(base(delegation) + "?lang=zh").get_data(as_text=True)
+        picker = re.search(r'<select[^>]*name="start_timezone"[^>]*>(.*?)</select>', html, re.S)
+        assert picker is not None
+        groups = re.findall(r'<optgroup label="([^"]*)"', picker.group(1))
+        assert groups[:2] == ["匈牙利", "中国"]  # where it goes, where it comes from
+        assert "Asia/Calcutta" not in picker.group(1) and "Asia/Kolkata" in picker.group(1)
+
     @pytest.mark.parametrize(
         ("overrides", "field", "message"),
         [
