@@ -118,6 +118,7 @@ class TestZones:
     def test_china_time_is_named_as_china_names_it(self):
         assert places.zone_name("Asia/Shanghai", "zh") == "北京时间 (UTC+08:00)"
         assert places.zone_name("Asia/Shanghai", "en") == "Beijing Time (UTC+08:00)"
+        assert places.zone_option("Asia/Shanghai", "zh") == "北京时间 (UTC+08:00)"
 
     def test_picker_groups_the_chosen_country_first(self):
         groups = places.zone_groups("en", ["MY"])

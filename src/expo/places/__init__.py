@@ -194,16 +194,23 @@ def zone_city(zone: str, language: str) -> str:
     return str(get_timezone_location(ZoneInfo(zone), locale=language, return_city=True))
 
 
+def _own_zone_name(zone: str, language: str) -> str | None:
+    own = _rules().get("zone_names", {}).get(zone, {}).get(language)
+    return str(own) if own else None
+
+
 def zone_option(zone: str, language: str, moment: datetime | None = None) -> str:
-    """What the picker shows: ``吉隆坡 (UTC+08:00)``."""
-    return f"{zone_city(zone, language)} ({utc_offset(zone, moment)})"
+    """What the picker shows: ``吉隆坡 (UTC+08:00)``; ``北京时间 (UTC+08:00)`` for China."""
+    place = _own_zone_name(zone, language) or zone_city(zone, language)
+    return f"{place} ({utc_offset(zone, moment)})"
 
 
 def zone_name(zone: str, language: str, moment: datetime | None = None) -> str:
     """The one way a page names a zone: ``曼谷时间 (UTC+07:00)``, ``Bangkok Time
     (UTC+07:00)``; China's is ``北京时间``, as China names its clock."""
-    own = _rules().get("zone_names", {}).get(zone, {}).get(language)
-    place = own or Locale.parse(language).zone_formats["region"] % zone_city(zone, language)
+    place = _own_zone_name(zone, language) or (
+        Locale.parse(language).zone_formats["region"] % zone_city(zone, language)
+    )
     return f"{place} ({utc_offset(zone, moment)})"
 
 
