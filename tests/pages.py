@@ -7,7 +7,8 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, get_timezone_location
 from werkzeug.http import parse_options_header
 
 from expo.extensions import db
@@ -36,10 +37,18 @@ def sign_in(app, user):
 # what it expects with Babel, so it holds whichever CLDR release Babel brings.
 
 
-def cldr_zone(moment: datetime, tz_name: str, language: str, pattern: str = "zzzz (ZZZZ)") -> str:
-    """A zone's name as the screens print it at ``moment``, e.g. "Central European Summer
-    Time (GMT+02:00)"; ``pattern="(ZZZZ)"`` gives the offset alone."""
-    return format_datetime(moment, pattern, tzinfo=ZoneInfo(tz_name), locale=language)
+def screen_zone(moment: datetime, tz_name: str, language: str) -> str:
+    """A zone as every screen names it at ``moment``: CLDR's exemplar city in CLDR's
+    "{0} Time" pattern, then the offset ("Budapest Time (UTC+02:00)"); China's clock is
+    Beijing time ("北京时间 (UTC+08:00)"), as China names it."""
+    offset = moment.astimezone(ZoneInfo(tz_name)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
+    if tz_name == "Asia/Shanghai":
+        return f"{'北京时间' if language == 'zh' else 'Beijing Time'} ({utc})"
+    city = get_timezone_location(ZoneInfo(tz_name), locale=language, return_city=True)
+    return f"{Locale.parse(language).zone_formats['region'] % city} ({utc})"
 
 
 def cldr_date(day: date, language: str, width: str = "medium") -> str:
@@ -93,3 +102,16 @@ def sql_statements(client, url: str) -> list[str]:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return seen
+
+
+def selected_option(text: str, name: str) -> str | None:
+    """The value of the option selected in the ``<select name=name>`` of a page."""
+    found = re.search(rf'<select[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', text, re.S)
+    if found is None:
+        return None
+    for option in re.finditer(r"<option\b([^>]*)>", found.group(1)):
+        attributes = option.group(1)
+        if re.search(r"\bselected\b", attributes):
+            value = re.search(r'\bvalue="([^"]*)"', attributes)
+            return html.unescape(value.group(1)) if value else None
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,8 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import DateTimeLocalField, Field, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from expo import places
+from expo.i18n import current_language
 from expo.validation import SafeInput
 
 _SAFE_INPUT = SafeInput()
@@ -166,3 +168,38 @@ def _collect(fields, prefix: str, entries: list[ErrorEntry]) -> None:
                 entries.append(ErrorEntry(label, message, None if hidden else field.id))
             if was_cleared(field) and not _own(field):
                 entries.append(ErrorEntry(label, str(CLEARED_MESSAGE), field.id, cleared=True))
+
+
+def zone_choices(
+    empty_label, *, first: Iterable[str | None] = (), current: str | None = None
+) -> list[SelectChoice]:
+    """A time-zone picker's options: one group per country (``first`` at the top), each
+    zone named by its city and offset in the reader's language, canonical zones only.
+
+    Each option carries its country (``data-country``), which ``zone-picker.js`` filters
+    by; without JavaScript the groups are there to scroll. A stored zone the list no
+    longer offers (an old alias) stays choosable, at the top, so saving keeps it.
+    """
+    language = current_language()
+    options = [] if empty_label is None else [SelectChoice("", empty_label)]
+    groups = places.zone_groups(language, [code for code in first if code])
+    offered = {zone for _code, _name, zones in groups for zone, _label in zones}
+    if current and current not in offered and current in places.all_zone_names():
+        options.append(SelectChoice(current, places.zone_option(current, language)))
+    for code, name, zones in groups:
+        options.extend(
+            SelectChoice(zone, label, render_kw={"data-country": code}, optgroup=name)
+            for zone, label in zones
+        )
+    return options
+
+
+def zone_picker(field, country_field: str | None = None) -> None:
+    """Mark ``field`` for ``zone-picker.js``: filtered by the country chosen in
+    ``country_field`` of the same form, if any."""
+    render_kw = dict(field.render_kw or {})
+    render_kw["data-zone-picker"] = ""
+    render_kw["data-search-label"] = str(_l("Find a city or country"))
+    if country_field:
+        render_kw["data-country-field"] = country_field
+    field.render_kw = render_kw

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-import pycountry
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_location
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from expo import places
 
 SESSION_KEY = "lang"
 
@@ -201,50 +201,57 @@ def labelled(label: object, value: object) -> str:
 
 
 # --- countries ---------------------------------------------------------------------
+#
+# The lists and names themselves are ``expo.places``'s: these read them in the reader's
+# language.
 
 
-@cache
-def country_codes() -> tuple[str, ...]:
-    return tuple(sorted(country.alpha_2 for country in pycountry.countries))
+def country_codes() -> frozenset[str]:
+    """Every valid country code (stored values included)."""
+    return places.country_codes()
 
 
 def country_name(code: str | None, language: str | None = None) -> str:
-    if not code:
-        return ""
-    language = language or current_language()
-    return Locale(language).territories.get(code.upper(), code.upper())
+    return places.country_name(code, language or current_language())
 
 
-@cache
-def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
-    names = Locale(language).territories
-    pairs = [(code, names.get(code, code)) for code in country_codes()]
-    if language == "zh":
-        # Sorting Chinese names by code point is meaningless; the code order is stable.
-        return tuple(pairs)
-    return tuple(sorted(pairs, key=lambda pair: pair[1]))
+def country_choices(
+    language: str | None = None, purpose: places.Purpose = "market"
+) -> list[tuple[str, str]]:
+    """The countries a list offers, China and its regions first: markets (where one sells,
+    holds a fair, travels to) unless ``purpose`` says nationality."""
+    return places.country_choices(purpose, language or current_language())
 
 
-def country_choices(language: str | None = None) -> list[tuple[str, str]]:
-    return list(_country_choices(language or current_language()))
+def sort_country_codes(codes, language: str | None = None) -> list[str]:
+    """Codes (the countries of the events listed, say) in the order lists show them."""
+    return places.sort_codes(codes, language or current_language())
 
 
 # --- time zones ----------------------------------------------------------------------
 
 
-@cache
-def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(name for name in available_timezones() if "/" in name))
+def timezone_names() -> frozenset[str]:
+    """Every zone a stored value may name (aliases too); the picker offers fewer."""
+    return places.all_zone_names()
 
 
 def is_timezone(name: str | None) -> bool:
-    return bool(name) and name in timezone_names()
+    return bool(name) and name in places.all_zone_names()
 
 
-def zone_label(tz_name: str, language: str | None = None) -> str:
-    """``Hungary Time (Europe/Budapest)``: a place a reader knows, and the exact zone."""
-    language = language or current_language()
-    return f"{get_timezone_location(ZoneInfo(tz_name), locale=language)} ({tz_name})"
+def zone_label(tz_name: str, language: str | None = None, moment: datetime | None = None) -> str:
+    """``曼谷时间 (UTC+07:00)``: the one way pages name a zone, its offset at ``moment``."""
+    return places.zone_name(tz_name, language or current_language(), moment)
+
+
+def viewer_timezone() -> str:
+    """The zone the reader reads history in: their own, else China time."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        chosen = getattr(current_user, "timezone", None)
+        if chosen and is_timezone(chosen):
+            return str(chosen)
+    return STAFF_TIMEZONE
 
 
 def to_local(moment: datetime, tz_name: str) -> datetime:
@@ -290,7 +297,7 @@ def format_local_datetime(moment: datetime | None, tz_name: str, *, with_zone: b
         locale=language,
     )
     if with_zone:
-        text += " " + format_datetime(moment, "zzzz (ZZZZ)", tzinfo=zone, locale=language)
+        text += " " + places.zone_name(tz_name, language, moment)
     return text
 
 
@@ -310,10 +317,8 @@ def format_local_date(moment: datetime | None, tz_name: str, fmt: str = "medium"
 
 
 def format_zone(moment: datetime, tz_name: str) -> str:
-    """``Central European Summer Time (GMT+02:00)`` as it is at ``moment``."""
-    return format_datetime(
-        moment, "zzzz (ZZZZ)", tzinfo=ZoneInfo(tz_name), locale=current_language()
-    )
+    """``Budapest Time (UTC+02:00)`` as it is at ``moment``."""
+    return places.zone_name(tz_name, current_language(), moment)
 
 
 def format_time_pattern(language: str) -> str:

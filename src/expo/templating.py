@@ -46,6 +46,8 @@ def init_app(app: Flask) -> None:
         document_date_range=i18n.document_date_range,
         next_step=next_step,
         staff_timezone=i18n.STAFF_TIMEZONE,
+        # History (submissions, reviews, jobs, audit) is shown on the reader's clock.
+        viewer_timezone=i18n.viewer_timezone,
         # Review pages and exports of every area show answers through macros/answers.html.
         answer_text=answer_text,
         # Every area shows enterprises (applications, delegations).

@@ -6,7 +6,7 @@ from expo.audit.models import AuditEntry
 from expo.audit.services import record
 from expo.registrations import services
 from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
-from tests.pages import cldr_zone
+from tests.pages import screen_zone
 from tests.registrations.test_services import application_data
 
 
@@ -49,7 +49,7 @@ def test_an_organizer_action_shows_up_for_an_admin(app, client, db, login_as):
     assert "Panda Tea Co. · Budapest International Fair" in row
     # The staff's clock, named: "China Standard Time (GMT+08:00)".
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert cldr_zone(entry.created_at, "Asia/Shanghai", "en") in row
+    assert screen_zone(entry.created_at, "Asia/Shanghai", "en") in row
 
 
 def test_filters_and_enterprise_links(client, db, login_as):

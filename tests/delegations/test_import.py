@@ -187,7 +187,19 @@ def test_files_that_cannot_be_read_give_a_message_and_save_nothing(db, content, 
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("hu", "HU"), ("HUN", "HU"), ("Hungary", "HU"), ("匈牙利", "HU"), ("", ""), ("Mars", None)],
+    [
+        ("hu", "HU"),
+        ("HUN", "HU"),
+        ("Hungary", "HU"),
+        ("匈牙利", "HU"),
+        ("", ""),
+        ("Mars", None),
+        # The names the lists show are read back too.
+        ("中国台湾", "TW"),
+        ("Taiwan, China", "TW"),
+        ("中国香港", "HK"),
+        ("Macao, China", "MO"),
+    ],
 )
 def test_nationality_codes(app, text, code):
     assert nationality_code(text) == code

@@ -18,7 +18,7 @@ from tests.delegations.test_itinerary import (
     make_member,
 )
 from tests.factories import make_enterprise, make_enterprise_user, make_user
-from tests.pages import cldr_date, cldr_zone, error_at, sql_statements
+from tests.pages import cldr_date, error_at, screen_zone, selected_option, sql_statements
 
 
 def base(delegation) -> str:
@@ -100,10 +100,10 @@ class TestTimelinePage:
         assert cldr_date(date(2027, 3, 10), "en", "full") in html  # "Wednesday, March 10, 2027"
         departure = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
         arrival = datetime(2027, 3, 10, 19, 0, tzinfo=UTC)
-        assert "9:00 PM" in html and cldr_zone(departure, "Asia/Tokyo", "en") in html
-        assert "9:00 AM" in html and cldr_zone(arrival, "Pacific/Honolulu", "en") in html
-        assert cldr_zone(departure, "Asia/Tokyo", "en", "(ZZZZ)") in html  # "(GMT+09:00)"
-        assert cldr_zone(arrival, "Pacific/Honolulu", "en", "(ZZZZ)") in html  # "(GMT-10:00)"
+        assert "9:00 PM" in html and screen_zone(departure, "Asia/Tokyo", "en") in html
+        assert "9:00 AM" in html and screen_zone(arrival, "Pacific/Honolulu", "en") in html
+        assert "(UTC+09:00)" in html
+        assert "(UTC-10:00)" in html
         assert "Duration: 7 h" in html
         assert "NH 184 to Honolulu" in html
 
@@ -114,7 +114,7 @@ class TestTimelinePage:
         assert "成都飞布达佩斯" in html
         departure = datetime(2027, 5, 31, 17, 50, tzinfo=UTC)
         # "中国标准时间 (GMT+08:00)"
-        assert "01:50" in html and cldr_zone(departure, "Asia/Shanghai", "zh") in html
+        assert "01:50" in html and screen_zone(departure, "Asia/Shanghai", "zh") in html
         assert "06:55" in html
 
     def test_day_marker_when_the_local_end_date_differs(self, client, db, organizer, delegation):
@@ -192,7 +192,18 @@ class TestItemForm:
     ):
         db.session.commit()
         html = client.get(base(delegation)).get_data(as_text=True)
-        assert re.search(r'<option selected value="Asia/Shanghai">', html)
+        assert selected_option(html, "start_timezone") == "Asia/Shanghai"
+
+    def test_the_delegations_countries_lead_the_zone_picker(
+        self, client, db, organizer, delegation
+    ):
+        db.session.commit()
+        html = client.get(base(delegation) + "?lang=zh").get_data(as_text=True)
+        picker = re.search(r'<select[^>]*name="start_timezone"[^>]*>(.*?)</select>', html, re.S)
+        assert picker is not None
+        groups = re.findall(r'<optgroup label="([^"]*)"', picker.group(1))
+        assert groups[:2] == ["匈牙利", "中国"]  # where it goes, where it comes from
+        assert "Asia/Calcutta" not in picker.group(1) and "Asia/Kolkata" in picker.group(1)
 
     @pytest.mark.parametrize(
         ("overrides", "field", "message"),
@@ -250,7 +261,8 @@ class TestItemForm:
         db.session.commit()
         html = client.get(f"{base(delegation)}/{item.id}?lang=en").get_data(as_text=True)
         assert 'value="2027-03-10T21:00"' in html and 'value="2027-03-10T09:00"' in html
-        assert '<option selected value="Pacific/Honolulu">' in html
+        assert selected_option(html, "start_timezone") == "Asia/Tokyo"
+        assert selected_option(html, "end_timezone") == "Pacific/Honolulu"
         response = client.post(
             f"{base(delegation)}/{item.id}",
             data=item_form(

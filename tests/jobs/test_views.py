@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from expo.documents.models import Certificate
 from expo.jobs import services
 from expo.jobs.models import DocumentJob
 from tests.factories import make_enterprise_user
-from tests.pages import attachment_name, sign_in
+from tests.pages import attachment_name, page_text, sign_in
 
 
 @pytest.fixture()
@@ -189,3 +190,15 @@ def test_showing_a_silent_job_writes_nothing_and_starting_again_settles_it(
     assert row.finished_at is not None
     newest = db.session.scalar(sa.select(sa.func.max(DocumentJob.id)))
     assert newest != job_id and response.headers["Location"].endswith(f"/manage/jobs/{newest}")
+
+
+def test_a_jobs_time_is_on_the_readers_clock_not_the_events(
+    app, db, organizer, event_with_applications
+):
+    event, *_ = event_with_applications  # in Budapest
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.created_at = datetime(2027, 1, 20, 2, 30, tzinfo=UTC)  # 10:30 in Chengdu
+    db.session.commit()
+    html = page_text(sign_in(app, organizer).get(f"/manage/jobs/{job.id}?lang=en"))
+    assert "10:30 AM Beijing Time (UTC+08:00)" in html
+    assert "3:30 AM" not in html

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from expo.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from expo.fields import BaseForm, strip
+from expo.fields import BaseForm, strip, zone_choices, zone_picker
 from expo.validation import EmailAddress, Phone
 
 # Language names are written in their own language, so a reader finds theirs.
@@ -114,6 +114,15 @@ class ProfileForm(BaseForm):
     name = _name_field()
     mobile = _mobile_field()
     locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("Submissions, reviews and other history are shown on this clock."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices(None, first=["CN"], current=self.timezone.data)
+        zone_picker(self.timezone)
 
 
 class PasswordChangeForm(BaseForm):

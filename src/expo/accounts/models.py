@@ -37,6 +37,11 @@ class User(UserMixin, Model):
     mobile: Mapped[str] = mapped_column(sa.String(32), default="")
     role: Mapped[str] = mapped_column(sa.String(16), default=Role.ENTERPRISE.value)
     locale: Mapped[str] = mapped_column(sa.String(5), default="zh")
+    # The clock history is shown on (submissions, reviews, jobs, audit): China time unless
+    # the user picks another on the profile page.
+    timezone: Mapped[str] = mapped_column(
+        sa.String(64), default="Asia/Shanghai", server_default="Asia/Shanghai"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     enterprise_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("enterprises.id", ondelete="SET NULL"), index=True

@@ -21,6 +21,7 @@ from expo.db import utcnow
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.mail import send_templated_email
+from expo.places import canonical_zones
 from expo.validation import InvalidValue, check_email, check_phone, check_text, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
@@ -165,8 +166,15 @@ def end_all_sessions(user: User) -> User:
     return user
 
 
-def update_profile(user: User, *, name: str, mobile: str, locale: str) -> User:
+def update_profile(
+    user: User, *, name: str, mobile: str, locale: str, timezone: str | None = None
+) -> User:
     name, mobile, locale = _check_name(name), _check_mobile(mobile), _check_locale(locale)
+    if timezone is not None and timezone != user.timezone:
+        # Any zone the picker offers; a zone already saved (even an old alias) stays.
+        if timezone not in canonical_zones():
+            raise InvalidInput({"timezone": _l("Choose a time zone from the list.")})
+        user.timezone = timezone
     user.name, user.mobile, user.locale = name, mobile, locale
     db.session.flush()
     return user

@@ -210,6 +210,7 @@ def profile():
             name=form.name.data,
             mobile=form.mobile.data or "",
             locale=form.locale.data,
+            timezone=form.timezone.data,
         ),
     )
     if saved is not None:

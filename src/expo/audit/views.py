@@ -24,7 +24,7 @@ from expo.enterprises.models import Enterprise
 from expo.events.models import Event
 from expo.extensions import db
 from expo.fields import BaseForm, choices, filter_value
-from expo.i18n import STAFF_TIMEZONE
+from expo.i18n import viewer_timezone
 from expo.registrations.models import Application, status_label
 from expo.web import page_number
 
@@ -134,5 +134,5 @@ def log():
         action_label=action_label,
         field_labels=FIELD_LABELS,
         status_label=status_label,
-        timezone=STAFF_TIMEZONE,
+        timezone=viewer_timezone(),
     )

@@ -114,9 +114,11 @@ class DelegationForm(BaseForm):
         self.event_ids.choices = choices(
             (event.id, f"{event.title} ({event.starts_at:%Y-%m-%d})") for event in events
         )
-        countries = [("", _l("Choose…")), *country_choices()]
-        self.origin_country.choices = choices(countries)
-        self.destination_country.choices = choices(countries)
+        # A delegation comes from wherever people live, and goes where one does business.
+        self.origin_country.choices = choices(
+            [("", _l("Choose…")), *country_choices(purpose="nationality")]
+        )
+        self.destination_country.choices = choices([("", _l("Choose…")), *country_choices()])
         while len(self.contacts) < CONTACT_ROWS or self._no_spare_contact_row():
             self.contacts.append_entry()
 
@@ -180,7 +182,9 @@ class MemberForm(BaseForm):
         self.enterprise_id.choices = choices(
             [("", _l("None")), *((enterprise.id, enterprise.name) for enterprise in enterprises)]
         )
-        self.nationality.choices = choices([("", _l("Choose…")), *country_choices()])
+        self.nationality.choices = choices(
+            [("", _l("Choose…")), *country_choices(purpose="nationality")]
+        )
 
 
 class FromEventForm(BaseForm):

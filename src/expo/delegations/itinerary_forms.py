@@ -18,8 +18,14 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.delegations.models import ITEM_KIND_LABELS
-from expo.fields import BaseForm, choices, local_time_field, optional_text
-from expo.i18n import timezone_names
+from expo.fields import (
+    BaseForm,
+    choices,
+    local_time_field,
+    optional_text,
+    zone_choices,
+    zone_picker,
+)
 
 
 def _notes(label) -> TextAreaField:
@@ -81,11 +87,17 @@ class ItineraryItemForm(BaseForm):
         description=_l("For meetings and site visits: the enterprises they are with."),
     )
 
-    def __init__(self, *args, members=(), enterprises=(), **kwargs) -> None:
+    def __init__(self, *args, members=(), enterprises=(), countries=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        zones = [(name, name) for name in timezone_names()]
-        self.start_timezone.choices = choices([("", _l("Choose…")), *zones])
-        self.end_timezone.choices = choices([("", _l("Same as the start")), *zones])
+        # The delegation's countries (where it goes, where it comes from) come first.
+        self.start_timezone.choices = zone_choices(
+            _l("Choose…"), first=countries, current=self.start_timezone.data
+        )
+        self.end_timezone.choices = zone_choices(
+            _l("Same as the start"), first=countries, current=self.end_timezone.data
+        )
+        zone_picker(self.start_timezone)
+        zone_picker(self.end_timezone)
         self.member_ids.choices = choices((member.id, _member_label(member)) for member in members)
         self.enterprise_ids.choices = choices(
             (enterprise.id, enterprise.name) for enterprise in enterprises

@@ -5,7 +5,6 @@ Thin: the rules are in ``itinerary``.
 
 from __future__ import annotations
 
-from babel.core import get_global
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +17,7 @@ from expo.delegations.itinerary_forms import ItineraryItemForm
 from expo.delegations.models import Delegation, ItineraryItem
 from expo.delegations.views import bp
 from expo.enterprises.models import Enterprise
-from expo.i18n import STAFF_TIMEZONE, is_timezone
+from expo.places import single_zone
 from expo.web import form_to, get_or_404, render_form, run_action, save_form
 
 ITINERARY = "/manage/delegations/<int:delegation_id>/itinerary"
@@ -48,11 +47,8 @@ def _default_zone(delegation: Delegation) -> str:
     first item (usually the flight out), the zone of the country the delegation leaves."""
     if delegation.items:
         return delegation.items[-1].end_timezone
-    country = (delegation.origin_country or "").upper()
-    if country == "CN":
-        return STAFF_TIMEZONE  # all of China keeps Beijing time
-    zones = get_global("territory_zones").get(country, ())
-    return zones[0] if len(zones) == 1 and is_timezone(zones[0]) else ""
+    # China has one zone (Beijing time) however many the tz database lists.
+    return single_zone(delegation.origin_country) or ""
 
 
 def _flash_conflicts(conflicts: list[itinerary.Conflict]) -> None:
@@ -80,6 +76,7 @@ def manage_itinerary(delegation_id: int, item_id: int | None = None):
         data=None if item else {"start_timezone": _default_zone(delegation)},
         members=delegation.members,
         enterprises=_enterprise_choices(delegation, item),
+        countries=(delegation.destination_country, delegation.origin_country),
     )
 
     def save() -> itinerary.SavedItem:

@@ -28,7 +28,7 @@ from expo.delegations.models import Delegation, Member, MemberRole
 from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
-from expo.i18n import country_codes, current_language
+from expo.i18n import country_codes, country_name, current_language
 from expo.sheet_import import Column, Columns, NoHeadings, NoRows, read_table
 from expo.spreadsheets import (
     CellTooLong,
@@ -168,6 +168,9 @@ class ImportReport:
 def _country_names() -> dict[str, str]:
     codes = set(country_codes())
     names: dict[str, str] = {}
+    for language in ("en", "zh"):
+        for code in codes:
+            names.setdefault(country_name(code, language).casefold(), code)
     for language in ("en", "zh", "zh_Hant"):
         for code, name in Locale.parse(language).territories.items():
             if code in codes:

@@ -22,8 +22,15 @@ from expo.events.models import (
     MODERATION_LABELS,
     STATUS_LABELS,
 )
-from expo.fields import BaseForm, choices, local_time_field, optional_text
-from expo.i18n import country_choices, timezone_names
+from expo.fields import (
+    BaseForm,
+    choices,
+    local_time_field,
+    optional_text,
+    zone_choices,
+    zone_picker,
+)
+from expo.i18n import country_choices, country_name, sort_country_codes
 from expo.validation import Month
 
 
@@ -71,8 +78,11 @@ class EventForm(BaseForm):
     venue_en = optional_text(_l("Venue (English)"))
     timezone = SelectField(
         _l("Time zone"),
-        description=_l("All times of this event are entered and shown in this zone."),
-        validators=[DataRequired(message=_l("Choose a time zone from the list."))],
+        description=_l(
+            "All times of this event are entered and shown in this zone. "
+            "A country with one zone needs no choice."
+        ),
+        validators=[Optional()],
     )
     starts_at = local_time_field(_l("Starts (local time)"))
     ends_at = local_time_field(_l("Ends (local time)"))
@@ -111,9 +121,11 @@ class EventForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.campaign_id.choices = choices((campaign.id, campaign.title) for campaign in campaigns)
         self.country.choices = choices([("", _l("Choose…")), *country_choices()])
-        self.timezone.choices = choices(
-            [("", _l("Choose…")), *((name, name) for name in timezone_names())]
+        # The chosen country's zones first; zone-picker.js narrows the list to them.
+        self.timezone.choices = zone_choices(
+            _l("Choose…"), first=[self.country.data], current=self.timezone.data
         )
+        zone_picker(self.timezone, country_field=self.country.name)
 
 
 class SessionForm(BaseForm):
@@ -160,12 +172,12 @@ class EventFilterForm(BaseForm):
 
     def __init__(self, *args, campaigns=(), countries=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        names = dict(country_choices())
         self.campaign.choices = _all(
             _l("All campaigns"), ((str(campaign.id), campaign.title) for campaign in campaigns)
         )
         self.country.choices = _all(
-            _l("All countries"), ((code, names.get(code, code)) for code in countries)
+            _l("All countries"),
+            ((code, country_name(code)) for code in sort_country_codes(countries)),
         )
         self.kind.choices = _all(_l("All kinds"), EVENT_KIND_LABELS.items())
         self.status.choices = _all(_l("All statuses"), STATUS_LABELS.items())

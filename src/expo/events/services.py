@@ -36,6 +36,7 @@ from expo.i18n import (
     local_to_utc,
     utc_to_local,
 )
+from expo.places import single_zone
 from expo.validation import month_start
 
 DRAFT = PublicationStatus.DRAFT
@@ -190,12 +191,14 @@ def _validated_event_values(data: EventData) -> dict[str, object]:
         errors["max_delegates"] = _l("Allow at least 1 delegate per enterprise.")
 
     times: dict[str, datetime] = {}
-    if not is_timezone(data.timezone):
-        errors["timezone"] = _l("Choose a time zone from the list, e.g. Europe/Budapest.")
+    # A country with one zone needs no choosing: China is Beijing time, Malaysia is not.
+    zone = (data.timezone or "").strip() or single_zone(country) or ""
+    if not zone:
+        errors["timezone"] = _l("Choose the time zone of the event's city.")
+    elif not is_timezone(zone):
+        errors["timezone"] = _l("Choose a time zone from the list.")
     else:
-        times = _convert_times(
-            {name: getattr(data, name) for name in EVENT_TIMES}, data.timezone, errors
-        )
+        times = _convert_times({name: getattr(data, name) for name in EVENT_TIMES}, zone, errors)
     starts, ends = times.get("starts_at"), times.get("ends_at")
     opens, closes = times.get("registration_opens_at"), times.get("registration_closes_at")
     if starts and ends and ends <= starts:
@@ -208,7 +211,7 @@ def _validated_event_values(data: EventData) -> dict[str, object]:
         raise InvalidInput(errors)
 
     values = {field.name: getattr(data, field.name) for field in fields(EventData)}
-    values.update(times, country=country)
+    values.update(times, country=country, timezone=zone)
     return {
         name: value.strip() if isinstance(value, str) else value for name, value in values.items()
     }
