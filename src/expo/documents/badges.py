@@ -67,7 +67,9 @@ def delegate_for_check_in(event: Event, token: str) -> Delegate | None:
     return delegate
 
 
-def approved_delegates(event: Event, application_ids: Sequence[int] | None = None) -> list[Delegate]:
+def approved_delegates(
+    event: Event, application_ids: Sequence[int] | None = None
+) -> list[Delegate]:
     """Every delegate of the event's approved applications (of ``application_ids`` only,
     when given), by application and position: the order badges are printed in."""
     query = (
