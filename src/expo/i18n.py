@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -314,6 +314,26 @@ def format_local_date(moment: datetime | None, tz_name: str, fmt: str = "medium"
     if moment is None:
         return ""
     return format_date(to_local(moment, tz_name).date(), fmt, locale=current_language())
+
+
+def format_date_range(starts: date | None, ends: date | None) -> str:
+    """ "Sep 26 – 28, 2023" or "2023年9月26日 – 28日"; a single day is named once.
+
+    Screens follow CLDR (documents have their own wording: :func:`document_date_range`).
+    """
+    language = current_language()
+    if starts is None or ends is None or starts == ends:
+        day = starts or ends
+        return format_date(day, "medium", locale=language) if day else ""
+    return format_interval(starts, ends, "yMMMd", locale=language)
+
+
+def format_local_date_range(starts: datetime | None, ends: datetime | None, tz_name: str) -> str:
+    """:func:`format_date_range` of the days on the clocks of ``tz_name``."""
+    return format_date_range(
+        to_local(starts, tz_name).date() if starts else None,
+        to_local(ends, tz_name).date() if ends else None,
+    )
 
 
 def format_zone(moment: datetime, tz_name: str) -> str:

@@ -20,6 +20,7 @@ from expo import privacy
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
+from expo.registrations.services import booths_left
 
 bp = Blueprint("site", __name__)
 
@@ -49,10 +50,12 @@ def select_language() -> str:
 
 @bp.route("/")
 def home():
+    events = event_services.upcoming_events(limit=6)
     return render_template(
         "home.html",
         campaigns=event_services.open_campaigns(),
-        events=event_services.upcoming_events(limit=6),
+        events=events,
+        booths_left=booths_left(events),
     )
 
 

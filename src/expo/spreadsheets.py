@@ -1,8 +1,11 @@
 """Spreadsheets any area writes and reads: CSV for any tool, XLSX for Excel, all safe to open.
 
-Cells that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, a tab or
-a carriage return first) get a leading apostrophe, as OWASP recommends against CSV
-injection: text someone typed into Expo must never run on an organizer's computer.
+Text someone typed into Expo must never run as a formula on an organizer's computer. An
+XLSX cell says what it holds: every text is written as a string, which Excel shows as it
+is and never evaluates, so a phone number "+86 138…" reads as typed. A CSV cell says
+nothing, so ``to_csv`` gives the text a spreadsheet would take for a formula (``=``,
+``+``, ``-``, ``@``, a tab or a carriage return first) a leading apostrophe, as OWASP
+recommends against CSV injection. Callers pass the values as they are.
 
 A workbook someone uploads is a zip of XML files, and both layers can be turned against
 the server: a few kilobytes that unpack to gigabytes, XML entities that expand a line into
@@ -46,11 +49,14 @@ def neutralise(value: object) -> object:
 
 
 def to_csv(rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark and CRLF line ends: what Excel opens without asking."""
+    """UTF-8 with a byte-order mark and CRLF line ends: what Excel opens without asking.
+
+    Every text cell is neutralised (:func:`neutralise`).
+    """
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -84,7 +90,9 @@ def to_xlsx(rows: Sequence[Sequence[object]], sheet_title: str) -> bytes:
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
             if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
+                # A string, never a formula, whatever the text starts with: no apostrophe
+                # needed, and none shown.
+                cell.data_type = "s"
             if number == 0:
                 cell.font = bold
             cells.append(cell)

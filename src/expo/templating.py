@@ -62,6 +62,8 @@ def init_app(app: Flask) -> None:
         local_datetime=i18n.format_local_datetime,
         local_time=i18n.format_local_time,
         local_date=i18n.format_local_date,
+        local_date_range=i18n.format_local_date_range,
+        date_range=i18n.format_date_range,
         zone_name=i18n.format_zone,
         country_name=i18n.country_name,
         number=i18n.format_number,

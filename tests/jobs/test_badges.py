@@ -51,7 +51,18 @@ def test_badges_for_every_approved_application(app, db, organizer, event_with_ap
     merged = browser.get(f"/manage/jobs/{job.id}/merged.pdf")
     assert attachment_name(merged) == f"badges-event-{event.id}-print.pdf"
     reader = PdfReader(io.BytesIO(merged.data))
-    assert len(reader.pages) == 3  # each enterprise's badges on a sheet of its own
+    # The layout of the badge sheet printed at once: the three enterprises' badges run on
+    # together on one sheet of eight with cut lines, not a sheet each.
+    direct = browser.get(f"/manage/events/{event.id}/badges.pdf")
+    assert direct.status_code == 200
+    assert len(reader.pages) == len(PdfReader(io.BytesIO(direct.data)).pages) == 1
+    merged_text = pdf_text(merged.data)
+    assert merged_text == pdf_text(direct.data)
+    for application in approved:
+        assert application.enterprise.name_zh in merged_text
+    delegates = sum(len(application.delegates) for application in approved)
+    assert qr_codes(merged.data) == qr_codes(direct.data)
+    assert len(qr_codes(direct.data)) == delegates
     # A badge job has no certificates ZIP, and made no certificate.
     assert browser.get(f"/manage/jobs/{job.id}/certificates.zip").status_code == 404
 

@@ -1,8 +1,10 @@
 import csv
 import io
+import zipfile
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from expo import spreadsheets
@@ -10,6 +12,7 @@ from expo.audit.models import AuditEntry
 from expo.events.models import Question
 from expo.extensions import db as _db
 from expo.registrations import exports, services
+from expo.registrations.models import Delegate
 from tests.factories import make_user, open_event
 from tests.registrations.test_review import base, submit
 
@@ -181,7 +184,11 @@ class TestXlsx:
         )
         rows = xlsx_rows(response)
         from_csv = csv_rows(export(client, event, "csv"))
-        assert [[str(cell) for cell in row] for row in rows] == from_csv
+        # The same cells, but for the CSV's apostrophe before a formula: an XLSX string
+        # needs none.
+        assert [[str(cell) for cell in row] for row in rows] == [
+            [cell.removeprefix("'") for cell in row] for row in from_csv
+        ]
 
     def test_header_is_bold_and_frozen_and_formulas_are_text(self, client, db, event):
         db.session.commit()
@@ -194,8 +201,26 @@ class TestXlsx:
         assert "统一社会信用代码" in header and header[-1] == "参展目的"
         exhibits = header.index("展品") + 1
         formula_cell = sheet.cell(row=sheet.max_row, column=exhibits)
-        assert formula_cell.value == "'=1+2" and formula_cell.data_type == "s"
+        # Text as typed, stored as a string that Excel shows and never evaluates.
+        assert formula_cell.value == "=1+2" and formula_cell.data_type == "s"
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as package:
+            worksheet = package.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in worksheet and "<f " not in worksheet  # no formula anywhere
         assert 8 <= sheet.column_dimensions["D"].width <= 50
+
+
+def test_a_phone_number_is_shown_as_typed_in_excel_and_safe_in_csv(client, db, event):
+    """No apostrophe before "+86 …" in the workbook; the CSV still defuses it."""
+    for delegate in db.session.scalars(sa.select(Delegate)):
+        delegate.mobile = "+86 138 0000 0000"
+    db.session.commit()
+    sheet = openpyxl.load_workbook(io.BytesIO(export(client, event, "xlsx").get_data())).active
+    header = [cell.value for cell in sheet[1]]
+    mobile = sheet.cell(row=2, column=header.index("Mobile") + 1)
+    assert mobile.value == "+86 138 0000 0000" and mobile.data_type == "s"
+    header, first, *_ = csv_rows(export(client, event, "csv"))
+    assert first[header.index("Mobile")] == "'+86 138 0000 0000"
+    assert first[header.index("Enterprise name (Chinese)")] == "成都熊猫茶业有限公司"
 
 
 def test_neutralise():

@@ -69,8 +69,11 @@ def delegate_for_check_in(event: Event, token: str) -> Delegate | None:
     return delegate
 
 
-def approved_delegates(event: Event) -> list[Delegate]:
-    """Every delegate of the event's approved applications, by application and position."""
+def approved_delegates(
+    event: Event, application_ids: Sequence[int] | None = None
+) -> list[Delegate]:
+    """Every delegate of the event's approved applications (of ``application_ids`` only,
+    when given), by application and position: the order badges are printed in."""
     query = (
         sa.select(Delegate)
         .join(Delegate.application)
@@ -81,6 +84,8 @@ def approved_delegates(event: Event) -> list[Delegate]:
         .options(selectinload(Delegate.application).selectinload(Application.enterprise))
         .order_by(Application.id, Delegate.position, Delegate.id)
     )
+    if application_ids is not None:
+        query = query.where(Application.id.in_(application_ids))
     return list(db.session.execute(query).scalars())
 
 
@@ -113,7 +118,12 @@ def badge_sheet_title(event: Event) -> str:
 
 
 def render_badge_sheet(event: Event, delegates: Sequence[Delegate]) -> bytes:
-    """The badges of ``delegates`` (all of ``event``), eight to an A4 page."""
+    """The badges of ``delegates`` (all of ``event``), eight to an A4 page with cut lines.
+
+    The one layout of every badge print: the event's sheet printed at once, each
+    enterprise's file of a bulk job, and the job's merged print file, which runs the
+    enterprises' badges on together rather than starting a sheet for each.
+    """
     badges = [_badge(delegate) for delegate in delegates]
     return render_pdf(
         TEMPLATE,

@@ -198,6 +198,15 @@ class Event(Model):
     def is_public(self) -> bool:
         return self.status != PublicationStatus.DRAFT and self.campaign.is_public
 
+    def registration_opens_later(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) < self.registration_opens_at
+
+    def registration_has_closed(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.registration_closes_at
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.ends_at
+
     def registration_is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return (

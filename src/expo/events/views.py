@@ -13,7 +13,7 @@ from flask_login import current_user
 from expo.events import services
 from expo.events.forms import EventFilterForm
 from expo.fields import filter_value
-from expo.registrations.services import active_application
+from expo.registrations.services import active_application, booths_left
 from expo.web import page_number
 
 bp = Blueprint("events", __name__)
@@ -48,7 +48,13 @@ def catalogue():
         page=page_number(),
         per_page=current_app.config["EVENTS_PER_PAGE"],
     )
-    return render_template("events/catalogue.html", form=form, page=page, organizer=organizer)
+    return render_template(
+        "events/catalogue.html",
+        form=form,
+        page=page,
+        organizer=organizer,
+        booths_left=booths_left(page.items),
+    )
 
 
 @bp.route("/events/<int:event_id>")
@@ -72,7 +78,9 @@ def campaign(campaign_id: int):
     if campaign is None:
         abort(404)
     events = services.campaign_events(campaign, include_drafts=organizer)
-    return render_template("events/campaign.html", campaign=campaign, events=events)
+    return render_template(
+        "events/campaign.html", campaign=campaign, events=events, booths_left=booths_left(events)
+    )
 
 
 # The organizer pages add their routes to ``bp``; they import it from here.

@@ -185,15 +185,17 @@ class BundleEntry:
     dated: datetime  # the ZIP entry's date: the document's, so bundles are reproducible
 
 
-def bundle(entries: Iterable[BundleEntry]) -> tuple[str, str]:
+def bundle(entries: Iterable[BundleEntry], *, merged_sha256: str | None = None) -> tuple[str, str]:
     """Store a ZIP of the stored files and one merged print file; their SHA-256s.
 
-    Both are made from the stored files, the very bytes issued, never rendered again.
-    They are built in temporary files, one document read at a time, and stored from
-    there in chunks, so only the merged document's structure is held in memory.
+    Both are made from the stored files, the very bytes issued, never rendered again,
+    unless the print file is given (``merged_sha256``, already stored): badges are laid
+    out anew for the whole event, sheet after full sheet. They are built in temporary
+    files, one document read at a time, and stored from there in chunks, so only the
+    merged document's structure is held in memory.
     """
     store = document_store()
-    writer = PdfWriter()
+    writer = PdfWriter() if merged_sha256 is None else None
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
             for entry in entries:
@@ -201,9 +203,13 @@ def bundle(entries: Iterable[BundleEntry]) -> tuple[str, str]:
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
                 archive.writestr(info, data)
-                writer.append(PdfReader(BytesIO(data)))
+                if writer is not None:
+                    writer.append(PdfReader(BytesIO(data)))
         zip_file.seek(0)
         zip_sha256 = store.put_file(zip_file)
+    if writer is None:
+        assert merged_sha256 is not None
+        return zip_sha256, merged_sha256
 
     with tempfile.TemporaryFile() as merged_file:
         writer.write(merged_file)

@@ -248,12 +248,23 @@ def _bundle(job_id: int) -> str:
     if _should_stop(job_id):
         return _stop(job_id)
     job = db.session.get_one(DocumentJob, job_id)
+    merged_sha256 = None
     if job.kind == JobKind.CERTIFICATES:
         entries = services.certificate_entries(services.event_certificates(job.event_id))
     else:
-        entries = services.job_file_entries(services.job_files(job_id))
+        files = services.job_files(job_id)
+        entries = services.job_file_entries(files)
+        # The print file in the layout of the event's badge sheet: the enterprises'
+        # badges run on, eight to a sheet, rather than a part-empty sheet for each.
+        delegates = badges.approved_delegates(job.event, [file.application_id for file in files])
+        if delegates:
+            merged_sha256 = document_store().put(badges.render_badge_sheet(job.event, delegates))
     db.session.rollback()  # no transaction stays open during the seconds of bundling
-    bundled = services.bundle(entries)
+    bundled = (
+        services.bundle(entries)
+        if merged_sha256 is None
+        else services.bundle(entries, merged_sha256=merged_sha256)
+    )
     job = db.session.get_one(DocumentJob, job_id)
     job.zip_sha256, job.merged_sha256 = bundled
     _finish(job, JobStatus.DONE)

@@ -5,9 +5,9 @@ sorted and filtered into the lists a visa agent or a hotel asks for. Headers, st
 prefectures, industries and answers are in the reader's language. Organizers only: the
 passport numbers are complete.
 
-Every text cell goes through ``spreadsheets.neutralise``: an enterprise's "exhibits" must
-never run as a formula on an organizer's computer. The files are written by
-``spreadsheets.to_csv`` and ``spreadsheets.to_xlsx``.
+The rows hold the values as they are; ``spreadsheets.to_csv`` and ``spreadsheets.to_xlsx``
+write them so that none runs as a formula on an organizer's computer (an enterprise's
+"exhibits" could start with "="), each in its format's way.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from expo.events.answers import answer_text
 from expo.events.models import Event
 from expo.i18n import to_local
 from expo.registrations.models import Application, Delegate
-from expo.spreadsheets import neutralise
 
 
 def export_rows(event: Event, applications: Iterable[Application]) -> list[list[object]]:
     """The header, then one row per delegate (one per application that has none).
 
-    Numbers stay numbers; every text cell is neutralised.
+    Numbers stay numbers; texts stay as typed (the writers make them safe).
     """
     questions = list(event.questions)
     header: list[object] = [
@@ -50,7 +49,7 @@ def export_rows(event: Event, applications: Iterable[Application]) -> list[list[
         _("Passport number"),
         *(question.label for question in questions),
     ]
-    rows = [[neutralise(cell) for cell in header]]
+    rows = [header]
     yes, no = _("Yes"), _("No")
     for application in applications:
         enterprise = application.enterprise
@@ -71,9 +70,7 @@ def export_rows(event: Event, applications: Iterable[Application]) -> list[list[
         answer_cells = [answer_text(question, answers.get(question.id)) for question in questions]
         delegates: list[Delegate | None] = list(application.delegates) or [None]
         for delegate in delegates:
-            rows.append(
-                [neutralise(cell) for cell in (*common, *_delegate_cells(delegate), *answer_cells)]
-            )
+            rows.append([*common, *_delegate_cells(delegate), *answer_cells])
     return rows
 
 

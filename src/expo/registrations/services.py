@@ -344,6 +344,24 @@ def capacity_count(event: Event) -> CapacityCount:
     )
 
 
+def booths_left(events: Iterable[Event]) -> dict[int, int]:
+    """The booths each event can still give, by event id, in one query: its capacity less
+    the approved booths and those held for applications sent back from the waiting list."""
+    events = list(events)
+    if not events:
+        return {}
+    held = (Application.status == APPROVED) | (
+        (Application.status == PENDING) & Application.waitlisted_at.is_not(None)
+    )
+    rows = db.session.execute(
+        sa.select(Application.event_id, sa.func.sum(Application.booths_requested))
+        .where(Application.event_id.in_([event.id for event in events]), held)
+        .group_by(Application.event_id)
+    ).all()
+    taken = {event_id: int(total or 0) for event_id, total in rows}
+    return {event.id: max(event.capacity - taken.get(event.id, 0), 0) for event in events}
+
+
 # --- transitions -----------------------------------------------------------------------
 
 
