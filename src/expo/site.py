@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, has_request_context, jsonify, render_template, request, session
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, select_locale, supported_languages
+from expo.outcomes import services as outcome_services
 
 bp = Blueprint("site", __name__)
 
@@ -38,10 +40,13 @@ def select_language() -> str:
 
 @bp.route("/")
 def home():
+    enterprise = current_user.enterprise if current_user.is_authenticated else None
     return render_template(
         "home.html",
         campaigns=event_services.open_campaigns(),
         events=event_services.upcoming_events(limit=6),
+        # An enterprise's tasks: the outcome reports it is asked for.
+        outcome_tasks=outcome_services.open_reports(enterprise) if enterprise else [],
     )
 
 

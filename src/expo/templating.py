@@ -30,6 +30,7 @@ def url_with_page(page: int) -> str:
 def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
     from expo.events.answers import answer_text
+    from expo.outcomes.money import currency_name, format_money
     from expo.registrations.services import next_step
 
     app.jinja_env.globals.update(
@@ -48,6 +49,8 @@ def init_app(app: Flask) -> None:
         answer_text=answer_text,
         # Every area shows enterprises (applications, delegations).
         industry_label=industry_label,
+        # Outcome reports' amounts, on the enterprise's and the organizers' pages.
+        currency_name=currency_name,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,
@@ -62,4 +65,5 @@ def init_app(app: Flask) -> None:
         document_datetime=i18n.local_document_datetime,
         document_time=i18n.document_time,
         document_zone=i18n.document_zone,
+        money=format_money,
     )
