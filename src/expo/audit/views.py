@@ -106,13 +106,13 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
                 event.title, url_for("registrations.manage_list", event_id=event.id)
             )
     if ids := _ids(entries, AuditSubject.OUTCOME_REPORTS):
-        rows = db.session.execute(
+        reports = db.session.execute(
             sa.select(OutcomeReport.id, Enterprise, Event)
             .join(OutcomeReport.enterprise)
             .join(OutcomeReport.event)
             .where(OutcomeReport.id.in_(ids))
         ).all()
-        for report_id, enterprise, event in rows:
+        for report_id, enterprise, event in reports:
             subjects[AuditSubject.OUTCOME_REPORTS, report_id] = Subject(
                 f"{enterprise.name} · {event.title}",
                 url_for("outcomes.manage_detail", report_id=report_id),

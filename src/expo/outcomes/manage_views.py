@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from expo.accounts.access import organizer_required
@@ -90,7 +91,11 @@ def manage_request(event_id: int):
         created = run_service(lambda: services.request_reports(event, actor=_user()))
         if created is not None:
             flash(
-                _("%(num)d enterprises were asked for their report.", num=len(created)),
+                ngettext(
+                    "%(num)d enterprise was asked for its report.",
+                    "%(num)d enterprises were asked for their report.",
+                    len(created),
+                ),
                 "success",
             )
     return redirect(url_for(".manage_event", event_id=event.id))
