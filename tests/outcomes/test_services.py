@@ -277,7 +277,7 @@ class TestValidation:
             "new_customers",
             "samples_sent",
         }
-        assert errors["deals-1-amount"] == "Enter an amount greater than zero."
+        assert errors["deals-1-amount"] == str(money.AMOUNT_POSITIVE_MESSAGE)
         assert "2027-05-10" in errors["deals-3-signed_on"]
         assert "HUF" in errors["deals-2-currency"]
         # The report on file is as it was: its line, its figures, its status.

@@ -20,7 +20,7 @@ from expo.outcomes.forms import (
     RequestReportsForm,
 )
 from expo.outcomes.models import OutcomeReport
-from expo.outcomes.views import bp, report_data, report_form
+from expo.outcomes.views import bp, report_data, report_form, show_every_mistake
 from expo.web import (
     INVALID_STATUS,
     get_or_404,
@@ -174,6 +174,7 @@ def manage_edit(report_id: int):
         return redirect(url_for(".manage_detail", report_id=report.id))
     if form.is_submitted() and not has_errors(form):
         return redirect(url_for(".manage_detail", report_id=report.id))
+    show_every_mistake(form, report)
     return render_form("outcomes/manage/edit.html", form, report=report, event=report.event)
 
 

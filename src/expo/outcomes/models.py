@@ -40,7 +40,7 @@ OPEN_STATUSES = (ReportStatus.REQUESTED, ReportStatus.RETURNED)
 
 STATUS_LABELS = {
     ReportStatus.REQUESTED: _l("Awaiting report"),
-    ReportStatus.SUBMITTED: _l("Submitted"),
+    ReportStatus.SUBMITTED: _l("Sent to the organizers"),
     ReportStatus.RETURNED: _l("Returned with a question"),
     ReportStatus.CONFIRMED: _l("Confirmed"),
 }

@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.accounts.access import enterprise_member_required
+from expo.errors import InvalidInput
 from expo.extensions import db
+from expo.fields import leaf_fields
 from expo.outcomes import services
 from expo.outcomes.forms import ReportForm, prepare_report_form
 from expo.outcomes.models import OutcomeReport
-from expo.web import has_errors, no_store, render_form, save_form
+from expo.web import has_errors, no_store, render_form, save_form, show_errors
 
 bp = Blueprint("outcomes", __name__)
 
@@ -52,6 +54,28 @@ def report_form(report: OutcomeReport) -> ReportForm:
         form, services.event_currencies(report.event), purchases=report.is_purchases
     )
     return form
+
+
+def show_every_mistake(form: ReportForm, report: OutcomeReport) -> None:
+    """When the form refused some fields (a count left empty), the service's messages
+    for the others too, so every mistake is shown at once, not one round after another.
+    Only checks: nothing is written."""
+    if not (form.is_submitted() and has_errors(form)):
+        return
+    try:
+        services.validate_report(report.event, report_data(form))
+    except InvalidInput as invalid:
+        fields = {field.name: field for field in leaf_fields(form)}
+        show_errors(
+            form,
+            InvalidInput(
+                {
+                    name: message
+                    for name, message in invalid.errors.items()
+                    if name in fields and not fields[name].errors
+                }
+            ),
+        )
 
 
 def _own_report(report_id: int) -> OutcomeReport:
@@ -101,6 +125,7 @@ def edit(report_id: int):
     if form.is_submitted() and not has_errors(form):
         # Refused for the report's sake (said in a flash): confirmed meanwhile.
         return redirect(url_for(".detail", report_id=report.id))
+    show_every_mistake(form, report)
     return render_form("outcomes/edit.html", form, report=report, event=report.event)
 
 
