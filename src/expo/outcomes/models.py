@@ -104,6 +104,15 @@ class ExchangeRate(Model):
     set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    @property
+    def usd_text(self) -> str:
+        """The rate as entered, without trailing zeros or an exponent: "0.00275"."""
+        return f"{self.rate_to_usd.normalize():f}"
+
+    @property
+    def cny_text(self) -> str:
+        return f"{self.rate_to_cny.normalize():f}"
+
 
 class OutcomeReport(Model):
     """One approved enterprise's report of what came of one event."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from expo.audit.actions import AuditAction
@@ -405,10 +406,17 @@ def request_reports(
             requested_at=now,
             due_at=_due(settings, now),
         )
+        try:
+            with db.session.begin_nested():
+                db.session.add(report)
+                db.session.flush()
+        except IntegrityError:
+            # Asked at the same moment by another organizer (or the daily round): the
+            # report is theirs, and so is the email.
+            continue
         report.event = event
         report.enterprise = application.enterprise
         report.application = application
-        db.session.add(report)
         created.append(report)
     if settings.requested_at is None:
         settings.requested_at = now
@@ -640,14 +648,7 @@ def set_exchange_rate(
     if errors:
         raise InvalidInput(errors)
     assert taken_on is not None
-    rate = db.session.scalar(
-        sa.select(ExchangeRate).where(
-            ExchangeRate.event_id == event.id, ExchangeRate.currency == code
-        )
-    )
-    if rate is None:
-        rate = ExchangeRate(event_id=event.id, currency=code)
-        db.session.add(rate)
+    rate = _rate_row(event, code, values, taken_on)
     rate.rate_to_usd = values["rate_to_usd"]
     rate.rate_to_cny = values["rate_to_cny"]
     rate.taken_on = taken_on
@@ -664,6 +665,25 @@ def set_exchange_rate(
         lines_converted=converted,
     )
     db.session.flush()
+    return rate
+
+
+def _rate_row(event: Event, code: str, values: dict[str, Decimal], taken_on: date) -> ExchangeRate:
+    """The event's row for the currency, made if there is none (once, however many
+    organizers set it at the same moment)."""
+    statement = sa.select(ExchangeRate).where(
+        ExchangeRate.event_id == event.id, ExchangeRate.currency == code
+    )
+    rate = db.session.scalar(statement)
+    if rate is not None:
+        return rate
+    rate = ExchangeRate(event_id=event.id, currency=code, taken_on=taken_on, **values)
+    try:
+        with db.session.begin_nested():
+            db.session.add(rate)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalars(statement).one()
     return rate
 
 
