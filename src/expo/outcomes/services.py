@@ -30,7 +30,7 @@ from expo.audit.services import record
 from expo.db import utcnow
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput, InvalidTransition
-from expo.events.models import CampaignKind, Event
+from expo.events.models import CampaignKind, Event, PublicationStatus
 from expo.extensions import db
 from expo.i18n import country_codes, to_local
 from expo.outcomes import money
@@ -464,6 +464,7 @@ def request_ended_events(*, now: datetime | None = None) -> int:
         sa.select(Event).where(
             Event.ends_at <= now,
             Event.ends_at > now - AUTOMATIC_REQUEST_WINDOW,
+            Event.status != PublicationStatus.DRAFT.value,
             Event.id.not_in(asked),
         )
     ).all()
