@@ -400,3 +400,39 @@ class TestStatusMachine:
 def test_the_factory_report_is_valid(db, event):
     report = make_outcome_report(make_application(event), deals=2)
     assert [d.amount_usd for d in report.deals] == [Decimal("1000.00")] * 2
+
+
+@pytest.mark.postgresql
+def test_two_organizers_asking_at_once_make_one_report_each(app, db, event, organizer):
+    """Both click "ask" at the same moment, each on its own connection."""
+    import threading
+
+    from expo.events.models import Event
+
+    for _ in range(3):
+        make_application(event)
+    db.session.commit()
+    event_id = event.id
+    start = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def ask() -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                services.request_reports(db.session.get_one(Event, event_id), actor=None, now=AFTER)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    count = db.session.scalar(
+        sa.select(sa.func.count(OutcomeReport.id)).where(OutcomeReport.event_id == event_id)
+    )
+    assert count == 3

@@ -155,10 +155,17 @@ def settings_for(event: Event) -> OutcomeSettings:
 
 
 def _saved_settings(event: Event) -> OutcomeSettings:
+    """The event's settings row, made if there is none (once, whoever asks at once)."""
     settings = db.session.get(OutcomeSettings, event.id)
-    if settings is None:
-        settings = OutcomeSettings(event_id=event.id, report_days=DEFAULT_REPORT_DAYS)
-        db.session.add(settings)
+    if settings is not None:
+        return settings
+    settings = OutcomeSettings(event_id=event.id, report_days=DEFAULT_REPORT_DAYS)
+    try:
+        with db.session.begin_nested():
+            db.session.add(settings)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.get_one(OutcomeSettings, event.id, populate_existing=True)
     return settings
 
 
