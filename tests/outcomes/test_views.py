@@ -294,3 +294,33 @@ class TestAccess:
         assert db.session.scalar(sa.select(sa.func.count(OutcomeReport.id))) == 0
         page = page_text(staff.get(response.headers["Location"] + "?lang=en"))
         assert "once the event has ended" in page
+
+
+def test_an_import_expansion_report_records_purchases(app, db, after_the_fair):
+    from tests.factories import make_campaign
+
+    expo = make_event(
+        make_campaign(kind="import_expansion"),
+        country="CN",
+        timezone="Asia/Shanghai",
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(days=3),
+        registration_opens_at=STARTS - timedelta(days=90),
+        registration_closes_at=STARTS - timedelta(days=14),
+    )
+    application = make_application(expo)
+    report = make_outcome_report(
+        application, direction="purchases", requested_at=AFTER, due_at=AFTER + timedelta(days=14)
+    )
+    company = sign_in(app, make_enterprise_user(application.enterprise, locale="zh"))
+    page = page_text(company.get(f"/outcomes/{report.id}/edit"))
+    assert "供应商" in page and "洽谈供应商数" in page and "采购商" not in page
+    response = company.post(
+        f"/outcomes/{report.id}/edit",
+        data=report_form(
+            [line(counterparty_name="Tokaj Wine Zrt.", currency="USD", amount="8800")]
+        ),
+    )
+    assert response.status_code == 302
+    assert stored_deals(db) == [(Decimal("8800.00"), "USD")]
+    assert "采购" in page_text(company.get(f"/outcomes/{report.id}"))
