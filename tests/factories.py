@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 
 from werkzeug.security import generate_password_hash
@@ -14,7 +15,9 @@ from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.extensions import db
+from expo.i18n import to_local
 from expo.jobs.models import DocumentJob
+from expo.outcomes.models import Deal, OutcomeReport
 from expo.registrations.models import Application, Delegate
 
 DEFAULT_PASSWORD = "password-123"
@@ -270,3 +273,39 @@ def make_job(event: Event, **fields) -> DocumentJob:
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def make_outcome_report(application: Application, *, deals: int = 0, **fields) -> OutcomeReport:
+    """An outcome report asked of the application's enterprise (requested by default),
+    with ``deals`` lines of 1,000.00 USD signed on the event's first day."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    event = application.event
+    values = {
+        "event_id": event.id,
+        "enterprise_id": application.enterprise_id,
+        "application_id": application.id,
+        "status": "requested",
+        "direction": "sales",
+        "requested_at": now,
+        "due_at": now + timedelta(days=14),
+        "deals": [
+            Deal(
+                position=index,
+                counterparty_name=f"Budapest Buyer {index + 1} Kft.",
+                counterparty_country="HU",
+                product="0902.10 green tea",
+                kind="signed_on_site",
+                amount=Decimal("1000.00"),
+                currency="USD",
+                amount_usd=Decimal("1000.00"),
+                amount_cny=None,
+                signed_on=to_local(event.starts_at, event.timezone).date(),
+            )
+            for index in range(deals)
+        ],
+    }
+    values.update(fields)
+    report = OutcomeReport(**values)
+    db.session.add(report)
+    db.session.flush()
+    return report

@@ -7,6 +7,7 @@ from expo.documents.models import Certificate
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
+from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, OutcomeSettings
 from expo.ratelimit import RateLimitCounter
 from expo.registrations.models import Answer, Application, Delegate, Transition
 
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "Certificate",
+    "Deal",
     "Delegate",
     "Delegation",
     "DocumentJob",
@@ -24,8 +26,11 @@ __all__ = [
     "EmergencyContact",
     "Enterprise",
     "Event",
+    "ExchangeRate",
     "ItineraryItem",
     "Member",
+    "OutcomeReport",
+    "OutcomeSettings",
     "Question",
     "RateLimitCounter",
     "Role",

@@ -13,6 +13,7 @@ from flask import (
     request,
     session,
 )
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +21,7 @@ from expo import privacy
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
+from expo.outcomes import services as outcome_services
 from expo.registrations.services import booths_left
 
 bp = Blueprint("site", __name__)
@@ -51,11 +53,14 @@ def select_language() -> str:
 @bp.route("/")
 def home():
     events = event_services.upcoming_events(limit=6)
+    enterprise = current_user.enterprise if current_user.is_authenticated else None
     return render_template(
         "home.html",
         campaigns=event_services.open_campaigns(),
         events=events,
         booths_left=booths_left(events),
+        # An enterprise's tasks: the outcome reports it is asked for.
+        outcome_tasks=outcome_services.open_reports(enterprise) if enterprise else [],
     )
 
 

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     from expo.enterprises.industries import industry_label
     from expo.events.answers import answer_text
     from expo.fields import error_entries, was_cleared
+    from expo.outcomes.money import currency_name, format_money
     from expo.registrations.services import next_step
 
     app.jinja_env.globals.update(
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
         was_cleared=was_cleared,
         # Applications name the version of the notice their applicant agreed to.
         privacy_notice=privacy.notice,
+        # Outcome reports' amounts, on the enterprise's and the organizers' pages.
+        currency_name=currency_name,
     )
     app.jinja_env.filters.update(
         local_datetime=i18n.format_local_datetime,
@@ -74,4 +77,5 @@ def init_app(app: Flask) -> None:
         document_datetime=i18n.local_document_datetime,
         document_time=i18n.document_time,
         document_zone=i18n.document_zone,
+        money=format_money,
     )

@@ -40,6 +40,7 @@ from tests.factories import (
     make_itinerary_item,
     make_job,
     make_member,
+    make_outcome_report,
     make_question,
     make_session,
     make_user,
@@ -106,6 +107,7 @@ def seed_world() -> World:
     make_application(event, theirs)
     certificate = issue_certificate(application, actor=organizer)
     job = make_job(event)
+    report = make_outcome_report(application, deals=1, status="submitted")
 
     delegation = make_delegation(events=[event])
     member = make_member(delegation, enterprise_id=ours.id)
@@ -129,6 +131,7 @@ def seed_world() -> World:
         "application_id": application.id,
         "certificate_id": certificate.id,
         "job_id": job.id,
+        "report_id": report.id,
         "delegation_id": delegation.id,
         "member_id": member.id,
         "item_id": item.id,

@@ -23,6 +23,7 @@ class AuditSubject(enum.StrEnum):
     CERTIFICATES = "certificates"
     DOCUMENT_JOBS = "document_jobs"
     KEY_ENTERPRISE_IMPORTS = "key_enterprise_imports"
+    OUTCOME_REPORTS = "outcome_reports"
 
 
 # The subjects the audit log offers as a filter.
@@ -33,6 +34,7 @@ SUBJECT_LABELS = {
     AuditSubject.DELEGATIONS: _l("Delegations"),
     AuditSubject.CERTIFICATES: _l("Certificates"),
     AuditSubject.KEY_ENTERPRISE_IMPORTS: _l("Key-enterprise lists"),
+    AuditSubject.OUTCOME_REPORTS: _l("Outcome reports"),
 }
 
 
@@ -199,6 +201,37 @@ class AuditAction(enum.StrEnum):
         "jobs.cancel",
         AuditSubject.DOCUMENT_JOBS,
         _l("Bulk certificate issue cancelled"),
+    )
+
+    EVENT_OUTCOMES_REQUESTED = (
+        "event.outcomes_requested",
+        AuditSubject.EVENTS,
+        _l("Outcome reports asked for"),
+    )
+    EVENT_OUTCOME_PERIOD = (
+        "event.outcome_period",
+        AuditSubject.EVENTS,
+        _l("Outcome reporting period set"),
+    )
+    EVENT_EXCHANGE_RATE = (
+        "event.exchange_rate",
+        AuditSubject.EVENTS,
+        _l("Exchange rate for outcome reports set"),
+    )
+    OUTCOME_ENTERED = (
+        "outcome.entered",
+        AuditSubject.OUTCOME_REPORTS,
+        _l("Outcome report entered or corrected by an organizer"),
+    )
+    OUTCOME_RETURNED = (
+        "outcome.returned",
+        AuditSubject.OUTCOME_REPORTS,
+        _l("Outcome report returned with a question"),
+    )
+    OUTCOME_CONFIRMED = (
+        "outcome.confirmed",
+        AuditSubject.OUTCOME_REPORTS,
+        _l("Outcome report confirmed"),
     )
 
     @classmethod

@@ -25,6 +25,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.fields import BaseForm, choices, filter_value
 from expo.i18n import viewer_timezone
+from expo.outcomes.models import OutcomeReport
 from expo.registrations.models import Application, status_label
 from expo.web import page_number
 
@@ -103,6 +104,18 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
         for event in db.session.execute(sa.select(Event).where(Event.id.in_(ids))).scalars():
             subjects[AuditSubject.EVENTS, event.id] = Subject(
                 event.title, url_for("registrations.manage_list", event_id=event.id)
+            )
+    if ids := _ids(entries, AuditSubject.OUTCOME_REPORTS):
+        reports = db.session.execute(
+            sa.select(OutcomeReport.id, Enterprise, Event)
+            .join(OutcomeReport.enterprise)
+            .join(OutcomeReport.event)
+            .where(OutcomeReport.id.in_(ids))
+        ).all()
+        for report_id, enterprise, event in reports:
+            subjects[AuditSubject.OUTCOME_REPORTS, report_id] = Subject(
+                f"{enterprise.name} · {event.title}",
+                url_for("outcomes.manage_detail", report_id=report_id),
             )
     if ids := _ids(entries, AuditSubject.DELEGATIONS):
         for delegation in db.session.execute(

@@ -36,6 +36,7 @@ from expo.errors import DomainError
 from expo.extensions import db
 from expo.jobs import queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.outcomes import reminders
 from expo.registrations.models import Application, ApplicationStatus
 
 logger = logging.getLogger(__name__)
@@ -289,10 +290,13 @@ BATCHES: dict[JobKind, Callable[..., bool]] = {
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
 SEND_EMAIL = "expo.mail.send"
+# Ask for outcome reports of events just ended, and remind those due soon.
+OUTCOME_ROUND = "expo.outcomes.round"
 TASKS: dict[str, Callable[..., Any]] = {
     RUN_DOCUMENT_JOB: run_document_job,
     RUN_PART: run_part,
     SEND_EMAIL: mail.deliver_queued,
+    OUTCOME_ROUND: reminders.run_round,
 }
 # huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
 # mail server that is down is tried again for about an hour.

@@ -1,0 +1,1 @@
+"""Outcome reports: what came of each event, reported by its enterprises."""
