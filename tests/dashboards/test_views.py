@@ -16,6 +16,7 @@ from tests.factories import (
     make_enterprise,
     make_enterprise_user,
     make_event,
+    make_outcome_report,
     make_user,
 )
 from tests.pages import page_text
@@ -128,3 +129,18 @@ def test_the_home_page_costs_the_same_queries_at_any_size(db, app):
             make_application(more, status="pending")
     db.session.flush()
     assert count_queries() == few
+
+
+def test_outcome_reports_to_confirm_or_overdue_wait_for_organizers(english, db, login_as):
+    ended = make_event(starts_at=datetime(2020, 5, 1, tzinfo=UTC), title_en="Ended Fair")
+    make_outcome_report(make_application(ended), status="submitted")
+    make_outcome_report(
+        make_application(ended), due_at=datetime(2020, 6, 1, tzinfo=UTC), status="requested"
+    )
+    make_outcome_report(make_application(ended), status="requested")  # not due yet
+    login_as(make_user("organizer", locale="en"))
+
+    text = page_text(english.get("/manage"))
+
+    assert "Ended Fair" in text
+    assert "1 outcome report to confirm · 1 outcome report overdue" in text

@@ -22,6 +22,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.jobs.models import ACTIVE_STATUSES as ACTIVE_JOBS
 from expo.jobs.models import DocumentJob
+from expo.outcomes.models import OPEN_STATUSES, OutcomeReport, ReportStatus
 from expo.registrations.models import Application, ApplicationStatus
 
 
@@ -130,9 +131,18 @@ def events_table(
 # --- the organizers' home --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReportCounts:
+    """An event's outcome reports that need someone: to confirm, and overdue."""
+
+    to_confirm: int = 0
+    overdue: int = 0
+
+
 @dataclass
 class OrganizerHome:
     to_review: list[tuple[Event, EventCounts]] = field(default_factory=list)
+    reports: list[tuple[Event, ReportCounts]] = field(default_factory=list)
     upcoming: list[tuple[Event, EventCounts]] = field(default_factory=list)
     jobs: list[DocumentJob] = field(default_factory=list)
     open_claims: int = 0
@@ -143,8 +153,22 @@ UPCOMING_SHOWN = 8
 
 
 def organizer_home(now: datetime | None = None) -> OrganizerHome:
-    """The work waiting for organizers and the coming events: five queries."""
+    """The work waiting for organizers and the coming events: six queries."""
     now = now or utcnow()
+    to_confirm = sa.func.sum(sa.case((OutcomeReport.status == ReportStatus.SUBMITTED, 1), else_=0))
+    overdue = sa.func.sum(
+        sa.case(
+            (sa.and_(OutcomeReport.status.in_(OPEN_STATUSES), OutcomeReport.due_at < now), 1),
+            else_=0,
+        )
+    )
+    report_rows = db.session.execute(
+        sa.select(Event, to_confirm.label("to_confirm"), overdue.label("overdue"))
+        .join(OutcomeReport, OutcomeReport.event_id == Event.id)
+        .group_by(Event.id)
+        .having(sa.or_(to_confirm > 0, overdue > 0))
+        .order_by(Event.ends_at.desc(), Event.id)
+    ).all()
     counts = _counts_subquery()
     waiting = list(
         db.session.scalars(
@@ -191,6 +215,9 @@ def organizer_home(now: datetime | None = None) -> OrganizerHome:
     ).one()
     return OrganizerHome(
         to_review=[(event, found[event.id]) for event in waiting],
+        reports=[
+            (row.Event, ReportCounts(int(row.to_confirm), int(row.overdue))) for row in report_rows
+        ],
         upcoming=[(event, found[event.id]) for event in upcoming],
         jobs=jobs,
         open_claims=int(open_claims),
