@@ -34,6 +34,12 @@
       if (!label.id) label.id = select.id + "-label";
       input.setAttribute("aria-labelledby", label.id);
     }
+    // Tom Select points the label's "for" at its typing box: the native select, still in
+    // the accessibility tree, keeps its name through the label's id.
+    if (label) {
+      if (!label.id) label.id = select.id + "-label";
+      select.setAttribute("aria-labelledby", label.id);
+    }
     var described = select.getAttribute("aria-describedby");
     if (described) input.setAttribute("aria-describedby", described);
     if (select.getAttribute("aria-invalid") === "true") {

@@ -48,7 +48,12 @@
   function visible(element) {
     const box = element.getBoundingClientRect();
     const style = getComputedStyle(element);
-    return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none";
+    // A control hidden for the eye but kept for screen readers (1 px, clipped: what a
+    // searchable picker leaves of the native select) draws nothing to measure.
+    const clipped =
+      style.position === "absolute" && box.width <= 1 &&
+      (style.clip === "rect(0px, 0px, 0px, 0px)" || style.clipPath === "inset(50%)");
+    return box.width > 0 && box.height > 0 && !clipped && style.visibility !== "hidden" && style.display !== "none";
   }
 
   function describe(element) {
@@ -112,14 +117,16 @@
   }
 
   // --- controls and focus --------------------------------------------------------------
-  const CONTROLS = "input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=file]), select, textarea";
+  // A searchable picker's box (.ts-wrapper) is the control the eye sees in its select's place.
+  const CONTROLS = "input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=file]), select, textarea, .ts-wrapper";
 
   function controlBorders(minimum) {
     const problems = [];
     for (const control of document.querySelectorAll(CONTROLS)) {
       if (!visible(control)) continue;
       const style = getComputedStyle(control);
-      if (style.appearance !== "none" && !control.matches(".form-control, .form-select, .form-check-input")) {
+      if (control.matches(".ts-control input")) continue; // drawn inside the picker's box
+      if (style.appearance !== "none" && !control.matches(".form-control, .form-select, .form-check-input, .ts-wrapper")) {
         continue; // the browser's own control, drawn in its own contrasting colours
       }
       const behind = backgroundBehind(control.parentElement);
@@ -147,10 +154,13 @@
       checked += 1;
       let style = getComputedStyle(element);
       if (element.matches(".stretched-link")) style = getComputedStyle(element, "::after");
+      // A searchable picker draws the ring around its whole box, not its typing field.
+      if (element.matches(".ts-control input")) style = getComputedStyle(element.closest(".ts-wrapper"));
       const width = style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth);
       const offset = parseFloat(style.outlineOffset) || 0;
       // A ring drawn outside the element is seen against what surrounds it.
-      const around = backgroundBehind(offset > 0 ? element.parentElement : element);
+      const ringed = element.matches(".ts-control input") ? element.closest(".ts-wrapper") : element;
+      const around = backgroundBehind(offset > 0 ? ringed.parentElement : ringed);
       const ring = parse(style.outlineColor);
       const ratio = ring ? contrast(over(ring, around), around) : 0;
       if (width < 2 || ratio < minimum) {
