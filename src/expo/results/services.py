@@ -141,7 +141,7 @@ def _list_year(filters: Filters, campaign: Campaign | None) -> int | None:
     return campaign.year if campaign else None
 
 
-def _conditions(
+def scope_conditions(
     filters: Filters, list_year: int | None, *, deals: bool = False
 ) -> list[sa.ColumnElement[bool]]:
     """What the scope asks of an Event, an Enterprise (and a Deal, when ``deals``)."""
@@ -283,7 +283,7 @@ class Results:
 
 def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[Any]]:
     """The headline figures and the grouped deal rows behind the breakdowns: 3 queries."""
-    base = _conditions(filters, list_year)
+    base = scope_conditions(filters, list_year)
     approved = Application.status == ApplicationStatus.APPROVED
     participation = db.session.execute(
         sa.select(
@@ -332,7 +332,7 @@ def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[A
         .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
         .join(Event, Event.id == OutcomeReport.event_id)
         .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
-        .where(confirmed, *_conditions(filters, list_year, deals=True))
+        .where(confirmed, *scope_conditions(filters, list_year, deals=True))
         .group_by(Deal.counterparty_country, Enterprise.prefecture, Enterprise.industry, Deal.kind)
     ).all()
     headline = Headline(
@@ -347,14 +347,14 @@ def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[A
     )
     markets = set()
     for country, _prefecture, _industry, kind, usd, cny, lines, unconverted in deal_rows:
-        headline.amounts.add(kind, _decimal(usd), _decimal(cny), int(lines))
+        headline.amounts.add(kind, to_cents(usd), to_cents(cny), int(lines))
         headline.amounts.unconverted += int(unconverted)
         markets.add(country)
     headline.markets = len(markets)
     return headline, list(deal_rows)
 
 
-def _decimal(value: object) -> Decimal | None:
+def to_cents(value: object) -> Decimal | None:
     """A sum as a Decimal to the cent (SQLite may hand back a float or an int)."""
     if value is None:
         return None
@@ -370,7 +370,7 @@ def _breakdown(
         row = rows.get(key)
         if row is None:
             row = rows[key] = Row(key, label(key))
-        row.amounts.add(values[3], _decimal(values[4]), _decimal(values[5]), int(values[6]))
+        row.amounts.add(values[3], to_cents(values[4]), to_cents(values[5]), int(values[6]))
         row.amounts.unconverted += int(values[7])
     if order is not None:
         position = {key: number for number, key in enumerate(order)}
@@ -380,10 +380,10 @@ def _breakdown(
 
 def _event_figures(filters: Filters, list_year: int | None) -> list[EventFigures]:
     """Each event of the scope with its own figures: 3 queries."""
-    base = _conditions(filters, list_year)
+    base = scope_conditions(filters, list_year)
     scope = [
         condition
-        for condition in _conditions(
+        for condition in scope_conditions(
             Filters(campaign_id=filters.campaign_id, year=filters.year, event_id=filters.event_id),
             None,
         )
@@ -432,10 +432,10 @@ def _event_figures(filters: Filters, list_year: int | None) -> list[EventFigures
         .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
         .join(Event, Event.id == OutcomeReport.event_id)
         .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
-        .where(confirmed, *_conditions(filters, list_year, deals=True))
+        .where(confirmed, *scope_conditions(filters, list_year, deals=True))
         .group_by(OutcomeReport.event_id, Deal.kind)
     ):
-        figures[event_id].amounts.add(kind, _decimal(usd), _decimal(cny), int(lines))
+        figures[event_id].amounts.add(kind, to_cents(usd), to_cents(cny), int(lines))
         figures[event_id].amounts.unconverted += int(unconverted)
     return list(figures.values())
 
@@ -525,7 +525,7 @@ def campaigns() -> list[Campaign]:
 
 def events_in(filters: Filters) -> list[Event]:
     """The events the event filter offers: those of the campaign or year chosen."""
-    scope = _conditions(Filters(campaign_id=filters.campaign_id, year=filters.year), None)
+    scope = scope_conditions(Filters(campaign_id=filters.campaign_id, year=filters.year), None)
     return list(db.session.scalars(sa.select(Event).where(*scope).order_by(Event.starts_at)))
 
 
@@ -588,7 +588,7 @@ def enterprise_results(enterprise: Enterprise) -> EnterpriseResults:
         .where(OutcomeReport.enterprise_id == enterprise.id)
         .group_by(Deal.report_id, Deal.kind)
     ):
-        amounts[report_id].add(kind, _decimal(usd), _decimal(cny), int(lines))
+        amounts[report_id].add(kind, to_cents(usd), to_cents(cny), int(lines))
     listed = []
     years: dict[int, YearTotals] = {}
     for application in applications:
