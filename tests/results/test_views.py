@@ -136,3 +136,30 @@ def test_the_pdf_is_bilingual_with_embedded_chinese_faces(client, world, login_a
     ).stdout
     sc = [line for line in fonts.splitlines() if "CJK" in line and "SC" in line]
     assert sc and all(" yes " in line for line in sc)  # embedded
+
+
+def test_the_page_and_the_workbook_cost_the_same_queries_at_any_size(client, world, login_as):
+    from datetime import timedelta
+
+    from tests.factories import make_enterprise
+    from tests.pages import sql_statements
+    from tests.results.conftest import MAY, deal, event_at, report
+
+    login_as(make_user("organizer", locale="en"))
+    campaign = world["campaign"]
+    urls = [
+        f"/manage/results?campaign={campaign.id}",
+        f"/manage/results.xlsx?campaign={campaign.id}",
+    ]
+    few = [len(sql_statements(client, url)) for url in urls]
+    for number in range(5):
+        event = event_at(campaign, MAY + timedelta(days=number), country="FR")
+        for _ in range(4):
+            report(
+                event,
+                make_enterprise(prefecture="511100", industry="food"),
+                "confirmed",
+                [deal("signed_on_site", "FR", "10.00", "72.00") for _ in range(3)],
+            )
+    db.session.commit()
+    assert [len(sql_statements(client, url)) for url in urls] == few
