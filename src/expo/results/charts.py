@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import pygal
 from flask_babel import gettext as _
@@ -57,13 +58,20 @@ class Chart:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
 
 
-def _config(chart_type: type, title: str, bars: int) -> object:
-    return chart_type(
+Series = tuple[tuple[str, tuple[float, ...]], ...]
+
+
+@lru_cache(maxsize=128)
+def draw(horizontal: bool, title: str, labels: tuple[str, ...], series: Series) -> bytes:
+    """The SVG of a bar chart. The same figures draw the same chart, so a drawing is kept
+    for the next reader (pygal takes tens of milliseconds a chart)."""
+    chart_type = pygal.HorizontalBar if horizontal else pygal.Bar
+    chart = chart_type(
         js=[],
         style=STYLE,
         title=title,
         width=800,
-        height=max(260, 60 + 36 * bars),
+        height=max(260, 60 + 36 * len(labels)) if horizontal else 400,
         disable_xml_declaration=True,
         legend_at_bottom=True,
         print_values=False,
@@ -72,16 +80,16 @@ def _config(chart_type: type, title: str, bars: int) -> object:
         truncate_label=40,
         truncate_legend=40,
     )
+    chart.x_labels = list(labels)
+    for name, values in series:
+        chart.add(name, list(values))
+    svg: str = chart.render(is_unicode=True)
+    return SCRIPT.sub("", svg).encode("utf-8")
 
 
 # pygal writes its configuration for its (absent) script in a <script> of its own; an image
 # runs no script, but the drawing is cleaner without it.
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
-
-
-def _svg(chart: object) -> bytes:
-    svg: str = chart.render(is_unicode=True)  # type: ignore[attr-defined]
-    return SCRIPT.sub("", svg).encode("utf-8")
 
 
 def _number(value: Decimal) -> float:
@@ -91,11 +99,11 @@ def _number(value: Decimal) -> float:
 def amounts_chart(key: str, title: str, rows: Sequence[Row]) -> Chart:
     """Signed and intended amounts (USD) per market, prefecture or industry."""
     shown = list(rows)[:MOST_BARS]
-    chart = _config(pygal.HorizontalBar, title, len(shown))
-    chart.x_labels = [row.label for row in shown]  # type: ignore[attr-defined]
-    chart.add(_("Signed (USD)"), [_number(row.amounts.signed_usd) for row in shown])  # type: ignore[attr-defined]
-    chart.add(_("Intended (USD)"), [_number(row.amounts.intended_usd) for row in shown])  # type: ignore[attr-defined]
-    return Chart(key, title, _svg(chart))
+    series: Series = (
+        (_("Signed (USD)"), tuple(_number(row.amounts.signed_usd) for row in shown)),
+        (_("Intended (USD)"), tuple(_number(row.amounts.intended_usd) for row in shown)),
+    )
+    return Chart(key, title, draw(True, title, tuple(row.label for row in shown), series))
 
 
 def charts(found: Results) -> list[Chart]:
@@ -106,29 +114,27 @@ def charts(found: Results) -> list[Chart]:
         amounts_chart("industry", _("Amounts by industry"), found.by_industry),
     ]
     if found.previous is not None:
-        chart = _config(pygal.Bar, _("This year against the year before"), 4)
-        chart.x_labels = [_("Signed (USD)"), _("Intended (USD)")]  # type: ignore[attr-defined]
-        for label, headline in (
-            (found.previous_label or _("The year before"), found.previous),
-            (_("This period"), found.headline),
-        ):
-            chart.add(  # type: ignore[attr-defined]
+        title = _("This year against the year before")
+        years: Series = tuple(
+            (
                 label,
-                [
-                    _number(headline.amounts.signed_usd),
-                    _number(headline.amounts.intended_usd),
-                ],
+                (_number(headline.amounts.signed_usd), _number(headline.amounts.intended_usd)),
             )
-        made.append(Chart("years", _("This year against the year before"), _svg(chart)))
+            for label, headline in (
+                (found.previous_label or _("The year before"), found.previous),
+                (_("This period"), found.headline),
+            )
+        )
+        measures = (str(_("Signed (USD)")), str(_("Intended (USD)")))
+        made.append(Chart("years", title, draw(False, title, measures, years)))
     if found.coverage:
         title = _("Key-enterprise coverage by prefecture")
-        chart = _config(pygal.HorizontalBar, title, len(found.coverage))
-        chart.x_labels = [row.label for row in found.coverage]  # type: ignore[attr-defined]
-        for label, values in (
-            (_("Key enterprises"), [row.members for row in found.coverage]),
-            (_("Applied"), [row.applied for row in found.coverage]),
-            (_("Took part"), [row.took_part for row in found.coverage]),
-        ):
-            chart.add(label, values)  # type: ignore[attr-defined]
-        made.append(Chart("coverage", title, _svg(chart)))
+        rows = found.coverage
+        series: Series = (
+            (_("Key enterprises"), tuple(float(row.members) for row in rows)),
+            (_("Applied"), tuple(float(row.applied) for row in rows)),
+            (_("Took part"), tuple(float(row.took_part) for row in rows)),
+        )
+        labels = tuple(row.label for row in rows)
+        made.append(Chart("coverage", title, draw(True, title, labels, series)))
     return made
