@@ -391,13 +391,11 @@ def _event_figures(
     """Each event of the scope with its own figures (the amounts from the grouped deal rows
     of :func:`_headline`): 3 queries."""
     base = scope_conditions(filters, list_year)
-    scope = [
-        condition
-        for condition in scope_conditions(
-            Filters(campaign_id=filters.campaign_id, year=filters.year, event_id=filters.event_id),
-            None,
-        )
-    ]
+    # Every event of the campaign or year, also those no enterprise of the filters went to.
+    scope = scope_conditions(
+        Filters(campaign_id=filters.campaign_id, year=filters.year, event_id=filters.event_id),
+        None,
+    )
     events = list(db.session.scalars(sa.select(Event).where(*scope).order_by(Event.starts_at)))
     figures = {event.id: EventFigures(event) for event in events}
     if not events:
