@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.jobs.views import bp as jobs_bp
     from expo.outcomes.views import bp as outcomes_bp
     from expo.registrations.views import bp as registrations_bp
+    from expo.results.views import bp as results_bp
 
     for blueprint in (
         site.bp,
@@ -102,5 +103,6 @@ def _register_blueprints(app: Flask) -> None:
         jobs_bp,
         dashboards_bp,
         outcomes_bp,
+        results_bp,
     ):
         app.register_blueprint(blueprint)

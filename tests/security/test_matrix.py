@@ -68,6 +68,8 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/enterprise/claimed": {"GET": PUBLIC},
     "/enterprise/edit": {"GET": ENTERPRISE_USERS, "POST": (302, 422, 422, 302, 302)},
     "/enterprise/invite": {"GET": ENTERPRISE_USERS, "POST": (302, 422, 422, 302, 302)},
+    # Each enterprise's own results: organizers have the campaign's results instead.
+    "/enterprise/results": {"GET": (302, 200, 200, 403, 403)},
     "/events": {"GET": PUBLIC},
     "/events/<int:event_id>": {"GET": PUBLIC},
     # Both enterprises have applied already: they are sent to their application.
@@ -215,6 +217,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/jobs/<int:job_id>/cancel": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>/merged.pdf": {"GET": NOTHING_TO_DOWNLOAD},
     "/manage/outcomes/<int:report_id>": {"GET": ORGANIZERS},
+    "/manage/results": {"GET": ORGANIZERS},
+    "/manage/results.pdf": {"GET": ORGANIZERS},
+    "/manage/results.xlsx": {"GET": ORGANIZERS},
     "/manage/outcomes/<int:report_id>/confirm": {"POST": ORGANIZER_ACTION},
     "/manage/outcomes/<int:report_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/outcomes/<int:report_id>/return": {"POST": ORGANIZER_FORM},

@@ -1,0 +1,1 @@
+"""What the campaign brought: figures, charts and the printable results report."""

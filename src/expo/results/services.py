@@ -1,0 +1,601 @@
+"""The campaign's results: what its events brought, for a campaign or a year.
+
+The scope is a campaign, a year on the department's clock (China time, by the day an
+event starts), or both; it narrows further by event, the enterprise's prefecture and
+industry, whether the enterprise is on the key-enterprise list of the scope's year, and
+the market region of the deal's counterparty (the region narrows the deal figures only).
+
+**Only confirmed reports count.** A submitted report may still be returned with a
+question and corrected; a confirmed one has been checked by an organizer and is locked,
+so the figures published never move backwards. The submitted ones awaiting a check are
+counted apart, so the page can say how many are still to come.
+
+Participation (enterprises, delegates, events) counts approved applications. Amounts are
+the converted USD and CNY of each deal line, summed to the cent; a line the organizers
+have set no rate for yet is counted apart as unconverted.
+
+Every figure comes from a fixed number of grouped queries, whatever the number of events,
+applications or deal lines (``tests/results`` counts them).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from expo.enterprises.industries import BY_KEY as INDUSTRIES
+from expo.enterprises.industries import INDUSTRIES as INDUSTRY_LIST
+from expo.enterprises.key_enterprises import CoverageRow, coverage
+from expo.enterprises.models import Enterprise, KeyEnterpriseMembership
+from expo.enterprises.prefectures import BY_CODE as PREFECTURES
+from expo.enterprises.prefectures import PREFECTURES as PREFECTURE_LIST
+from expo.events.models import Campaign, Event
+from expo.extensions import db
+from expo.i18n import STAFF_TIMEZONE, pick
+from expo.outcomes.models import Deal, DealKind, OutcomeReport, ReportStatus
+from expo.places import country_name
+from expo.registrations.models import Application, ApplicationStatus, Delegate
+
+ZERO = Decimal("0.00")
+COUNTED_STATUSES = (ReportStatus.CONFIRMED,)
+KEY_CHOICES = ("", "key", "other")
+
+
+# --- market regions ------------------------------------------------------------------
+
+
+class Region(NamedTuple):
+    key: str
+    name_zh: str
+    name_en: str
+    countries: frozenset[str]
+
+
+@cache
+def regions() -> tuple[Region, ...]:
+    """The market regions of ``regions.toml``, in its order; the last one is "other"."""
+    with resources.files(__package__).joinpath("regions.toml").open("rb") as file:
+        data = tomllib.load(file)
+    return tuple(
+        Region(row["key"], row["zh"], row["en"], frozenset(row["countries"]))
+        for row in data["region"]
+    )
+
+
+OTHER_REGION = "other"
+
+
+@cache
+def _region_of() -> dict[str, str]:
+    return {code: region.key for region in regions() for code in region.countries}
+
+
+def region_of(country: str) -> str:
+    return _region_of().get(country, OTHER_REGION)
+
+
+def region_label(key: str, language: str | None = None) -> str:
+    for region in regions():
+        if region.key == key:
+            return pick(region.name_zh, region.name_en, language)
+    return key
+
+
+def region_countries(key: str) -> frozenset[str] | None:
+    """The countries of a region; None for "other" (every country listed nowhere)."""
+    for region in regions():
+        if region.key == key:
+            return region.countries if key != OTHER_REGION else None
+    return frozenset()
+
+
+# --- the scope ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    campaign_id: int | None = None
+    year: int | None = None
+    event_id: int | None = None
+    prefecture: str = ""
+    industry: str = ""
+    region: str = ""
+    key: str = ""  # "", "key" (on the year's list) or "other" (not on it)
+
+    def previous(self, campaign_id: int | None) -> Filters:
+        """The same filters a year earlier (the campaign of the year before, if any)."""
+        return Filters(
+            campaign_id=campaign_id,
+            year=self.year - 1 if self.year else None,
+            event_id=None,
+            prefecture=self.prefecture,
+            industry=self.industry,
+            region=self.region,
+            key=self.key,
+        )
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The year on the department's clock (China time), in UTC."""
+    zone = ZoneInfo(STAFF_TIMEZONE)
+    return (
+        datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
+        datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC),
+    )
+
+
+def _list_year(filters: Filters, campaign: Campaign | None) -> int | None:
+    """The year whose key-enterprise list the key-enterprise filter reads."""
+    if filters.year:
+        return filters.year
+    return campaign.year if campaign else None
+
+
+def scope_conditions(
+    filters: Filters, list_year: int | None, *, deals: bool = False
+) -> list[sa.ColumnElement[bool]]:
+    """What the scope asks of an Event, an Enterprise (and a Deal, when ``deals``)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if filters.campaign_id is not None:
+        where.append(Event.campaign_id == filters.campaign_id)
+    if filters.year is not None:
+        start, end = year_bounds(filters.year)
+        where += [Event.starts_at >= start, Event.starts_at < end]
+    if filters.event_id is not None:
+        where.append(Event.id == filters.event_id)
+    if filters.prefecture:
+        where.append(Enterprise.prefecture == filters.prefecture)
+    if filters.industry:
+        where.append(Enterprise.industry == filters.industry)
+    if filters.key and list_year is not None:
+        member = (
+            sa.select(KeyEnterpriseMembership.id)
+            .where(
+                KeyEnterpriseMembership.enterprise_id == Enterprise.id,
+                KeyEnterpriseMembership.year == list_year,
+            )
+            .exists()
+        )
+        where.append(member if filters.key == "key" else ~member)
+    if deals and filters.region:
+        countries = region_countries(filters.region)
+        if countries is None:
+            listed = sorted(_region_of())
+            where.append(Deal.counterparty_country.not_in(listed))
+        else:
+            where.append(Deal.counterparty_country.in_(sorted(countries)))
+    return where
+
+
+# --- the figures -----------------------------------------------------------------------
+
+
+@dataclass
+class Amounts:
+    """Signed (on site and after) and intended amounts in USD and CNY, and the lines."""
+
+    on_site_usd: Decimal = ZERO
+    on_site_cny: Decimal = ZERO
+    after_usd: Decimal = ZERO
+    after_cny: Decimal = ZERO
+    intended_usd: Decimal = ZERO
+    intended_cny: Decimal = ZERO
+    lines: int = 0
+    unconverted: int = 0
+
+    @property
+    def signed_usd(self) -> Decimal:
+        return self.on_site_usd + self.after_usd
+
+    @property
+    def signed_cny(self) -> Decimal:
+        return self.on_site_cny + self.after_cny
+
+    def add(self, kind: str, usd: Decimal | None, cny: Decimal | None, lines: int) -> None:
+        usd, cny = usd or ZERO, cny or ZERO
+        if kind == DealKind.SIGNED_ON_SITE:
+            self.on_site_usd += usd
+            self.on_site_cny += cny
+        elif kind == DealKind.SIGNED_AFTER:
+            self.after_usd += usd
+            self.after_cny += cny
+        else:
+            self.intended_usd += usd
+            self.intended_cny += cny
+        self.lines += lines
+
+    def merge(self, other: Amounts) -> None:
+        for name in MONEY_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lines += other.lines
+        self.unconverted += other.unconverted
+
+
+MONEY_FIELDS = (
+    "on_site_usd",
+    "on_site_cny",
+    "after_usd",
+    "after_cny",
+    "intended_usd",
+    "intended_cny",
+)
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: a market, a prefecture, an industry, a region."""
+
+    key: str
+    label: str
+    amounts: Amounts = field(default_factory=Amounts)
+
+
+@dataclass
+class Headline:
+    enterprises: int = 0
+    delegates: int = 0
+    events: int = 0
+    host_countries: int = 0
+    markets: int = 0
+    buyers_met: int = 0
+    new_customers: int = 0
+    reports_confirmed: int = 0
+    reports_awaiting: int = 0
+    amounts: Amounts = field(default_factory=Amounts)
+
+
+@dataclass
+class EventFigures:
+    event: Event
+    enterprises: int = 0
+    delegates: int = 0
+    reports_confirmed: int = 0
+    buyers_met: int = 0
+    amounts: Amounts = field(default_factory=Amounts)
+
+
+@dataclass
+class Results:
+    filters: Filters
+    campaign: Campaign | None
+    list_year: int | None
+    headline: Headline
+    previous: Headline | None
+    previous_label: str
+    by_market: list[Row]
+    by_region: list[Row]
+    by_prefecture: list[Row]
+    by_industry: list[Row]
+    events: list[EventFigures]
+    coverage: list[CoverageRow]
+    coverage_total: CoverageRow | None
+
+
+def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[Any]]:
+    """The headline figures and the grouped deal rows behind the breakdowns: 3 queries."""
+    base = scope_conditions(filters, list_year)
+    approved = Application.status == ApplicationStatus.APPROVED
+    participation = db.session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(Application.enterprise_id)),
+            sa.func.count(sa.distinct(Application.event_id)),
+            sa.func.count(sa.distinct(Event.country)),
+            sa.func.count(Delegate.id),
+        )
+        .select_from(Application)
+        .join(Event, Event.id == Application.event_id)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .outerjoin(Delegate, Delegate.application_id == Application.id)
+        .where(approved, *base)
+    ).one()
+    confirmed = OutcomeReport.status.in_(COUNTED_STATUSES)
+    reports = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((confirmed, 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((OutcomeReport.status == ReportStatus.SUBMITTED, 1), else_=0)),
+                0,
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((confirmed, OutcomeReport.buyers_met), else_=0)), 0
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((confirmed, OutcomeReport.new_customers), else_=0)), 0
+            ),
+        )
+        .select_from(OutcomeReport)
+        .join(Event, Event.id == OutcomeReport.event_id)
+        .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
+        .where(*base)
+    ).one()
+    deal_rows = db.session.execute(
+        sa.select(
+            Deal.counterparty_country,
+            Enterprise.prefecture,
+            Enterprise.industry,
+            Deal.kind,
+            sa.func.sum(Deal.amount_usd),
+            sa.func.sum(Deal.amount_cny),
+            sa.func.count(Deal.id),
+            sa.func.count(Deal.id) - sa.func.count(Deal.amount_usd),
+            OutcomeReport.event_id,
+        )
+        .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
+        .join(Event, Event.id == OutcomeReport.event_id)
+        .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
+        .where(confirmed, *scope_conditions(filters, list_year, deals=True))
+        .group_by(
+            Deal.counterparty_country,
+            Enterprise.prefecture,
+            Enterprise.industry,
+            Deal.kind,
+            OutcomeReport.event_id,
+        )
+    ).all()
+    headline = Headline(
+        enterprises=int(participation[0]),
+        events=int(participation[1]),
+        host_countries=int(participation[2]),
+        delegates=int(participation[3]),
+        reports_confirmed=int(reports[0]),
+        reports_awaiting=int(reports[1]),
+        buyers_met=int(reports[2]),
+        new_customers=int(reports[3]),
+    )
+    markets = set()
+    for country, _prefecture, _industry, kind, usd, cny, lines, unconverted, _event in deal_rows:
+        headline.amounts.add(kind, to_cents(usd), to_cents(cny), int(lines))
+        headline.amounts.unconverted += int(unconverted)
+        markets.add(country)
+    headline.markets = len(markets)
+    return headline, list(deal_rows)
+
+
+def to_cents(value: object) -> Decimal | None:
+    """A sum as a Decimal to the cent (SQLite may hand back a float or an int)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _breakdown(
+    deal_rows: list[Any], index: int, label: Any, order: list[str] | None = None
+) -> list[Row]:
+    rows: dict[str, Row] = {}
+    for values in deal_rows:
+        key = values[index] or ""
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Row(key, label(key))
+        row.amounts.add(values[3], to_cents(values[4]), to_cents(values[5]), int(values[6]))
+        row.amounts.unconverted += int(values[7])
+    if order is not None:
+        position = {key: number for number, key in enumerate(order)}
+        return sorted(rows.values(), key=lambda row: (position.get(row.key, len(order)), row.key))
+    return sorted(rows.values(), key=lambda row: (-row.amounts.signed_usd, row.label))
+
+
+def _event_figures(
+    filters: Filters, list_year: int | None, deal_rows: list[Any]
+) -> list[EventFigures]:
+    """Each event of the scope with its own figures (the amounts from the grouped deal rows
+    of :func:`_headline`): 3 queries."""
+    base = scope_conditions(filters, list_year)
+    # Every event of the campaign or year, also those no enterprise of the filters went to.
+    scope = scope_conditions(
+        Filters(campaign_id=filters.campaign_id, year=filters.year, event_id=filters.event_id),
+        None,
+    )
+    events = list(db.session.scalars(sa.select(Event).where(*scope).order_by(Event.starts_at)))
+    figures = {event.id: EventFigures(event) for event in events}
+    if not events:
+        return []
+    for event_id, enterprises, delegates in db.session.execute(
+        sa.select(
+            Application.event_id,
+            sa.func.count(sa.distinct(Application.enterprise_id)),
+            sa.func.count(Delegate.id),
+        )
+        .join(Event, Event.id == Application.event_id)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .outerjoin(Delegate, Delegate.application_id == Application.id)
+        .where(Application.status == ApplicationStatus.APPROVED, *base)
+        .group_by(Application.event_id)
+    ):
+        figures[event_id].enterprises = int(enterprises)
+        figures[event_id].delegates = int(delegates)
+    confirmed = OutcomeReport.status.in_(COUNTED_STATUSES)
+    for event_id, count, buyers in db.session.execute(
+        sa.select(
+            OutcomeReport.event_id,
+            sa.func.count(OutcomeReport.id),
+            sa.func.sum(OutcomeReport.buyers_met),
+        )
+        .join(Event, Event.id == OutcomeReport.event_id)
+        .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
+        .where(confirmed, *base)
+        .group_by(OutcomeReport.event_id)
+    ):
+        figures[event_id].reports_confirmed = int(count)
+        figures[event_id].buyers_met = int(buyers or 0)
+    for row in deal_rows:
+        event_figures = figures.get(row[8])
+        if event_figures is not None:
+            event_figures.amounts.add(row[3], to_cents(row[4]), to_cents(row[5]), int(row[6]))
+            event_figures.amounts.unconverted += int(row[7])
+    return list(figures.values())
+
+
+def _previous_campaign(campaign: Campaign | None) -> Campaign | None:
+    if campaign is None:
+        return None
+    return db.session.scalars(
+        sa.select(Campaign)
+        .where(Campaign.kind == campaign.kind, Campaign.year == campaign.year - 1)
+        .order_by(Campaign.id)
+        .limit(1)
+    ).first()
+
+
+def results(filters: Filters, *, language: str | None = None) -> Results:
+    """Every figure of the results page and report for ``filters``."""
+    campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
+    list_year = _list_year(filters, campaign)
+    headline, deal_rows = _headline(filters, list_year)
+
+    previous: Headline | None = None
+    previous_label = ""
+    if filters.year or campaign:
+        before = _previous_campaign(campaign)
+        if campaign is None or before is not None:
+            earlier = filters.previous(before.id if before else None)
+            previous, _rows = _headline(earlier, list_year - 1 if list_year else None)
+            previous_label = (
+                pick(before.title_zh, before.title_en, language)
+                if before
+                else str(earlier.year or "")
+            )
+
+    def prefecture_label(code: str) -> str:
+        prefecture = PREFECTURES.get(code)
+        return pick(prefecture.name_zh, prefecture.name_en, language) if prefecture else code
+
+    def industry_label(key: str) -> str:
+        industry = INDUSTRIES.get(key)
+        return pick(industry.name_zh, industry.name_en, language) if industry else key
+
+    by_market = _breakdown(deal_rows, 0, lambda code: country_name(code, language or "zh"))
+    regions_seen: dict[str, Row] = {}
+    for row in by_market:
+        key = region_of(row.key)
+        target = regions_seen.setdefault(key, Row(key, region_label(key, language)))
+        target.amounts.merge(row.amounts)
+    region_order = [region.key for region in regions()]
+    by_region = sorted(regions_seen.values(), key=lambda row: region_order.index(row.key))
+
+    coverage_rows: list[CoverageRow] = []
+    coverage_total: CoverageRow | None = None
+    if list_year is not None:
+        found = coverage(list_year)
+        coverage_rows = [
+            line
+            for line in found.by_prefecture
+            if not filters.prefecture or line.key == filters.prefecture
+        ]
+        for line in coverage_rows:
+            line.label = prefecture_label(line.key)
+        coverage_total = found.total
+    return Results(
+        filters=filters,
+        campaign=campaign,
+        list_year=list_year,
+        headline=headline,
+        previous=previous,
+        previous_label=previous_label,
+        by_market=by_market,
+        by_region=by_region,
+        by_prefecture=_breakdown(deal_rows, 1, prefecture_label, [p.code for p in PREFECTURE_LIST]),
+        by_industry=_breakdown(deal_rows, 2, industry_label, [i.key for i in INDUSTRY_LIST]),
+        events=_event_figures(filters, list_year, deal_rows),
+        coverage=coverage_rows,
+        coverage_total=coverage_total,
+    )
+
+
+# --- choices for the filters ----------------------------------------------------------
+
+
+def campaigns() -> list[Campaign]:
+    return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.year.desc(), Campaign.id)))
+
+
+def events_in(filters: Filters) -> list[Event]:
+    """The events the event filter offers: those of the campaign or year chosen."""
+    scope = scope_conditions(Filters(campaign_id=filters.campaign_id, year=filters.year), None)
+    return list(db.session.scalars(sa.select(Event).where(*scope).order_by(Event.starts_at)))
+
+
+# --- an enterprise's own results --------------------------------------------------------
+
+
+@dataclass
+class YearTotals:
+    year: int
+    events: int = 0
+    reports_confirmed: int = 0
+    buyers_met: int = 0
+    amounts: Amounts = field(default_factory=Amounts)
+
+
+@dataclass
+class EnterpriseResults:
+    applications: list[tuple[Application, OutcomeReport | None, Amounts]]
+    years: list[YearTotals]
+
+
+def china_year(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(STAFF_TIMEZONE)).year
+
+
+def enterprise_results(enterprise: Enterprise) -> EnterpriseResults:
+    """The enterprise's approved applications with their reports and amounts (every
+    report it sent, marked with its status), and its totals per year from its confirmed
+    reports: 3 queries."""
+    applications = list(
+        db.session.scalars(
+            sa.select(Application)
+            .join(Event, Event.id == Application.event_id)
+            .where(
+                Application.enterprise_id == enterprise.id,
+                Application.status == ApplicationStatus.APPROVED,
+            )
+            .options(selectinload(Application.event))
+            .order_by(Event.starts_at.desc(), Application.id)
+        )
+    )
+    reports = {
+        report.application_id: report
+        for report in db.session.scalars(
+            sa.select(OutcomeReport).where(OutcomeReport.enterprise_id == enterprise.id)
+        )
+    }
+    amounts: dict[int, Amounts] = defaultdict(Amounts)
+    for report_id, kind, usd, cny, lines in db.session.execute(
+        sa.select(
+            Deal.report_id,
+            Deal.kind,
+            sa.func.sum(Deal.amount_usd),
+            sa.func.sum(Deal.amount_cny),
+            sa.func.count(Deal.id),
+        )
+        .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
+        .where(OutcomeReport.enterprise_id == enterprise.id)
+        .group_by(Deal.report_id, Deal.kind)
+    ):
+        amounts[report_id].add(kind, to_cents(usd), to_cents(cny), int(lines))
+    listed = []
+    years: dict[int, YearTotals] = {}
+    for application in applications:
+        report = reports.get(application.id)
+        figures = amounts[report.id] if report else Amounts()
+        listed.append((application, report, figures))
+        year = china_year(application.event.starts_at)
+        totals = years.setdefault(year, YearTotals(year))
+        totals.events += 1
+        if report is not None and report.status in COUNTED_STATUSES:
+            totals.reports_confirmed += 1
+            totals.buyers_met += report.buyers_met
+            totals.amounts.merge(figures)
+    return EnterpriseResults(listed, sorted(years.values(), key=lambda t: -t.year))

@@ -1,0 +1,120 @@
+"""The results pages: the organizers' figures for a campaign or a year (page, PDF and
+workbook), and an enterprise's own results over the years."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from expo.accounts.access import enterprise_member_required, organizer_required
+from expo.enterprises.industries import BY_KEY as INDUSTRIES
+from expo.enterprises.industries import industry_choices
+from expo.enterprises.prefectures import BY_CODE as PREFECTURES
+from expo.enterprises.prefectures import PREFECTURES as PREFECTURE_LIST
+from expo.i18n import current_language, pick
+from expo.results import charts, reports, services
+from expo.results.services import KEY_CHOICES, Filters
+from expo.web import query_id
+
+bp = Blueprint("results", __name__)
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and len(raw) == 4 and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    return None
+
+
+def _choice(name: str, allowed: object) -> str:
+    raw = request.args.get(name, "")
+    return raw if raw and raw in allowed else ""  # type: ignore[operator]
+
+
+def filters_from_request() -> Filters:
+    """The filters of the query string; a value that is not one is ignored, and with
+    neither a campaign nor a year the page shows this year (China time)."""
+    campaign_id = query_id("campaign")
+    year = _year("year")
+    if campaign_id is None and year is None:
+        year = reports.this_year()
+    return Filters(
+        campaign_id=campaign_id,
+        year=year,
+        event_id=query_id("event"),
+        prefecture=_choice("prefecture", PREFECTURES),
+        industry=_choice("industry", INDUSTRIES),
+        region=_choice("region", {region.key for region in services.regions()}),
+        key=_choice("key", KEY_CHOICES),
+    )
+
+
+def _query(filters: Filters) -> dict[str, object]:
+    """The filters as query-string arguments, for the download links."""
+    values = {
+        "campaign": filters.campaign_id,
+        "year": filters.year,
+        "event": filters.event_id,
+        "prefecture": filters.prefecture,
+        "industry": filters.industry,
+        "region": filters.region,
+        "key": filters.key,
+    }
+    return {name: value for name, value in values.items() if value}
+
+
+@bp.route("/manage/results")
+@organizer_required
+def manage():
+    filters = filters_from_request()
+    language = current_language()
+    found = services.results(filters, language=language)
+    return render_template(
+        "results/manage.html",
+        found=found,
+        filters=filters,
+        query=_query(filters),
+        charts={chart.key: chart for chart in charts.charts(found)},
+        campaigns=services.campaigns(),
+        events=services.events_in(filters),
+        prefectures=[(p.code, pick(p.name_zh, p.name_en)) for p in PREFECTURE_LIST],
+        industries=industry_choices(language),
+        regions=[(r.key, pick(r.name_zh, r.name_en)) for r in services.regions()],
+        years=reports.year_choices(),
+    )
+
+
+@bp.route("/manage/results.pdf")
+@organizer_required
+def manage_pdf():
+    filters = filters_from_request()
+    pdf = reports.results_pdf(filters)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{reports.file_name(filters)}.pdf"'},
+    )
+
+
+@bp.route("/manage/results.xlsx")
+@organizer_required
+def manage_xlsx():
+    filters = filters_from_request()
+    workbook = reports.results_workbook(filters, language=current_language())
+    return Response(
+        workbook,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{reports.file_name(filters)}.xlsx"'
+        },
+    )
+
+
+@bp.route("/enterprise/results")
+@enterprise_member_required
+def mine():
+    return render_template(
+        "results/mine.html", own=services.enterprise_results(current_user.enterprise)
+    )
