@@ -9,7 +9,9 @@ turns to next year's on 1 May, at the turn of a year, on a leap day's eve).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +29,7 @@ from expo.events.models import AgendaSession, Campaign, Event
 from tests.factories import make_enterprise, make_user
 
 CHINA = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
 DAYS = [
     date(2026, 11, 29),
     date(2027, 4, 30),
@@ -465,3 +468,52 @@ def test_years_name_editions_and_days_are_written_as_each_language_writes_them()
     assert f"{day:zh} {day:zh-full} {day:en} {day:en-full}" == (
         "3月30日 2026年3月30日 30 March 30 March 2026"
     )
+
+
+# --- what came of last season: outcome reports and the key-enterprise lists -------------
+
+
+def test_last_seasons_fairs_are_reported_on_in_every_status(seeded_on, today):
+    from expo.outcomes import services as outcomes
+    from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, ReportStatus
+
+    reports = all_rows(seeded_on, OutcomeReport)
+    statuses = Counter(report.status for report in reports)
+    assert set(statuses) == {status.value for status in ReportStatus}
+    assert statuses["confirmed"] >= 5 and statuses["requested"] >= 2
+    assert {report.event.campaign.year for report in reports} == {today.year - 1}
+    assert len({report.event_id for report in reports}) >= 3
+    for report in reports:
+        # Each report answers an approved application that went through the review.
+        assert report.application.status == "approved"
+        assert report.application.transitions[-1].to_status == "approved"
+        assert report.requested_at >= report.event.ends_at
+    assert any(report.entered_by_organizer for report in reports)
+    assert any(not report.entered_by_organizer and report.submitted_at for report in reports)
+
+    deals = all_rows(seeded_on, Deal)
+    assert {deal.kind for deal in deals} == {"signed_on_site", "signed_after", "intention"}
+    assert len({deal.currency for deal in deals}) >= 4
+    assert len({deal.counterparty_country for deal in deals}) >= 8
+    for deal in deals:
+        assert deal.amount > 0 and deal.amount_usd and deal.amount_cny
+        assert deal.signed_on >= outcomes.event_start_day(deal.report.event)
+        rate = seeded_on.session.execute(
+            sa.select(ExchangeRate).where(
+                ExchangeRate.event_id == deal.report.event_id,
+                ExchangeRate.currency == deal.currency,
+            )
+        ).scalar_one()
+        assert deal.amount_usd == (deal.amount * rate.rate_to_usd).quantize(CENT, ROUND_HALF_UP)
+    # From a trial order to a turbine contract.
+    in_usd = sorted(deal.amount_usd for deal in deals)
+    assert in_usd[0] < 50_000 and in_usd[-1] > 1_000_000
+
+    # The demo enterprise has a question to answer, due ahead of the day it is seeded.
+    demo_user = seeded_on.session.execute(
+        sa.select(User).where(User.email == "enterprise@expo.localhost")
+    ).scalar_one()
+    (task,) = outcomes.open_reports(demo_user.enterprise)
+    assert task.status == "returned" and task.question
+    assert not task.is_overdue(start_of(today + timedelta(days=1)))
+
