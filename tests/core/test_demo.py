@@ -517,3 +517,37 @@ def test_last_seasons_fairs_are_reported_on_in_every_status(seeded_on, today):
     assert task.status == "returned" and task.question
     assert not task.is_overdue(start_of(today + timedelta(days=1)))
 
+
+def test_the_key_enterprise_lists_of_two_seasons_cover_the_province(seeded_on, today):
+    from expo.enterprises.key_enterprises import coverage
+    from expo.enterprises.models import KeyEnterpriseImport, KeyEnterpriseMembership
+    from expo.enterprises.prefectures import PREFECTURES
+
+    memberships = all_rows(seeded_on, KeyEnterpriseMembership)
+    by_year = Counter(membership.year for membership in memberships)
+    open_year = open_season(seeded_on)
+    assert set(by_year) == {today.year - 1, open_year}
+    assert all(110 <= count <= 130 for count in by_year.values())
+    assert len(all_rows(seeded_on, KeyEnterpriseImport)) == 2
+    members = {membership.enterprise for membership in memberships}
+    assert {enterprise.prefecture for enterprise in members} == {p.code for p in PREFECTURES}
+    assert len({enterprise.industry for enterprise in members}) >= 12
+    unclaimed = [enterprise for enterprise in members if enterprise.unclaimed]
+    assert len(unclaimed) >= 100
+    assert any(not enterprise.unclaimed for enterprise in members)
+    for enterprise in members:
+        assert enterprise.key_enterprise
+        assert uscc.validate(enterprise.credit_code) == enterprise.credit_code
+        assert enterprise.credit_code[2:8] == enterprise.prefecture
+    assert len({enterprise.name_zh for enterprise in members}) == len(members)
+    assert all(
+        membership.included_since and membership.included_since <= membership.year
+        for membership in memberships
+    )
+
+    past = coverage(today.year - 1, now=start_of(today))
+    assert past.total.members == by_year[today.year - 1]
+    assert 0 < past.total.took_part <= past.total.applied < past.total.members
+    assert past.not_reached
+    this_season = coverage(open_year, now=start_of(today))
+    assert this_season.total.applied > 0
