@@ -9,7 +9,9 @@ turns to next year's on 1 May, at the turn of a year, on a leap day's eve).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +29,7 @@ from expo.events.models import AgendaSession, Campaign, Event
 from tests.factories import make_enterprise, make_user
 
 CHINA = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
 DAYS = [
     date(2026, 11, 29),
     date(2027, 4, 30),
@@ -465,3 +468,86 @@ def test_years_name_editions_and_days_are_written_as_each_language_writes_them()
     assert f"{day:zh} {day:zh-full} {day:en} {day:en-full}" == (
         "3月30日 2026年3月30日 30 March 30 March 2026"
     )
+
+
+# --- what came of last season: outcome reports and the key-enterprise lists -------------
+
+
+def test_last_seasons_fairs_are_reported_on_in_every_status(seeded_on, today):
+    from expo.outcomes import services as outcomes
+    from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, ReportStatus
+
+    reports = all_rows(seeded_on, OutcomeReport)
+    statuses = Counter(report.status for report in reports)
+    assert set(statuses) == {status.value for status in ReportStatus}
+    assert statuses["confirmed"] >= 5 and statuses["requested"] >= 2
+    assert {report.event.campaign.year for report in reports} == {today.year - 1}
+    assert len({report.event_id for report in reports}) >= 4
+    for report in reports:
+        # Each report answers an approved application that went through the review.
+        assert report.application.status == "approved"
+        assert report.application.transitions[-1].to_status == "approved"
+        assert report.requested_at >= report.event.ends_at
+    assert any(report.entered_by_organizer for report in reports)
+    assert any(not report.entered_by_organizer and report.submitted_at for report in reports)
+
+    deals = all_rows(seeded_on, Deal)
+    assert {deal.kind for deal in deals} == {"signed_on_site", "signed_after", "intention"}
+    assert len({deal.currency for deal in deals}) >= 5
+    assert len({deal.counterparty_country for deal in deals}) >= 8
+    for deal in deals:
+        assert deal.amount > 0 and deal.amount_usd and deal.amount_cny
+        assert deal.signed_on >= outcomes.event_start_day(deal.report.event)
+        rate = seeded_on.session.execute(
+            sa.select(ExchangeRate).where(
+                ExchangeRate.event_id == deal.report.event_id,
+                ExchangeRate.currency == deal.currency,
+            )
+        ).scalar_one()
+        assert deal.amount_usd == (deal.amount * rate.rate_to_usd).quantize(CENT, ROUND_HALF_UP)
+    # From a trial order to a turbine contract.
+    in_usd = sorted(deal.amount_usd for deal in deals)
+    assert in_usd[0] < 50_000 and in_usd[-1] > 1_000_000
+
+    # The demo enterprise has a question to answer, due ahead of the day it is seeded.
+    demo_user = seeded_on.session.execute(
+        sa.select(User).where(User.email == "enterprise@expo.localhost")
+    ).scalar_one()
+    (task,) = outcomes.open_reports(demo_user.enterprise)
+    assert task.status == "returned" and task.question
+    assert not task.is_overdue(start_of(today + timedelta(days=1)))
+
+
+def test_the_key_enterprise_lists_of_two_seasons_cover_the_province(seeded_on, today):
+    from expo.enterprises.key_enterprises import coverage
+    from expo.enterprises.models import KeyEnterpriseImport, KeyEnterpriseMembership
+    from expo.enterprises.prefectures import PREFECTURES
+
+    memberships = all_rows(seeded_on, KeyEnterpriseMembership)
+    by_year = Counter(membership.year for membership in memberships)
+    open_year = open_season(seeded_on)
+    assert set(by_year) == {today.year - 1, open_year}
+    assert all(110 <= count <= 130 for count in by_year.values())
+    assert len(all_rows(seeded_on, KeyEnterpriseImport)) == 2
+    members = {membership.enterprise for membership in memberships}
+    assert {enterprise.prefecture for enterprise in members} == {p.code for p in PREFECTURES}
+    assert len({enterprise.industry for enterprise in members}) >= 12
+    unclaimed = [enterprise for enterprise in members if enterprise.unclaimed]
+    assert len(unclaimed) >= 100
+    assert any(not enterprise.unclaimed for enterprise in members)
+    for enterprise in members:
+        assert enterprise.key_enterprise
+        assert uscc.validate(enterprise.credit_code) == enterprise.credit_code
+        assert enterprise.credit_code[2:8] == enterprise.prefecture
+    assert len({enterprise.name_zh for enterprise in members}) == len(members)
+    assert all(
+        membership.included_since and membership.included_since <= membership.year
+        for membership in memberships
+    )
+
+    past = coverage(today.year - 1, now=start_of(today))
+    assert past.total.members == by_year[today.year - 1]
+    assert 0 < past.total.took_part <= past.total.applied < past.total.members
+    assert past.not_reached
+    this_season = coverage(open_year, now=start_of(today))
+    assert this_season.total.applied > 0

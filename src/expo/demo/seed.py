@@ -27,6 +27,8 @@ from expo.accounts.models import User
 from expo.delegations import services as delegations
 from expo.delegations.itinerary import TEXT_FIELDS, ItemData, add_item
 from expo.delegations.models import Delegation
+from expo.demo.key_enterprises import seed_key_enterprises
+from expo.demo.outcomes import seed_outcomes
 from expo.demo.seasons import Seasons, dated, local_moment, read, seasons_on
 from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
@@ -89,6 +91,10 @@ def seed_demo(today: date, *, force: bool = False) -> bool:
     _seed_applications(read("applications.toml"), events, enterprises, users, organizer)
     for name in DELEGATION_FILES:
         _seed_delegation(read(f"delegations/{name}.toml"), events, enterprises, organizer)
+    seed_outcomes(read("outcomes.toml"), events, enterprises, users, organizer, today)
+    seed_key_enterprises(
+        read("key-enterprises.toml")["enterprises"], enterprises, organizer, seasons
+    )
     return True
 
 
