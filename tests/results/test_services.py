@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from expo.enterprises.models import Enterprise, KeyEnterpriseMembership
@@ -148,3 +149,14 @@ def test_the_figures_cost_the_same_queries_at_any_size(world):
     db.session.flush()
     db.session.expire_all()
     assert count_queries(run) == few
+
+
+def test_drawing_charts_leaves_imports_of_missing_modules_as_import_errors():
+    """pygal's plug-in finder would turn them into AttributeError, which optional imports
+    (Redis' client probing for its accelerators) do not expect."""
+    import importlib
+
+    from expo.results import charts  # noqa: F401
+
+    with pytest.raises(ImportError):
+        importlib.import_module("expo_no_such_module")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +23,15 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from expo.results.services import Results, Row
+
+# Importing pygal appends a finder for its map plug-ins to ``sys.meta_path``, one without
+# ``find_spec``: every later import of a module that is not installed (the optional
+# dependencies that Redis' client and others probe for) then fails with AttributeError
+# instead of ImportError, and the rate limits on Redis stopped counting. Expo draws no
+# maps from plug-ins, so the finder goes.
+sys.meta_path[:] = [
+    finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"
+]
 
 FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', sans-serif"
 STYLE = Style(
