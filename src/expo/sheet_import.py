@@ -12,12 +12,54 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
+from expo.errors import InvalidInput
 from expo.i18n import current_language
-from expo.spreadsheets import excerpt
+from expo.spreadsheets import (
+    CellTooLong,
+    NotAWorkbook,
+    ReadLimits,
+    SpreadsheetRefused,
+    UnreadableWorkbook,
+    excerpt,
+    read_xlsx_rows,
+)
+
+NOT_XLSX = _l(
+    "This is not an Excel workbook (.xlsx). Save it in Excel as “Excel Workbook (*.xlsx)” "
+    "and upload it again, or start from the template."
+)
+UNREADABLE = _l(
+    "This file could not be read: it is damaged, cut short, or holds parts Excel does not "
+    "write. Open it in Excel, save it as “Excel Workbook (*.xlsx)” and upload it again."
+)
+
+
+def read_workbook(
+    file_bytes: bytes,
+    limits: ReadLimits,
+    *,
+    refusals: Mapping[type[SpreadsheetRefused], object],
+    cell_too_long: Callable[[CellTooLong], object],
+) -> list[tuple[object, ...]]:
+    """Every row of the first sheet as values, or InvalidInput at the ``file`` field with
+    the importing area's words for what went wrong (``refusals``, by kind of refusal)."""
+    try:
+        return read_xlsx_rows(file_bytes, limits)
+    except CellTooLong as refused:
+        raise InvalidInput({"file": cell_too_long(refused)}) from None
+    except SpreadsheetRefused as refused:
+        known: dict[type[SpreadsheetRefused], object] = {
+            NotAWorkbook: NOT_XLSX,
+            UnreadableWorkbook: UNREADABLE,
+            **refusals,
+        }
+        raise InvalidInput({"file": known.get(type(refused), UNREADABLE)}) from None
 
 
 @dataclass(frozen=True)

@@ -29,19 +29,16 @@ from expo.enterprises.models import Enterprise
 from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.i18n import country_codes, country_name, current_language
-from expo.sheet_import import Column, Columns, NoHeadings, NoRows, read_table
+from expo.sheet_import import Column, Columns, NoHeadings, NoRows, read_table, read_workbook
 from expo.spreadsheets import (
     CellTooLong,
-    NotAWorkbook,
     ReadingTooSlow,
     ReadLimits,
     SpreadsheetRefused,
     TooManyColumns,
     TooManyRows,
-    UnreadableWorkbook,
     WorkbookTooLarge,
     excerpt,
-    read_xlsx_rows,
 )
 
 # A delegation is tens of people; a longer sheet is the wrong file.
@@ -105,10 +102,6 @@ ROLE_WORDS = {
     MemberRole.STAFF: ("staff", "工作人员", "随团工作人员"),
 }
 
-NOT_XLSX = _l(
-    "This is not an Excel workbook (.xlsx). Save it in Excel as “Excel Workbook (*.xlsx)” "
-    "and upload it again, or start from the template."
-)
 NO_HEADINGS = _l(
     "The first row of the first sheet must hold the column headings, such as "
     "“Name (Chinese)”, “Name (Latin)” and “Nationality”. Start from the template."
@@ -116,10 +109,6 @@ NO_HEADINGS = _l(
 NO_ROWS = _l("There are no members under the headings: the sheet is empty.")
 TOO_MANY_ROWS = _l(
     "The sheet has more than %(max)d rows; split it into several files.", max=MAX_ROWS
-)
-UNREADABLE = _l(
-    "This file could not be read: it is damaged, cut short, or holds parts Excel does not "
-    "write. Open it in Excel, save it as “Excel Workbook (*.xlsx)” and upload it again."
 )
 TOO_LARGE = _l(
     "The workbook holds far more data than a list of members: keep only the members' "
@@ -209,8 +198,6 @@ def role_value(text: str) -> str | None:
 
 
 REFUSALS: dict[type[SpreadsheetRefused], object] = {
-    NotAWorkbook: NOT_XLSX,
-    UnreadableWorkbook: UNREADABLE,
     WorkbookTooLarge: TOO_LARGE,
     TooManyRows: TOO_MANY_ROWS,
     TooManyColumns: TOO_MANY_COLUMNS,
@@ -218,21 +205,19 @@ REFUSALS: dict[type[SpreadsheetRefused], object] = {
 }
 
 
+def _cell_too_long(refused: CellTooLong) -> object:
+    return _l(
+        "Cell %(cell)s holds more than %(max)d characters, which no member's details "
+        "need: “%(start)s”.",
+        cell=f"{refused.column}{refused.row}",
+        max=LIMITS.cell_chars,
+        start=refused.excerpt,
+    )
+
+
 def _read_rows(file_bytes: bytes) -> list[tuple[object, ...]]:
     """Every row of the first sheet as values, or InvalidInput at the ``file`` field."""
-    try:
-        return read_xlsx_rows(file_bytes, LIMITS)
-    except CellTooLong as refused:
-        message = _l(
-            "Cell %(cell)s holds more than %(max)d characters, which no member's details "
-            "need: “%(start)s”.",
-            cell=f"{refused.column}{refused.row}",
-            max=LIMITS.cell_chars,
-            start=refused.excerpt,
-        )
-        raise InvalidInput({"file": message}) from None
-    except SpreadsheetRefused as refused:
-        raise InvalidInput({"file": REFUSALS[type(refused)]}) from None
+    return read_workbook(file_bytes, LIMITS, refusals=REFUSALS, cell_too_long=_cell_too_long)
 
 
 class _EnterpriseNames:

@@ -49,19 +49,17 @@ from expo.sheet_import import (
     Table,
     normalise_heading,
     read_table,
+    read_workbook,
 )
 from expo.spreadsheets import (
     CellTooLong,
-    NotAWorkbook,
     ReadingTooSlow,
     ReadLimits,
     SpreadsheetRefused,
     TooManyColumns,
     TooManyRows,
-    UnreadableWorkbook,
     WorkbookTooLarge,
     excerpt,
-    read_xlsx_rows,
 )
 from expo.urls import external_url
 
@@ -100,17 +98,7 @@ COLUMNS = Columns(
     )
 )
 
-NOT_XLSX = _l(
-    "This is not an Excel workbook (.xlsx). Save it in Excel as “Excel Workbook (*.xlsx)” "
-    "and upload it again, or start from the template."
-)
-UNREADABLE = _l(
-    "This file could not be read: it is damaged, cut short, or holds parts Excel does not "
-    "write. Open it in Excel, save it as “Excel Workbook (*.xlsx)” and upload it again."
-)
 REFUSALS: dict[type[SpreadsheetRefused], object] = {
-    NotAWorkbook: NOT_XLSX,
-    UnreadableWorkbook: UNREADABLE,
     WorkbookTooLarge: _l("The workbook holds far more data than a list of enterprises."),
     TooManyRows: _l("The sheet has more than %(max)d rows.", max=MAX_ROWS),
     TooManyColumns: _l("The sheet has more than %(max)d columns.", max=LIMITS.columns),
@@ -182,19 +170,17 @@ def _year(text: str, list_year: int) -> int | None:
     return year if 2000 <= year <= list_year else None
 
 
+def _cell_too_long(refused: CellTooLong) -> object:
+    return _l(
+        "Cell %(cell)s holds more than %(max)d characters: “%(start)s”.",
+        cell=f"{refused.column}{refused.row}",
+        max=LIMITS.cell_chars,
+        start=refused.excerpt,
+    )
+
+
 def _read(file_bytes: bytes) -> list[tuple[object, ...]]:
-    try:
-        return read_xlsx_rows(file_bytes, LIMITS)
-    except CellTooLong as refused:
-        message = _l(
-            "Cell %(cell)s holds more than %(max)d characters: “%(start)s”.",
-            cell=f"{refused.column}{refused.row}",
-            max=LIMITS.cell_chars,
-            start=refused.excerpt,
-        )
-        raise InvalidInput({"file": message}) from None
-    except SpreadsheetRefused as refused:
-        raise InvalidInput({"file": REFUSALS[type(refused)]}) from None
+    return read_workbook(file_bytes, LIMITS, refusals=REFUSALS, cell_too_long=_cell_too_long)
 
 
 # --- importing -------------------------------------------------------------------------
