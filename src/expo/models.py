@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from expo.accounts.models import Role, User
+from expo.attendance.models import CheckIn
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
 from expo.documents.models import Certificate
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "Certificate",
+    "CheckIn",
     "Deal",
     "Delegate",
     "Delegation",

@@ -1,0 +1,1 @@
+"""The event day: who came, checked in at the door by organizers and desk staff."""
