@@ -39,6 +39,9 @@ class DefaultConfig:
     # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
+    # A results report over more events than this is printed by a job with a progress
+    # bar; a smaller one while the organizer waits.
+    RESULTS_INLINE_EVENTS = 3
 
     # The print faces (Noto CJK SC cut down to GB 2312, made once per machine from the
     # system fonts); instance/fonts when unset.

@@ -23,11 +23,10 @@
     document.getElementById("job-text").textContent = job.text;
     document.getElementById("job-failed-count").textContent = job.failed;
     show("job-failed", job.failed > 0);
-    if (job.zip_url) {
-      document.getElementById("job-zip").href = job.zip_url;
-      document.getElementById("job-merged").href = job.merged_url;
-      show("job-downloads", true);
-    }
+    var zip = document.getElementById("job-zip");
+    if (job.zip_url && zip) zip.href = job.zip_url;
+    if (job.merged_url) document.getElementById("job-merged").href = job.merged_url;
+    if (job.zip_url || job.merged_url) show("job-downloads", true);
     if (!job.active) {
       show("job-active-actions", false);
       show("job-finished", true);

@@ -11,9 +11,10 @@ from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobStatus
 from tests.factories import make_event
 
 
-def test_every_kind_has_its_texts_and_its_batches():
+def test_every_kind_has_its_texts_and_its_work():
     assert set(JOB_KINDS) == set(JobKind)
-    assert set(tasks.BATCHES) == set(JobKind)
+    assert set(tasks.BATCHES) | set(tasks.WHOLE_JOBS) == set(JobKind)
+    assert not set(tasks.BATCHES) & set(tasks.WHOLE_JOBS)
 
 
 def test_the_stored_values_are_the_old_strings(app):

@@ -219,6 +219,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/outcomes/<int:report_id>": {"GET": ORGANIZERS},
     "/manage/results": {"GET": ORGANIZERS},
     "/manage/results.pdf": {"GET": ORGANIZERS},
+    "/manage/results/report": {"POST": ORGANIZER_ACTION},
     "/manage/results.xlsx": {"GET": ORGANIZERS},
     "/manage/outcomes/<int:report_id>/confirm": {"POST": ORGANIZER_ACTION},
     "/manage/outcomes/<int:report_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class JobKind(enum.StrEnum):
     CERTIFICATES = "certificates"  # each approved application's certificate, issued once
     BADGES = "badges"  # each approved application's name badges, on sheets of its own
+    RESULTS = "results"  # the results report of a campaign or year, one PDF
 
 
 class JobStatus(enum.StrEnum):
@@ -71,6 +72,7 @@ class JobKindInfo:
     item_label: str  # what the job page counts
     zip_label: str  # the link to the ZIP of single files
     already_running: str  # the message when someone starts it twice
+    download_label: str = _l("Download one print file (PDF)")
 
 
 # The registry of job kinds: a new kind is a member of JobKind, an entry here and a batch
@@ -87,6 +89,13 @@ JOB_KINDS: dict[JobKind, JobKindInfo] = {
         item_label=_l("Enterprises processed"),
         zip_label=_l("Download ZIP (one PDF of badges per enterprise)"),
         already_running=_l("Name badges are already being printed for this event."),
+    ),
+    JobKind.RESULTS: JobKindInfo(
+        label=_l("Results report"),
+        item_label=_l("Steps done: figures, charts, a page per event, the layout"),
+        zip_label="",
+        already_running="",
+        download_label=_l("Download the results report (PDF)"),
     ),
 }
 
@@ -117,8 +126,13 @@ class DocumentJob(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[JobKind] = mapped_column(enum_column(JobKind, 16))
-    event_id: Mapped[int] = mapped_column(
+    # The event whose documents are made; none for a results report, which covers what
+    # ``parameters`` (the results page's filters) select.
+    event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    parameters: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON, default=dict, server_default=sa.text("'{}'")
     )
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -138,7 +152,7 @@ class DocumentJob(Model):
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
-    event: Mapped[Event] = relationship()
+    event: Mapped[Event | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property
@@ -179,6 +193,10 @@ class DocumentJob(Model):
     @property
     def zip_label(self) -> str:
         return str(JOB_KINDS[JobKind(self.kind)].zip_label)
+
+    @property
+    def download_label(self) -> str:
+        return str(JOB_KINDS[JobKind(self.kind)].download_label)
 
     def __repr__(self) -> str:
         return f"<DocumentJob {self.id} {self.kind} event={self.event_id} {self.status}>"

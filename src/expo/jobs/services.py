@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -149,6 +149,31 @@ def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
         return Started(existing, created=False)
     record(actor, AuditAction.JOBS_START, job, kind=job.kind, event_id=event.id, total=job.total)
     db.session.flush()
+    return Started(job, created=True)
+
+
+def start_results_job(parameters: dict[str, Any], *, total: int, actor: User | None) -> Started:
+    """A job printing a results report (``parameters``: what ``tasks`` needs to print it),
+    or the one already printing the very same report."""
+    for existing in db.session.scalars(
+        sa.select(DocumentJob).where(
+            DocumentJob.kind == JobKind.RESULTS,
+            DocumentJob.status.in_(ACTIVE_STATUSES),
+        )
+    ):
+        if existing.parameters == parameters and not existing.is_abandoned():
+            return Started(existing, created=False)
+    job = DocumentJob(
+        kind=JobKind.RESULTS.value,
+        event_id=None,
+        parameters=parameters,
+        requested_by_id=getattr(actor, "id", None),
+        status=JobStatus.QUEUED.value,
+        total=total,
+    )
+    db.session.add(job)
+    db.session.flush()
+    record(actor, AuditAction.JOBS_START, job, kind=job.kind, total=total)
     return Started(job, created=True)
 
 

@@ -38,6 +38,8 @@ from expo.jobs import queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
 from expo.outcomes import reminders
 from expo.registrations.models import Application, ApplicationStatus
+from expo.results import reports
+from expo.results.services import Filters
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,9 @@ def run_document_job(job_id: int) -> str:
         return "skipped"
     try:
         job = db.session.get_one(DocumentJob, job_id)
-        if job.kind not in BATCHES:
+        if job.kind in WHOLE_JOBS:
+            return WHOLE_JOBS[job.kind](job_id)
+        if job.kind not in BATCHES or job.event_id is None:
             raise ValueError(f"unknown job kind {job.kind!r}")
         application_ids = services.approved_application_ids(job.event_id)
         job.total = len(application_ids)
@@ -249,17 +253,20 @@ def _bundle(job_id: int) -> str:
     if _should_stop(job_id):
         return _stop(job_id)
     job = db.session.get_one(DocumentJob, job_id)
+    event = job.event
+    if event is None:
+        raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
     merged_sha256 = None
     if job.kind == JobKind.CERTIFICATES:
-        entries = services.certificate_entries(services.event_certificates(job.event_id))
+        entries = services.certificate_entries(services.event_certificates(event.id))
     else:
         files = services.job_files(job_id)
         entries = services.job_file_entries(files)
         # The print file in the layout of the event's badge sheet: the enterprises'
         # badges run on, eight to a sheet, rather than a part-empty sheet for each.
-        delegates = badges.approved_delegates(job.event, [file.application_id for file in files])
+        delegates = badges.approved_delegates(event, [file.application_id for file in files])
         if delegates:
-            merged_sha256 = document_store().put(badges.render_badge_sheet(job.event, delegates))
+            merged_sha256 = document_store().put(badges.render_badge_sheet(event, delegates))
     db.session.rollback()  # no transaction stays open during the seconds of bundling
     bundled = (
         services.bundle(entries)
@@ -268,6 +275,33 @@ def _bundle(job_id: int) -> str:
     )
     job = db.session.get_one(DocumentJob, job_id)
     job.zip_sha256, job.merged_sha256 = bundled
+    _finish(job, JobStatus.DONE)
+    return JobStatus.DONE.value
+
+
+def _print_results_report(job_id: int) -> str:
+    """The results report of the job's filters, its progress counted step by step."""
+    job = db.session.get_one(DocumentJob, job_id)
+    filters = Filters.from_parameters(job.parameters.get("filters", {}))
+    db.session.rollback()  # no transaction stays open while printing
+
+    def step() -> bool:
+        if _should_stop(job_id):
+            return False
+        _lock_job(job_id)
+        job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+        job.done = min(job.done + 1, job.total)
+        db.session.commit()
+        return True
+
+    try:
+        pdf = reports.results_pdf(filters, step=step)
+    except reports.ReportStopped:
+        return _stop(job_id)
+    sha256 = document_store().put(pdf)
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+    job.merged_sha256 = sha256
+    job.done = job.total
     _finish(job, JobStatus.DONE)
     return JobStatus.DONE.value
 
@@ -286,6 +320,10 @@ def _fail(job_id: int, error: Exception) -> str:
 BATCHES: dict[JobKind, Callable[..., bool]] = {
     JobKind.CERTIFICATES: _issue_certificates,
     JobKind.BADGES: _print_badges,
+}
+# Kinds done in one piece by one worker rather than split in parts over applications.
+WHOLE_JOBS: dict[JobKind, Callable[[int], str]] = {
+    JobKind.RESULTS: _print_results_report,
 }
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"

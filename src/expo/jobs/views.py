@@ -25,6 +25,7 @@ from flask_login import current_user
 from expo.accounts.access import organizer_required
 from expo.documents.storage import document_store
 from expo.events.models import Event
+from expo.i18n import pick
 from expo.jobs import queue, services, tasks
 from expo.jobs.forms import JobActionForm
 from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobState
@@ -60,8 +61,24 @@ def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
     }
 
 
+def subject(job: DocumentJob) -> dict[str, object]:
+    """What the job makes documents of, for its page: the event, or the results' scope."""
+    if job.event is not None:
+        return {
+            "title": job.event.title,
+            "url": url_for("events.detail", event_id=job.event.id),
+            "list_url": url_for("registrations.manage_list", event_id=job.event.id),
+        }
+    title = job.parameters.get("title", {})
+    return {
+        "title": pick(title.get("zh", ""), title.get("en", "")),
+        "url": url_for("results.manage", **job.parameters.get("query", {})),
+        "list_url": None,
+    }
+
+
 # The URL converter that takes the registry's kinds, e.g. "any(certificates, badges)".
-KIND_IN_URL = f"any({', '.join(JOB_KINDS)})"
+KIND_IN_URL = f"any({', '.join(kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS)})"
 
 
 @bp.post(f"/manage/events/<int:event_id>/jobs/<{KIND_IN_URL}:kind>")
@@ -91,7 +108,7 @@ def detail(job_id: int):
         "jobs/detail.html",
         job=job,
         state=state,
-        event=job.event,
+        subject=subject(job),
         progress=progress(job, state),
         form=JobActionForm(formdata=None),
         poll_seconds=POLL_SECONDS,
@@ -148,6 +165,5 @@ def zip_file(job_id: int, kind: str):
 @organizer_required
 def merged_pdf(job_id: int):
     job = get_or_404(DocumentJob, job_id)
-    return _download(
-        job, job.merged_sha256, f"{job.kind}-event-{job.event_id}-print.pdf", "application/pdf"
-    )
+    name = job.parameters.get("file_name") or f"{job.kind}-event-{job.event_id}-print"
+    return _download(job, job.merged_sha256, f"{name}.pdf", "application/pdf")

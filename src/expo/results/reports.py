@@ -12,13 +12,16 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -146,13 +149,91 @@ LABELS = {
     "key": _l("Key enterprises"),
     "applied": _l("Applied"),
     "took_part": _l("Took part"),
+    "confirmed": _l("Confirmed reports"),
+    "enterprise": _l("Enterprise"),
+    "report": _l("Outcome report"),
+    "key_mark": _l("Key enterprise"),
 }
 
 
-def results_html(filters: Filters) -> str:
+# A function the printing calls after each step (the figures, the charts, each event's
+# page, the layout of the whole): a job counts its progress with it, and stops the printing
+# by answering False (the job was cancelled).
+Step = Callable[[], bool]
+
+
+class ReportStopped(Exception):
+    """The printing was stopped between two steps."""
+
+
+def report_steps(event_count: int) -> int:
+    """How many steps printing a report over ``event_count`` events takes."""
+    return event_count + 3
+
+
+def _advance(step: Step | None) -> None:
+    if step is not None and not step():
+        raise ReportStopped
+
+
+def _place(event: Event, language: str) -> str:
+    city = pick(event.city_zh, event.city_en, language)
+    country = country_name(event.country, language)
+    return f"{city}, {country}" if city else country
+
+
+def _event_page(figures: services.EventFigures, lines: Sequence[EnterpriseEventLine]) -> str:
+    """One event's page of the report, as HTML to place after the scope's tables."""
+    event = figures.event
+    starts = to_local(event.starts_at, event.timezone).date()
+    ends = to_local(event.ends_at, event.timezone).date()
+    dates = starts.isoformat() if starts == ends else f"{starts.isoformat()} – {ends.isoformat()}"
+
+    def prefecture(code: str) -> dict[str, str]:
+        return {language: _row_label("prefecture", code, language) for language in LANGUAGES}
+
+    with force_locale("zh"):
+        return render_template(
+            "documents/_results_event.html",
+            figures=figures,
+            place={language: _place(event, language) for language in LANGUAGES},
+            dates=dates,
+            markets=_labelled("market", figures.by_market),
+            lines=[
+                {
+                    "name": {
+                        language: pick(line.enterprise.name_zh, line.enterprise.name_en, language)
+                        for language in LANGUAGES
+                    },
+                    "prefecture": prefecture(line.enterprise.prefecture),
+                    "is_key": line.is_key,
+                    "delegates": line.delegates,
+                    "report": _both(STATUS_LABELS[ReportStatus(line.report.status)])
+                    if line.report
+                    else None,
+                    "buyers_met": line.buyers_met,
+                    "amounts": line.amounts,
+                }
+                for line in lines
+            ],
+            labels=LABELS,
+            both=_both,
+        )
+
+
+def results_html(filters: Filters, *, step: Step | None = None) -> str:
     found = services.results(filters, language="zh")
+    lines: dict[int, list[EnterpriseEventLine]] = defaultdict(list)
+    for line in enterprise_event_lines(filters, found.list_year):
+        lines[line.event.id].append(line)
+    _advance(step)
     with force_locale("zh"):
         drawn = charts_module.charts(found)
+    _advance(step)
+    event_pages = []
+    for figures in found.events:
+        event_pages.append(Markup(_event_page(figures, lines[figures.event.id])))
+        _advance(step)
     titles = {language: report_title(found, language) for language in LANGUAGES}
     return render_html(
         TEMPLATE,
@@ -172,6 +253,7 @@ def results_html(filters: Filters) -> str:
             (row, _row_label("prefecture", row.key, "zh"), _row_label("prefecture", row.key, "en"))
             for row in found.coverage
         ],
+        event_pages=event_pages,
         labels=LABELS,
         both=_both,
         printed_on=utcnow().astimezone(ZoneInfo(STAFF_TIMEZONE)).date(),
@@ -187,8 +269,11 @@ CHART_TITLES = {
 }
 
 
-def results_pdf(filters: Filters) -> bytes:
-    return write_pdf(results_html(filters), stylesheets=STYLESHEETS)
+def results_pdf(filters: Filters, *, step: Step | None = None) -> bytes:
+    """The bilingual report; ``step`` is told of each step done (see :data:`Step`)."""
+    pdf = write_pdf(results_html(filters, step=step), stylesheets=STYLESHEETS)
+    _advance(step)
+    return pdf
 
 
 # --- the workbook -------------------------------------------------------------------------
@@ -240,8 +325,33 @@ def _breakdown_rows(heading: str, rows: Sequence[Row]) -> list[list[object]]:
     return table
 
 
-def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[object]]:
-    """One row per enterprise and event of the scope (approved applications): 3 queries."""
+@dataclass
+class EnterpriseEventLine:
+    """An enterprise at an event of the scope (an approved application) with its figures."""
+
+    enterprise: Enterprise
+    event: Event
+    is_key: bool
+    delegates: int
+    report: OutcomeReport | None
+    amounts: Amounts
+
+    @property
+    def counted(self) -> bool:
+        """Whether its report is confirmed: only then do its figures count."""
+        return self.report is not None and self.report.status in services.COUNTED_STATUSES
+
+    @property
+    def buyers_met(self) -> int:
+        return self.report.buyers_met if self.report is not None and self.counted else 0
+
+    def report_label(self) -> str:
+        return str(STATUS_LABELS[ReportStatus(self.report.status)]) if self.report else ""
+
+
+def enterprise_event_lines(filters: Filters, list_year: int | None) -> list[EnterpriseEventLine]:
+    """Each enterprise at each event of the scope (approved applications), in the order of
+    the events, then of the enterprises' names: 3 queries."""
     where = services.scope_conditions(filters, list_year)
     key_member = (
         sa.select(KeyEnterpriseMembership.id)
@@ -252,7 +362,7 @@ def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[
         .exists()
     )
     found = db.session.execute(
-        sa.select(Application, Event, Enterprise, OutcomeReport, key_member)
+        sa.select(Application.id, Event, Enterprise, OutcomeReport, key_member)
         .join(Event, Event.id == Application.event_id)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .outerjoin(OutcomeReport, OutcomeReport.application_id == Application.id)
@@ -271,7 +381,7 @@ def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[
         )
     }
     amounts: dict[int, Amounts] = defaultdict(Amounts)
-    for report_id, kind, usd, cny, lines in db.session.execute(
+    for report_id, kind, usd, cny, count in db.session.execute(
         sa.select(
             Deal.report_id,
             Deal.kind,
@@ -288,7 +398,25 @@ def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[
         )
         .group_by(Deal.report_id, Deal.kind)
     ):
-        amounts[report_id].add(kind, services.to_cents(usd), services.to_cents(cny), int(lines))
+        amounts[report_id].add(kind, services.to_cents(usd), services.to_cents(cny), int(count))
+    lines: list[EnterpriseEventLine] = []
+    for application_id, event, enterprise, report, is_key in found:
+        line = EnterpriseEventLine(
+            enterprise=enterprise,
+            event=event,
+            is_key=bool(is_key),
+            delegates=delegates.get(application_id, 0),
+            report=report,
+            amounts=Amounts(),
+        )
+        if line.counted and report is not None:
+            line.amounts = amounts[report.id]
+        lines.append(line)
+    return lines
+
+
+def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[object]]:
+    """The department's statistics layout: one row per enterprise and event."""
     rows: list[list[object]] = [
         [
             _("Enterprise"),
@@ -299,14 +427,13 @@ def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[
             _("Event"),
             _("Starts"),
             _("Delegates"),
-            _("Report"),
+            _("Outcome report"),
             _("Buyers met"),
             *[str(text) for text in AMOUNT_HEADINGS],
         ]
     ]
-    for application, event, enterprise, report, is_key in found:
-        counted = report is not None and report.status in services.COUNTED_STATUSES
-        figures = amounts[report.id] if counted else Amounts()
+    for line in enterprise_event_lines(filters, list_year):
+        enterprise, event = line.enterprise, line.event
         prefecture = PREFECTURES.get(enterprise.prefecture)
         industry = INDUSTRIES.get(enterprise.industry)
         rows.append(
@@ -315,13 +442,13 @@ def enterprise_event_rows(filters: Filters, list_year: int | None) -> list[list[
                 enterprise.credit_code or "",
                 pick(prefecture.name_zh, prefecture.name_en) if prefecture else "",
                 pick(industry.name_zh, industry.name_en) if industry else "",
-                _("Yes") if is_key else _("No"),
+                _("Yes") if line.is_key else _("No"),
                 pick(event.title_zh, event.title_en),
                 to_local(event.starts_at, STAFF_TIMEZONE).date(),
-                delegates.get(application.id, 0),
-                str(STATUS_LABELS[ReportStatus(report.status)]) if report else "",
-                report.buyers_met if counted else 0,
-                *_amount_cells(figures),
+                line.delegates,
+                line.report_label(),
+                line.buyers_met,
+                *_amount_cells(line.amounts),
             ]
         )
     return rows

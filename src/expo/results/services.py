@@ -20,8 +20,10 @@ applications or deal lines (``tests/results`` counts them).
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -111,6 +113,16 @@ class Filters:
     industry: str = ""
     region: str = ""
     key: str = ""  # "", "key" (on the year's list) or "other" (not on it)
+
+    def as_parameters(self) -> dict[str, Any]:
+        """The filters as JSON, for a job that prints their report later."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_parameters(cls, parameters: Mapping[str, Any]) -> Filters:
+        """The filters :meth:`as_parameters` stored (names it does not know are ignored)."""
+        names = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in parameters.items() if name in names})
 
     def previous(self, campaign_id: int | None) -> Filters:
         """The same filters a year earlier (the campaign of the year before, if any)."""
@@ -262,6 +274,7 @@ class EventFigures:
     reports_confirmed: int = 0
     buyers_met: int = 0
     amounts: Amounts = field(default_factory=Amounts)
+    by_market: list[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -428,11 +441,15 @@ def _event_figures(
     ):
         figures[event_id].reports_confirmed = int(count)
         figures[event_id].buyers_met = int(buyers or 0)
+    rows_of: dict[int, list[Any]] = {event.id: [] for event in events}
     for row in deal_rows:
         event_figures = figures.get(row[8])
         if event_figures is not None:
             event_figures.amounts.add(row[3], to_cents(row[4]), to_cents(row[5]), int(row[6]))
             event_figures.amounts.unconverted += int(row[7])
+            rows_of[row[8]].append(row)
+    for event_id, rows in rows_of.items():
+        figures[event_id].by_market = _breakdown(rows, 0, lambda code: code)
     return list(figures.values())
 
 

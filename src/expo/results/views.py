@@ -3,7 +3,18 @@ workbook), and an enterprise's own results over the years."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.accounts.access import enterprise_member_required, organizer_required
@@ -12,11 +23,19 @@ from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import BY_CODE as PREFECTURES
 from expo.enterprises.prefectures import PREFECTURES as PREFECTURE_LIST
 from expo.i18n import current_language, pick
+from expo.jobs import queue, tasks
+from expo.jobs import services as job_services
+from expo.jobs.forms import JobActionForm
 from expo.results import charts, reports, services
 from expo.results.services import KEY_CHOICES, Filters
-from expo.web import query_id
+from expo.web import query_id, run_service
 
 bp = Blueprint("results", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -83,13 +102,52 @@ def manage():
         industries=industry_choices(language),
         regions=[(r.key, pick(r.name_zh, r.name_en)) for r in services.regions()],
         years=reports.year_choices(),
+        in_background=_printed_in_background(filters),
+        job_form=JobActionForm(formdata=None),
     )
+
+
+def _event_count(filters: Filters) -> int:
+    """How many event pages the report of ``filters`` has."""
+    return 1 if filters.event_id else len(services.events_in(filters))
+
+
+def _printed_in_background(filters: Filters) -> bool:
+    return _event_count(filters) > current_app.config["RESULTS_INLINE_EVENTS"]
+
+
+@bp.post("/manage/results/report")
+@organizer_required
+def print_report():
+    """Start the job printing the report of the filters (the query string)."""
+    filters = filters_from_request()
+    if not JobActionForm().validate_on_submit():
+        abort(400)
+    found = services.results(filters)
+    parameters = {
+        "filters": filters.as_parameters(),
+        "query": _query(filters),
+        "title": {language: reports.report_title(found, language) for language in ("zh", "en")},
+        "file_name": reports.file_name(filters),
+    }
+    total = reports.report_steps(len(found.events))
+    started = run_service(
+        lambda: job_services.start_results_job(parameters, total=total, actor=_user())
+    )
+    if started is None:
+        return redirect(url_for(".manage", **_query(filters)))
+    if started.created:
+        queue.enqueue(tasks.RUN_DOCUMENT_JOB, started.job.id)  # after the commit
+    return redirect(url_for("jobs.detail", job_id=started.job.id))
 
 
 @bp.route("/manage/results.pdf")
 @organizer_required
 def manage_pdf():
     filters = filters_from_request()
+    if _printed_in_background(filters):
+        flash(_("This report covers many events: print it with the button below."), "info")
+        return redirect(url_for(".manage", **_query(filters)))
     pdf = reports.results_pdf(filters)
     return Response(
         pdf,
