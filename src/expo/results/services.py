@@ -294,15 +294,45 @@ class Results:
     coverage_total: CoverageRow | None
 
 
-def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[Any]]:
-    """The headline figures and the grouped deal rows behind the breakdowns: 3 queries."""
+class DealRow(NamedTuple):
+    """Deal lines of confirmed reports grouped by market, prefecture, industry, kind and
+    event, their sums to the cent."""
+
+    country: str
+    prefecture: str
+    industry: str
+    kind: str
+    usd: Decimal | None
+    cny: Decimal | None
+    lines: int
+    unconverted: int
+    event_id: int
+
+
+@dataclass
+class Gathered:
+    """What the scope's three grouped queries return, shared by the headline, the
+    breakdowns and the events."""
+
+    headline: Headline
+    deal_rows: list[DealRow]
+    # event id → (enterprises, delegates), and → (confirmed reports, buyers met)
+    participation: dict[int, tuple[int, int]]
+    reports: dict[int, tuple[int, int]]
+
+
+def _gather(filters: Filters, list_year: int | None) -> Gathered:
+    """The headline figures and the grouped rows behind the breakdowns and the events:
+    3 queries, each grouped by event so the headline and the events share them."""
     base = scope_conditions(filters, list_year)
     approved = Application.status == ApplicationStatus.APPROVED
-    participation = db.session.execute(
+    # One row per enterprise and event: distinct enterprises, events and countries are
+    # counted from them, and each event's share.
+    participants = db.session.execute(
         sa.select(
-            sa.func.count(sa.distinct(Application.enterprise_id)),
-            sa.func.count(sa.distinct(Application.event_id)),
-            sa.func.count(sa.distinct(Event.country)),
+            Application.event_id,
+            Application.enterprise_id,
+            Event.country,
             sa.func.count(Delegate.id),
         )
         .select_from(Application)
@@ -310,68 +340,94 @@ def _headline(filters: Filters, list_year: int | None) -> tuple[Headline, list[A
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .outerjoin(Delegate, Delegate.application_id == Application.id)
         .where(approved, *base)
-    ).one()
-    confirmed = OutcomeReport.status.in_(COUNTED_STATUSES)
-    reports = db.session.execute(
+        .group_by(Application.event_id, Application.enterprise_id, Event.country)
+    ).all()
+    headline = Headline()
+    enterprises: set[int] = set()
+    countries: set[str] = set()
+    participation: dict[int, tuple[int, int]] = {}
+    for event_id, enterprise_id, country, delegates in participants:
+        enterprises.add(enterprise_id)
+        countries.add(country)
+        count, people = participation.get(event_id, (0, 0))
+        participation[event_id] = (count + 1, people + int(delegates))
+        headline.delegates += int(delegates)
+    headline.enterprises = len(enterprises)
+    headline.events = len(participation)
+    headline.host_countries = len(countries)
+
+    reports: dict[int, tuple[int, int]] = {}
+    for event_id, status, count, buyers, new_customers in db.session.execute(
         sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((confirmed, 1), else_=0)), 0),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((OutcomeReport.status == ReportStatus.SUBMITTED, 1), else_=0)),
-                0,
-            ),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((confirmed, OutcomeReport.buyers_met), else_=0)), 0
-            ),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((confirmed, OutcomeReport.new_customers), else_=0)), 0
-            ),
+            OutcomeReport.event_id,
+            OutcomeReport.status,
+            sa.func.count(OutcomeReport.id),
+            sa.func.coalesce(sa.func.sum(OutcomeReport.buyers_met), 0),
+            sa.func.coalesce(sa.func.sum(OutcomeReport.new_customers), 0),
         )
-        .select_from(OutcomeReport)
         .join(Event, Event.id == OutcomeReport.event_id)
         .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
         .where(*base)
-    ).one()
-    deal_rows = db.session.execute(
-        sa.select(
-            Deal.counterparty_country,
-            Enterprise.prefecture,
-            Enterprise.industry,
-            Deal.kind,
-            sa.func.sum(Deal.amount_usd),
-            sa.func.sum(Deal.amount_cny),
-            sa.func.count(Deal.id),
-            sa.func.count(Deal.id) - sa.func.count(Deal.amount_usd),
-            OutcomeReport.event_id,
+        .group_by(OutcomeReport.event_id, OutcomeReport.status)
+    ):
+        if status in COUNTED_STATUSES:
+            headline.reports_confirmed += int(count)
+            headline.buyers_met += int(buyers)
+            headline.new_customers += int(new_customers)
+            confirmed, met = reports.get(event_id, (0, 0))
+            reports[event_id] = (confirmed + int(count), met + int(buyers))
+        elif status == ReportStatus.SUBMITTED:
+            headline.reports_awaiting += int(count)
+
+    deal_rows = [
+        DealRow(
+            country or "",
+            prefecture or "",
+            industry or "",
+            kind,
+            to_cents(usd),
+            to_cents(cny),
+            int(lines),
+            int(unconverted),
+            event_id,
         )
-        .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
-        .join(Event, Event.id == OutcomeReport.event_id)
-        .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
-        .where(confirmed, *scope_conditions(filters, list_year, deals=True))
-        .group_by(
-            Deal.counterparty_country,
-            Enterprise.prefecture,
-            Enterprise.industry,
-            Deal.kind,
-            OutcomeReport.event_id,
+        for country, prefecture, industry, kind, usd, cny, lines, unconverted, event_id in (
+            db.session.execute(
+                sa.select(
+                    Deal.counterparty_country,
+                    Enterprise.prefecture,
+                    Enterprise.industry,
+                    Deal.kind,
+                    sa.func.sum(Deal.amount_usd),
+                    sa.func.sum(Deal.amount_cny),
+                    sa.func.count(Deal.id),
+                    sa.func.count(Deal.id) - sa.func.count(Deal.amount_usd),
+                    OutcomeReport.event_id,
+                )
+                .join(OutcomeReport, OutcomeReport.id == Deal.report_id)
+                .join(Event, Event.id == OutcomeReport.event_id)
+                .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
+                .where(
+                    OutcomeReport.status.in_(COUNTED_STATUSES),
+                    *scope_conditions(filters, list_year, deals=True),
+                )
+                .group_by(
+                    Deal.counterparty_country,
+                    Enterprise.prefecture,
+                    Enterprise.industry,
+                    Deal.kind,
+                    OutcomeReport.event_id,
+                )
+            )
         )
-    ).all()
-    headline = Headline(
-        enterprises=int(participation[0]),
-        events=int(participation[1]),
-        host_countries=int(participation[2]),
-        delegates=int(participation[3]),
-        reports_confirmed=int(reports[0]),
-        reports_awaiting=int(reports[1]),
-        buyers_met=int(reports[2]),
-        new_customers=int(reports[3]),
-    )
+    ]
     markets = set()
-    for country, _prefecture, _industry, kind, usd, cny, lines, unconverted, _event in deal_rows:
-        headline.amounts.add(kind, to_cents(usd), to_cents(cny), int(lines))
-        headline.amounts.unconverted += int(unconverted)
-        markets.add(country)
+    for row in deal_rows:
+        headline.amounts.add(row.kind, row.usd, row.cny, row.lines)
+        headline.amounts.unconverted += row.unconverted
+        markets.add(row.country)
     headline.markets = len(markets)
-    return headline, list(deal_rows)
+    return Gathered(headline, deal_rows, participation, reports)
 
 
 def to_cents(value: object) -> Decimal | None:
@@ -382,72 +438,47 @@ def to_cents(value: object) -> Decimal | None:
 
 
 def _breakdown(
-    deal_rows: list[Any], index: int, label: Any, order: list[str] | None = None
+    deal_rows: list[DealRow], index: int, label: Any, order: list[str] | None = None
 ) -> list[Row]:
     rows: dict[str, Row] = {}
     for values in deal_rows:
-        key = values[index] or ""
+        key = values[index]
         row = rows.get(key)
         if row is None:
             row = rows[key] = Row(key, label(key))
-        row.amounts.add(values[3], to_cents(values[4]), to_cents(values[5]), int(values[6]))
-        row.amounts.unconverted += int(values[7])
+        row.amounts.add(values.kind, values.usd, values.cny, values.lines)
+        row.amounts.unconverted += values.unconverted
     if order is not None:
         position = {key: number for number, key in enumerate(order)}
         return sorted(rows.values(), key=lambda row: (position.get(row.key, len(order)), row.key))
     return sorted(rows.values(), key=lambda row: (-row.amounts.signed_usd, row.label))
 
 
-def _event_figures(
-    filters: Filters, list_year: int | None, deal_rows: list[Any]
-) -> list[EventFigures]:
-    """Each event of the scope with its own figures (the amounts from the grouped deal rows
-    of :func:`_headline`): 3 queries."""
-    base = scope_conditions(filters, list_year)
-    # Every event of the campaign or year, also those no enterprise of the filters went to.
+def _event_figures(filters: Filters, gathered: Gathered) -> list[EventFigures]:
+    """Each event of the scope with its own figures, from what :func:`_gather` grouped by
+    event, and every event of the campaign or year, also those no enterprise of the
+    filters went to: 1 query."""
     scope = scope_conditions(
         Filters(campaign_id=filters.campaign_id, year=filters.year, event_id=filters.event_id),
         None,
     )
     events = list(db.session.scalars(sa.select(Event).where(*scope).order_by(Event.starts_at)))
     figures = {event.id: EventFigures(event) for event in events}
-    if not events:
-        return []
-    for event_id, enterprises, delegates in db.session.execute(
-        sa.select(
-            Application.event_id,
-            sa.func.count(sa.distinct(Application.enterprise_id)),
-            sa.func.count(Delegate.id),
-        )
-        .join(Event, Event.id == Application.event_id)
-        .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .outerjoin(Delegate, Delegate.application_id == Application.id)
-        .where(Application.status == ApplicationStatus.APPROVED, *base)
-        .group_by(Application.event_id)
-    ):
-        figures[event_id].enterprises = int(enterprises)
-        figures[event_id].delegates = int(delegates)
-    confirmed = OutcomeReport.status.in_(COUNTED_STATUSES)
-    for event_id, count, buyers in db.session.execute(
-        sa.select(
-            OutcomeReport.event_id,
-            sa.func.count(OutcomeReport.id),
-            sa.func.sum(OutcomeReport.buyers_met),
-        )
-        .join(Event, Event.id == OutcomeReport.event_id)
-        .join(Enterprise, Enterprise.id == OutcomeReport.enterprise_id)
-        .where(confirmed, *base)
-        .group_by(OutcomeReport.event_id)
-    ):
-        figures[event_id].reports_confirmed = int(count)
-        figures[event_id].buyers_met = int(buyers or 0)
-    rows_of: dict[int, list[Any]] = {event.id: [] for event in events}
-    for row in deal_rows:
-        event_figures = figures.get(row[8])
+    for event_id, (enterprises, delegates) in gathered.participation.items():
+        if event_id in figures:
+            figures[event_id].enterprises = enterprises
+            figures[event_id].delegates = delegates
+    for event_id, (confirmed, buyers) in gathered.reports.items():
+        if event_id in figures:
+            figures[event_id].reports_confirmed = confirmed
+            figures[event_id].buyers_met = buyers
+    rows_of: dict[int, list[DealRow]] = {event.id: [] for event in events}
+    for row in gathered.deal_rows:
+        event_figures = figures.get(row.event_id)
         if event_figures is not None:
-            event_figures.amounts.add(row[3], to_cents(row[4]), to_cents(row[5]), int(row[6]))
-            event_figures.amounts.unconverted += int(row[7])
-            rows_of[row[8]].append(row)
+            event_figures.amounts.add(row.kind, row.usd, row.cny, row.lines)
+            event_figures.amounts.unconverted += row.unconverted
+            rows_of[row.event_id].append(row)
     for event_id, rows in rows_of.items():
         figures[event_id].by_market = _breakdown(rows, 0, lambda code: code)
     return list(figures.values())
@@ -468,7 +499,8 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
     """Every figure of the results page and report for ``filters``."""
     campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
     list_year = _list_year(filters, campaign)
-    headline, deal_rows = _headline(filters, list_year)
+    gathered = _gather(filters, list_year)
+    deal_rows = gathered.deal_rows
 
     previous: Headline | None = None
     previous_label = ""
@@ -476,7 +508,7 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
         before = _previous_campaign(campaign)
         if campaign is None or before is not None:
             earlier = filters.previous(before.id if before else None)
-            previous, _rows = _headline(earlier, list_year - 1 if list_year else None)
+            previous = _gather(earlier, list_year - 1 if list_year else None).headline
             previous_label = (
                 pick(before.title_zh, before.title_en, language)
                 if before
@@ -516,14 +548,14 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
         filters=filters,
         campaign=campaign,
         list_year=list_year,
-        headline=headline,
+        headline=gathered.headline,
         previous=previous,
         previous_label=previous_label,
         by_market=by_market,
         by_region=by_region,
         by_prefecture=_breakdown(deal_rows, 1, prefecture_label, [p.code for p in PREFECTURE_LIST]),
         by_industry=_breakdown(deal_rows, 2, industry_label, [i.key for i in INDUSTRY_LIST]),
-        events=_event_figures(filters, list_year, deal_rows),
+        events=_event_figures(filters, gathered),
         coverage=coverage_rows,
         coverage_total=coverage_total,
     )
