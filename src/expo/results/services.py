@@ -21,9 +21,10 @@ applications or deal lines (``tests/results`` counts them).
 from __future__ import annotations
 
 import dataclasses
+import operator
 import tomllib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -309,6 +310,12 @@ class DealRow(NamedTuple):
     event_id: int
 
 
+# The dimensions the breakdowns group deal rows by.
+MARKET = operator.attrgetter("country")
+PREFECTURE = operator.attrgetter("prefecture")
+INDUSTRY = operator.attrgetter("industry")
+
+
 @dataclass
 class Gathered:
     """What the scope's three grouped queries return, shared by the headline, the
@@ -438,11 +445,14 @@ def to_cents(value: object) -> Decimal | None:
 
 
 def _breakdown(
-    deal_rows: list[DealRow], index: int, label: Any, order: list[str] | None = None
+    deal_rows: list[DealRow],
+    dimension: Callable[[DealRow], str],
+    label: Callable[[str], str],
+    order: list[str] | None = None,
 ) -> list[Row]:
     rows: dict[str, Row] = {}
     for values in deal_rows:
-        key = values[index]
+        key = dimension(values)
         row = rows.get(key)
         if row is None:
             row = rows[key] = Row(key, label(key))
@@ -480,7 +490,7 @@ def _event_figures(filters: Filters, gathered: Gathered) -> list[EventFigures]:
             event_figures.amounts.unconverted += row.unconverted
             rows_of[row.event_id].append(row)
     for event_id, rows in rows_of.items():
-        figures[event_id].by_market = _breakdown(rows, 0, lambda code: code)
+        figures[event_id].by_market = _breakdown(rows, MARKET, lambda code: code)
     return list(figures.values())
 
 
@@ -523,7 +533,7 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
         industry = INDUSTRIES.get(key)
         return pick(industry.name_zh, industry.name_en, language) if industry else key
 
-    by_market = _breakdown(deal_rows, 0, lambda code: country_name(code, language or "zh"))
+    by_market = _breakdown(deal_rows, MARKET, lambda code: country_name(code, language or "zh"))
     regions_seen: dict[str, Row] = {}
     for row in by_market:
         key = region_of(row.key)
@@ -553,8 +563,10 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
         previous_label=previous_label,
         by_market=by_market,
         by_region=by_region,
-        by_prefecture=_breakdown(deal_rows, 1, prefecture_label, [p.code for p in PREFECTURE_LIST]),
-        by_industry=_breakdown(deal_rows, 2, industry_label, [i.key for i in INDUSTRY_LIST]),
+        by_prefecture=_breakdown(
+            deal_rows, PREFECTURE, prefecture_label, [p.code for p in PREFECTURE_LIST]
+        ),
+        by_industry=_breakdown(deal_rows, INDUSTRY, industry_label, [i.key for i in INDUSTRY_LIST]),
         events=_event_figures(filters, gathered),
         coverage=coverage_rows,
         coverage_total=coverage_total,
