@@ -84,6 +84,7 @@ def make_app(workdir: Path):
             "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
             "DOCUMENTS_DIR": str(workdir / "documents"),
             "OUTBOX_DIR": str(workdir / "outbox"),
+            "CACHE_DIR": str(workdir / "cache"),  # the default store: files
             "MAIL_SERVER": None,
         }
     )

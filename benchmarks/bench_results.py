@@ -12,7 +12,10 @@ Timed, side by side in the same run (requests interleaved): ``GET /manage/result
 in as an organizer (every figure, five server-drawn charts, the tables), and a bare Flask
 app on the same database whose one page runs the breakdown's aggregate query (sums by
 market, prefecture, industry and kind) through Flask-SQLAlchemy and prints it as a table.
-Goal: the results page within 2x the bare page. It also prints the page's SQL statements.
+A third row is the page for its first reader after the figures changed (the figures
+are kept per generation of the data, ``expo.caching``, and recomputed then). Goal: the
+results page within 2x the bare page. It also prints the page's SQL statements, computed
+afresh.
 It is a measurement, not a test: it reports and exits 0 unless it breaks.
 """
 
@@ -226,6 +229,8 @@ def timed(client, url: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     import sqlalchemy as sa
 
+    from expo import caching
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--applications", type=int, default=4000)
@@ -260,13 +265,18 @@ def main(argv: list[str] | None = None) -> int:
                 statements.append(values[2])
 
             sa.event.listen(db.engine, "before_cursor_execute", count)
+            caching.renew("results")  # counted as computed afresh, not as kept
             timed(client, url)
             sa.event.remove(db.engine, "before_cursor_execute", count)
-        app_times, bare_times = [], []
-        for _ in range(args.runs):  # interleaved, so both see the same machine
+        app_times, cold_times, bare_times = [], [], []
+        for _ in range(args.runs):  # interleaved, so all see the same machine
+            with app.app_context():
+                caching.renew("results")  # as after a commit that changed the figures
+            cold_times.append(timed(client, url))
             app_times.append(timed(client, url))
             bare_times.append(timed(bare, bare_url))
     app_median, bare_median = statistics.median(app_times), statistics.median(bare_times)
+    cold_median = statistics.median(cold_times)
     ratio = app_median / bare_median
     print(f"# Results page, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"machine: {machine()}")
@@ -282,11 +292,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{min(app_times) * 1000:.0f} | {max(app_times) * 1000:.0f} | {ratio:.2f} |"
     )
     print(
+        f"| Expo, first reader after the figures changed | {cold_median * 1000:.0f} | "
+        f"{min(cold_times) * 1000:.0f} | {max(cold_times) * 1000:.0f} | "
+        f"{cold_median / bare_median:.2f} |"
+    )
+    print(
         f"| bare Flask + SQLAlchemy, the breakdown query | {bare_median * 1000:.0f} | "
         f"{min(bare_times) * 1000:.0f} | {max(bare_times) * 1000:.0f} | 1.00 |"
     )
     verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
-    print(f"\ngoal: within {GOAL_RATIO:.0f}x the bare page: {verdict}")
+    print(f"\ngoal: within {GOAL_RATIO:.0f}x the bare page (as readers get it): {verdict}")
     return 0
 
 

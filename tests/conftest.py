@@ -17,6 +17,7 @@ import time_machine
 from flask.testing import FlaskClient
 
 from expo import create_app
+from expo.caching import cache
 from expo.extensions import db as _db
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every area)
@@ -80,6 +81,8 @@ def make_test_config(tmp_path_factory, **overrides) -> dict:
         "FONTS_DIR": str(tmp_path_factory.mktemp("fonts")),
         # Tasks (mail, document jobs) run inside the call that queues them.
         "JOBS_IMMEDIATE": True,
+        # In the process's memory: each test starts with it empty (the db fixture).
+        "CACHE_TYPE": "SimpleCache",
         "MAIL_SERVER": None,
         # Tests sign in and post far faster than people; tests/core/test_rate_limits.py and
         # the /verify tests switch the limits back on.
@@ -135,8 +138,10 @@ def app(tmp_path_factory):
 
 @pytest.fixture()
 def db(app):
-    """The database, emptied after each test so tests do not see each other's rows."""
+    """The database, emptied after each test so tests do not see each other's rows (and
+    the cache with it: ids are used again)."""
     with app.app_context():
+        cache.clear()
         yield _db
         _db.session.rollback()
         _db.session.remove()

@@ -53,7 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from expo import mail, models, ratelimit, templating  # noqa: F401  (models: every table)
+    from expo import caching, mail, models, ratelimit, templating  # noqa: F401  (models: every table)
     from expo.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from expo.site import select_language
 
@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     templating.init_app(app)
     ratelimit.init_app(app)
+    caching.init_app(app)
 
     from expo.accounts import access
 

@@ -39,6 +39,13 @@ class DefaultConfig:
     # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
+    # Values computed from rarely changing data (expo.caching): in Redis with REDIS_URL,
+    # else in CACHE_DIR (instance/cache when unset); CACHE_TYPE overrides (e.g. SimpleCache).
+    # A value is recomputed when its data changes, and at the latest after CACHE_TIMEOUT s.
+    CACHE_TYPE: str | None = None
+    CACHE_DIR: str | None = None
+    CACHE_TIMEOUT = 300
+
     # A results report over more events than this is printed by a job with a progress
     # bar; a smaller one while the organizer waits.
     RESULTS_INLINE_EVENTS = 3

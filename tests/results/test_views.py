@@ -11,11 +11,14 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from expo.extensions import db
-from tests.factories import make_enterprise_user, make_user
+from expo.outcomes.models import Deal
+from tests.factories import make_enterprise, make_enterprise_user, make_user
 from tests.pages import page_text
+from tests.results.conftest import deal, report
 
 
 def language(client, code: str):
@@ -163,3 +166,26 @@ def test_the_page_and_the_workbook_cost_the_same_queries_at_any_size(client, wor
             )
     db.session.commit()
     assert [len(sql_statements(client, url)) for url in urls] == few
+
+
+def test_the_results_page_shows_a_change_to_the_next_reader(client, db, world, login_as):
+    login_as(make_user("organizer", locale="en"))
+    language(client, "en")
+    url = f"/manage/results?campaign={world['campaign'].id}"
+    assert "$16,958.60" in page_text(client.get(url))
+    # One confirmed report more, through the ORM.
+    report(
+        world["budapest"],
+        make_enterprise(),
+        "confirmed",
+        [deal("signed_on_site", "HU", "1000.00", "7200.00")],
+    )
+    db.session.commit()
+    assert "$17,958.60" in page_text(client.get(url))
+    # A bulk statement: every amount in USD set to zero.
+    db.session.execute(sa.update(Deal).values(amount_usd=Decimal("0.00")))
+    db.session.commit()
+    page = page_text(client.get(url))
+    assert "$17,958.60" not in page and "$0.00" in page
+    # The language is part of the key: the same figures, in Chinese.
+    assert "已签约" in page_text(client.get(url + "&lang=zh"))

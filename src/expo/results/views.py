@@ -16,12 +16,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from expo import caching
 from expo.accounts.access import enterprise_member_required, organizer_required
 from expo.enterprises.industries import BY_KEY as INDUSTRIES
 from expo.enterprises.industries import industry_choices
 from expo.enterprises.prefectures import BY_CODE as PREFECTURES
 from expo.enterprises.prefectures import PREFECTURES as PREFECTURE_LIST
+from expo.events.models import Event
 from expo.i18n import current_language, pick
 from expo.jobs import queue, tasks
 from expo.jobs import services as job_services
@@ -84,36 +87,50 @@ def _query(filters: Filters) -> dict[str, object]:
     return {name: value for name, value in values.items() if value}
 
 
+def _figures(filters: Filters, language: str) -> str:
+    """The page's figures, charts and tables as HTML: the same for every organizer reading
+    in ``language``, so rendered once until the data behind them changes."""
+
+    def render() -> str:
+        found = services.results(filters, language=language)
+        return render_template(
+            "results/_figures.html",
+            found=found,
+            charts={chart.key: chart for chart in charts.charts(found)},
+        )
+
+    return caching.remember("results", (*filters.as_parameters().values(), language), render)
+
+
 @bp.route("/manage/results")
 @organizer_required
 def manage():
     filters = filters_from_request()
     language = current_language()
-    found = services.results(filters, language=language)
+    events = services.events_in(filters)
     return render_template(
         "results/manage.html",
-        found=found,
+        figures=Markup(_figures(filters, language)),  # rendered (and escaped) by Jinja
         filters=filters,
         query=_query(filters),
-        charts={chart.key: chart for chart in charts.charts(found)},
         campaigns=services.campaigns(),
-        events=services.events_in(filters),
+        events=events,
         prefectures=[(p.code, pick(p.name_zh, p.name_en)) for p in PREFECTURE_LIST],
         industries=industry_choices(language),
         regions=[(r.key, pick(r.name_zh, r.name_en)) for r in services.regions()],
         years=reports.year_choices(),
-        in_background=_printed_in_background(filters),
+        in_background=_printed_in_background(filters, events),
         job_form=JobActionForm(formdata=None),
     )
 
 
-def _event_count(filters: Filters) -> int:
-    """How many event pages the report of ``filters`` has."""
-    return 1 if filters.event_id else len(services.events_in(filters))
-
-
-def _printed_in_background(filters: Filters) -> bool:
-    return _event_count(filters) > current_app.config["RESULTS_INLINE_EVENTS"]
+def _printed_in_background(filters: Filters, events: list[Event] | None = None) -> bool:
+    """Whether the report of ``filters`` has more event pages than are printed at once."""
+    if filters.event_id:
+        count = 1
+    else:
+        count = len(events if events is not None else services.events_in(filters))
+    return count > current_app.config["RESULTS_INLINE_EVENTS"]
 
 
 @bp.post("/manage/results/report")

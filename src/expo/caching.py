@@ -1,0 +1,145 @@
+"""What pages compute from data that changes rarely, kept until the data changes.
+
+Flask-Caching holds the values: in Redis when ``REDIS_URL`` is set (every host sees the
+same), otherwise in files under ``instance/cache`` (every process of this machine), or in
+memory where the configuration says so (tests). A value is stored under a key that names
+what it is (the page, its filters, the reader's language) and the *generation* of the
+data behind it.
+
+A generation is a random token per kind of data (``"results"``: applications, reports,
+deals, events, enterprises …). Whenever a transaction that changed one of its tables
+commits, through the ORM or a bulk statement, the token is replaced, so every value
+computed from the old data is simply never asked for again and ages out. A fresh token
+rather than a counter: two commits at once on a backend without atomic increments could
+otherwise both write the same next number. A reader takes the token *before* computing,
+so a value stored under a token never predates it.
+
+Changes made with plain SQL outside the ORM are not seen; values also expire after
+``CACHE_DEFAULT_TIMEOUT`` seconds, which bounds how long such a change can go unseen.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from flask_caching import Cache
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+cache = Cache()
+
+T = TypeVar("T")
+
+# The tables each generation follows.
+WATCHED: dict[str, frozenset[str]] = {
+    "results": frozenset(
+        {
+            "applications",
+            "delegates",
+            "outcome_reports",
+            "outcome_deals",
+            "outcome_exchange_rates",
+            "events",
+            "campaigns",
+            "enterprises",
+            "key_enterprise_memberships",
+        }
+    ),
+}
+
+_CHANGED = "expo.caching.changed"  # Session.info: tables changed in this transaction
+
+
+def init_app(app: Flask) -> None:
+    config: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": app.config["CACHE_TIMEOUT"]}
+    if app.config.get("CACHE_TYPE"):
+        config["CACHE_TYPE"] = app.config["CACHE_TYPE"]
+    elif app.config.get("REDIS_URL"):
+        config.update(
+            CACHE_TYPE="RedisCache",
+            CACHE_REDIS_URL=app.config["REDIS_URL"],
+            CACHE_KEY_PREFIX="expo:cache:",
+        )
+    else:
+        folder = Path(app.config.get("CACHE_DIR") or Path(app.instance_path) / "cache")
+        config.update(CACHE_TYPE="FileSystemCache", CACHE_DIR=str(folder))
+    cache.init_app(app, config=config)
+
+
+def _generation_key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def generation(name: str) -> str:
+    """The current token of the data ``name`` (one is made if none is stored)."""
+    key = _generation_key(name)
+    token = cache.get(key)
+    if not isinstance(token, str):
+        token = secrets.token_hex(8)
+        # Never expires on its own: a new token only when the data changes.
+        if not cache.add(key, token, timeout=0):
+            token = cache.get(key) or token
+    return str(token)
+
+
+def renew(name: str) -> None:
+    """The data ``name`` changed: what was computed from it is not used again."""
+    cache.set(_generation_key(name), secrets.token_hex(8), timeout=0)
+
+
+def remember(name: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()``'s value for ``key``, computed once per generation of ``name``."""
+    token = generation(name)  # before computing: see the module's docstring
+    full_key = f"{name}:{token}:{':'.join(str(part) for part in key)}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value)
+    return cast(T, value)
+
+
+# --- following the changes -----------------------------------------------------------------
+
+
+def _note(session: Session, tables: set[str]) -> None:
+    if tables:
+        session.info.setdefault(_CHANGED, set()).update(tables)
+
+
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    _note(
+        session,
+        {
+            table.name
+            for instance in (*session.new, *session.dirty, *session.deleted)
+            for table in sa.inspect(instance).mapper.tables
+        },
+    )
+
+
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    """Bulk inserts, updates and deletes through the session name their table too."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            _note(state.session, {table.name})
+
+
+def _after_commit(session: Session) -> None:
+    # Changes of a transaction rolled back stay noted until the next commit: renewing a
+    # generation once too often costs a recomputation, never a stale page.
+    changed = session.info.pop(_CHANGED, None)
+    if not changed or not has_app_context() or "cache" not in current_app.extensions:
+        return
+    for name, tables in WATCHED.items():
+        if changed & tables:
+            renew(name)
+
+
+sa.event.listen(Session, "after_flush", _after_flush)
+sa.event.listen(Session, "do_orm_execute", _do_orm_execute)
+sa.event.listen(Session, "after_commit", _after_commit)

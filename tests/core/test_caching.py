@@ -1,0 +1,60 @@
+"""Values kept until their data changes: where they are kept, and that a change through
+the ORM or a bulk statement is seen by the next reader at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from expo import caching, create_app
+from expo.outcomes.models import Deal
+from tests.factories import make_user
+
+
+def make_app(tmp_path, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+            **config,
+        }
+    )
+
+
+def backend(app):
+    with app.app_context():
+        return type(caching.cache.cache).__name__
+
+
+def test_files_by_default_and_redis_when_a_url_is_set(tmp_path):
+    assert backend(make_app(tmp_path, CACHE_DIR=str(tmp_path / "cache"))) == "FileSystemCache"
+    assert (tmp_path / "cache").is_dir()
+    assert backend(make_app(tmp_path, REDIS_URL="redis://127.0.0.1:6399/3")) == "RedisCache"
+    assert backend(make_app(tmp_path, CACHE_TYPE="SimpleCache")) == "SimpleCache"
+
+
+def test_a_value_is_computed_once_per_generation(app, db):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert caching.remember("results", ("a",), compute) == 1
+    assert caching.remember("results", ("a",), compute) == 1
+    assert caching.remember("results", ("b",), compute) == 2  # another key
+    caching.renew("results")
+    assert caching.remember("results", ("a",), compute) == 3
+
+
+def test_a_commit_touching_a_watched_table_renews_its_generation(app, db):
+    before = caching.generation("results")
+    make_user("organizer")  # users are not behind the results
+    db.session.commit()
+    assert caching.generation("results") == before
+    db.session.execute(sa.update(Deal).values(amount_usd=Decimal("1.00")))  # a bulk statement
+    assert caching.generation("results") == before  # not before the commit
+    db.session.commit()
+    assert caching.generation("results") != before
