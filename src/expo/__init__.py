@@ -53,7 +53,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from expo import caching, mail, models, ratelimit, templating  # noqa: F401  (models: every table)
+    from expo import (  # noqa: F401  (models: every table)
+        caching,
+        mail,
+        models,
+        outage,
+        ratelimit,
+        templating,
+    )
     from expo.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from expo.site import select_language
 
@@ -71,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     ratelimit.init_app(app)
     caching.init_app(app)
+    outage.init_app(app)
 
     from expo.accounts import access
 

@@ -1,0 +1,102 @@
+"""The database goes away mid-run and comes back: every page answers a clean 503 with
+``Retry-After``, the log has one line when it goes and one when it is back, a form sent
+meanwhile is offered again, and the first request after it returns is served."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from expo import create_app, outage
+from expo.extensions import db
+from tests.conftest import make_test_config
+from tests.factories import make_user
+
+
+@pytest.fixture()
+def site(tmp_path_factory, tmp_path, monkeypatch):
+    """An app of its own on a SQLite file in a folder that can be taken away."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    app = create_app(
+        make_test_config(tmp_path_factory, DATABASE_URL=f"sqlite:///{folder / 'expo.sqlite3'}")
+    )
+    monkeypatch.setattr(outage, "PROBE_INTERVAL_SECONDS", 0.0)
+    with app.app_context():
+        db.create_all()
+        make_user("organizer", email="desk@commerce.example")
+        db.session.commit()
+
+    def go_away():
+        folder.rename(tmp_path / "gone")
+        with app.app_context():
+            db.engine.dispose()  # the pooled connections go with it
+
+    def come_back():
+        (tmp_path / "gone").rename(folder)
+
+    yield app, go_away, come_back
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_an_outage_is_a_clean_503_logged_once(site, caplog):
+    app, go_away, come_back = site
+    client = app.test_client()
+    assert client.get("/events").status_code == 200
+    go_away()
+    caplog.set_level(logging.INFO, logger="expo.outage")
+    caplog.clear()
+
+    page = client.get("/events")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "60"
+    text = page.get_data(as_text=True)
+    assert "系统暂时无法访问" in text and "Temporarily unavailable" in text
+    assert "Traceback" not in text
+    for _ in range(20):
+        assert client.get("/").status_code == 503
+    scripted = client.get("/manage/jobs/1.json")
+    assert scripted.status_code == 503 and scripted.json["error"] == "database unavailable"
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["database"] == "unreachable"
+
+    # A form sent meanwhile: nothing saved, the entries offered again, never the password.
+    sent = client.post(
+        "/account/login", data={"email": "desk@commerce.example", "password": "secret-words"}
+    )
+    assert sent.status_code == 503
+    form = sent.get_data(as_text=True)
+    assert "尚未保存" in form and "Nothing you sent was saved" in form
+    assert 'name="email" value="desk@commerce.example"' in form
+    assert "secret-words" not in form
+
+    outage_lines = [r for r in caplog.records if r.name == "expo.outage"]
+    assert [r.levelno for r in outage_lines] == [logging.ERROR]
+    assert not any(r.exc_info for r in caplog.records)  # no traceback per request
+
+    come_back()
+    assert client.get("/events").status_code == 200
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+    back = [r.getMessage() for r in caplog.records if r.name == "expo.outage"][1:]
+    assert len(back) == 1 and "database back after" in back[0]
+    assert "requests were refused" in back[0]
+    # /events, 20 home pages, the JSON and the form (the health check answers itself).
+    assert "; 23 requests were refused" in back[0]
+
+
+def test_an_error_of_a_database_that_answers_is_a_500_with_its_traceback(site, caplog):
+    app, _go_away, _come_back = site
+
+    def broken():
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    app.add_url_rule("/broken-query", "broken_query", broken)
+    caplog.set_level(logging.ERROR)
+    response = app.test_client().get("/broken-query")
+    assert response.status_code == 500
+    assert any(record.exc_info for record in caplog.records)
+    assert not app.extensions["expo.outage"].active
