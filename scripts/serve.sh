@@ -13,6 +13,10 @@ PORT="${PORT:-5000}"
 export EXPO_BASE_URL="${EXPO_BASE_URL:-http://127.0.0.1:$PORT}"
 children=()
 
+# Refuse to start, saying why, while the database is behind the code, the documents
+# directory cannot be written or the secret key is weak.
+.venv/bin/flask --app expo check
+
 start() {
     "$@" &
     children+=("$!")

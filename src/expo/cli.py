@@ -70,8 +70,10 @@ def seed_demo_command(force: bool, if_empty: bool) -> None:
 def register_commands(app: Flask) -> None:
     from expo.jobs.commands import worker_command
     from expo.outcomes.commands import outcomes_command
+    from expo.startup import check_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(outcomes_command)
+    app.cli.add_command(check_command)

@@ -10,6 +10,7 @@ from flask import current_app
 
 from expo.extensions import db
 from expo.jobs import queue
+from expo.startup import refuse_to_start_if_unready
 
 # Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
 # bundles 1,000 certificates): a large host gets a few, not one per core.
@@ -53,6 +54,7 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
     starting it again then replaces it and reuses every certificate already issued.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    refuse_to_start_if_unready(app)
     if queue.immediate(app):
         raise click.ClickException("JOBS_IMMEDIATE is set: tasks run inline, no worker needed.")
     huey = queue.queue_for(app).huey
