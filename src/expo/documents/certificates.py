@@ -111,11 +111,14 @@ def application_certificates(application: Application) -> list[Certificate]:
 
 
 def certificate_by_code(code: str) -> Certificate | None:
-    """The certificate a printed verification code belongs to (the /verify page)."""
+    """The certificate a printed verification code belongs to (the /verify page): one
+    reserved but never printed (its file could not be stored) is no certificate yet."""
     if not _CODE_PATTERN.match(code or ""):
         return None
     return db.session.execute(
-        sa.select(Certificate).where(Certificate.verification_code == code)
+        sa.select(Certificate).where(
+            Certificate.verification_code == code, Certificate.sha256 != ""
+        )
     ).scalar_one_or_none()
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from expo.errors import DomainError
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -28,6 +31,17 @@ class DocumentMissing(LookupError):
 
 class DocumentCorrupted(RuntimeError):
     """A stored file no longer matches the SHA-256 it was stored under."""
+
+
+class StorageUnwritable(DomainError):
+    """The documents folder cannot take a file (full, read-only, no permission): nothing
+    was stored, so nothing may be recorded as made; try again once it can."""
+
+    message = _l(
+        "The documents folder cannot be written (%(reason)s): nothing was issued or stored. "
+        "Ask the administrator to free space or fix the folder, then try again."
+    )
+    status_code = 503
 
 
 def sha256_of(data: bytes) -> str:
@@ -71,6 +85,12 @@ class LocalDocumentStore:
 
     def put_file(self, source: BinaryIO) -> str:
         """Store a large file (a bundle of certificates) without holding it in memory."""
+        try:
+            return self._put_file(source)
+        except OSError as error:
+            raise StorageUnwritable(reason=error.strerror or type(error).__name__) from error
+
+    def _put_file(self, source: BinaryIO) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         # Written beside the target and renamed into place: a reader on another host
