@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from expo.extensions import db
-from expo.jobs import queue
+from expo.jobs import queue, services, tasks
 from expo.startup import refuse_to_start_if_unready
 
 # Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
@@ -50,8 +50,9 @@ def default_workers() -> int:
 def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> None:
     """Run queued jobs until Ctrl-C or SIGTERM.
 
-    A job stopped halfway stays "running" until its heartbeat is ``STALE_AFTER`` old;
-    starting it again then replaces it and reuses every certificate already issued.
+    A job whose workers stopped halfway (killed, machine gone) is resumed when a worker
+    starts and finds its lease expired (``JOBS_LEASE_SECONDS``): a new job of the same kind
+    reuses every certificate already issued or reserved.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     refuse_to_start_if_unready(app)
@@ -67,6 +68,14 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
         # A forked worker process must not share the parent's database connections.
         with app.app_context():
             db.engine.dispose(close=False)
+
+    # Jobs whose workers were killed are not left waiting for an organizer: queued again.
+    with app.app_context():
+        resumed = services.resume_orphaned_jobs()
+        db.session.commit()
+        for job in resumed:
+            queue.enqueue(tasks.RUN_DOCUMENT_JOB, job.id)
+            click.echo(f"Resuming the {job.kind} job of a worker that stopped, as job {job.id}")
 
     consumer = huey.create_consumer(
         workers=workers,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,9 +43,18 @@ STATUS_LABELS = {
     JobStatus.FAILED: _l("Failed"),
 }
 
-# A running job whose worker has not reported for this long is taken as abandoned: a
-# batch takes seconds, so ten minutes of silence means the worker is gone.
-STALE_AFTER = timedelta(minutes=10)
+# A running job holds a lease its worker renews with every batch (a few seconds each, a
+# step of a results report at most a minute); one silent for longer than the lease
+# (``JOBS_LEASE_SECONDS``) lost its worker, and the next worker to start resumes it.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def lease() -> timedelta:
+    """The lease of this installation (``JOBS_LEASE_SECONDS``), else ``STALE_AFTER``."""
+    seconds = current_app.config.get("JOBS_LEASE_SECONDS") if has_app_context() else None
+    return timedelta(seconds=seconds) if seconds else STALE_AFTER
+
+
 ABANDONED = "The worker stopped answering."
 
 
@@ -164,11 +174,11 @@ class DocumentJob(Model):
         return str(STATUS_LABELS[JobStatus(self.status)])
 
     def is_abandoned(self, now: datetime | None = None) -> bool:
-        """Running, but its worker has said nothing for ``STALE_AFTER``."""
+        """Running, but its worker has said nothing for longer than the lease."""
         if self.status != JobStatus.RUNNING.value:
             return False
         last = self.heartbeat_at or self.started_at or self.created_at
-        return last < (now or utcnow()) - STALE_AFTER
+        return last < (now or utcnow()) - lease()
 
     def effective_state(self, now: datetime | None = None) -> JobState:
         """What the pages show: an abandoned job as failed, which may be started again.

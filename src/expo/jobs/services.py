@@ -177,6 +177,46 @@ def start_results_job(parameters: dict[str, Any], *, total: int, actor: User | N
     return Started(job, created=True)
 
 
+def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
+    """Every running job whose workers went silent for longer than the lease (killed,
+    their machine gone), given up and started again as a new job of the same kind, for the
+    same event or report, on behalf of the same organizer. What the old one made is
+    reused: certificates issued or reserved keep their serials."""
+    now = now or utcnow()
+    resumed = []
+    for job in db.session.scalars(
+        sa.select(DocumentJob)
+        .where(DocumentJob.status == JobStatus.RUNNING.value)
+        .order_by(DocumentJob.id)
+    ):
+        if not job.is_abandoned(now):
+            continue
+        _give_up(job, JobStatus.FAILED, ABANDONED)
+        again = DocumentJob(
+            kind=job.kind,
+            event_id=job.event_id,
+            parameters=dict(job.parameters),
+            requested_by_id=job.requested_by_id,
+            status=JobStatus.QUEUED.value,
+            total=job.total,
+        )
+        db.session.add(again)
+        db.session.flush()
+        append_error(job, f"Resumed as job {again.id}.")
+        record(
+            None,
+            AuditAction.JOBS_START,
+            again,
+            kind=again.kind,
+            event_id=again.event_id,
+            total=again.total,
+            resumed_from=job.id,
+        )
+        resumed.append(again)
+    db.session.flush()
+    return resumed
+
+
 def start_certificate_job(event: Event, *, actor: User | None) -> Started:
     """Issue every certificate of the event (each approved application's, once)."""
     return start_job(event, JobKind.CERTIFICATES, actor=actor)

@@ -1,0 +1,137 @@
+"""A worker process killed with SIGKILL in the middle of a certificate job: the next
+worker to start finds the job's lease expired, resumes it, and every approved
+application ends with one certificate, serials contiguous, none issued twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import stamp
+
+from expo import create_app
+from expo.documents.models import Certificate
+from expo.extensions import db
+from expo.jobs import queue, services, tasks
+from expo.jobs.models import DocumentJob
+from tests.conftest import make_test_config
+from tests.factories import make_application, make_enterprise, make_user, open_event
+
+APPLICATIONS = 24
+LEASE_SECONDS = 2
+
+
+@pytest.fixture()
+def installation(tmp_path_factory, tmp_path, app):
+    """A file database, a SQLite queue and a documents folder that worker processes share."""
+    config = make_test_config(
+        tmp_path_factory,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'expo.sqlite3'}",
+        JOBS_IMMEDIATE=False,
+        JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"),
+        DOCUMENTS_DIR=str(tmp_path / "documents"),
+        FONTS_DIR=app.config["FONTS_DIR"],  # the print faces this run has cut already
+        JOBS_BATCH_SIZE=2,
+        JOBS_LEASE_SECONDS=LEASE_SECONDS,
+    )
+    site = create_app(config)
+    with site.app_context():
+        db.create_all()
+        stamp(revision="head")
+    environment = {
+        **os.environ,
+        "EXPO_DATABASE_URL": config["DATABASE_URL"],
+        "EXPO_JOBS_DATABASE": config["JOBS_DATABASE"],
+        "EXPO_DOCUMENTS_DIR": config["DOCUMENTS_DIR"],
+        "EXPO_FONTS_DIR": config["FONTS_DIR"],
+        "EXPO_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "EXPO_CACHE_DIR": str(tmp_path / "cache"),
+        "EXPO_SECRET_KEY": "k" * 48,
+        "EXPO_JOBS_BATCH_SIZE": "2",
+        "EXPO_JOBS_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    yield site, environment
+    with site.app_context():
+        db.engine.dispose()
+    site.extensions.pop(queue.EXTENSION, None)
+
+
+def start_worker(environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.Popen(
+        [str(flask), "--app", "expo", "worker", "--workers", "1", "--worker-type", "thread"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def job_row(site, job_id: int) -> DocumentJob:
+    with site.app_context():
+        return db.session.get_one(DocumentJob, job_id)
+
+
+def test_a_killed_worker_job_is_resumed_by_the_next_worker(installation):
+    site, environment = installation
+    with site.app_context():
+        organizer = make_user("organizer")
+        event = open_event(moderation="first_come")
+        for _ in range(APPLICATIONS):
+            make_application(event, make_enterprise())
+        started = services.start_certificate_job(event, actor=organizer)
+        db.session.commit()
+        job_id, event_id = started.job.id, event.id
+        queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
+
+    first = start_worker(environment)
+    try:
+        wait_for(lambda: job_row(site, job_id).done >= 4)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    killed = job_row(site, job_id)
+    assert killed.status == "running" and killed.done < APPLICATIONS
+
+    time.sleep(LEASE_SECONDS + 0.5)  # the lease runs out
+    second = start_worker(environment)
+    try:
+
+        def resumed_and_done() -> bool:
+            with site.app_context():
+                return (
+                    db.session.scalar(
+                        sa.select(sa.func.count(DocumentJob.id)).where(DocumentJob.status == "done")
+                    )
+                    == 1
+                )
+
+        wait_for(resumed_and_done)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+
+    with site.app_context():
+        jobs = list(db.session.scalars(sa.select(DocumentJob).order_by(DocumentJob.id)))
+        assert [job.status for job in jobs] == ["failed", "done"]
+        assert f"Resumed as job {jobs[1].id}" in jobs[0].error
+        assert jobs[1].done == APPLICATIONS and jobs[1].event_id == event_id
+        issued = list(db.session.scalars(sa.select(Certificate).order_by(Certificate.id)))
+        assert len(issued) == APPLICATIONS
+        assert len({certificate.application_id for certificate in issued}) == APPLICATIONS
+        assert sorted(c.serial_number for c in issued) == list(range(1, APPLICATIONS + 1))
+        assert all(certificate.sha256 for certificate in issued)
