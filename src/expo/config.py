@@ -39,6 +39,11 @@ class DefaultConfig:
     # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
+    # A message to an event's enterprises: an address the mail server turns away for now
+    # (4xx, a dropped connection) is tried again after MESSAGES_RETRY_SECONDS, doubled at
+    # each attempt, MESSAGES_MAX_ATTEMPTS times in all.
+    MESSAGES_RETRY_SECONDS = 60
+    MESSAGES_MAX_ATTEMPTS = 5
 
     # The print faces (Noto CJK SC cut down to GB 2312, made once per machine from the
     # system fonts); instance/fonts when unset.
