@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from expo.messaging.models import Message, MessageDelivery
-from tests.factories import make_enterprise_user
+from tests.factories import make_enterprise_user, make_user
 from tests.pages import field_error, page_text, sign_in
 
 FORM = {
@@ -109,3 +109,14 @@ def test_enterprise_users_cannot_write_to_participants(app, db, cast):
     )
     assert response.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(MessageDelivery.id))) == 0
+
+
+def test_the_audit_log_links_the_message(app, db, cast, organizer):
+    sign_in(app, organizer).post(
+        f"/manage/events/{cast.event.id}/messages/new?lang=en", data=FORM | {"step": "send"}
+    )
+    message = db.session.scalars(sa.select(Message)).one()
+    page = sign_in(app, make_user("admin")).get("/admin/audit?lang=en")
+    text = page_text(page)
+    assert "Message sent to an event's enterprises" in text
+    assert f"/manage/messages/{message.id}" in page.get_data(as_text=True)
