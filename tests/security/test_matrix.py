@@ -186,6 +186,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/copy": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>": {
         "POST": ORGANIZER_ACTION
