@@ -120,3 +120,12 @@ def test_the_audit_log_links_the_message(app, db, cast, organizer):
     text = page_text(page)
     assert "Message sent to an event's enterprises" in text
     assert f"/manage/messages/{message.id}" in page.get_data(as_text=True)
+
+
+def test_no_status_ticked_is_refused_at_the_choices(app, cast, organizer):
+    data = {key: value for key, value in FORM.items() if key != "statuses"}
+    page = sign_in(app, organizer).post(
+        f"/manage/events/{cast.event.id}/messages/new?lang=en", data=data | {"step": "preview"}
+    )
+    assert page.status_code == 422
+    assert field_error(page, "statuses") == "Choose at least one status."
