@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from expo.db import utcnow
+from expo.messaging import services
 from expo.messaging.models import Message, MessageDelivery
 from tests.factories import make_enterprise_user, make_user
+from tests.messaging.conftest import message_data
 from tests.pages import field_error, page_text, sign_in
 
 FORM = {
@@ -129,3 +134,29 @@ def test_no_status_ticked_is_refused_at_the_choices(app, cast, organizer):
     )
     assert page.status_code == 422
     assert field_error(page, "statuses") == "Choose at least one status."
+
+
+def test_a_stalled_message_is_sent_on_to_those_still_waiting(app, db, cast, organizer, outbox):
+    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message_id = message.id
+    deliveries = db.session.scalars(
+        sa.select(MessageDelivery).where(MessageDelivery.message_id == message_id)
+    ).all()
+    deliveries[0].status, deliveries[0].attempts = "delivered", 1
+    message.status, message.delivered = "sending", 1
+    message.heartbeat_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    browser = sign_in(app, organizer)
+    page = page_text(browser.get(f"/manage/messages/{message_id}?lang=en"))
+    assert "the sending stopped" in page
+    response = browser.post(f"/manage/messages/{message_id}/resume")
+    assert response.status_code == 302
+    db.session.expire_all()
+    message = db.session.get(Message, message_id)
+    assert (message.status, message.delivered, message.failed) == ("done", 4, 0)
+    assert len(list(outbox.glob("*.eml"))) == 3  # not the one delivered before
+
+    again = browser.post(f"/manage/messages/{message_id}/resume?lang=en")
+    assert again.status_code == 302
+    assert "nothing to resume" in page_text(browser.get(f"/manage/messages/{message_id}?lang=en"))

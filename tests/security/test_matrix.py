@@ -216,6 +216,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/messages/new": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/messages/<int:message_id>": {"GET": ORGANIZERS},
     "/manage/messages/<int:message_id>.json": {"GET": ORGANIZERS},
+    "/manage/messages/<int:message_id>/resume": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>": {"GET": ORGANIZERS},
     "/manage/jobs/<int:job_id>.json": {"GET": ORGANIZERS},
     "/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip": {"GET": NOTHING_TO_DOWNLOAD},

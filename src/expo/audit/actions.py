@@ -240,6 +240,11 @@ class AuditAction(enum.StrEnum):
         AuditSubject.MESSAGES,
         _l("Message sent to an event's enterprises"),
     )
+    MESSAGE_RESUMED = (
+        "message.resumed",
+        AuditSubject.MESSAGES,
+        _l("Stalled message handed to the workers again"),
+    )
     EVENT_COPIED = (
         "event.copied",
         AuditSubject.EVENTS,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -35,6 +35,10 @@ MESSAGE_STATUS_LABELS = {
     MessageStatus.SENDING: _l("Sending"),
     MessageStatus.DONE: _l("Sent"),
 }
+
+# A message being sent whose workers have recorded nothing for this long lost them (killed,
+# machine gone): far longer than a batch takes or than the longest wait before a retry.
+STALLED_AFTER = timedelta(minutes=30)
 
 DELIVERY_STATUS_LABELS = {
     DeliveryStatus.PENDING: _l("Waiting to be sent"),
@@ -90,6 +94,13 @@ class Message(Model):
     @property
     def status_label(self) -> str:
         return str(MESSAGE_STATUS_LABELS[MessageStatus(self.status)])
+
+    def is_stalled(self, now: datetime | None = None) -> bool:
+        """Being sent, but no worker has recorded anything for ``STALLED_AFTER``."""
+        if self.status != MessageStatus.SENDING.value:
+            return False
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return last < (now or utcnow()) - STALLED_AFTER
 
     def __repr__(self) -> str:
         return f"<Message {self.id} event={self.event_id} {self.status}>"

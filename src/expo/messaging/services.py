@@ -26,7 +26,7 @@ from expo.attendance.services import attended_application_ids
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.enterprises.models import Enterprise
-from expo.errors import InvalidInput
+from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
 from expo.extensions import db
 from expo.messaging.models import DeliveryStatus, Message, MessageDelivery, MessageStatus
@@ -62,6 +62,11 @@ ATTENDANCE_LABELS = {
 NO_STATUS = _l("Choose at least one status.")
 NO_RECIPIENTS = _l("No enterprise of this event matches these choices.")
 TEXT_REQUIRED = _l("Write this in both languages.")
+
+
+class NotStalled(DomainError):
+    message = _l("This message is still being sent: nothing to resume.")
+    status_code = 409
 
 
 @dataclass
@@ -213,6 +218,19 @@ def create_message(event: Event, data: MessageData, *, actor: User | None) -> Me
         applications=preview.applications,
         recipients=message.total,
     )
+    db.session.flush()
+    return message
+
+
+def resume_message(message: Message, *, actor: User | None) -> Message:
+    """Hand a stalled message to the workers again: they send what is still pending.
+
+    The view queues ``sending.SEND_MESSAGE`` after the commit.
+    """
+    if not message.is_stalled():
+        raise NotStalled()
+    message.status = MessageStatus.QUEUED
+    record(actor, AuditAction.MESSAGE_RESUMED, message, event_id=message.event_id)
     db.session.flush()
     return message
 

@@ -15,7 +15,7 @@ from expo.jobs import queue
 from expo.messaging import sending, services
 from expo.messaging.forms import MessageForm
 from expo.messaging.models import Message
-from expo.web import form_to, get_or_404, page_number, render_form, save_form
+from expo.web import form_to, get_or_404, page_number, render_form, run_service, save_form
 
 bp = Blueprint("messaging", __name__)
 
@@ -85,8 +85,19 @@ def detail(message_id: int):
         event=message.event,
         progress=progress(message),
         deliveries=services.message_deliveries(message, page_number()),
+        stalled=message.is_stalled(),
         poll_seconds=POLL_SECONDS,
     )
+
+
+@bp.post("/manage/messages/<int:message_id>/resume")
+@organizer_required
+def resume(message_id: int):
+    message = get_or_404(Message, message_id)
+    if run_service(lambda: services.resume_message(message, actor=_user())) is not None:
+        queue.enqueue(sending.SEND_MESSAGE, message.id)
+        flash(_("The rest of the message is being sent."), "success")
+    return redirect(url_for(".detail", message_id=message.id))
 
 
 @bp.route("/manage/messages/<int:message_id>.json")
