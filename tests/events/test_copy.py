@@ -15,7 +15,7 @@ from expo.errors import InvalidInput
 from expo.events import services
 from expo.events.models import Event
 from expo.i18n import utc_to_local
-from expo.outcomes.models import OutcomeReport
+from expo.outcomes.models import OutcomeReport, OutcomeSettings
 from expo.registrations.models import Application
 from tests.factories import (
     make_application,
@@ -98,8 +98,11 @@ def test_nothing_of_the_participants_is_copied_and_the_copy_is_audited(db, organ
         )
     )
     make_outcome_report(application)
+    db.session.add(OutcomeSettings(event_id=event.id, report_days=30, requested_at=BEFORE_SPRING))
     copy = services.copy_event(event, date(2028, 3, 18), actor=organizer)
     db.session.commit()
+    reporting = db.session.get(OutcomeSettings, copy.id)
+    assert (reporting.report_days, reporting.requested_at) == (30, None)
     for model in (Application, CheckIn, OutcomeReport):
         assert not db.session.scalar(
             sa.select(sa.func.count()).select_from(model).where(model.event_id == copy.id)

@@ -40,6 +40,7 @@ from expo.i18n import (
     local_to_utc,
     utc_to_local,
 )
+from expo.outcomes.models import OutcomeSettings
 from expo.places import single_zone
 from expo.validation import DATE_RANGE_MESSAGE, in_planning_range, month_start
 
@@ -529,9 +530,9 @@ def copy_event(
     event: Event, starts_on: date | None, *, actor: User | None, now: datetime | None = None
 ) -> Event:
     """A draft of ``event`` starting on ``starts_on`` (the event's local date): the same
-    texts, settings, custom questions and agenda, every time shifted by the same number of
-    days on the event's wall clock, registration window included. Nothing of who applied,
-    came, reported or was certified belongs to the copy."""
+    texts, settings (its outcome reporting period too), custom questions and agenda, every
+    time shifted by the same number of days on the event's wall clock, registration window
+    included. Nothing of who applied, came, reported or was certified belongs to the copy."""
     zone = event.timezone
     if starts_on is None or not in_planning_range(starts_on):
         raise InvalidInput({"starts_on": DATE_RANGE_MESSAGE})
@@ -578,6 +579,9 @@ def copy_event(
         )
     db.session.add(copy)
     db.session.flush()
+    reporting = db.session.get(OutcomeSettings, event.id)
+    if reporting is not None:  # the reporting period; when enterprises were asked is not
+        db.session.add(OutcomeSettings(event_id=copy.id, report_days=reporting.report_days))
     record(
         actor,
         AuditAction.EVENT_COPIED,
