@@ -173,6 +173,11 @@ def preview_message(event: Event, data: MessageData) -> Preview:
     return Preview(len(applications), recipients)
 
 
+def _plain(text: str) -> str:
+    """Text as stored: plain line feeds (a browser posts CR LF), no outer blanks."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def create_message(event: Event, data: MessageData, *, actor: User | None) -> Message:
     """Record the message and one delivery per recipient, waiting for the worker.
 
@@ -182,10 +187,10 @@ def create_message(event: Event, data: MessageData, *, actor: User | None) -> Me
     message = Message(
         event_id=event.id,
         sent_by_id=getattr(actor, "id", None),
-        subject_zh=data.subject_zh.strip(),
-        subject_en=data.subject_en.strip(),
-        body_zh=data.body_zh.strip(),
-        body_en=data.body_en.strip(),
+        subject_zh=_plain(data.subject_zh),
+        subject_en=_plain(data.subject_en),
+        body_zh=_plain(data.body_zh),
+        body_en=_plain(data.body_en),
         audience=data.audience(),
         status=MessageStatus.QUEUED,
         total=len(preview.recipients),
