@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("body_zh", sa.Text(), nullable=False),
         sa.Column("body_en", sa.Text(), nullable=False),
         sa.Column("audience", sa.JSON(), nullable=False),
+        sa.Column("send_key", sa.String(length=36), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -59,6 +60,7 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+        sa.UniqueConstraint("send_key", name=op.f("uq_messages_send_key")),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_messages_event_id"), ["event_id"], unique=False)

@@ -70,7 +70,7 @@ def test_both_languages_are_required(cast):
 
 
 def test_creating_records_a_delivery_per_recipient_and_the_audit(cast, db, organizer):
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     db.session.commit()
     deliveries = db.session.scalars(sa.select(MessageDelivery)).all()
     assert message.total == len(deliveries) == 4  # 2 users + contact, 1 user
@@ -91,7 +91,7 @@ def test_creating_records_a_delivery_per_recipient_and_the_audit(cast, db, organ
 def test_sending_delivers_each_in_its_language_with_the_reason_in_the_footer(
     cast, db, organizer, outbox
 ):
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     db.session.commit()
     assert sending.send_message(message.id) == "done"
     db.session.expire_all()
@@ -136,7 +136,7 @@ def test_a_temporary_failure_is_tried_again_and_a_permanent_one_recorded(
     server = FlakyServer(temporary=users[0].email, permanent="contact@example.com")
     monkeypatch.setattr(mail, "deliver", server.deliver)
     monkeypatch.setitem(app.config, "MESSAGES_RETRY_SECONDS", 0)
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     db.session.commit()
     sending.send_message(message.id)
     db.session.expire_all()
@@ -158,7 +158,7 @@ def test_an_address_still_refused_after_the_last_attempt_is_given_up(
     monkeypatch.setattr(mail, "deliver", down)
     monkeypatch.setitem(app.config, "MESSAGES_RETRY_SECONDS", 0)
     monkeypatch.setitem(app.config, "MESSAGES_MAX_ATTEMPTS", 3)
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     db.session.commit()
     sending.send_message(message.id)
     db.session.expire_all()
@@ -183,7 +183,7 @@ def test_a_retry_waits_longer_at_each_attempt(app, cast, db, organizer, monkeypa
 
 def test_the_application_history_lists_its_messages(cast, db, organizer):
     other = make_enterprise_user(cast.present.enterprise)
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     db.session.commit()
     history = services.application_deliveries(cast.present)
     assert {d.email for d in history} == {u.email for u in cast.present.enterprise.users}

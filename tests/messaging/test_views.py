@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -137,7 +138,7 @@ def test_no_status_ticked_is_refused_at_the_choices(app, cast, organizer):
 
 
 def test_a_stalled_message_is_sent_on_to_those_still_waiting(app, db, cast, organizer, outbox):
-    message = services.create_message(cast.event, message_data(), actor=organizer)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
     message_id = message.id
     deliveries = db.session.scalars(
         sa.select(MessageDelivery).where(MessageDelivery.message_id == message_id)
@@ -160,3 +161,24 @@ def test_a_stalled_message_is_sent_on_to_those_still_waiting(app, db, cast, orga
     again = browser.post(f"/manage/messages/{message_id}/resume?lang=en")
     assert again.status_code == 302
     assert "nothing to resume" in page_text(browser.get(f"/manage/messages/{message_id}?lang=en"))
+
+
+def test_send_clicked_twice_writes_to_everyone_once(app, db, cast, organizer, outbox):
+    browser = sign_in(app, organizer)
+    preview = browser.post(
+        f"/manage/events/{cast.event.id}/messages/new?lang=en", data=FORM | {"step": "preview"}
+    )
+    key = re.search(r'name="send_key"[^>]*value="([0-9a-f]{32})"', preview.get_data(as_text=True))
+    assert key, "the preview carries its key"
+    data = FORM | {"step": "send", "send_key": key.group(1)}
+    first = browser.post(f"/manage/events/{cast.event.id}/messages/new?lang=en", data=data)
+    second = browser.post(f"/manage/events/{cast.event.id}/messages/new?lang=en", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 1
+    assert len(list(outbox.glob("*.eml"))) == 4
+    assert "was sent already" in page_text(browser.get(second.headers["Location"]))
+
+    again = browser.post(
+        f"/manage/events/{cast.event.id}/messages/new?lang=en", data=FORM | {"step": "preview"}
+    )
+    assert key.group(1) not in again.get_data(as_text=True)  # a new preview, a new key

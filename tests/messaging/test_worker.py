@@ -88,7 +88,7 @@ def test_five_hundred_recipients_each_in_their_language(app, db, organizer, five
     huey = sending.queue.queue_for(app).huey
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        message_id = services.create_message(event, message_data(), actor=organizer).id
+        message_id = services.create_message(event, message_data(), actor=organizer).message.id
         db.session.commit()
         sending.queue.enqueue(sending.SEND_MESSAGE, message_id)
         consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False)

@@ -4,8 +4,15 @@ the service says when the choices reach nobody."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expo.fields import BaseForm, choices, strip
@@ -39,3 +46,4 @@ class MessageForm(BaseForm):
     subject_en = _text(_l("Subject (English)"))
     body_zh = _text(_l("Message (Chinese)"), long=True)
     body_en = _text(_l("Message (English)"), long=True)
+    send_key = HiddenField(validators=[Optional(), Length(max=36)])

@@ -67,6 +67,9 @@ class Message(Model):
     body_zh: Mapped[str] = mapped_column(sa.Text, default="")
     body_en: Mapped[str] = mapped_column(sa.Text, default="")
     audience: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Made for each preview: Send clicked twice (or the preview page posted again) finds
+    # the message of the first click instead of writing to everyone twice.
+    send_key: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
     status: Mapped[MessageStatus] = mapped_column(
         enum_column(MessageStatus, 16), default=MessageStatus.QUEUED
     )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from expo.attendance.services import attended_application_ids
@@ -78,6 +79,7 @@ class MessageData:
     statuses: list[str] = field(default_factory=list)
     attendance: str = Attendance.ANY.value
     report_due: bool = False
+    send_key: str = ""  # the preview's: see Message.send_key
 
     def audience(self) -> dict[str, object]:
         return {
@@ -178,11 +180,29 @@ def _plain(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def create_message(event: Event, data: MessageData, *, actor: User | None) -> Message:
-    """Record the message and one delivery per recipient, waiting for the worker.
+@dataclass(frozen=True)
+class Sent:
+    message: Message
+    created: bool  # False: the preview was sent before; queue nothing
 
-    The view queues ``sending.SEND_MESSAGE`` after the commit.
+
+def _sent_before(event: Event, send_key: str) -> Message | None:
+    if not send_key:
+        return None
+    return db.session.scalars(
+        sa.select(Message).where(Message.event_id == event.id, Message.send_key == send_key)
+    ).one_or_none()
+
+
+def create_message(event: Event, data: MessageData, *, actor: User | None) -> Sent:
+    """Record the message and one delivery per recipient, waiting for the worker; or the
+    message already made from the same preview (Send clicked twice).
+
+    The view queues ``sending.SEND_MESSAGE`` after the commit when it was created.
     """
+    existing = _sent_before(event, data.send_key)
+    if existing is not None:
+        return Sent(existing, created=False)
     preview = preview_message(event, data)
     message = Message(
         event_id=event.id,
@@ -192,11 +212,19 @@ def create_message(event: Event, data: MessageData, *, actor: User | None) -> Me
         body_zh=_plain(data.body_zh),
         body_en=_plain(data.body_en),
         audience=data.audience(),
+        send_key=data.send_key or None,
         status=MessageStatus.QUEUED,
         total=len(preview.recipients),
     )
-    db.session.add(message)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same preview sent at the same moment twice
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        existing = _sent_before(event, data.send_key)
+        if existing is None:
+            raise
+        return Sent(existing, created=False)
     db.session.execute(
         sa.insert(MessageDelivery),
         [
@@ -224,7 +252,7 @@ def create_message(event: Event, data: MessageData, *, actor: User | None) -> Me
         recipients=message.total,
     )
     db.session.flush()
-    return message
+    return Sent(message, created=True)
 
 
 def resume_message(message: Message, *, actor: User | None) -> Message:

@@ -5,6 +5,8 @@ Enterprise users get 403, anonymous visitors the sign-in page.
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -54,21 +56,26 @@ def compose(event_id: int):
     form = MessageForm()
     step = request.form.get("step", "preview")
     if step == "edit":  # back from the preview, with what was written
+        form.send_key.data = ""  # the next preview makes its own
         return render_template("messaging/manage/compose.html", form=form, event=event)
 
     def data() -> services.MessageData:
         return form_to(services.MessageData, form)
 
     if step == "send":
-        message = save_form(form, lambda: services.create_message(event, data(), actor=_user()))
-        if message is not None:
-            # Queued only after the commit: the worker must find the rows.
-            queue.enqueue(sending.SEND_MESSAGE, message.id)
-            flash(_("The message is being sent."), "success")
-            return redirect(url_for(".detail", message_id=message.id))
+        sent = save_form(form, lambda: services.create_message(event, data(), actor=_user()))
+        if sent is not None:
+            if sent.created:
+                # Queued only after the commit: the worker must find the rows.
+                queue.enqueue(sending.SEND_MESSAGE, sent.message.id)
+                flash(_("The message is being sent."), "success")
+            else:
+                flash(_("This message was sent already: here it is."), "info")
+            return redirect(url_for(".detail", message_id=sent.message.id))
     else:
         preview = save_form(form, lambda: services.preview_message(event, data()))
         if preview is not None:
+            form.send_key.data = uuid.uuid4().hex  # a new one for each preview
             return render_template(
                 "messaging/manage/preview.html", event=event, form=form, preview=preview
             )
