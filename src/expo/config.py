@@ -52,6 +52,11 @@ class DefaultConfig:
     # A results report over more events than this is printed by a job with a progress
     # bar; a smaller one while the organizer waits.
     RESULTS_INLINE_EVENTS = 3
+    # A message to an event's enterprises: an address the mail server turns away for now
+    # (4xx, a dropped connection) is tried again after MESSAGES_RETRY_SECONDS, doubled at
+    # each attempt, MESSAGES_MAX_ATTEMPTS times in all.
+    MESSAGES_RETRY_SECONDS = 60
+    MESSAGES_MAX_ATTEMPTS = 5
 
     # The print faces (Noto CJK SC cut down to GB 2312, made once per machine from the
     # system fonts); instance/fonts when unset.

@@ -114,7 +114,7 @@ def _send_smtp(message: EmailMessage, config) -> None:
             smtp.close()
 
 
-def _permanent(error: smtplib.SMTPException) -> bool:
+def is_permanent(error: smtplib.SMTPException) -> bool:
     """A refusal that trying again will not change (5xx): a bad address, a bad login."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _reply in error.recipients.values())
@@ -151,7 +151,7 @@ def deliver_queued(
     try:
         deliver(Email(tuple(to), subject, text, html, message_id, date))
     except smtplib.SMTPException as error:
-        if not _permanent(error):
+        if not is_permanent(error):
             raise
         log.error("mail to %s refused for good: %s", ", ".join(to), error)
 

@@ -8,6 +8,7 @@ from expo.documents.models import Certificate
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
+from expo.messaging.models import Message, MessageDelivery
 from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, OutcomeSettings
 from expo.ratelimit import RateLimitCounter
 from expo.registrations.models import Answer, Application, Delegate, Transition
@@ -31,6 +32,8 @@ __all__ = [
     "ExchangeRate",
     "ItineraryItem",
     "Member",
+    "Message",
+    "MessageDelivery",
     "OutcomeReport",
     "OutcomeSettings",
     "Question",

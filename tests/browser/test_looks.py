@@ -173,7 +173,7 @@ def test_times_never_run_into_titles_at_any_width(chromium, demo):
 # --- contrast, focus and axe --------------------------------------------------------------
 
 # Pages of each role: public pages, an enterprise's own, the organizers' desk, the admin's.
-# 24 pages, each in both languages.
+# 27 pages, each in both languages.
 ROLE_PAGES = {
     "anonymous": lambda d: [
         "/",
@@ -199,6 +199,9 @@ ROLE_PAGES = {
         f"/manage/events/{d.event_id}/applications/{d.application_id}",
         f"/manage/events/{d.event_id}/edit",
         f"/manage/events/{d.event_id}/sessions",
+        f"/manage/events/{d.event_id}/copy",
+        f"/manage/events/{d.event_id}/messages",
+        f"/manage/events/{d.event_id}/messages/new",
         f"/manage/enterprises/{d.enterprise_id}",
         f"/manage/delegations/{d.delegation_id}",
         f"/manage/delegations/{d.delegation_id}/itinerary",

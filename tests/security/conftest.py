@@ -29,6 +29,7 @@ from expo.enterprises.claim_links import make_claim_token
 from expo.enterprises.models import EnterpriseClaim
 from expo.enterprises.services import make_invitation_token
 from expo.extensions import db
+from expo.messaging.models import Message
 from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -107,6 +108,8 @@ def seed_world() -> World:
     make_application(event, theirs)
     certificate = issue_certificate(application, actor=organizer)
     job = make_job(event)
+    message = Message(event_id=event.id, subject_zh="通知", subject_en="Notice", total=0)
+    db.session.add(message)
     report = make_outcome_report(application, deals=1, status="submitted")
 
     delegation = make_delegation(events=[event])
@@ -131,6 +134,7 @@ def seed_world() -> World:
         "application_id": application.id,
         "certificate_id": certificate.id,
         "job_id": job.id,
+        "message_id": message.id,
         "report_id": report.id,
         "delegation_id": delegation.id,
         "member_id": member.id,

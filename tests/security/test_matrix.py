@@ -186,6 +186,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/copy": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>": {
         "POST": ORGANIZER_ACTION
@@ -211,6 +212,11 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/outcomes/request": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/outcomes/period": {"POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/outcomes/rates": {"POST": ORGANIZER_FORM},
+    "/manage/events/<int:event_id>/messages": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/messages/new": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/messages/<int:message_id>": {"GET": ORGANIZERS},
+    "/manage/messages/<int:message_id>.json": {"GET": ORGANIZERS},
+    "/manage/messages/<int:message_id>/resume": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>": {"GET": ORGANIZERS},
     "/manage/jobs/<int:job_id>.json": {"GET": ORGANIZERS},
     "/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip": {"GET": NOTHING_TO_DOWNLOAD},

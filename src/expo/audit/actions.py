@@ -24,6 +24,7 @@ class AuditSubject(enum.StrEnum):
     DOCUMENT_JOBS = "document_jobs"
     KEY_ENTERPRISE_IMPORTS = "key_enterprise_imports"
     OUTCOME_REPORTS = "outcome_reports"
+    MESSAGES = "messages"
 
 
 # The subjects the audit log offers as a filter.
@@ -35,6 +36,7 @@ SUBJECT_LABELS = {
     AuditSubject.CERTIFICATES: _l("Certificates"),
     AuditSubject.KEY_ENTERPRISE_IMPORTS: _l("Key-enterprise lists"),
     AuditSubject.OUTCOME_REPORTS: _l("Outcome reports"),
+    AuditSubject.MESSAGES: _l("Messages to participants"),
 }
 
 
@@ -232,6 +234,21 @@ class AuditAction(enum.StrEnum):
         "outcome.confirmed",
         AuditSubject.OUTCOME_REPORTS,
         _l("Outcome report confirmed"),
+    )
+    MESSAGE_SENT = (
+        "message.sent",
+        AuditSubject.MESSAGES,
+        _l("Message sent to an event's enterprises"),
+    )
+    MESSAGE_RESUMED = (
+        "message.resumed",
+        AuditSubject.MESSAGES,
+        _l("Stalled message handed to the workers again"),
+    )
+    EVENT_COPIED = (
+        "event.copied",
+        AuditSubject.EVENTS,
+        _l("Event copied to a new draft"),
     )
 
     @classmethod

@@ -25,6 +25,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.fields import BaseForm, choices, filter_value
 from expo.i18n import viewer_timezone
+from expo.messaging.models import Message
 from expo.outcomes.models import OutcomeReport
 from expo.registrations.models import Application, status_label
 from expo.web import page_number
@@ -124,6 +125,11 @@ def _subjects(entries) -> dict[tuple[str, int], Subject]:
             subjects[AuditSubject.DELEGATIONS, delegation.id] = Subject(
                 delegation.title,
                 url_for("delegations.manage_detail", delegation_id=delegation.id),
+            )
+    if ids := _ids(entries, AuditSubject.MESSAGES):
+        for message in db.session.execute(sa.select(Message).where(Message.id.in_(ids))).scalars():
+            subjects[AuditSubject.MESSAGES, message.id] = Subject(
+                message.subject, url_for("messaging.detail", message_id=message.id)
             )
     return subjects
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -126,6 +127,19 @@ class EventForm(BaseForm):
             _l("Choose…"), first=[self.country.data], current=self.timezone.data
         )
         zone_picker(self.timezone, country_field=self.country.name)
+
+
+class EventCopyForm(BaseForm):
+    """The first day of a copy, on the event's own calendar; the rest follows from it."""
+
+    starts_on = DateField(
+        _l("New start date"),
+        description=_l(
+            "In the event's time zone. Every date of the copy moves by the same number of "
+            "days, registration included, and keeps its local time."
+        ),
+        validators=[InputRequired(_l("Enter the new start date."))],
+    )
 
 
 class SessionForm(BaseForm):

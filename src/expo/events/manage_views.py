@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from expo.accounts.access import organizer_required
 from expo.dashboards import services as dashboards
 from expo.db import utcnow
 from expo.events import services
-from expo.events.forms import CampaignForm, EventForm, SessionForm
+from expo.events.forms import CampaignForm, EventCopyForm, EventForm, SessionForm
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.events.views import bp
 from expo.i18n import current_language
@@ -127,6 +128,20 @@ def event_status(event_id: int, action: str):
             "success",
         )
     return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/manage/events/<int:event_id>/copy", methods=["GET", "POST"])
+@organizer_required
+def copy_event(event_id: int):
+    """A draft like this event on a new date, for next year's edition of a fair."""
+    event = get_or_404(Event, event_id)
+    form = EventCopyForm()
+    actor = current_user._get_current_object()
+    copy = save_form(form, lambda: services.copy_event(event, form.starts_on.data, actor=actor))
+    if copy is not None:
+        flash(_("A draft copy has been made. Check it, then publish it."), "success")
+        return redirect(url_for(".event_form", event_id=copy.id))
+    return render_form("events/manage/copy.html", form, event=event)
 
 
 # --- agenda ----------------------------------------------------------------------------

@@ -7,15 +7,18 @@ fair's website) and are stored in UTC; see :func:`expo.i18n.local_to_utc`.
 from __future__ import annotations
 
 import calendar
+from copy import deepcopy as copy_value
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
+from expo.audit.actions import AuditAction
+from expo.audit.services import record
 from expo.db import utcnow
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import (
@@ -26,6 +29,7 @@ from expo.events.models import (
     EventKind,
     Moderation,
     PublicationStatus,
+    Question,
 )
 from expo.events.signals import capacity_changed
 from expo.extensions import db
@@ -36,8 +40,12 @@ from expo.i18n import (
     local_to_utc,
     utc_to_local,
 )
+from expo.outcomes.models import OutcomeSettings
 from expo.places import single_zone
-from expo.validation import month_start
+from expo.validation import DATE_RANGE_MESSAGE, in_planning_range, month_start
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 DRAFT = PublicationStatus.DRAFT
 PUBLISHED = PublicationStatus.PUBLISHED
@@ -472,3 +480,115 @@ def campaign_events(campaign: Campaign, *, include_drafts: bool) -> list[Event]:
 def countries_with_events(*, include_drafts: bool) -> list[str]:
     query = _visible(include_drafts).with_only_columns(Event.country).distinct()
     return sorted(db.session.execute(query).scalars())
+
+
+# --- copying ---------------------------------------------------------------------------
+
+COPY_IN_PAST = _l("Choose a start date after today.")
+# The settings a copy takes over as they are; times are shifted, the rest is new.
+COPIED_EVENT_FIELDS = (
+    "campaign_id",
+    "kind",
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "country",
+    "city_zh",
+    "city_en",
+    "venue_zh",
+    "venue_en",
+    "timezone",
+    "capacity",
+    "max_delegates",
+    "moderation",
+    "fee_note_zh",
+    "fee_note_en",
+    "subsidy_note_zh",
+    "subsidy_note_en",
+)
+COPIED_SESSION_FIELDS = ("title_zh", "title_en", "place_zh", "place_en", "host_zh", "host_en")
+COPIED_QUESTION_FIELDS = (
+    "position",
+    "kind",
+    "label_zh",
+    "label_en",
+    "help_zh",
+    "help_en",
+    "required",
+    "choices",
+)
+
+
+def _shift(moment: datetime, days: int, zone: str) -> datetime:
+    """``moment`` ``days`` later on the wall clock of ``zone``: 09:00 stays 09:00 across a
+    daylight-saving change, so the UTC instant moves by an hour more or less."""
+    return local_to_utc(utc_to_local(moment, zone) + timedelta(days=days), zone)
+
+
+def copy_event(
+    event: Event, starts_on: date | None, *, actor: User | None, now: datetime | None = None
+) -> Event:
+    """A draft of ``event`` starting on ``starts_on`` (the event's local date): the same
+    texts, settings (its outcome reporting period too), custom questions and agenda, every
+    time shifted by the same number of days on the event's wall clock, registration window
+    included. Nothing of who applied, came, reported or was certified belongs to the copy."""
+    zone = event.timezone
+    if starts_on is None or not in_planning_range(starts_on):
+        raise InvalidInput({"starts_on": DATE_RANGE_MESSAGE})
+    days = (starts_on - utc_to_local(event.starts_at, zone).date()).days
+    times = {}
+    try:
+        for name in EVENT_TIMES:
+            times[name] = _shift(getattr(event, name), days, zone)
+        sessions = [
+            (_shift(session.starts_at, days, zone), _shift(session.ends_at, days, zone), session)
+            for session in event.sessions
+        ]
+    except NonexistentLocalTime:
+        raise InvalidInput(
+            {
+                "starts_on": _l(
+                    "On this date a time of the event would fall in the hour the clocks skip "
+                    "in %(zone)s: choose another date.",
+                    zone=zone,
+                )
+            }
+        ) from None
+    if times["starts_at"] <= (now or utcnow()):
+        raise InvalidInput({"starts_on": COPY_IN_PAST})
+
+    copy = Event(
+        status=DRAFT,
+        **{name: getattr(event, name) for name in COPIED_EVENT_FIELDS},
+        **times,
+    )
+    for starts, ends, session in sessions:
+        copy.sessions.append(
+            AgendaSession(
+                starts_at=starts,
+                ends_at=ends,
+                **{name: getattr(session, name) for name in COPIED_SESSION_FIELDS},
+            )
+        )
+    for question in event.questions:
+        copy.questions.append(
+            Question(
+                **{name: copy_value(getattr(question, name)) for name in COPIED_QUESTION_FIELDS}
+            )
+        )
+    db.session.add(copy)
+    db.session.flush()
+    reporting = db.session.get(OutcomeSettings, event.id)
+    if reporting is not None:  # the reporting period; when enterprises were asked is not
+        db.session.add(OutcomeSettings(event_id=copy.id, report_days=reporting.report_days))
+    record(
+        actor,
+        AuditAction.EVENT_COPIED,
+        copy,
+        source_event_id=event.id,
+        starts_on=starts_on.isoformat(),
+        days=days,
+    )
+    db.session.flush()
+    return copy

@@ -36,6 +36,7 @@ from expo.errors import DomainError
 from expo.extensions import db
 from expo.jobs import queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.messaging import sending
 from expo.outcomes import reminders
 from expo.registrations.models import Application, ApplicationStatus
 from expo.results import reports
@@ -335,6 +336,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     RUN_PART: run_part,
     SEND_EMAIL: mail.deliver_queued,
     OUTCOME_ROUND: reminders.run_round,
+    # A message to an event's enterprises: claimed, then sent in parts, one email each.
+    sending.SEND_MESSAGE: sending.send_message,
+    sending.SEND_PART: sending.send_part,
 }
 # huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
 # mail server that is down is tried again for about an hour.

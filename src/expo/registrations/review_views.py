@@ -34,6 +34,7 @@ from expo.documents import certificates
 from expo.events.models import Event
 from expo.jobs.forms import JobActionForm
 from expo.jobs.services import latest_jobs
+from expo.messaging.services import application_deliveries
 from expo.registrations import exports, review, services
 from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
 from expo.registrations.review_forms import (
@@ -212,6 +213,7 @@ def _render_detail(event: Event, application: Application, form: ReviewForm, sta
                 for certificate in certificates.application_certificates(application)
                 if not certificate.is_valid
             ],
+            deliveries=application_deliveries(application),
         ),
         status,
     )

@@ -1,0 +1,1 @@
+"""Messages from organizers to the enterprises taking part in an event."""

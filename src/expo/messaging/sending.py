@@ -1,0 +1,228 @@
+"""What a worker runs to send a message: one email per recipient, each recorded.
+
+``send_message`` claims the message and queues its recipients in parts
+(``JOBS_PART_SIZE``), so every worker takes a share. A part sends its recipients in
+batches (``JOBS_BATCH_SIZE``): the addresses are read, that transaction ends, the emails go
+out with no transaction open, then the batch's outcomes and the message's counts are
+written in one commit, the message's row first so that parts finishing together count one
+after the other.
+
+An address the mail server turns away for now (a 4xx reply, a dropped or refused
+connection) is tried again in a part of its own, after ``MESSAGES_RETRY_SECONDS`` doubled
+at each attempt, until ``MESSAGES_MAX_ATTEMPTS``; a permanent refusal (5xx) is recorded at
+once. Either way the failure and its reason stay on the delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import joinedload
+
+from expo import mail
+from expo.db import utcnow
+from expo.extensions import db
+from expo.i18n import pick
+from expo.jobs import queue
+from expo.messaging.models import DeliveryStatus, Message, MessageDelivery, MessageStatus
+from expo.registrations.models import Application
+from expo.urls import external_url
+
+logger = logging.getLogger(__name__)
+
+SEND_MESSAGE = "expo.messaging.send"
+SEND_PART = "expo.messaging.send_part"
+ERROR_MAX_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    delivery_id: int
+    attempts: int
+    email: mail.Email
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    attempts: int
+    error: str = ""
+    permanent: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return not self.error
+
+
+def render_email(message: Message, delivery: MessageDelivery) -> mail.Email:
+    """The message as its recipient reads it: their language, and why they receive it."""
+    language = delivery.language
+    application = delivery.application
+    with force_locale(language):
+        text = render_template(
+            "email/event_message.txt",
+            body=pick(message.body_zh, message.body_en, language),
+            event_title=pick(message.event.title_zh, message.event.title_en, language),
+            enterprise_name=pick(
+                application.enterprise.name_zh, application.enterprise.name_en, language
+            ),
+            link=external_url("registrations.application", application_id=application.id),
+        )
+    return mail.Email(
+        (delivery.email,),
+        " ".join(pick(message.subject_zh, message.subject_en, language).split()),
+        text.strip() + "\n",
+        message_id=f"<message-{message.id}-{delivery.id}@expo.localhost>",
+    )
+
+
+def send_message(message_id: int) -> str:
+    """Claim the message (queued → sending, once) and queue its recipients in parts."""
+    claimed: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        sa.update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED.value)
+        .values(status=MessageStatus.SENDING.value, started_at=utcnow(), heartbeat_at=utcnow())
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return "skipped"
+    delivery_ids = list(
+        db.session.scalars(
+            sa.select(MessageDelivery.id)
+            .where(
+                MessageDelivery.message_id == message_id,
+                MessageDelivery.status == DeliveryStatus.PENDING.value,
+            )
+            .order_by(MessageDelivery.id)
+        )
+    )
+    db.session.rollback()
+    if not delivery_ids:
+        _record(message_id, [])
+    size = max(1, current_app.config["JOBS_PART_SIZE"])
+    for start in range(0, len(delivery_ids), size):
+        queue.enqueue(SEND_PART, message_id, delivery_ids[start : start + size])
+    db.session.expire_all()
+    return db.session.get_one(Message, message_id).status
+
+
+def send_part(message_id: int, delivery_ids: list[int]) -> str:
+    """Send a part's recipients a batch per commit; queue those to try again later."""
+    batch_size = max(1, current_app.config["JOBS_BATCH_SIZE"])
+    retry: list[Outcome] = []
+    for start in range(0, len(delivery_ids), batch_size):
+        outgoing = _outgoing(delivery_ids[start : start + batch_size])
+        db.session.rollback()  # only read: no transaction stays open while mail goes out
+        outcomes = [_send(item) for item in outgoing]
+        retry += _record(message_id, outcomes)
+        db.session.expunge_all()
+    _retry_later(message_id, retry)
+    return "sent"
+
+
+def _outgoing(delivery_ids: list[int]) -> list[Outgoing]:
+    deliveries = db.session.scalars(
+        sa.select(MessageDelivery)
+        .where(
+            MessageDelivery.id.in_(delivery_ids),
+            MessageDelivery.status == DeliveryStatus.PENDING.value,
+        )
+        .options(
+            joinedload(MessageDelivery.message).joinedload(Message.event),
+            joinedload(MessageDelivery.application).joinedload(Application.enterprise),
+        )
+        .order_by(MessageDelivery.id)
+    )
+    return [
+        Outgoing(delivery.id, delivery.attempts + 1, render_email(delivery.message, delivery))
+        for delivery in deliveries
+    ]
+
+
+def _send(item: Outgoing) -> Outcome:
+    try:
+        mail.deliver(item.email)
+    except smtplib.SMTPException as error:
+        logger.warning("message to %s not delivered: %s", item.email.to[0], error)
+        return Outcome(item.delivery_id, item.attempts, _describe(error), mail.is_permanent(error))
+    except OSError as error:  # the server unreachable, the connection dropped: try again
+        logger.warning("message to %s not delivered: %s", item.email.to[0], error)
+        return Outcome(item.delivery_id, item.attempts, _describe(error))
+    return Outcome(item.delivery_id, item.attempts)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+
+
+def _record(message_id: int, outcomes: list[Outcome]) -> list[Outcome]:
+    """Write a batch's outcomes and the message's counts; the outcomes to try again."""
+    now = utcnow()
+    db.session.execute(sa.update(Message).where(Message.id == message_id).values(heartbeat_at=now))
+    max_attempts = max(1, current_app.config["MESSAGES_MAX_ATTEMPTS"])
+    retry = []
+    for outcome in outcomes:
+        values: dict[str, object] = {"attempts": outcome.attempts, "last_attempt_at": now}
+        if outcome.delivered:
+            values |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now, "error": ""}
+        elif outcome.permanent or outcome.attempts >= max_attempts:
+            values |= {"status": DeliveryStatus.FAILED.value, "error": outcome.error}
+        else:
+            values |= {"error": outcome.error}
+            retry.append(outcome)
+        db.session.execute(
+            sa.update(MessageDelivery)
+            .where(MessageDelivery.id == outcome.delivery_id)
+            .values(**values)
+        )
+    counts: dict[str, int] = dict(
+        db.session.execute(
+            sa.select(MessageDelivery.status, sa.func.count())
+            .where(MessageDelivery.message_id == message_id)
+            .group_by(MessageDelivery.status)
+        ).all()
+    )
+    message = db.session.get_one(Message, message_id, populate_existing=True)
+    message.delivered = counts.get(DeliveryStatus.DELIVERED.value, 0)
+    message.failed = counts.get(DeliveryStatus.FAILED.value, 0)
+    if not counts.get(DeliveryStatus.PENDING.value):
+        message.status = MessageStatus.DONE
+        message.finished_at = now
+    db.session.commit()
+    return retry
+
+
+def _retry_later(message_id: int, retry: list[Outcome]) -> None:
+    """Queue each address turned away for now again, later at each attempt."""
+    base = max(0, current_app.config["MESSAGES_RETRY_SECONDS"])
+    by_attempts: dict[int, list[int]] = {}
+    for outcome in retry:
+        by_attempts.setdefault(outcome.attempts, []).append(outcome.delivery_id)
+    for attempts, delivery_ids in sorted(by_attempts.items()):
+        delay = base * 2 ** (attempts - 1)
+        task = queue.job_queue().tasks[SEND_PART]
+        if delay:
+            task.schedule(args=(message_id, delivery_ids), delay=delay)
+        else:
+            task(message_id, delivery_ids)
+
+
+def message_progress(message: Message) -> dict[str, object]:
+    """The counts a message's page shows while it is sent."""
+    processed = message.delivered + message.failed
+    return {
+        "id": message.id,
+        "status": message.status,
+        "active": message.is_active,
+        "total": message.total,
+        "delivered": message.delivered,
+        "failed": message.failed,
+        "processed": processed,
+        "percent": round(100 * processed / message.total) if message.total else 0,
+    }

@@ -1,0 +1,191 @@
+"""Who a message reaches, in which language, and what is recorded of its sending."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import smtplib
+
+import pytest
+import sqlalchemy as sa
+
+from expo import mail
+from expo.audit.models import AuditEntry
+from expo.errors import InvalidInput
+from expo.messaging import sending, services
+from expo.messaging.models import Message, MessageDelivery
+from tests.factories import make_enterprise_user
+from tests.messaging.conftest import message_data
+
+
+def _emails(preview) -> set[str]:
+    return {recipient.email for recipient in preview.recipients}
+
+
+def test_each_active_user_and_the_contact_address_receive_one_copy_in_their_language(cast):
+    preview = services.preview_message(cast.event, message_data(statuses=["approved"]))
+    users = {user.email: user.locale for user in cast.approved.enterprise.users if user.active}
+    languages = {recipient.email: recipient.language for recipient in preview.recipients}
+    assert preview.applications == 2
+    assert {email: languages[email] for email in users} == users
+    assert languages["contact@example.com"] == "zh"  # a contact address has no language
+    inactive = [user.email for user in cast.approved.enterprise.users if not user.active]
+    assert not set(inactive) & set(languages)
+    assert preview.count("en") == 1
+
+
+def test_statuses_choose_the_applications(cast):
+    preview = services.preview_message(cast.event, message_data(statuses=["waitlisted", "pending"]))
+    assert {r.application_id for r in preview.recipients} == {cast.waitlisted.id, cast.pending.id}
+
+
+def test_check_in_and_report_due_narrow_the_choice(cast):
+    checked = services.preview_message(cast.event, message_data(attendance="checked_in"))
+    assert {r.application_id for r in checked.recipients} == {cast.approved.id}
+    absent = services.preview_message(cast.event, message_data(attendance="not_checked_in"))
+    assert {r.application_id for r in absent.recipients} == {cast.present.id}
+    due = services.preview_message(cast.event, message_data(report_due=True))
+    assert {r.application_id for r in due.recipients} == {cast.approved.id}
+
+
+def test_an_address_shared_by_two_enterprises_receives_one_copy(cast, db):
+    shared = cast.present.enterprise.users[0].email
+    cast.approved.enterprise.contact_email = shared.upper()
+    preview = services.preview_message(cast.event, message_data())
+    assert [r.email.lower() for r in preview.recipients].count(shared) == 1
+
+
+def test_a_choice_that_reaches_nobody_is_refused_at_the_field(cast):
+    with pytest.raises(InvalidInput) as refused:
+        services.preview_message(
+            cast.event, message_data(statuses=["pending"], attendance="checked_in")
+        )
+    assert "statuses" in refused.value.errors
+
+
+def test_both_languages_are_required(cast):
+    with pytest.raises(InvalidInput) as refused:
+        services.preview_message(cast.event, message_data(body_en="  ", statuses=[]))
+    assert set(refused.value.errors) == {"body_en", "statuses"}
+
+
+def test_creating_records_a_delivery_per_recipient_and_the_audit(cast, db, organizer):
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()
+    deliveries = db.session.scalars(sa.select(MessageDelivery)).all()
+    assert message.total == len(deliveries) == 4  # 2 users + contact, 1 user
+    assert {d.status for d in deliveries} == {"pending"}
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "message.sent")
+    ).one()
+    assert (entry.subject_type, entry.subject_id, entry.actor_id) == (
+        "messages",
+        message.id,
+        organizer.id,
+    )
+    assert entry.details["recipients"] == 4 and entry.details["audience"]["statuses"] == [
+        "approved"
+    ]
+
+
+def test_sending_delivers_each_in_its_language_with_the_reason_in_the_footer(
+    cast, db, organizer, outbox
+):
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()
+    assert sending.send_message(message.id) == "done"
+    db.session.expire_all()
+    message = db.session.get(Message, message.id)
+    assert (message.status, message.delivered, message.failed) == ("done", 4, 0)
+    texts = {}
+    for path in outbox.glob("*.eml"):
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        texts[parsed["To"]] = (str(parsed["Subject"]), parsed.get_content())
+    english = next(user for user in cast.approved.enterprise.users if user.locale == "en")
+    subject, body = texts[english.email]
+    assert subject == "Pre-departure briefing"
+    assert "Please attend the briefing" in body
+    assert "because your enterprise" in body and "Budapest International Fair" in body
+    subject, body = texts["contact@example.com"]
+    assert subject == "行前说明会通知" and "行前说明会" in body and "布达佩斯国际博览会" in body
+    assert all(d.delivered_at for d in message.deliveries)
+
+
+class FlakyServer:
+    """Turns an address away for now (once), and another for good."""
+
+    def __init__(self, temporary: str, permanent: str) -> None:
+        self.temporary, self.permanent = temporary, permanent
+        self.refused_once: set[str] = set()
+        self.delivered: list[str] = []
+
+    def deliver(self, outgoing: mail.Email) -> None:
+        (to,) = outgoing.to
+        if to == self.permanent:
+            raise smtplib.SMTPRecipientsRefused({to: (550, b"no such mailbox")})
+        if to == self.temporary and to not in self.refused_once:
+            self.refused_once.add(to)
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        self.delivered.append(to)
+
+
+def test_a_temporary_failure_is_tried_again_and_a_permanent_one_recorded(
+    app, cast, db, organizer, monkeypatch
+):
+    users = [user for user in cast.approved.enterprise.users if user.active]
+    server = FlakyServer(temporary=users[0].email, permanent="contact@example.com")
+    monkeypatch.setattr(mail, "deliver", server.deliver)
+    monkeypatch.setitem(app.config, "MESSAGES_RETRY_SECONDS", 0)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()
+    sending.send_message(message.id)
+    db.session.expire_all()
+    rows = {d.email: d for d in db.session.get(Message, message.id).deliveries}
+    assert (rows[users[0].email].status, rows[users[0].email].attempts) == ("delivered", 2)
+    refused = rows["contact@example.com"]
+    assert (refused.status, refused.attempts) == ("failed", 1)
+    assert "550" in refused.error
+    message = db.session.get(Message, message.id)
+    assert (message.status, message.delivered, message.failed) == ("done", 3, 1)
+
+
+def test_an_address_still_refused_after_the_last_attempt_is_given_up(
+    app, cast, db, organizer, monkeypatch
+):
+    def down(outgoing: mail.Email) -> None:
+        raise smtplib.SMTPResponseException(421, b"try again later")
+
+    monkeypatch.setattr(mail, "deliver", down)
+    monkeypatch.setitem(app.config, "MESSAGES_RETRY_SECONDS", 0)
+    monkeypatch.setitem(app.config, "MESSAGES_MAX_ATTEMPTS", 3)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()
+    sending.send_message(message.id)
+    db.session.expire_all()
+    deliveries = db.session.get(Message, message.id).deliveries
+    assert {(d.status, d.attempts) for d in deliveries} == {("failed", 3)}
+    assert all("421" in d.error for d in deliveries)
+
+
+def test_a_retry_waits_longer_at_each_attempt(app, cast, db, organizer, monkeypatch):
+    scheduled = []
+
+    class Task:
+        def schedule(self, *, args, delay):
+            scheduled.append((args[1], delay))
+
+    monkeypatch.setattr(
+        sending.queue, "job_queue", lambda: type("Q", (), {"tasks": {sending.SEND_PART: Task()}})
+    )
+    sending._retry_later(1, [sending.Outcome(7, 1, "x"), sending.Outcome(8, 3, "x")])
+    assert scheduled == [([7], 60), ([8], 240)]
+
+
+def test_the_application_history_lists_its_messages(cast, db, organizer):
+    other = make_enterprise_user(cast.present.enterprise)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()
+    history = services.application_deliveries(cast.present)
+    assert {d.email for d in history} == {u.email for u in cast.present.enterprise.users}
+    assert other.email in {d.email for d in history}
+    assert all(d.message_id == message.id for d in history)
