@@ -14,8 +14,9 @@ import time_machine
 from expo.documents import certificates
 from expo.documents.models import Certificate
 from expo.extensions import db as _db
-from tests.documents.conftest import approved_application, pdf_text
+from tests.documents.conftest import approved_application, certifiable_application, pdf_text
 from tests.factories import (
+    check_in,
     make_campaign,
     make_enterprise,
     make_enterprise_user,
@@ -28,7 +29,7 @@ from tests.pages import sign_in
 
 @pytest.fixture()
 def issued(db, organizer):
-    application = approved_application()
+    application = certifiable_application()
     certificate = certificates.issue_certificate(application, actor=organizer)
     db.session.commit()
     return certificate
@@ -113,21 +114,23 @@ class TestVerify:
         assert "有效</strong>" not in html
 
     def test_printed_dates_in_the_products_own_words(self, client, db, organizer):
-        # Issued on 1 March 2027 for a fair from 10 to 13 May; revoked on 2 April.
+        # Issued on 15 May 2027 for a fair from 10 to 13 May; revoked on 2 June.
         with time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True):
             application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
+        check_in(application)
+        with time_machine.travel(datetime(2027, 5, 15, 2, 0, tzinfo=UTC), tick=True):
             certificate = certificates.issue_certificate(application, actor=organizer)
             db.session.commit()
         html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
         assert "2027年5月10日至13日，匈牙利布达佩斯" in html
         assert "May 10–13, 2027, Budapest, Hungary" in html
-        assert '2027年3月1日</span> · <span lang="en">March 1, 2027' in html
-        with time_machine.travel(datetime(2027, 4, 2, 2, 0, tzinfo=UTC), tick=True):
+        assert '2027年5月15日</span> · <span lang="en">May 15, 2027' in html
+        with time_machine.travel(datetime(2027, 6, 2, 2, 0, tzinfo=UTC), tick=True):
             certificates.revoke_certificate(certificate, reason="重复 duplicate", actor=organizer)
             db.session.commit()
         html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
-        assert "本证书已于2027年4月2日撤销" in html
-        assert "This certificate was revoked on April 2, 2027" in html
+        assert "本证书已于2027年6月2日撤销" in html
+        assert "This certificate was revoked on June 2, 2027" in html
 
     def test_shows_what_the_paper_says_after_a_renaming(self, client, db, issued):
         enterprise = issued.application.enterprise
@@ -278,7 +281,7 @@ class TestOrganizerActions:
         return f"/manage/events/{application.event_id}/applications/{application.id}"
 
     def test_issue_from_the_review_page(self, app, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         browser = sign_in(app, organizer)
         page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
         assert "Issue the certificate" in page
@@ -297,7 +300,7 @@ class TestOrganizerActions:
     def test_not_before_approval(self, app, db, organizer):
         from expo.registrations import services
 
-        application = approved_application()
+        application = certifiable_application()
         services.review(application, "cancelled", actor=organizer, reason="取消")
         browser = sign_in(app, organizer)
         page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
@@ -311,7 +314,7 @@ class TestOrganizerActions:
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
 
     def test_not_for_an_unverified_enterprise(self, app, db, organizer):
-        application = approved_application(
+        application = certifiable_application(
             enterprise=make_enterprise(name_zh="成都未核实有限公司", verified=False)
         )
         browser = sign_in(app, organizer)
@@ -367,7 +370,7 @@ class TestReservedNotPrinted:
 
     @pytest.fixture()
     def reserved(self, db, organizer):
-        certificate = certificates.reserve_certificate(approved_application(), actor=organizer)
+        certificate = certificates.reserve_certificate(certifiable_application(), actor=organizer)
         db.session.commit()
         assert certificate.is_pending
         return certificate
@@ -391,3 +394,37 @@ class TestReservedNotPrinted:
         assert certificate.id == reserved.id and certificate.serial == reserved.serial
         assert not certificate.is_pending
         assert browser.get(f"/certificates/{certificate.id}.pdf").status_code == 200
+
+
+class TestAttendanceWaiver:
+    def detail_url(self, application) -> str:
+        return f"/manage/events/{application.event_id}/applications/{application.id}"
+
+    def test_the_page_says_why_and_the_waiver_opens_the_issue(self, app, db, organizer):
+        from expo.documents.models import AttendanceWaiver
+        from tests.factories import held
+
+        application = approved_application()
+        held(application.event)
+        db.session.commit()
+        browser = sign_in(app, organizer)
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "None of this application&#39;s delegates has been checked in" in page
+        assert "Issue the certificate" not in page
+        # No reason: refused at the form, nothing saved.
+        refused = browser.post(
+            self.detail_url(application) + "/attendance-waiver?lang=en",
+            data={"reason": " "},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        assert "Give a reason: it is kept in the audit log." in refused
+        assert db.session.scalar(sa.select(sa.func.count(AttendanceWaiver.id))) == 0
+        response = browser.post(
+            self.detail_url(application) + "/attendance-waiver",
+            data={"reason": "纸质签到 paper list"},
+        )
+        assert response.status_code == 302
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "Issue the certificate" in page and "纸质签到 paper list" in page
+        browser.post(self.detail_url(application) + "/certificate")
+        assert db.session.scalar(sa.select(Certificate)).application_id == application.id

@@ -32,6 +32,7 @@ from expo.extensions import db
 from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
+    check_in,
     make_application,
     make_campaign,
     make_delegation,
@@ -105,7 +106,9 @@ def seed_world() -> World:
     question = make_question(event)
     application = make_application(event, ours)
     make_application(event, theirs)
-    certificate = issue_certificate(application, actor=organizer)
+    # Issued the day after the event, to whose door one of its delegates came.
+    check_in(application)
+    certificate = issue_certificate(application, actor=organizer, now=event.ends_at)
     job = make_job(event)
     report = make_outcome_report(application, deals=1, status="submitted")
 

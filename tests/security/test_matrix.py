@@ -166,6 +166,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/<any(publish, archive):action>": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/applications": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/applications/<int:application_id>": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/applications/<int:application_id>/attendance-waiver": {
+        "POST": ORGANIZER_ACTION
+    },
     "/manage/events/<int:event_id>/applications/<int:application_id>/certificate": {
         "POST": ORGANIZER_ACTION
     },

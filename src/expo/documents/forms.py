@@ -25,3 +25,11 @@ class ReissueCertificateForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (optional)"), validators=[Optional(), Length(max=REASON_MAX_LENGTH)]
     )
+
+
+class AttendanceWaiverForm(BaseForm):
+    # Required by the service, which says so at the field in the reader's language.
+    reason = TextAreaField(
+        _l("They came, though no badge was scanned: why"),
+        validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
+    )

@@ -23,7 +23,12 @@ from expo import ratelimit
 from expo.accounts.access import login_required, organizer_required
 from expo.accounts.models import User
 from expo.documents import certificates, schedules
-from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
+from expo.documents.forms import (
+    AttendanceWaiverForm,
+    IssueCertificateForm,
+    ReissueCertificateForm,
+    RevokeCertificateForm,
+)
 from expo.documents.models import Certificate
 from expo.events import services as event_services
 from expo.i18n import current_language, html_lang
@@ -168,6 +173,28 @@ def issue(event_id: int, application_id: int) -> ResponseReturnValue:
         lambda: certificates.issue_certificate(application, actor=_user()),
         lambda serial: _("Certificate %(serial)s issued.", serial=serial),
     )
+
+
+@bp.post("/manage/events/<int:event_id>/applications/<int:application_id>/attendance-waiver")
+@organizer_required
+def waive_attendance(event_id: int, application_id: int) -> ResponseReturnValue:
+    """Record that the application's delegates came though no badge was scanned."""
+    application = get_or_404(Application, application_id)
+    if application.event_id != event_id:
+        abort(404)
+    form = AttendanceWaiverForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors or [_("The request could not be understood")]:
+            flash(str(message), "warning")
+        return _back_to(application)
+    waiver = run_service(
+        lambda: certificates.waive_attendance(
+            application, reason=form.reason.data or "", actor=_user()
+        )
+    )
+    if waiver is not None:
+        flash(_("The certificate may now be issued without a check-in."), "success")
+    return _back_to(application)
 
 
 def _with_reason(

@@ -168,12 +168,17 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
 
     reserved = []
     for application_id in application_ids:
+        application = db.session.get_one(Application, application_id)
         try:
             with db.session.begin_nested():
-                application = db.session.get_one(Application, application_id)
                 reserved.append(certificates.reserve_certificate(application, actor=actor))
-        except DomainError as error:  # e.g. no longer approved: recorded, not fatal
-            errors.append(f"#{application_id}: {both_languages(error)}")
+        except DomainError as error:
+            # Refused (no longer approved, the event not begun, nobody checked in): the
+            # job goes on and its page says which application was refused and why.
+            db.session.refresh(application)
+            enterprise = application.enterprise
+            name = enterprise.name_zh or enterprise.name_en
+            errors.append(f"#{application_id} {name}: {both_languages(error)}")
     db.session.commit()
 
     printed: list[tuple[Certificate, certificates.Printed | None]] = []

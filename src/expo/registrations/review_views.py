@@ -207,6 +207,8 @@ def _render_detail(event: Event, application: Application, form: ReviewForm, sta
             decisions=decisions,
             capacity=services.capacity_count(event),
             certificate=certificates.printed_certificate(application),
+            certificate_refusal=certificates.certificate_refusal(application),
+            attendance_waiver=certificates.attendance_waiver(application),
             revoked_certificates=[
                 certificate
                 for certificate in certificates.application_certificates(application)

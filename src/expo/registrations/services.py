@@ -40,6 +40,7 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import notify_status
+from expo.registrations.signals import application_closed
 from expo.validation import (
     check_email,
     check_latin_name,
@@ -400,6 +401,8 @@ def _move(
     if notice is None:
         notice = "submitted" if from_status is None and to == PENDING else to.value
     notify_status(application, notice, reason)
+    if to in (WITHDRAWN, CANCELLED):
+        application_closed.send(application, status=to, reason=reason, actor=actor)
 
 
 def submit_application(
