@@ -586,6 +586,65 @@ def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Appli
     return moved
 
 
+@dataclass(frozen=True)
+class ClosingPreview:
+    """What closing some applications would do, for the page that asks to confirm it."""
+
+    closing: list[Application]  # those of the chosen that can move there
+    booths_released: int
+    moving_up: list[Application]  # the waiting list, in the order it would move
+    back_to_review: bool  # reviewed events: those moving up go back to review
+
+
+def _frees_booths(application: Application, to: ApplicationStatus) -> bool:
+    current = ApplicationStatus(application.status)
+    held_for_review = current == PENDING and application.waitlisted_at is not None
+    return current == APPROVED or (held_for_review and to in REASON_REQUIRED)
+
+
+def preview_closing(
+    event: Event, applications: Iterable[Application], to: ApplicationStatus | str
+) -> ClosingPreview:
+    """Read, and change nothing: which of ``applications`` can be rejected, cancelled or
+    withdrawn (``to``), the booths that frees and who on the waiting list moves up then,
+    as :func:`review` and :func:`withdraw` followed by :func:`promote_waitlist` would do."""
+    to = ApplicationStatus(to)
+    closing = [
+        application
+        for application in applications
+        if (
+            ApplicationStatus(application.status) in ENTERPRISE_MOVES
+            if to == WITHDRAWN
+            else to in ORGANIZER_MOVES.get(ApplicationStatus(application.status), ())
+        )
+    ]
+    closing_ids = {application.id for application in closing}
+    released = sum(
+        application.booths_requested
+        for application in closing
+        if application.status == APPROVED or (to != WITHDRAWN and _frees_booths(application, to))
+    )
+    review_mode = event.moderation == Moderation.REVIEW
+    moving_up: list[Application] = []
+    if released:
+        free = event.capacity - booths_taken(event)
+        if review_mode:
+            free -= _booths_held_for_review(event)
+        free += released
+        waiting = db.session.execute(
+            sa.select(Application)
+            .where(Application.event_id == event.id, Application.status == WAITLISTED)
+            .options(selectinload(Application.enterprise))
+            .order_by(Application.waitlisted_at, Application.id)
+        ).scalars()
+        for application in waiting:
+            if application.id in closing_ids or application.booths_requested > free:
+                continue
+            free -= application.booths_requested
+            moving_up.append(application)
+    return ClosingPreview(closing, released, moving_up, review_mode)
+
+
 @capacity_changed.connect
 def event_capacity_changed(event: Event, **_signal_data: object) -> None:
     """After an organizer changes the capacity: refuse to drop below what is approved.
