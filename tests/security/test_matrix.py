@@ -239,6 +239,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/outcomes/<int:report_id>": {"GET": OWNER},
     "/outcomes/<int:report_id>/edit": {"GET": OWNER, "POST": (302, 422, 404, 403, 403)},
     "/static/<path:filename>": {"GET": PUBLIC},
+    "/verify": {"GET": PUBLIC},
     "/verify/<code>": {"GET": PUBLIC},
 }
 # Methods no route takes: each answers 405, whoever asks.

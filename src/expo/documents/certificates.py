@@ -14,8 +14,10 @@ that calls them commits once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -56,6 +58,8 @@ REASON_MAX_LENGTH = 500
 # the serial lock makes it rare).
 SERIAL_ATTEMPTS = 5
 _CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,43}$")
+# A serial typed from paper: hyphens may be left out (SGG2027000123).
+_TYPED_SERIAL = re.compile(r"^([A-Z]{3})-?([0-9]{4})-?([0-9]{6})$")
 
 # What the certificate calls itself, by the kind of event.
 TITLES = {
@@ -138,6 +142,33 @@ def certificate_by_code(code: str) -> Certificate | None:
     return db.session.execute(
         sa.select(Certificate).where(Certificate.verification_code == code)
     ).scalar_one_or_none()
+
+
+def normalized_serial(typed: str | None) -> str | None:
+    """A serial as printed (``SGG-2027-000123``) from what someone typed, or None.
+
+    Full-width characters of a Chinese input method, spaces and lower case are accepted.
+    """
+    text = "".join(unicodedata.normalize("NFKC", typed or "").split()).upper()
+    text = re.sub(r"[‐‑‒–—―－]", "-", text)  # noqa: RUF001 - the dashes people type
+    match = _TYPED_SERIAL.match(text)
+    return "-".join(match.groups()) if match else None
+
+
+def certificate_by_serial(serial: str, credit_code: str) -> Certificate | None:
+    """The certificate with this serial, if it was issued to this credit code (both as
+    printed on the paper). A wrong pair answers as an unknown serial does: the form tells
+    a guesser nothing about which serials exist or whose they are."""
+    certificate = db.session.execute(
+        sa.select(Certificate).where(Certificate.serial == serial)
+    ).scalar_one_or_none()
+    if certificate is None:
+        return None
+    printed = (certificate.facts or {}).get("zh", {}).get("credit_code")
+    printed = printed or certificate.application.enterprise.credit_code
+    if not hmac.compare_digest(printed.encode(), credit_code.encode()):
+        return None
+    return certificate
 
 
 def verification_url(code: str) -> str:

@@ -28,6 +28,7 @@ from expo.documents.forms import (
     IssueCertificateForm,
     ReissueCertificateForm,
     RevokeCertificateForm,
+    VerifyForm,
 )
 from expo.documents.models import Certificate
 from expo.events import services as event_services
@@ -83,6 +84,36 @@ def schedule(event_id: int) -> ResponseReturnValue:
 # --- verification -------------------------------------------------------------------------
 
 
+VERIFY_HEADERS = {
+    # The answer changes the moment a certificate is revoked.
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+}
+
+
+@bp.get("/verify")
+@ratelimit.limit("RATE_LIMIT_VERIFY_PER_ADDRESS", methods=("GET",))
+def verify_serial() -> ResponseReturnValue:
+    """Check a certificate from its paper: the serial number and the credit code typed in.
+
+    A form sent by GET, since it asks and changes nothing. Each question counts against
+    the same allowance per address as the QR code links; the empty form does not.
+    """
+    asked = "serial" in request.args or "credit_code" in request.args
+    form = VerifyForm(request.args if asked else None, meta={"csrf": False})
+    if not asked:
+        ratelimit.refund()
+        return render_template("documents/verify_form.html", form=form), 200, VERIFY_HEADERS
+    if not form.validate():
+        return render_template("documents/verify_form.html", form=form), 422, VERIFY_HEADERS
+    certificate = certificates.certificate_by_serial(form.serial.data, form.credit_code.data)
+    context = certificates.verification_context(certificate) if certificate else {}
+    body = render_template(
+        "documents/verify_form.html", form=form, checked=True, certificate=certificate, **context
+    )
+    return body, 200 if certificate else 404, VERIFY_HEADERS
+
+
 @bp.route("/verify/<code>")
 @ratelimit.limit("RATE_LIMIT_VERIFY_PER_ADDRESS", methods=("GET",))
 def verify(code: str) -> ResponseReturnValue:
@@ -97,15 +128,7 @@ def verify(code: str) -> ResponseReturnValue:
             **certificates.verification_context(certificate),
         )
         status = 200
-    return (
-        body,
-        status,
-        {
-            # The answer changes the moment a certificate is revoked.
-            "Cache-Control": "no-store",
-            "X-Robots-Tag": "noindex",
-        },
-    )
+    return body, status, VERIFY_HEADERS
 
 
 # --- downloading a certificate ------------------------------------------------------------
