@@ -368,7 +368,9 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
     """Eight issuers at once, each on its own connection; three of them for the same one."""
     organizer = make_user("organizer")
     event = open_event(moderation="first_come", capacity=20)
-    applications = [certifiable_application(event) for _ in range(6)]
+    applications = [approved_application(event) for _ in range(6)]
+    for application in applications:
+        attended(application)
     db.session.commit()
     targets = [application.id for application in applications] + [applications[0].id] * 2
     organizer_id = organizer.id
@@ -400,6 +402,37 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
     rows = db.session.scalars(sa.select(Certificate).order_by(Certificate.serial_number)).all()
     assert [row.serial_number for row in rows] == [1, 2, 3, 4, 5, 6]
     assert sorted(row.application_id for row in rows) == sorted(a.id for a in applications)
+
+
+@pytest.mark.postgresql
+def test_a_withdrawal_committed_while_issuing_is_not_missed(app, db):
+    """The issuer read the application as approved; the enterprise withdrew it on another
+    connection before the issuer got the lock: no certificate for a withdrawn application."""
+    organizer = make_user("organizer")
+    application = attended(approved_application())
+    owner_id = make_enterprise_user(application.enterprise).id
+    db.session.commit()
+    assert application.status == "approved"  # loaded in this transaction
+    application_id = application.id
+
+    def withdraw() -> None:
+        from expo.accounts.models import User
+        from expo.registrations.models import Application
+
+        with app.app_context():
+            registration_services.withdraw(
+                db.session.get(Application, application_id),
+                actor=db.session.get(User, owner_id),
+            )
+            db.session.commit()
+
+    thread = threading.Thread(target=withdraw)
+    thread.start()
+    thread.join(timeout=60)
+    with pytest.raises(certificates.NotApproved):
+        certificates.issue_certificate(application, actor=organizer)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
 
 
 class TestPrintingOutsideTheTransaction:

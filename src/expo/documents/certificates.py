@@ -370,6 +370,13 @@ def _allocate(application: Application, actor: User | None, now: datetime) -> Ce
     event = application.event
     prefix, year = serial_prefix(event), event_year(event)
     _lock_serials(prefix, year)
+    # The application's row lock: a withdrawal or cancellation committed meanwhile is seen
+    # here, and one that comes later waits for this certificate and then revokes it.
+    status = db.session.execute(
+        sa.select(Application.status).where(Application.id == application.id).with_for_update()
+    ).scalar_one()
+    if status != ApplicationStatus.APPROVED:
+        raise NotApproved()
     existing = valid_certificate(application)  # issued while this one waited for the lock
     if existing is not None:
         return existing
