@@ -200,3 +200,34 @@ class TestBulk:
         )
         assert response.status_code == 302
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
+class TestPreview:
+    def test_a_reviewed_event_sends_those_moving_up_back_to_review(self, db, organizer):
+        event = open_event(moderation="review", capacity=2)
+        holder = make_application(event, booths_requested=2)
+        too_big = make_application(event, status="waitlisted", booths_requested=3)
+        first, second = (
+            make_application(event, status="waitlisted", booths_requested=1) for _ in range(2)
+        )
+        for minutes, waiting in enumerate((too_big, first, second)):
+            waiting.waitlisted_at = holder.created_at.replace(minute=minutes)
+        db.session.commit()
+        preview = services.preview_closing(event, [holder], "cancelled")
+        assert preview.closing == [holder] and preview.booths_released == 2
+        assert preview.moving_up == [first, second] and preview.back_to_review
+        db.session.expire_all()
+        assert [a.status for a in (holder, too_big, first, second)] == [
+            "approved",
+            "waitlisted",
+            "waitlisted",
+            "waitlisted",
+        ]
+
+    def test_a_move_the_status_does_not_allow_frees_nothing(self, db):
+        event = open_event(capacity=1)
+        approved = make_application(event)
+        make_application(event, status="waitlisted", waitlisted_at=approved.created_at)
+        preview = services.preview_closing(event, [approved], "rejected")
+        assert preview.closing == [] and preview.booths_released == 0
+        assert preview.moving_up == []
