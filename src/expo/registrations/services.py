@@ -526,8 +526,7 @@ def review(
         raise CapacityReached()
     # Booths come free when an approved application is cancelled, or when one that was
     # held for review after the waiting list is turned down.
-    held_for_review = current == PENDING and application.waitlisted_at is not None
-    frees_booths = current == APPROVED or (held_for_review and to in REASON_REQUIRED)
+    frees_booths = _frees_booths(application, to)
     _move(application, to, actor=actor, reason=reason, now=now)
     record(
         actor,
