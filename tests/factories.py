@@ -10,6 +10,7 @@ from functools import cache
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.models import Role, User
+from expo.attendance.models import CheckIn
 from expo.delegations.models import Delegation, ItineraryItem, Member
 from expo.enterprises.credit_codes import build_credit_code
 from expo.enterprises.models import Enterprise
@@ -196,6 +197,39 @@ def make_application(
     application = Application(**values)
     db.session.add(application)
     db.session.flush()
+    return application
+
+
+def check_in(application: Application, *, delegate: Delegate | None = None) -> CheckIn:
+    """A standing check-in of the application's first delegate (or ``delegate``)."""
+    delegate = delegate or application.delegates[0]
+    check = CheckIn(
+        event_id=application.event_id, application_id=application.id, delegate_id=delegate.id
+    )
+    db.session.add(check)
+    db.session.flush()
+    return check
+
+
+def held(event: Event, *, now: datetime | None = None) -> Event:
+    """Move the whole event (registration included) back in time so it ended a day before
+    ``now``: what a certificate needs, for an event made in the future to be applied to."""
+    now = now or datetime.now(UTC)
+    if event.ends_at < now:
+        return event
+    shift = event.ends_at - now + timedelta(days=1)
+    event.starts_at -= shift
+    event.ends_at -= shift
+    event.registration_opens_at -= shift
+    event.registration_closes_at -= shift
+    db.session.flush()
+    return event
+
+
+def attended(application: Application, *, now: datetime | None = None) -> Application:
+    """The application's event held and one of its delegates checked in there."""
+    held(application.event, now=now)
+    check_in(application)
     return application
 
 

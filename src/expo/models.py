@@ -4,7 +4,7 @@ from expo.accounts.models import Role, User
 from expo.attendance.models import CheckIn
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
-from expo.documents.models import Certificate
+from expo.documents.models import AttendanceWaiver, Certificate
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
@@ -17,6 +17,7 @@ __all__ = [
     "AgendaSession",
     "Answer",
     "Application",
+    "AttendanceWaiver",
     "AuditEntry",
     "Campaign",
     "Certificate",

@@ -183,6 +183,7 @@ ROLE_PAGES = {
         "/account/login",
         "/account/signup",
         d.share_page,
+        "/verify",
     ],
     "enterprise": lambda d: [
         "/enterprise",
@@ -190,6 +191,7 @@ ROLE_PAGES = {
         "/applications",
         f"/applications/{d.application_id}",
         f"/applications/{d.application_id}/edit",
+        f"/applications/{d.application_id}/withdraw",
         f"/delegations/{d.delegation_id}",
         "/account/",
     ],
@@ -197,6 +199,7 @@ ROLE_PAGES = {
         "/manage/events",
         f"/manage/events/{d.event_id}/applications",
         f"/manage/events/{d.event_id}/applications/{d.application_id}",
+        f"/manage/events/{d.event_id}/applications/{d.application_id}/cancel",
         f"/manage/events/{d.event_id}/edit",
         f"/manage/events/{d.event_id}/sessions",
         f"/manage/events/{d.event_id}/copy",

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from expo.registrations import services as registration_services
-from tests.factories import make_enterprise, make_enterprise_user, open_event
+from tests.factories import attended, make_enterprise, make_enterprise_user, open_event
 from tests.registrations.test_services import application_data
 
 
@@ -115,3 +115,8 @@ def approved_application(event=None, enterprise=None, **event_fields):
     )
     assert application.status == "approved"
     return application
+
+
+def certifiable_application(event=None, enterprise=None, **event_fields):
+    """An approved application whose event was held and one of whose delegates came."""
+    return attended(approved_application(event, enterprise, **event_fields))

@@ -25,8 +25,17 @@ from expo.documents.storage import (
 from expo.errors import InvalidInput
 from expo.registrations import services as registration_services
 from expo.urls import external_url
-from tests.documents.conftest import approved_application, pdf_fonts, pdf_info, pdf_text, qr_codes
+from tests.documents.conftest import (
+    approved_application,
+    certifiable_application,
+    pdf_fonts,
+    pdf_info,
+    pdf_text,
+    qr_codes,
+)
 from tests.factories import (
+    attended,
+    check_in,
     make_campaign,
     make_enterprise,
     make_enterprise_user,
@@ -42,7 +51,7 @@ def actions(db) -> list[str]:
 
 class TestIssue:
     def test_certificate_for_an_approved_application(self, db, organizer, documents_dir):
-        application = approved_application()
+        application = certifiable_application()
         certificate = certificates.issue_certificate(application, actor=organizer)
         db.session.commit()
         year = application.event.starts_at.year
@@ -61,7 +70,7 @@ class TestIssue:
         assert actions(db)[-1] == "certificate.issue"
 
     def test_issuing_again_returns_the_same_certificate(self, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         first = certificates.issue_certificate(application, actor=organizer)
         second = certificates.issue_certificate(application, actor=organizer)
         assert first.id == second.id
@@ -79,7 +88,7 @@ class TestIssue:
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
 
     def test_an_unverified_enterprise_gets_no_certificate(self, db, organizer):
-        application = approved_application(
+        application = certifiable_application(
             enterprise=make_enterprise(name_zh="成都未核实有限公司", verified=False)
         )
         with pytest.raises(certificates.EnterpriseNotVerified) as refused:
@@ -93,7 +102,7 @@ class TestIssue:
     ):
         from expo.enterprises import services as enterprise_services
 
-        first = approved_application()
+        first = certifiable_application()
         issued = certificates.issue_certificate(first, actor=organizer)
         enterprise = first.enterprise
         data = dataclasses.replace(
@@ -101,7 +110,7 @@ class TestIssue:
             name_zh="中国石油天然气集团有限公司",
         )
         enterprise_services.update_profile(enterprise, data, actor=make_enterprise_user(enterprise))
-        second = approved_application(enterprise=enterprise)
+        second = certifiable_application(enterprise=enterprise)
 
         with pytest.raises(certificates.EnterpriseNotVerified):
             certificates.issue_certificate(second, actor=organizer)
@@ -116,10 +125,16 @@ class TestIssue:
         first_event = open_event(moderation="first_come", campaign=going_global)
         second_event = open_event(moderation="first_come", campaign=going_global)
         import_event = open_event(moderation="first_come", campaign=imports)
+        applications = [
+            approved_application(event)
+            for event in (first_event, second_event, first_event, import_event)
+        ]
+        for application in applications:
+            attended(application)
         year = first_event.starts_at.year
         serials = [
-            certificates.issue_certificate(approved_application(event), actor=organizer).serial
-            for event in (first_event, second_event, first_event, import_event)
+            certificates.issue_certificate(application, actor=organizer).serial
+            for application in applications
         ]
         assert serials == [
             f"SGG-{year}-000001",
@@ -129,7 +144,7 @@ class TestIssue:
         ]
 
     def test_a_serial_taken_meanwhile_is_skipped(self, db, organizer, monkeypatch):
-        taken = certificates.issue_certificate(approved_application(), actor=organizer)
+        taken = certificates.issue_certificate(certifiable_application(), actor=organizer)
         # Another issuer read the same highest number a moment ago: it picks number 1 again.
         stale = iter([1])
         original = certificates._next_serial_number
@@ -138,7 +153,7 @@ class TestIssue:
             "_next_serial_number",
             lambda prefix, year: next(stale, None) or original(prefix, year),
         )
-        second = certificates.issue_certificate(approved_application(), actor=organizer)
+        second = certificates.issue_certificate(certifiable_application(), actor=organizer)
         assert taken.serial.endswith("-000001") and second.serial.endswith("-000002")
 
     # Registration opens now and closes before the event: "now" must precede it.
@@ -151,14 +166,16 @@ class TestIssue:
             starts_at=datetime(2027, 12, 31, 20, 0, tzinfo=UTC),
             registration_opens_at=datetime.now(UTC).replace(microsecond=0),
         )
-        certificate = certificates.issue_certificate(approved_application(event), actor=organizer)
+        application = check_in(approved_application(event)).application
+        issued = datetime(2028, 1, 4, tzinfo=UTC)  # once the event has been held
+        certificate = certificates.issue_certificate(application, actor=organizer, now=issued)
         assert certificate.serial == "SGG-2028-000001"
 
 
 class TestTheDocument:
     @pytest.fixture()
     def issued(self, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         certificate = certificates.issue_certificate(application, actor=organizer)
         db.session.commit()
         return certificate, certificates.certificate_pdf(certificate)
@@ -176,15 +193,30 @@ class TestTheDocument:
         # The foot of the frame is on the page, not cut off below it.
         assert "扫码或访问以下网址验证" in text and "Scan or visit to verify" in text
 
-    # Issued on 1 March 2027 (Beijing time) for a fair from 10 to 13 May in Budapest.
-    @time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True)
+    @staticmethod
+    def printed_on(day: int, organizer) -> str:
+        """The text of a certificate issued on ``day`` May 2027 (Beijing time) for a fair
+        in Budapest from 10 to 13 May 2027, applied for in March."""
+        with time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True):
+            application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
+        check_in(application)
+        with time_machine.travel(datetime(2027, 5, day, 2, 0, tzinfo=UTC), tick=True):
+            certificate = certificates.issue_certificate(application, actor=organizer)
+        return " ".join(pdf_text(certificates.certificate_pdf(certificate)).split())
+
     def test_dates_in_the_products_own_words(self, db, organizer):
-        application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
-        certificate = certificates.issue_certificate(application, actor=organizer)
-        text = " ".join(pdf_text(certificates.certificate_pdf(certificate)).split())
+        text = self.printed_on(14, organizer)
         assert "于2027年5月10日至13日在匈牙利布达佩斯参加" in text
+        assert "took part in Budapest International Fair" in text
         assert "(Budapest, Hungary, May 10–13, 2027)" in text
-        assert "2027年3月1日 · March 1, 2027" in text
+        assert "2027年5月14日 · May 14, 2027" in text
+        assert "正在参加" not in text and "is taking part" not in text
+
+    def test_issued_while_the_event_runs_it_says_taking_part(self, db, organizer):
+        text = self.printed_on(11, organizer)
+        assert "正在参加于2027年5月10日至13日在匈牙利布达佩斯举办的布达佩斯国际博览会" in text
+        assert "is taking part in Budapest International Fair" in text
+        assert "took part" not in text and "于2027年5月10日至13日在匈牙利布达佩斯参加" not in text
 
     def test_landscape_a4_with_metadata(self, issued, tmp_path):
         certificate, pdf = issued
@@ -214,7 +246,7 @@ class TestTheDocument:
         assert expected in pdf_text(pdf, layout=False).split()
 
     def test_the_printed_address_is_base_url_even_inside_a_request(self, app, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         with app.test_request_context("/", base_url="http://10.0.0.7:8000"):
             certificate = certificates.issue_certificate(application, actor=organizer)
             pdf = certificates.certificate_pdf(certificate)
@@ -223,7 +255,7 @@ class TestTheDocument:
 
 class TestRevokeAndReissue:
     def test_revoke_needs_a_reason_and_happens_once(self, db, organizer):
-        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        certificate = certificates.issue_certificate(certifiable_application(), actor=organizer)
         with pytest.raises(InvalidInput) as error:
             certificates.revoke_certificate(certificate, reason="  ", actor=organizer)
         assert "reason" in error.value.errors
@@ -236,13 +268,13 @@ class TestRevokeAndReissue:
         assert actions(db)[-1] == "certificate.revoke"
 
     def test_revoked_file_is_kept_unchanged(self, db, organizer):
-        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        certificate = certificates.issue_certificate(certifiable_application(), actor=organizer)
         before = certificates.certificate_pdf(certificate)
         certificates.revoke_certificate(certificate, reason="错误", actor=organizer)
         assert certificates.certificate_pdf(certificate) == before
 
     def test_reissue_revokes_the_old_one_and_points_to_the_new(self, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         old = certificates.issue_certificate(application, actor=organizer)
         new = certificates.reissue_certificate(old, actor=organizer, reason="企业更名")
         db.session.commit()
@@ -258,7 +290,7 @@ class TestRevokeAndReissue:
         assert actions(db)[-2:] == ["certificate.issue", "certificate.reissue"]
 
     def test_a_second_valid_certificate_is_refused_by_the_database(self, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         existing = certificates.issue_certificate(application, actor=organizer)
         duplicate = Certificate(
             application_id=application.id,
@@ -276,7 +308,7 @@ class TestRevokeAndReissue:
 
 class TestVerificationLookup:
     def test_by_code(self, db, organizer):
-        certificate = certificates.issue_certificate(approved_application(), actor=organizer)
+        certificate = certificates.issue_certificate(certifiable_application(), actor=organizer)
         assert certificates.certificate_by_code(certificate.verification_code) is certificate
         assert certificates.certificate_by_code("nonexistent-code-000000") is None
         assert certificates.certificate_by_code("../../etc/passwd") is None
@@ -322,7 +354,7 @@ class TestLongNames:
             name_en=("Sichuan Tianfu International Import and Export Trading " * 4)[:190]
             + " Co., Ltd.",
         )
-        application = approved_application(enterprise=enterprise)
+        application = certifiable_application(enterprise=enterprise)
         certificate = certificates.issue_certificate(application, actor=organizer)
         pdf = certificates.certificate_pdf(certificate)
         text = "".join(pdf_text(pdf, layout=False).split())
@@ -337,6 +369,8 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
     organizer = make_user("organizer")
     event = open_event(moderation="first_come", capacity=20)
     applications = [approved_application(event) for _ in range(6)]
+    for application in applications:
+        attended(application)
     db.session.commit()
     targets = [application.id for application in applications] + [applications[0].id] * 2
     organizer_id = organizer.id
@@ -370,9 +404,40 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
     assert sorted(row.application_id for row in rows) == sorted(a.id for a in applications)
 
 
+@pytest.mark.postgresql
+def test_a_withdrawal_committed_while_issuing_is_not_missed(app, db):
+    """The issuer read the application as approved; the enterprise withdrew it on another
+    connection before the issuer got the lock: no certificate for a withdrawn application."""
+    organizer = make_user("organizer")
+    application = attended(approved_application())
+    owner_id = make_enterprise_user(application.enterprise).id
+    db.session.commit()
+    assert application.status == "approved"  # loaded in this transaction
+    application_id = application.id
+
+    def withdraw() -> None:
+        from expo.accounts.models import User
+        from expo.registrations.models import Application
+
+        with app.app_context():
+            registration_services.withdraw(
+                db.session.get(Application, application_id),
+                actor=db.session.get(User, owner_id),
+            )
+            db.session.commit()
+
+    thread = threading.Thread(target=withdraw)
+    thread.start()
+    thread.join(timeout=60)
+    with pytest.raises(certificates.NotApproved):
+        certificates.issue_certificate(application, actor=organizer)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
 class TestPrintingOutsideTheTransaction:
     def test_the_first_file_recorded_stays(self, db, organizer):
-        certificate = certificates.reserve_certificate(approved_application(), actor=organizer)
+        certificate = certificates.reserve_certificate(certifiable_application(), actor=organizer)
         db.session.commit()
         first = certificates.print_certificate(certificate)
         second = certificates.Printed(sha256="0" * 64, size=1)  # a slower printer
@@ -385,7 +450,7 @@ class TestPrintingOutsideTheTransaction:
         assert certificates.certificate_pdf(certificate)[:4] == b"%PDF"
 
     def test_reserving_takes_the_serial_and_what_the_paper_will_say(self, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         certificate = certificates.reserve_certificate(application, actor=organizer)
         assert certificate.is_pending and certificate.serial.endswith("-000001")
         assert certificate.facts["zh"]["enterprise"] == "成都天府茶业有限公司"

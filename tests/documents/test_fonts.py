@@ -9,7 +9,7 @@ from fontTools.ttLib import TTFont
 
 from expo.documents import certificates, fonts, render, schedules
 from expo.documents.fetcher import FetchRefused, SafeFetcher
-from tests.documents.conftest import approved_application, pdf_fonts, pdf_text
+from tests.documents.conftest import certifiable_application, pdf_fonts, pdf_text
 from tests.documents.test_render import budapest_event
 from tests.factories import make_enterprise
 
@@ -60,7 +60,7 @@ class TestCutting:
 class TestPrinting:
     def test_a_rare_character_comes_from_the_full_face(self, db, organizer, tmp_path):
         enterprise = make_enterprise(name_zh="四川犇堃科技有限公司", name_en="Sichuan Benkun Tech")
-        application = approved_application(enterprise=enterprise)
+        application = certifiable_application(enterprise=enterprise)
         certificate = certificates.issue_certificate(application, actor=organizer)
         db.session.commit()
         pdf = certificates.certificate_pdf(certificate)

@@ -13,6 +13,7 @@ from expo.documents.models import Certificate
 from expo.documents.storage import LocalDocumentStore, StorageUnwritable
 from expo.jobs.models import DocumentJob
 from tests.documents.conftest import approved_application
+from tests.factories import attended, check_in, held
 from tests.pages import sign_in
 
 
@@ -52,10 +53,10 @@ def test_a_read_only_folder_is_refused_the_same_way(tmp_path):
 
 
 def test_issuing_on_a_full_disk_records_nothing_and_works_once_freed(app, db, organizer, full_disk):
-    application = approved_application()
+    application = attended(approved_application())
     browser = sign_in(app, organizer)
     url = f"/manage/events/{application.event_id}/applications/{application.id}"
-    response = browser.post(url + "/certificate")
+    response = browser.post(url + "/certificate?lang=en")
     assert response.status_code == 302
     page = browser.get(url + "?lang=en").get_data(as_text=True)
     assert "The documents folder cannot be written (No space left on device)" in page
@@ -74,8 +75,10 @@ def test_a_job_on_a_full_disk_says_so_and_resumes_once_freed(
 
     first = approved_application()
     event = first.event
-    for _ in range(2):
-        approved_application(event=event, enterprise=make_enterprise())
+    others = [approved_application(event=event, enterprise=make_enterprise()) for _ in range(2)]
+    held(event)
+    for application in (first, *others):
+        check_in(application)
     db.session.commit()
     browser = sign_in(app, organizer)
     browser.post(f"/manage/events/{event.id}/jobs/certificates")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -14,8 +15,9 @@ import time_machine
 from expo.documents import certificates
 from expo.documents.models import Certificate
 from expo.extensions import db as _db
-from tests.documents.conftest import approved_application, pdf_text
+from tests.documents.conftest import approved_application, certifiable_application, pdf_text
 from tests.factories import (
+    check_in,
     make_campaign,
     make_enterprise,
     make_enterprise_user,
@@ -23,12 +25,12 @@ from tests.factories import (
     make_session,
     make_user,
 )
-from tests.pages import sign_in
+from tests.pages import error_at, h1_count, sign_in
 
 
 @pytest.fixture()
 def issued(db, organizer):
-    application = approved_application()
+    application = certifiable_application()
     certificate = certificates.issue_certificate(application, actor=organizer)
     db.session.commit()
     return certificate
@@ -113,21 +115,23 @@ class TestVerify:
         assert "有效</strong>" not in html
 
     def test_printed_dates_in_the_products_own_words(self, client, db, organizer):
-        # Issued on 1 March 2027 for a fair from 10 to 13 May; revoked on 2 April.
+        # Issued on 15 May 2027 for a fair from 10 to 13 May; revoked on 2 June.
         with time_machine.travel(datetime(2027, 3, 1, 2, 0, tzinfo=UTC), tick=True):
             application = approved_application(starts_at=datetime(2027, 5, 10, 7, 0, tzinfo=UTC))
+        check_in(application)
+        with time_machine.travel(datetime(2027, 5, 15, 2, 0, tzinfo=UTC), tick=True):
             certificate = certificates.issue_certificate(application, actor=organizer)
             db.session.commit()
         html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
         assert "2027年5月10日至13日，匈牙利布达佩斯" in html
         assert "May 10–13, 2027, Budapest, Hungary" in html
-        assert '2027年3月1日</span> · <span lang="en">March 1, 2027' in html
-        with time_machine.travel(datetime(2027, 4, 2, 2, 0, tzinfo=UTC), tick=True):
+        assert '2027年5月15日</span> · <span lang="en">May 15, 2027' in html
+        with time_machine.travel(datetime(2027, 6, 2, 2, 0, tzinfo=UTC), tick=True):
             certificates.revoke_certificate(certificate, reason="重复 duplicate", actor=organizer)
             db.session.commit()
         html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
-        assert "本证书已于2027年4月2日撤销" in html
-        assert "This certificate was revoked on April 2, 2027" in html
+        assert "本证书已于2027年6月2日撤销" in html
+        assert "This certificate was revoked on June 2, 2027" in html
 
     def test_shows_what_the_paper_says_after_a_renaming(self, client, db, issued):
         enterprise = issued.application.enterprise
@@ -278,7 +282,7 @@ class TestOrganizerActions:
         return f"/manage/events/{application.event_id}/applications/{application.id}"
 
     def test_issue_from_the_review_page(self, app, db, organizer):
-        application = approved_application()
+        application = certifiable_application()
         browser = sign_in(app, organizer)
         page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
         assert "Issue the certificate" in page
@@ -297,7 +301,7 @@ class TestOrganizerActions:
     def test_not_before_approval(self, app, db, organizer):
         from expo.registrations import services
 
-        application = approved_application()
+        application = certifiable_application()
         services.review(application, "cancelled", actor=organizer, reason="取消")
         browser = sign_in(app, organizer)
         page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
@@ -311,7 +315,7 @@ class TestOrganizerActions:
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
 
     def test_not_for_an_unverified_enterprise(self, app, db, organizer):
-        application = approved_application(
+        application = certifiable_application(
             enterprise=make_enterprise(name_zh="成都未核实有限公司", verified=False)
         )
         browser = sign_in(app, organizer)
@@ -367,7 +371,7 @@ class TestReservedNotPrinted:
 
     @pytest.fixture()
     def reserved(self, db, organizer):
-        certificate = certificates.reserve_certificate(approved_application(), actor=organizer)
+        certificate = certificates.reserve_certificate(certifiable_application(), actor=organizer)
         db.session.commit()
         assert certificate.is_pending
         return certificate
@@ -391,3 +395,143 @@ class TestReservedNotPrinted:
         assert certificate.id == reserved.id and certificate.serial == reserved.serial
         assert not certificate.is_pending
         assert browser.get(f"/certificates/{certificate.id}.pdf").status_code == 200
+
+
+class TestAttendanceWaiver:
+    def detail_url(self, application) -> str:
+        return f"/manage/events/{application.event_id}/applications/{application.id}"
+
+    def test_the_page_says_why_and_the_waiver_opens_the_issue(self, app, db, organizer):
+        from expo.documents.models import AttendanceWaiver
+        from tests.factories import held
+
+        application = approved_application()
+        held(application.event)
+        db.session.commit()
+        browser = sign_in(app, organizer)
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "None of this application&#39;s delegates has been checked in" in page
+        assert "Issue the certificate" not in page
+        # No reason: refused at the form, nothing saved.
+        refused = browser.post(
+            self.detail_url(application) + "/attendance-waiver?lang=en",
+            data={"reason": " "},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        assert "Give a reason: it is kept in the audit log." in refused
+        assert db.session.scalar(sa.select(sa.func.count(AttendanceWaiver.id))) == 0
+        response = browser.post(
+            self.detail_url(application) + "/attendance-waiver",
+            data={"reason": "纸质签到 paper list"},
+        )
+        assert response.status_code == 302
+        page = browser.get(self.detail_url(application) + "?lang=en").get_data(as_text=True)
+        assert "Issue the certificate" in page and "纸质签到 paper list" in page
+        browser.post(self.detail_url(application) + "/certificate")
+        assert db.session.scalar(sa.select(Certificate)).application_id == application.id
+
+
+class TestVerifyBySerial:
+    """``/verify``: a serial number and a credit code typed from the paper."""
+
+    def ask(self, client, serial, credit_code, lang="en", **environ):
+        return client.get(
+            "/verify",
+            query_string={"serial": serial, "credit_code": credit_code, "lang": lang},
+            environ_base=environ or {},
+        )
+
+    def test_the_form_in_both_languages(self, client, db):
+        english = client.get("/verify?lang=en")
+        assert english.status_code == 200 and h1_count(english) == 1
+        html = english.get_data(as_text=True)
+        assert "Check a certificate" in html and 'method="get"' in html
+        assert '<label class="form-label" for="serial">Serial number' in html
+        assert 'for="credit_code">Unified social credit code' in html
+        chinese = client.get("/verify?lang=zh").get_data(as_text=True)
+        assert "查验证书" in chinese and "证书编号" in chinese and "统一社会信用代码" in chinese
+
+    def test_a_matching_pair_answers_valid(self, client, db, issued):
+        code = issued.application.enterprise.credit_code
+        response = self.ask(client, issued.serial, code)
+        assert response.status_code == 200 and h1_count(response) == 1
+        html = response.get_data(as_text=True)
+        assert "有效" in html and "Valid" in html and issued.serial in html
+        assert "Chengdu Tianfu Tea Co., Ltd." in html
+        assert response.headers["Cache-Control"] == "no-store"
+        # As typed from paper: lower case, no hyphens, full-width characters, spaces.
+        typed = issued.serial.lower().replace("-", "")
+        wide = " ".join(chr(ord(c) + 0xFEE0) for c in code)
+        assert self.ask(client, typed, wide).status_code == 200
+
+    def test_a_wrong_pair_answers_like_an_unknown_serial(self, client, db, issued):
+        other = make_enterprise().credit_code
+        wrong = self.ask(client, issued.serial, other)
+        unknown = self.ask(client, "SGG-2031-999999", issued.application.enterprise.credit_code)
+        assert wrong.status_code == unknown.status_code == 404
+        for response in (wrong, unknown):
+            html = response.get_data(as_text=True)
+            assert "No certificate matches this serial number and credit code." in html
+            assert "Chengdu" not in html and "成都" not in html and "Valid" not in html
+
+        def status_block(response):
+            return re.search(
+                r'class="alert[^"]*verification-status".*?</div>', response.text, re.S
+            )[0]
+
+        assert status_block(wrong) == status_block(unknown)
+
+    def test_revoked_with_its_reason(self, client, db, organizer, issued):
+        certificates.revoke_certificate(issued, reason="信息有误 wrong data", actor=organizer)
+        db.session.commit()
+        html = self.ask(client, issued.serial, issued.application.enterprise.credit_code).text
+        assert "已撤销" in html and "Revoked" in html and "信息有误 wrong data" in html
+
+    def test_bad_input_is_said_at_each_field_in_the_readers_language(self, client, db):
+        response = self.ask(client, "SGG-27-123", "91510100MA6C", lang="en")
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "three letters, the year and six digits" in error_at(html, "serial")
+        assert "18 characters" in error_at(html, "credit_code")
+        assert 'value="SGG-27-123"' in html  # what was typed stays
+        chinese = self.ask(client, "", "", lang="zh").get_data(as_text=True)
+        assert "请输入证书上印制的证书编号" in error_at(chinese, "serial")
+        assert "统一社会信用代码" in error_at(chinese, "credit_code")
+
+    def test_rate_limited_like_the_code_links(self, app, client, db, monkeypatch, issued):
+        monkeypatch.setitem(app.config, "RATE_LIMITS_ENABLED", True)
+        monkeypatch.setitem(app.config, "REDIS_URL", None)
+        monkeypatch.setitem(app.config, "RATE_LIMIT_VERIFY_PER_ADDRESS", "3 per minute")
+        here = {"REMOTE_ADDR": "203.0.113.9"}
+        code = issued.application.enterprise.credit_code
+        # The empty form is no question and costs nothing.
+        for _ in range(5):
+            assert client.get("/verify", environ_base=here).status_code == 200
+        statuses = [
+            self.ask(client, f"SGG-2031-00000{n}", code, **here).status_code for n in range(3)
+        ]
+        assert statuses == [404, 404, 404]
+        refused = self.ask(client, issued.serial, code, **here)
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert self.ask(client, issued.serial, code, REMOTE_ADDR="198.51.100.9").status_code == 200
+
+    def test_the_code_page_leads_to_the_form(self, client, db, issued):
+        html = client.get(f"/verify/{issued.verification_code}").get_data(as_text=True)
+        assert 'href="/verify"' in html
+
+
+def test_the_certificates_qr_verifies_and_the_badges_checks_in(app, db, organizer):
+    """Two QR codes on two papers of one delegate, never to be mixed up."""
+    from expo.documents import badges
+    from tests.documents.conftest import qr_codes
+
+    application = certifiable_application()
+    certificate = certificates.issue_certificate(application, actor=organizer)
+    delegate = application.delegates[0]
+    base = app.config["BASE_URL"]
+    [on_certificate] = qr_codes(certificates.certificate_pdf(certificate))
+    [on_badge] = qr_codes(badges.render_badge_sheet(application.event, [delegate]))
+    assert on_certificate == f"{base}/verify/{certificate.verification_code}"
+    token = badges.check_in_token(delegate)
+    assert on_badge == f"{base}/manage/events/{application.event_id}/check-in/{token}"
+    assert on_certificate != on_badge and "/check-in/" not in on_certificate

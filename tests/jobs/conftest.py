@@ -9,7 +9,7 @@ import pytest
 from expo.jobs import queue
 from expo.registrations import services as registration_services
 from tests.documents.conftest import approved_application
-from tests.factories import make_enterprise, make_enterprise_user, open_event
+from tests.factories import check_in, held, make_enterprise, make_enterprise_user, open_event
 
 
 @pytest.fixture(autouse=True)
@@ -32,5 +32,9 @@ def event_with_applications(db):
     withdrawn = approved_application(event=event, enterprise=make_enterprise())
     registration_services.withdraw(withdrawn, actor=make_enterprise_user(withdrawn.enterprise))
     elsewhere = approved_application(enterprise=make_enterprise())
+    # The event was held and someone of each approved enterprise came: certificates may go.
+    held(event)
+    for application in approved:
+        check_in(application)
     db.session.commit()
     return event, approved, withdrawn, elsewhere

@@ -20,7 +20,7 @@ from expo.jobs import queue, services, tasks
 from expo.jobs.models import STALE_AFTER, DocumentJob, JobStatus
 from expo.registrations.models import Application
 from tests.documents.conftest import approved_application
-from tests.factories import make_enterprise, open_event
+from tests.factories import check_in, held, make_application, make_enterprise, open_event
 
 
 def run(job_id: int) -> str:
@@ -231,6 +231,9 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     applications = [
         approved_application(event=event, enterprise=make_enterprise()) for _ in range(6)
     ]
+    held(event)
+    for application in applications:
+        check_in(application)
     job = services.start_certificate_job(event, actor=organizer).job
     job.status, job.started_at, job.total = JobStatus.RUNNING.value, utcnow(), 6
     db.session.commit()
@@ -298,7 +301,7 @@ def test_a_job_refuses_unverified_enterprises_with_a_line_each(
     assert len(lines) == 2
     for application, line in zip(unverified, lines, strict=True):
         name = application.enterprise.name_zh
-        assert line.startswith(f"#{application.id}: {name}尚未核实")
+        assert line.startswith(f"#{application.id} {name}: {name}尚未核实")
         assert f"{name} is not verified" in line
 
 
@@ -312,6 +315,36 @@ def test_a_problem_line_reads_in_both_languages(
     job = start_and_run(db, event, organizer)
     assert (job.status, job.done, job.failed) == ("done", 3, 1)
     assert job.error == (
-        f"#{withdrawn.id}: 只有审核通过的报名才能获发证书。 · "
+        f"#{withdrawn.id} {withdrawn.enterprise.name_zh}: 只有审核通过的报名才能获发证书。 · "
         "Only an approved application receives a certificate."
     )
+
+
+def test_refusals_are_reported_per_application_and_the_others_issued(
+    db, organizer, event_with_applications
+):
+    event, approved, *_ = event_with_applications
+    absent = make_application(event, make_enterprise(name_zh="缺席企业"))
+    db.session.commit()
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.total, job.done, job.failed) == ("done", 4, 3, 1)
+    assert set(serials(db)) == {application.id for application in approved}
+    [line] = job.error.splitlines()
+    assert line.startswith(f"#{absent.id} 缺席企业: ")
+    assert "均未签到" in line and "None of this application's delegates has been checked in" in line
+
+
+def test_an_event_not_begun_refuses_every_application_without_failing(db, organizer):
+    event = open_event(moderation="first_come")
+    applications = [
+        approved_application(event=event, enterprise=make_enterprise()) for _ in range(2)
+    ]
+    for application in applications:
+        check_in(application)
+    db.session.commit()
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.done, job.failed) == ("done", 0, 2)
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+    lines = job.error.splitlines()
+    assert [line.split(" ")[0] for line in lines] == [f"#{a.id}" for a in applications]
+    assert all("The event has not started yet" in line for line in lines)

@@ -21,7 +21,14 @@ from expo.extensions import db
 from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob
 from tests.conftest import make_test_config
-from tests.factories import make_application, make_enterprise, make_user, open_event
+from tests.factories import (
+    check_in,
+    held,
+    make_application,
+    make_enterprise,
+    make_user,
+    open_event,
+)
 
 APPLICATIONS = 24
 LEASE_SECONDS = 2
@@ -91,8 +98,10 @@ def test_a_killed_worker_job_is_resumed_by_the_next_worker(installation):
     with site.app_context():
         organizer = make_user("organizer")
         event = open_event(moderation="first_come")
-        for _ in range(APPLICATIONS):
-            make_application(event, make_enterprise())
+        applications = [make_application(event, make_enterprise()) for _ in range(APPLICATIONS)]
+        held(event)
+        for application in applications:
+            check_in(application)
         started = services.start_certificate_job(event, actor=organizer)
         db.session.commit()
         job_id, event_id = started.job.id, event.id

@@ -33,6 +33,7 @@ from expo.messaging.models import Message
 from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
+    check_in,
     make_application,
     make_campaign,
     make_delegation,
@@ -106,7 +107,9 @@ def seed_world() -> World:
     question = make_question(event)
     application = make_application(event, ours)
     make_application(event, theirs)
-    certificate = issue_certificate(application, actor=organizer)
+    # Issued the day after the event, to whose door one of its delegates came.
+    check_in(application)
+    certificate = issue_certificate(application, actor=organizer, now=event.ends_at)
     job = make_job(event)
     message = Message(event_id=event.id, subject_zh="通知", subject_en="Notice", total=0)
     db.session.add(message)

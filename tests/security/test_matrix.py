@@ -55,7 +55,10 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": OWNER,
         "POST": (302, 422, 404, 403, 403),
     },
-    "/applications/<int:application_id>/withdraw": {"POST": (302, 302, 404, 403, 403)},
+    "/applications/<int:application_id>/withdraw": {
+        "GET": OWNER,
+        "POST": (302, 302, 404, 403, 403),
+    },
     "/bootstrap/static/<path:filename>": {"GET": PUBLIC},
     "/campaigns/<int:campaign_id>": {"GET": PUBLIC},
     "/certificates/<int:certificate_id>.pdf": {"GET": (302, 200, 404, 200, 200)},
@@ -166,12 +169,21 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/<any(publish, archive):action>": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/applications": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/applications/<int:application_id>": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/applications/<int:application_id>/attendance-waiver": {
+        "POST": ORGANIZER_ACTION
+    },
+    "/manage/events/<int:event_id>/applications/<int:application_id>/cancel": {
+        "GET": ORGANIZERS,
+        "POST": ORGANIZER_FORM,
+    },
     "/manage/events/<int:event_id>/applications/<int:application_id>/certificate": {
         "POST": ORGANIZER_ACTION
     },
     "/manage/events/<int:event_id>/applications/<int:application_id>/review": {
         "POST": ORGANIZER_ACTION
     },
+    # Without applications ticked in its query string, the list.
+    "/manage/events/<int:event_id>/applications/bulk/confirm": {"GET": ORGANIZERS_SENT_ON},
     "/manage/events/<int:event_id>/applications/bulk": {
         "GET": ORGANIZERS_SENT_ON,
         "POST": ORGANIZER_FORM,
@@ -234,6 +246,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/outcomes/<int:report_id>": {"GET": OWNER},
     "/outcomes/<int:report_id>/edit": {"GET": OWNER, "POST": (302, 422, 404, 403, 403)},
     "/static/<path:filename>": {"GET": PUBLIC},
+    "/verify": {"GET": PUBLIC},
     "/verify/<code>": {"GET": PUBLIC},
 }
 # Methods no route takes: each answers 405, whoever asks.

@@ -198,6 +198,11 @@ class AuditAction(enum.StrEnum):
         AuditSubject.CERTIFICATES,
         _l("Certificate reissued"),
     )
+    APPLICATION_ATTENDANCE_WAIVED = (
+        "application.attendance_waived",
+        AuditSubject.APPLICATIONS,
+        _l("Certificate allowed without a check-in"),
+    )
     JOBS_START = ("jobs.start", AuditSubject.DOCUMENT_JOBS, _l("Bulk certificate issue started"))
     JOBS_CANCEL = (
         "jobs.cancel",

@@ -14,8 +14,10 @@ that calls them commits once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,17 +27,22 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from expo.attendance.services import has_attended
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
-from expo.documents.models import Certificate
+from expo.documents.models import AttendanceWaiver, Certificate
 from expo.documents.render import ISSUER_TIMEZONE, qr_data_uri, render_pdf
 from expo.documents.storage import document_store
+from expo.enterprises.services import active_organizers
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import CampaignKind, Event, EventKind
 from expo.extensions import db
 from expo.i18n import country_name, document_date, local_document_date_range, pick, to_local
+from expo.mail import send_templated_email
 from expo.registrations.models import Application, ApplicationStatus
+from expo.registrations.notifications import recipients
+from expo.registrations.signals import application_closed
 from expo.urls import external_url
 
 if TYPE_CHECKING:
@@ -51,6 +58,8 @@ REASON_MAX_LENGTH = 500
 # the serial lock makes it rare).
 SERIAL_ATTEMPTS = 5
 _CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,43}$")
+# A serial typed from paper: hyphens may be left out (SGG2027000123).
+_TYPED_SERIAL = re.compile(r"^([A-Z]{3})-?([0-9]{4})-?([0-9]{6})$")
 
 # What the certificate calls itself, by the kind of event.
 TITLES = {
@@ -74,6 +83,22 @@ class EnterpriseNotVerified(DomainError):
 
 class AlreadyRevoked(DomainError):
     message = _l("This certificate has already been revoked.")
+    status_code = 409
+
+
+class EventNotStarted(DomainError):
+    message = _l(
+        "The event has not started yet: a certificate of participation can be issued once "
+        "it has begun."
+    )
+    status_code = 409
+
+
+class NotCheckedIn(DomainError):
+    message = _l(
+        "None of this application's delegates has been checked in. If they came (say, "
+        "checked in on paper), record that with a reason first."
+    )
     status_code = 409
 
 
@@ -120,6 +145,33 @@ def certificate_by_code(code: str) -> Certificate | None:
             Certificate.verification_code == code, Certificate.sha256 != ""
         )
     ).scalar_one_or_none()
+
+
+def normalized_serial(typed: str | None) -> str | None:
+    """A serial as printed (``SGG-2027-000123``) from what someone typed, or None.
+
+    Full-width characters of a Chinese input method, spaces and lower case are accepted.
+    """
+    text = "".join(unicodedata.normalize("NFKC", typed or "").split()).upper()
+    text = re.sub(r"[‐‑‒–—―－]", "-", text)  # noqa: RUF001 - the dashes people type
+    match = _TYPED_SERIAL.match(text)
+    return "-".join(match.groups()) if match else None
+
+
+def certificate_by_serial(serial: str, credit_code: str) -> Certificate | None:
+    """The certificate with this serial, if it was issued to this credit code (both as
+    printed on the paper). A wrong pair answers as an unknown serial does: the form tells
+    a guesser nothing about which serials exist or whose they are."""
+    certificate = db.session.execute(
+        sa.select(Certificate).where(Certificate.serial == serial, Certificate.sha256 != "")
+    ).scalar_one_or_none()
+    if certificate is None:
+        return None
+    printed = (certificate.facts or {}).get("zh", {}).get("credit_code")
+    printed = printed or certificate.application.enterprise.credit_code
+    if not hmac.compare_digest(printed.encode(), credit_code.encode()):
+        return None
+    return certificate
 
 
 def verification_url(code: str) -> str:
@@ -177,20 +229,26 @@ def _next_serial_number(prefix: str, year: int) -> int:
 # --- issuing ------------------------------------------------------------------------------
 
 
-def issue_certificate(application: Application, *, actor: User | None) -> Certificate:
+def issue_certificate(
+    application: Application, *, actor: User | None, now: datetime | None = None
+) -> Certificate:
     """The application's certificate: the one in force, or a new one issued now.
 
-    Only approved applications get one. Calling it twice (a double click, a bulk job run
-    again) returns the certificate the first call issued; a certificate reserved but
-    never printed (a worker stopped halfway) is printed now, under its own serial.
+    Only approved applications get one, once the event has started and one of their
+    delegates was checked in (or an organizer said they came). Calling it twice (a double
+    click, a bulk job run again) returns the certificate the first call issued; one
+    reserved but never printed (a worker stopped halfway) is printed now, under its own
+    serial.
     """
-    certificate = reserve_certificate(application, actor=actor)
+    certificate = reserve_certificate(application, actor=actor, now=now)
     if certificate.is_pending:
         finish_certificate(certificate, print_certificate(certificate), actor=actor)
     return certificate
 
 
-def reserve_certificate(application: Application, *, actor: User | None) -> Certificate:
+def reserve_certificate(
+    application: Application, *, actor: User | None, now: datetime | None = None
+) -> Certificate:
     """The certificate in force, or a new one holding the next serial, not printed yet.
 
     The bulk job reserves a batch, commits (the serial lock is held only that long),
@@ -202,12 +260,63 @@ def reserve_certificate(application: Application, *, actor: User | None) -> Cert
     existing = valid_certificate(application)
     if existing is not None:
         return existing
+    check_certifiable(application, now=now)
     # A certificate prints the enterprise's name and code as they are now: only ones the
     # organizers have checked, so an enterprise cannot be certified under another's name.
     enterprise = application.enterprise
     if not enterprise.verified:
         raise EnterpriseNotVerified(enterprise=enterprise.name_zh or enterprise.name_en)
-    return _allocate(application, actor)
+    return _allocate(application, actor, now or utcnow())
+
+
+def attendance_waiver(application: Application) -> AttendanceWaiver | None:
+    return db.session.execute(
+        sa.select(AttendanceWaiver).where(AttendanceWaiver.application_id == application.id)
+    ).scalar_one_or_none()
+
+
+def check_certifiable(application: Application, *, now: datetime | None = None) -> None:
+    """Refuse a certificate for what has not happened: an event not begun, or an
+    application none of whose delegates came (no check-in and no organizer's waiver)."""
+    if (now or utcnow()) < application.event.starts_at:
+        raise EventNotStarted()
+    if not has_attended(application.id) and attendance_waiver(application) is None:
+        raise NotCheckedIn()
+
+
+def certificate_refusal(application: Application, *, now: datetime | None = None) -> str | None:
+    """Why the application's certificate cannot be issued now, for the organizer's page."""
+    try:
+        check_certifiable(application, now=now)
+    except DomainError as refusal:
+        return str(refusal)
+    return None
+
+
+def waive_attendance(
+    application: Application, *, reason: str, actor: User | None
+) -> AttendanceWaiver:
+    """An organizer records that the application's delegates came though no badge was
+    scanned, so its certificate may be issued. The reason is kept and audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": _l("Give a reason: it is kept in the audit log.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput(
+            {"reason": _l("Keep the reason under %(count)d characters.", count=REASON_MAX_LENGTH)}
+        )
+    if application.status != ApplicationStatus.APPROVED:
+        raise NotApproved()
+    waiver = attendance_waiver(application)
+    if waiver is None:
+        waiver = AttendanceWaiver(application_id=application.id, reason=reason)
+        db.session.add(waiver)
+    waiver.reason = reason
+    waiver.granted_at = utcnow()
+    waiver.granted_by_id = getattr(actor, "id", None)
+    record(actor, AuditAction.APPLICATION_ATTENDANCE_WAIVED, application, reason=reason)
+    db.session.flush()
+    return waiver
 
 
 @dataclass(frozen=True)
@@ -253,7 +362,7 @@ def finish_certificate(
     return certificate
 
 
-def _allocate(application: Application, actor: User | None) -> Certificate:
+def _allocate(application: Application, actor: User | None, now: datetime) -> Certificate:
     """A new row holding the next serial, or the certificate a concurrent issuer made.
 
     The number is the highest so far plus one, read under the serial lock; should two
@@ -264,6 +373,13 @@ def _allocate(application: Application, actor: User | None) -> Certificate:
     event = application.event
     prefix, year = serial_prefix(event), event_year(event)
     _lock_serials(prefix, year)
+    # The application's row lock: a withdrawal or cancellation committed meanwhile is seen
+    # here, and one that comes later waits for this certificate and then revokes it.
+    status = db.session.execute(
+        sa.select(Application.status).where(Application.id == application.id).with_for_update()
+    ).scalar_one()
+    if status != ApplicationStatus.APPROVED:
+        raise NotApproved()
     existing = valid_certificate(application)  # issued while this one waited for the lock
     if existing is not None:
         return existing
@@ -277,7 +393,7 @@ def _allocate(application: Application, actor: User | None) -> Certificate:
             serial_number=number,
             verification_code=secrets.token_urlsafe(16),
             sha256="",  # reserved: not printed yet
-            issued_at=utcnow(),
+            issued_at=now,
             issued_by_id=getattr(actor, "id", None),
         )
         certificate.facts = _texts(certificate)
@@ -316,6 +432,8 @@ def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
     campaign = event.campaign
     issued = _local_date(certificate.issued_at, ISSUER_TIMEZONE)
     titles = dict(zip(("zh", "en"), certificate_title(certificate), strict=True))
+    # Issued while the event still runs, the paper says "is taking part", not "took part".
+    tense = "ongoing" if certificate.issued_at < event.ends_at else "past"
     texts = {}
     for language in ("zh", "en"):
         texts[language] = {
@@ -331,6 +449,7 @@ def _texts(certificate: Certificate) -> dict[str, dict[str, str]]:
                 event.starts_at, event.ends_at, event.timezone, language
             ),
             "issued": document_date(issued, language),
+            "tense": tense,
         }
     return texts
 
@@ -416,6 +535,88 @@ def reissue_certificate(
     )
     db.session.flush()
     return replacement
+
+
+# Why a certificate was revoked with its application, as the verification page shows it
+# to whoever holds the paper: in both languages at once, like the paper itself.
+CLOSED_REASONS = {
+    ApplicationStatus.WITHDRAWN.value: (
+        "企业已撤回参展申请。The enterprise withdrew its application."
+    ),
+    ApplicationStatus.CANCELLED.value: (
+        "主办方已取消该参展申请。The organizers cancelled the application."
+    ),
+}
+
+
+def valid_certificate_count(applications: list[Application]) -> int:
+    """How many certificates in force closing these applications would revoke."""
+    if not applications:
+        return 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Certificate.id)).where(
+                Certificate.application_id.in_([application.id for application in applications]),
+                Certificate.revoked_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+@application_closed.connect
+def revoke_with_application(
+    application: Application,
+    *,
+    status: ApplicationStatus | str,
+    reason: str = "",
+    actor: User | None = None,
+    **_signal_data: object,
+) -> list[Certificate]:
+    """A withdrawn or cancelled application's certificates are revoked with it, in the same
+    transaction; the enterprise and the organizers are told once it commits.
+
+    Run by ``registrations.services`` through ``registrations.signals.application_closed``.
+    """
+    status = ApplicationStatus(status).value
+    public_reason = CLOSED_REASONS[status]
+    revoked = [
+        certificate for certificate in application_certificates(application) if certificate.is_valid
+    ]
+    for certificate in revoked:
+        _revoke(certificate, reason=public_reason, actor=actor)
+        record(
+            actor,
+            AuditAction.CERTIFICATE_REVOKE,
+            certificate,
+            serial=certificate.serial,
+            reason=public_reason,
+            application_status=status,
+            stated_reason=reason,
+        )
+    if revoked:
+        _tell_revoked(application, revoked, status)
+    db.session.flush()
+    return revoked
+
+
+def _tell_revoked(application: Application, revoked: list[Certificate], status: str) -> None:
+    """Mail (after the commit) the enterprise's users and the organizers, each in their
+    own language."""
+    serials = [certificate.serial for certificate in revoked]
+    readers = {user.id: user for user in [*recipients(application), *active_organizers()]}
+    for user in readers.values():
+        send_templated_email(
+            user.email,
+            "certificate_revoked",
+            user.locale,
+            application=application,
+            event=application.event,
+            serials=serials,
+            status=status,
+            links=[verification_url(certificate.verification_code) for certificate in revoked],
+            user=user,
+        )
 
 
 # --- reading back -----------------------------------------------------------------------

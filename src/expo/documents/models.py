@@ -87,3 +87,26 @@ class Certificate(Model):
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {'valid' if self.is_valid else 'revoked'}>"
+
+
+class AttendanceWaiver(Model):
+    """An organizer's word that an application's delegates came, though no badge was scanned
+    (say, checked in on paper at a desk without a network): its certificate may be issued.
+
+    One per application; the reason is required and the grant is in the audit log.
+    """
+
+    __tablename__ = "attendance_waivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(sa.Text)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    application: Mapped[Application] = relationship()
+    granted_by: Mapped[User | None] = relationship()

@@ -23,7 +23,13 @@ from expo import ratelimit
 from expo.accounts.access import login_required, organizer_required
 from expo.accounts.models import User
 from expo.documents import certificates, schedules
-from expo.documents.forms import IssueCertificateForm, ReissueCertificateForm, RevokeCertificateForm
+from expo.documents.forms import (
+    AttendanceWaiverForm,
+    IssueCertificateForm,
+    ReissueCertificateForm,
+    RevokeCertificateForm,
+    VerifyForm,
+)
 from expo.documents.models import Certificate
 from expo.events import services as event_services
 from expo.i18n import current_language, html_lang
@@ -78,6 +84,36 @@ def schedule(event_id: int) -> ResponseReturnValue:
 # --- verification -------------------------------------------------------------------------
 
 
+VERIFY_HEADERS = {
+    # The answer changes the moment a certificate is revoked.
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+}
+
+
+@bp.get("/verify")
+@ratelimit.limit("RATE_LIMIT_VERIFY_PER_ADDRESS", methods=("GET",))
+def verify_serial() -> ResponseReturnValue:
+    """Check a certificate from its paper: the serial number and the credit code typed in.
+
+    A form sent by GET, since it asks and changes nothing. Each question counts against
+    the same allowance per address as the QR code links; the empty form does not.
+    """
+    asked = "serial" in request.args or "credit_code" in request.args
+    form = VerifyForm(request.args if asked else None, meta={"csrf": False})
+    if not asked:
+        ratelimit.refund()
+        return render_template("documents/verify_form.html", form=form), 200, VERIFY_HEADERS
+    if not form.validate():
+        return render_template("documents/verify_form.html", form=form), 422, VERIFY_HEADERS
+    certificate = certificates.certificate_by_serial(form.serial.data, form.credit_code.data)
+    context = certificates.verification_context(certificate) if certificate else {}
+    body = render_template(
+        "documents/verify_form.html", form=form, checked=True, certificate=certificate, **context
+    )
+    return body, 200 if certificate else 404, VERIFY_HEADERS
+
+
 @bp.route("/verify/<code>")
 @ratelimit.limit("RATE_LIMIT_VERIFY_PER_ADDRESS", methods=("GET",))
 def verify(code: str) -> ResponseReturnValue:
@@ -92,15 +128,7 @@ def verify(code: str) -> ResponseReturnValue:
             **certificates.verification_context(certificate),
         )
         status = 200
-    return (
-        body,
-        status,
-        {
-            # The answer changes the moment a certificate is revoked.
-            "Cache-Control": "no-store",
-            "X-Robots-Tag": "noindex",
-        },
-    )
+    return body, status, VERIFY_HEADERS
 
 
 # --- downloading a certificate ------------------------------------------------------------
@@ -168,6 +196,28 @@ def issue(event_id: int, application_id: int) -> ResponseReturnValue:
         lambda: certificates.issue_certificate(application, actor=_user()),
         lambda serial: _("Certificate %(serial)s issued.", serial=serial),
     )
+
+
+@bp.post("/manage/events/<int:event_id>/applications/<int:application_id>/attendance-waiver")
+@organizer_required
+def waive_attendance(event_id: int, application_id: int) -> ResponseReturnValue:
+    """Record that the application's delegates came though no badge was scanned."""
+    application = get_or_404(Application, application_id)
+    if application.event_id != event_id:
+        abort(404)
+    form = AttendanceWaiverForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors or [_("The request could not be understood")]:
+            flash(str(message), "warning")
+        return _back_to(application)
+    waiver = run_service(
+        lambda: certificates.waive_attendance(
+            application, reason=form.reason.data or "", actor=_user()
+        )
+    )
+    if waiver is not None:
+        flash(_("The certificate may now be issued without a check-in."), "success")
+    return _back_to(application)
 
 
 def _with_reason(

@@ -47,6 +47,14 @@ logger = logging.getLogger(__name__)
 NO_LONGER_APPROVED = _l("This application is no longer approved.")
 
 
+def problem(error: Exception) -> str:
+    """An exception as a problem line: a refusal in both languages (the folder is full),
+    anything else by its type and text, for the administrator."""
+    if isinstance(error, DomainError):
+        return both_languages(error)
+    return f"{type(error).__name__}: {error}"
+
+
 def both_languages(message) -> str:
     """A problem line for the job page, read by organizers of either language."""
     texts = []
@@ -173,12 +181,17 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
 
     reserved = []
     for application_id in application_ids:
+        application = db.session.get_one(Application, application_id)
         try:
             with db.session.begin_nested():
-                application = db.session.get_one(Application, application_id)
                 reserved.append(certificates.reserve_certificate(application, actor=actor))
-        except DomainError as error:  # e.g. no longer approved: recorded, not fatal
-            errors.append(f"#{application_id}: {both_languages(error)}")
+        except DomainError as error:
+            # Refused (no longer approved, the event not begun, nobody checked in): the
+            # job goes on and its page says which application was refused and why.
+            db.session.refresh(application)
+            enterprise = application.enterprise
+            name = enterprise.name_zh or enterprise.name_en
+            errors.append(f"#{application_id} {name}: {both_languages(error)}")
     db.session.commit()
 
     printed: list[tuple[Certificate, certificates.Printed | None]] = []
@@ -190,7 +203,7 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
             printed.append((certificate, certificates.print_certificate(certificate)))
         except Exception as error:
             logger.exception("certificate %s could not be printed", certificate.serial)
-            errors.append(f"#{certificate.application_id}: {type(error).__name__}: {error}")
+            errors.append(f"#{certificate.application_id}: {problem(error)}")
     db.session.rollback()  # only read while printing: end that transaction before the lock
 
     _lock_job(job_id)
@@ -229,7 +242,7 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
             sha256 = document_store().put(pdf)
         except Exception as error:
             logger.exception("badges of application %s could not be printed", application_id)
-            errors.append(f"#{application_id}: {type(error).__name__}: {error}")
+            errors.append(f"#{application_id}: {problem(error)}")
             continue
         files.append(
             DocumentJobFile(
@@ -312,7 +325,7 @@ def _fail(job_id: int, error: Exception) -> str:
     db.session.rollback()
     job = db.session.get_one(DocumentJob, job_id)
     if job.is_active:
-        services.append_error(job, f"{type(error).__name__}: {error}")
+        services.append_error(job, problem(error))
         _finish(job, JobStatus.FAILED)
     return JobStatus.FAILED.value
 

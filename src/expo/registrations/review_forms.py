@@ -125,6 +125,19 @@ class ReviewForm(BaseForm):
     )
 
 
+class CancelForm(BaseForm):
+    """Cancelling one application, on the page that says what it will do."""
+
+    # Required by the service, which says so at the field in the reader's language.
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Required: the enterprise reads it in the email."),
+        filters=[strip],
+        validators=[Optional(), Length(max=REASON_MAX)],
+        render_kw={"rows": 3},
+    )
+
+
 class BulkReviewForm(BaseForm):
     """The same decision for every application ticked in the list."""
 
@@ -148,3 +161,5 @@ class BulkReviewForm(BaseForm):
         validators=[Optional(), Length(max=REASON_MAX)],
         render_kw={"rows": 2},
     )
+    # Set by the page that says what rejecting or cancelling will do: the decision is taken.
+    confirmed = HiddenField()

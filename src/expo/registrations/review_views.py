@@ -43,10 +43,21 @@ from expo.registrations.review_forms import (
     ApplicationExportForm,
     ApplicationFilterForm,
     BulkReviewForm,
+    CancelForm,
     ReviewForm,
 )
 from expo.registrations.views import bp
-from expo.web import INVALID_STATUS, get_or_404, no_store, page_number, run_service, show_errors
+from expo.web import (
+    INVALID_STATUS,
+    get_or_404,
+    has_errors,
+    no_store,
+    page_number,
+    render_form,
+    run_service,
+    save_form,
+    show_errors,
+)
 
 APPLICATIONS = "/manage/events/<int:event_id>/applications"
 DEFAULT_PER_PAGE = 50
@@ -171,6 +182,16 @@ def bulk_review(event_id: int):
     if not selected:
         form.application_ids.errors = [_("Tick at least one application.")]
         return _render_list(event, form, status=INVALID_STATUS)
+    if target in services.REASON_REQUIRED and not form.confirmed.data:
+        # Turning enterprises down is said first, on a page of its own, then done.
+        confirm = url_for(
+            ".bulk_confirm",
+            event_id=event.id,
+            action=form.action.data,
+            application_ids=[application.id for application in selected],
+            reason=reason,
+        )
+        return redirect(confirm, 303)
 
     def decide_all() -> list[BulkOutcome]:
         results = services.review_many(selected, target, actor=_user(), reason=reason)
@@ -188,6 +209,46 @@ def bulk_review(event_id: int):
 
     outcomes = run_service(decide_all)
     return _render_list(event, BulkReviewForm(formdata=None), outcomes)
+
+
+@bp.get(f"{APPLICATIONS}/bulk/confirm")
+@no_store
+@organizer_required
+def bulk_confirm(event_id: int):
+    """What rejecting or cancelling the ticked applications will do; its button does it."""
+    event = get_or_404(Event, event_id)
+    form = BulkReviewForm(formdata=request.args, meta={"csrf": False})
+    action = form.action.data
+    selected = review.selected_applications(event, form.application_ids.data or [])
+    if action not in BULK_ACTIONS or BULK_ACTIONS[action] not in services.REASON_REQUIRED:
+        selected = []
+    if not selected:
+        flash(_("Tick at least one application."), "warning")
+        return redirect(url_for(".manage_list", event_id=event.id))
+    target = BULK_ACTIONS[action]
+    preview = services.preview_closing(event, selected, target)
+    closing = {application.id for application in preview.closing}
+    confirm_form = BulkReviewForm(
+        formdata=None,
+        data={
+            "application_ids": [application.id for application in selected],
+            "action": action,
+            "reason": form.reason.data or "",
+            "confirmed": "1",
+        },
+    )
+    return render_template(
+        "registrations/manage/bulk_confirm.html",
+        event=event,
+        form=confirm_form,
+        action=action,
+        action_label=DECISION_LABELS[target],
+        target=target.value,
+        changing=[application for application in selected if application.id in closing],
+        skipped=[application for application in selected if application.id not in closing],
+        preview=preview,
+        certificates_revoked=certificates.valid_certificate_count(preview.closing),
+    )
 
 
 # --- one application --------------------------------------------------------------------
@@ -208,6 +269,8 @@ def _render_detail(event: Event, application: Application, form: ReviewForm, sta
             decisions=decisions,
             capacity=services.capacity_count(event),
             certificate=certificates.printed_certificate(application),
+            certificate_refusal=certificates.certificate_refusal(application),
+            attendance_waiver=certificates.attendance_waiver(application),
             revoked_certificates=[
                 certificate
                 for certificate in certificates.application_certificates(application)
@@ -241,6 +304,15 @@ def decide(event_id: int, application_id: int):
             return _render_detail(event, application, form, INVALID_STATUS)
         flash(_("Choose one of the actions shown."), "warning")
         return back
+    if form.to.data == ApplicationStatus.CANCELLED.value:
+        # Cancelling is said first, on its own page, with what it will do.
+        confirm = url_for(
+            ".cancel_application",
+            event_id=event.id,
+            application_id=application.id,
+            reason=form.reason.data or "",
+        )
+        return redirect(confirm, 303)
     reviewed = run_service(
         lambda: services.review(
             application, form.to.data, actor=_user(), reason=form.reason.data or ""
@@ -255,6 +327,44 @@ def decide(event_id: int, application_id: int):
     elif form.errors:
         return _render_detail(event, application, form, INVALID_STATUS)
     return back
+
+
+@bp.route(f"{APPLICATIONS}/<int:application_id>/cancel", methods=["GET", "POST"])
+@no_store
+@organizer_required
+def cancel_application(event_id: int, application_id: int):
+    """Cancelling one application: a page that says what it will do (booths given up, the
+    waiting list moving up, certificates revoked), and its button, which does it."""
+    event = get_or_404(Event, event_id)
+    application = _application_of(event, application_id)
+    back = redirect(url_for(".manage_detail", event_id=event.id, application_id=application.id))
+    cancelled = ApplicationStatus.CANCELLED
+    if cancelled not in services.ORGANIZER_MOVES.get(ApplicationStatus(application.status), ()):
+        flash(_("This application can't be cancelled."), "warning")
+        return back
+    form = CancelForm(data={"reason": request.args.get("reason", "")})
+    done = save_form(
+        form,
+        lambda: services.review(
+            application, cancelled, actor=_user(), reason=form.reason.data or ""
+        ),
+    )
+    if done is not None:
+        flash(
+            _("%(name)s: %(status)s.", name=done.enterprise.name, status=done.status_label),
+            "success",
+        )
+        return back
+    if form.is_submitted() and not has_errors(form):
+        return back  # refused (capacity, a move no longer possible): flashed
+    return render_form(
+        "registrations/manage/cancel.html",
+        form,
+        event=event,
+        application=application,
+        preview=services.preview_closing(event, [application], cancelled),
+        certificates_revoked=certificates.valid_certificate_count([application]),
+    )
 
 
 # --- exports ----------------------------------------------------------------------------

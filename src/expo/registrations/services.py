@@ -40,6 +40,7 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import notify_status
+from expo.registrations.signals import application_closed
 from expo.validation import (
     check_email,
     check_latin_name,
@@ -400,6 +401,8 @@ def _move(
     if notice is None:
         notice = "submitted" if from_status is None and to == PENDING else to.value
     notify_status(application, notice, reason)
+    if to in (WITHDRAWN, CANCELLED):
+        application_closed.send(application, status=to, reason=reason, actor=actor)
 
 
 def submit_application(
@@ -523,8 +526,7 @@ def review(
         raise CapacityReached()
     # Booths come free when an approved application is cancelled, or when one that was
     # held for review after the waiting list is turned down.
-    held_for_review = current == PENDING and application.waitlisted_at is not None
-    frees_booths = current == APPROVED or (held_for_review and to in REASON_REQUIRED)
+    frees_booths = _frees_booths(application, to)
     _move(application, to, actor=actor, reason=reason, now=now)
     record(
         actor,
@@ -581,6 +583,65 @@ def promote_waitlist(event: Event, *, now: datetime | None = None) -> list[Appli
         moved.append(application)
     db.session.flush()
     return moved
+
+
+@dataclass(frozen=True)
+class ClosingPreview:
+    """What closing some applications would do, for the page that asks to confirm it."""
+
+    closing: list[Application]  # those of the chosen that can move there
+    booths_released: int
+    moving_up: list[Application]  # the waiting list, in the order it would move
+    back_to_review: bool  # reviewed events: those moving up go back to review
+
+
+def _frees_booths(application: Application, to: ApplicationStatus) -> bool:
+    current = ApplicationStatus(application.status)
+    held_for_review = current == PENDING and application.waitlisted_at is not None
+    return current == APPROVED or (held_for_review and to in REASON_REQUIRED)
+
+
+def preview_closing(
+    event: Event, applications: Iterable[Application], to: ApplicationStatus | str
+) -> ClosingPreview:
+    """Read, and change nothing: which of ``applications`` can be rejected, cancelled or
+    withdrawn (``to``), the booths that frees and who on the waiting list moves up then,
+    as :func:`review` and :func:`withdraw` followed by :func:`promote_waitlist` would do."""
+    to = ApplicationStatus(to)
+    closing = [
+        application
+        for application in applications
+        if (
+            ApplicationStatus(application.status) in ENTERPRISE_MOVES
+            if to == WITHDRAWN
+            else to in ORGANIZER_MOVES.get(ApplicationStatus(application.status), ())
+        )
+    ]
+    closing_ids = {application.id for application in closing}
+    released = sum(
+        application.booths_requested
+        for application in closing
+        if application.status == APPROVED or (to != WITHDRAWN and _frees_booths(application, to))
+    )
+    review_mode = event.moderation == Moderation.REVIEW
+    moving_up: list[Application] = []
+    if released:
+        free = event.capacity - booths_taken(event)
+        if review_mode:
+            free -= _booths_held_for_review(event)
+        free += released
+        waiting = db.session.execute(
+            sa.select(Application)
+            .where(Application.event_id == event.id, Application.status == WAITLISTED)
+            .options(selectinload(Application.enterprise))
+            .order_by(Application.waitlisted_at, Application.id)
+        ).scalars()
+        for application in waiting:
+            if application.id in closing_ids or application.booths_requested > free:
+                continue
+            free -= application.booths_requested
+            moving_up.append(application)
+    return ClosingPreview(closing, released, moving_up, review_mode)
 
 
 @capacity_changed.connect

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.accounts.access import enterprise_member_required
-from expo.documents.certificates import printed_certificate
+from expo.documents.certificates import printed_certificate, valid_certificate_count
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.privacy import current_notice
 from expo.registrations import services
 from expo.registrations.forms import WithdrawForm, application_form_class
-from expo.registrations.models import Application
-from expo.web import has_errors, no_store, render_form, run_service, save_form
+from expo.registrations.models import Application, ApplicationStatus
+from expo.web import has_errors, no_store, render_form, save_form
 
 bp = Blueprint("registrations", __name__)
 
@@ -110,7 +110,6 @@ def application(application_id: int):
         application=application,
         event=application.event,
         editable=services.is_editable(application),
-        withdraw_form=WithdrawForm(),
         certificate=printed_certificate(application),
     )
 
@@ -154,19 +153,37 @@ def edit(application_id: int):
     )
 
 
-@bp.post("/applications/<int:application_id>/withdraw")
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
+@no_store
 @enterprise_member_required
 def withdraw(application_id: int):
+    """Withdrawing asks first, on a page of its own that says what it will do: booths
+    given up, the waiting list moving up, certificates revoked. The POST does it."""
     application = _own_application(application_id)
+    back = redirect(url_for(".application", application_id=application.id))
+    if not application.is_active:
+        flash(_("This application is closed already."), "info")
+        return back
     form = WithdrawForm()
-    if form.validate_on_submit():
-        reason = form.reason.data or ""
-        withdrawn = run_service(
-            lambda: services.withdraw(application, actor=current_user, reason=reason)
-        )
-        if withdrawn is not None:
-            flash(_("Your application has been withdrawn."), "success")
-    return redirect(url_for(".application", application_id=application.id))
+    withdrawn = save_form(
+        form,
+        lambda: services.withdraw(application, actor=current_user, reason=form.reason.data or ""),
+    )
+    if withdrawn is not None:
+        flash(_("Your application has been withdrawn."), "success")
+        return back
+    if form.is_submitted() and not has_errors(form):
+        return back  # refused: the reason is flashed
+    return render_form(
+        "registrations/withdraw.html",
+        form,
+        application=application,
+        event=application.event,
+        preview=services.preview_closing(
+            application.event, [application], ApplicationStatus.WITHDRAWN
+        ),
+        certificates_revoked=valid_certificate_count([application]),
+    )
 
 
 # The organizers' review pages add their routes to ``bp``; they import it from here.
