@@ -1,13 +1,35 @@
-"""Who came: the questions other areas ask about attendance."""
+"""Who came, and checking them in at the door: the rules desks and other areas share."""
 
 from __future__ import annotations
 
+import enum
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from expo.attendance.models import CheckIn
+from expo.audit.actions import AuditAction
+from expo.audit.services import record
+from expo.db import like_pattern, utcnow
+from expo.documents import badges
+from expo.enterprises.models import Enterprise
+from expo.errors import DomainError, InvalidInput
+from expo.events.models import Event
 from expo.extensions import db
+from expo.i18n import format_local_time, format_zone
+from expo.registrations.models import Application, ApplicationStatus, Delegate
+
+if TYPE_CHECKING:
+    from expo.accounts.models import User
 
 
 def attended_application_ids(application_ids: Iterable[int]) -> set[int]:
@@ -26,3 +48,259 @@ def attended_application_ids(application_ids: Iterable[int]) -> set[int]:
 def has_attended(application_id: int) -> bool:
     """Whether at least one of the application's delegates has been checked in."""
     return bool(attended_application_ids([application_id]))
+
+
+# --- checking in at the door ---------------------------------------------------------------
+
+
+class CheckInOutcome(enum.StrEnum):
+    CHECKED_IN = "checked_in"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_APPROVED = "not_approved"
+    UNKNOWN_BADGE = "unknown_badge"
+    WRONG_EVENT = "wrong_event"
+
+
+# A desk's clock may run a little fast; a scan from further ahead is taken as made now.
+CLOCK_SKEW = timedelta(minutes=5)
+# The address a badge's QR code holds ends in the token: ``…/check-in/<token>``.
+_TOKEN_IN_ADDRESS = re.compile(r"/check-in/([A-Za-z0-9_.\-]+)/?(?:[?#].*)?$")
+DESK_NAME_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    """What the desk is told about one scan."""
+
+    outcome: CheckInOutcome
+    event: Event
+    delegate: Delegate | None = None
+    check_in: CheckIn | None = None
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.outcome is CheckInOutcome.CHECKED_IN
+
+    @property
+    def name(self) -> str:
+        if self.delegate is None:
+            return ""
+        parts = [self.delegate.name_zh.strip(), self.delegate.name_latin.strip()]
+        return " · ".join(part for part in parts if part)
+
+    @property
+    def enterprise(self) -> str:
+        return self.delegate.application.enterprise.name if self.delegate else ""
+
+    @property
+    def time(self) -> str:
+        """When the standing check-in was made, on the event's clock, zone named."""
+        if self.check_in is None:
+            return ""
+        moment = self.check_in.scanned_at
+        return (
+            f"{format_local_time(moment, self.event.timezone)} "
+            f"{format_zone(moment, self.event.timezone)}"
+        )
+
+    @property
+    def checked_in_by(self) -> str:
+        if self.check_in is None:
+            return ""
+        who = self.check_in.user.name if self.check_in.user else ""
+        desk = self.check_in.desk
+        return f"{who} ({desk})" if who and desk else who or desk
+
+    @property
+    def message(self) -> str:
+        """The answer, in the reader's language."""
+        return str(self._message())
+
+    def _message(self) -> object:
+        if self.outcome is CheckInOutcome.CHECKED_IN:
+            return _(
+                "Checked in: %(name)s, %(enterprise)s.", name=self.name, enterprise=self.enterprise
+            )
+        if self.outcome is CheckInOutcome.ALREADY_CHECKED_IN:
+            if self.checked_in_by:
+                return _(
+                    "Already checked in at %(time)s by %(who)s.",
+                    time=self.time,
+                    who=self.checked_in_by,
+                )
+            return _("Already checked in at %(time)s.", time=self.time)
+        if self.outcome is CheckInOutcome.NOT_APPROVED:
+            assert self.delegate is not None
+            return _(
+                "Not admitted: the application is %(status)s.",
+                status=self.delegate.application.status_label,
+            )
+        if self.outcome is CheckInOutcome.WRONG_EVENT:
+            return _("This badge is for another event.")
+        return _("Unknown badge: it was not printed by Expo.")
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {
+            "outcome": self.outcome.value,
+            "checked_in": self.is_checked_in,
+            "message": self.message,
+            "name": self.name,
+            "enterprise": self.enterprise,
+            "time": self.time,
+            "by": self.checked_in_by,
+        }
+
+
+def token_from_scan(text: str) -> str:
+    """The badge token in what a scanner typed: the badge's whole address or the token."""
+    text = (text or "").strip()
+    found = _TOKEN_IN_ADDRESS.search(text)
+    return found.group(1) if found else text
+
+
+def standing_check_in(delegate_id: int) -> CheckIn | None:
+    return db.session.execute(
+        sa.select(CheckIn).where(CheckIn.delegate_id == delegate_id, CheckIn.undone_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def _delegate_of_scan(event: Event, scan: str) -> Delegate | CheckInOutcome:
+    holder = badges.badge_holder(token_from_scan(scan))
+    if holder is None:
+        return CheckInOutcome.UNKNOWN_BADGE
+    event_id, delegate_id = holder
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None:
+        return CheckInOutcome.UNKNOWN_BADGE
+    if event_id != event.id or delegate.application.event_id != event.id:
+        return CheckInOutcome.WRONG_EVENT
+    return delegate
+
+
+def check_in(
+    event: Event,
+    token_or_delegate: str | Delegate,
+    *,
+    desk: str,
+    actor: User | None,
+    scanned_at: datetime | None = None,
+) -> CheckInResult:
+    """Check a delegate in at ``event``'s door, from a scanned badge or a chosen delegate.
+
+    Idempotent: a delegate already checked in is answered "already checked in" and nothing
+    is recorded, except that a scan made earlier (offline, synced later) than the standing
+    check-in moves it to the earlier time: the delegate arrived then. Two desks scanning
+    at once meet the database's one-standing-check-in index: the loser's insert is rolled
+    back to a savepoint and it answers "already checked in" too.
+    """
+    if isinstance(token_or_delegate, Delegate):
+        found: Delegate | CheckInOutcome = token_or_delegate
+        if token_or_delegate.application.event_id != event.id:
+            found = CheckInOutcome.WRONG_EVENT
+    else:
+        found = _delegate_of_scan(event, token_or_delegate)
+    if isinstance(found, CheckInOutcome):
+        return CheckInResult(found, event)
+    delegate = found
+    if delegate.application.status != ApplicationStatus.APPROVED:
+        return CheckInResult(CheckInOutcome.NOT_APPROVED, event, delegate)
+    now = utcnow()
+    scanned_at = now if scanned_at is None or scanned_at > now + CLOCK_SKEW else scanned_at
+    desk = (desk or "").strip()[:DESK_NAME_LENGTH]
+    standing = standing_check_in(delegate.id)
+    if standing is None:
+        row = CheckIn(
+            event_id=event.id,
+            application_id=delegate.application_id,
+            delegate_id=delegate.id,
+            scanned_at=scanned_at,
+            recorded_at=now,
+            desk=desk,
+            user_id=getattr(actor, "id", None),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            standing = standing_check_in(delegate.id)
+        else:
+            record(
+                actor,
+                AuditAction.CHECK_IN_RECORDED,
+                event,
+                delegate_id=delegate.id,
+                name=delegate.name_zh or delegate.name_latin,
+                desk=desk,
+                scanned_at=scanned_at.isoformat(),
+            )
+            return CheckInResult(CheckInOutcome.CHECKED_IN, event, delegate, row)
+    assert standing is not None  # the index let no row in because one stands
+    if scanned_at < standing.scanned_at:
+        standing.scanned_at = scanned_at
+        standing.desk = desk
+        standing.user_id = getattr(actor, "id", None)
+        db.session.flush()
+    return CheckInResult(CheckInOutcome.ALREADY_CHECKED_IN, event, delegate, standing)
+
+
+class CheckInAlreadyUndone(DomainError):
+    message = _l("This check-in has already been undone.")
+    status_code = 409
+
+
+def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
+    """An organizer takes a check-in back (scanned by mistake); it stays on record, undone."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": _l("Say why the check-in is undone.")})
+    if not check_in.is_standing:
+        raise CheckInAlreadyUndone()
+    check_in.undone_at = utcnow()
+    check_in.undone_by_id = actor.id
+    check_in.undo_reason = reason
+    db.session.flush()
+    record(
+        actor,
+        AuditAction.CHECK_IN_UNDONE,
+        check_in.delegate.application.event,
+        delegate_id=check_in.delegate_id,
+        name=check_in.delegate.name_zh or check_in.delegate.name_latin,
+        reason=reason,
+    )
+    return check_in
+
+
+def find_delegates(event: Event, text: str, *, limit: int = 20) -> list[Delegate]:
+    """The event's delegates whose name (Chinese or Latin) or enterprise contains ``text``."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    pattern = like_pattern(unicodedata.normalize("NFKC", text))
+    query = (
+        sa.select(Delegate)
+        .join(Delegate.application)
+        .join(Application.enterprise)
+        .where(
+            Application.event_id == event.id,
+            sa.or_(
+                Delegate.name_zh.ilike(pattern, escape="\\"),
+                Delegate.name_latin.ilike(pattern, escape="\\"),
+                Enterprise.name_zh.ilike(pattern, escape="\\"),
+                Enterprise.name_en.ilike(pattern, escape="\\"),
+            ),
+        )
+        .options(selectinload(Delegate.application).selectinload(Application.enterprise))
+        .order_by(Delegate.name_latin, Delegate.id)
+        .limit(limit)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def standing_check_ins(delegate_ids: Iterable[int]) -> dict[int, CheckIn]:
+    ids = list(delegate_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CheckIn).where(CheckIn.delegate_id.in_(ids), CheckIn.undone_at.is_(None))
+    ).scalars()
+    return {row.delegate_id: row for row in rows}
