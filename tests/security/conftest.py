@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.services import make_email_verification_token, make_password_reset_token
+from expo.attendance import services as attendance
 from expo.delegations.services import create_share_link
 from expo.documents import badges, render, schedules
 from expo.documents.certificates import issue_certificate
@@ -105,6 +106,9 @@ def seed_world() -> World:
     question = make_question(event)
     application = make_application(event, ours)
     make_application(event, theirs)
+    delegate = application.delegates[0]
+    check_in = attendance.check_in(event, delegate, desk="Hall 1", actor=organizer).check_in
+    assert check_in is not None
     certificate = issue_certificate(application, actor=organizer)
     job = make_job(event)
     report = make_outcome_report(application, deals=1, status="submitted")
@@ -121,6 +125,7 @@ def seed_world() -> World:
         email="claimant@example.com",
     )
     db.session.add(claim)
+    desk = attendance.grant_desk_access(event, "desk@example.com", actor=organizer)
     db.session.commit()
 
     values: dict[str, object] = {
@@ -141,6 +146,9 @@ def seed_world() -> World:
         "check_in_token": badges.check_in_token(application.delegates[0]),
         "invitation_token": make_invitation_token(ours, "colleague@example.com"),
         "claim_id": claim.id,
+        "delegate_id": delegate.id,
+        "check_in_id": check_in.id,
+        "desk_id": desk.id,
         "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),

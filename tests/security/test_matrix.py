@@ -185,7 +185,16 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "POST": ORGANIZERS,
     },
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
+    # The world's delegate is checked in already: the answer says so, on the desk's page.
+    "/manage/events/<int:event_id>/check-in/delegates/<int:delegate_id>": {"POST": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in-desks": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/events/<int:event_id>/check-in-desks/<int:desk_id>/revoke": {"POST": ORGANIZER_ACTION},
+    "/manage/events/<int:event_id>/check-ins/<int:check_in_id>/undo": {
+        "GET": ORGANIZERS,
+        "POST": ORGANIZER_FORM,
+    },
     "/manage/events/<int:event_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>": {
         "POST": ORGANIZER_ACTION

@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from expo.attendance.models import CheckIn
+from expo.accounts.services import find_user_by_email
+from expo.attendance.models import CheckIn, CheckInDesk
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import like_pattern, utcnow
@@ -26,7 +27,10 @@ from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import format_local_time, format_zone
+from expo.mail import send_templated_email
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.urls import external_url
+from expo.validation import InvalidValue, check_email
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -66,6 +70,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 # The address a badge's QR code holds ends in the token: ``…/check-in/<token>``.
 _TOKEN_IN_ADDRESS = re.compile(r"/check-in/([A-Za-z0-9_.\-]+)/?(?:[?#].*)?$")
 DESK_NAME_LENGTH = 60
+REASON_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,8 @@ def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": _l("Say why the check-in is undone.")})
+    if len(reason) > REASON_LENGTH:
+        raise InvalidInput({"reason": _l("Use at most %(max)d characters.", max=REASON_LENGTH)})
     if not check_in.is_standing:
         raise CheckInAlreadyUndone()
     check_in.undone_at = utcnow()
@@ -304,3 +311,94 @@ def standing_check_ins(delegate_ids: Iterable[int]) -> dict[int, CheckIn]:
         sa.select(CheckIn).where(CheckIn.delegate_id.in_(ids), CheckIn.undone_at.is_(None))
     ).scalars()
     return {row.delegate_id: row for row in rows}
+
+
+# --- desk staff ----------------------------------------------------------------------------
+
+
+def grant_desk_access(event: Event, email: str, *, actor: User) -> CheckInDesk:
+    """Let the person with ``email`` check delegates in at ``event``, and nothing else.
+
+    With an account, the access is theirs at once; without one, it waits for an account
+    with that address (its address confirmed), and the person is told by e-mail either way.
+    """
+    try:
+        email = check_email(email)
+    except InvalidValue as invalid:
+        raise InvalidInput({"email": invalid.message}) from None
+    if not email:
+        raise InvalidInput({"email": _l("Enter the desk person's email address.")})
+    user = find_user_by_email(email)
+    if user is not None and user.is_organizer:
+        raise InvalidInput(
+            {"email": _l("Organizers check delegates in already: they need no desk access.")}
+        )
+    taken = db.session.execute(
+        sa.select(CheckInDesk.id).where(
+            CheckInDesk.event_id == event.id, CheckInDesk.email == email
+        )
+    ).first()
+    if taken:
+        raise InvalidInput({"email": _l("This address has desk access to this event already.")})
+    desk = CheckInDesk(
+        event_id=event.id, email=email, user_id=user.id if user else None, granted_by_id=actor.id
+    )
+    db.session.add(desk)
+    db.session.flush()
+    record(actor, AuditAction.CHECK_IN_DESK_GRANTED, event, email=email)
+    send_templated_email(
+        email,
+        "check_in_desk_granted",
+        user.locale if user else actor.locale,
+        event=event,
+        has_account=user is not None,
+        link=external_url("attendance.desk", event_id=event.id),
+        signup_link=external_url("accounts.signup"),
+        organizer=actor,
+    )
+    return desk
+
+
+def revoke_desk_access(desk: CheckInDesk, *, actor: User) -> None:
+    event = db.session.get(Event, desk.event_id)
+    assert event is not None  # the row goes with its event
+    db.session.delete(desk)
+    db.session.flush()
+    record(actor, AuditAction.CHECK_IN_DESK_REVOKED, event, email=desk.email)
+
+
+def desks_of(event: Event) -> list[CheckInDesk]:
+    query = (
+        sa.select(CheckInDesk)
+        .where(CheckInDesk.event_id == event.id)
+        .options(selectinload(CheckInDesk.user))
+        .order_by(CheckInDesk.email)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def _desk_rows_of(user: User) -> sa.ColumnElement[bool]:
+    """A desk row is the user's by account, or by a confirmed address it still waits for."""
+    mine = CheckInDesk.user_id == user.id
+    if user.email_verified:
+        mine = sa.or_(mine, sa.and_(CheckInDesk.user_id.is_(None), CheckInDesk.email == user.email))
+    return mine
+
+
+def can_check_in(user: User, event_id: int) -> bool:
+    """Whether ``user`` may check delegates in at the event: organizers and its desk staff."""
+    if user.is_organizer:
+        return True
+    query = sa.select(CheckInDesk.id).where(CheckInDesk.event_id == event_id, _desk_rows_of(user))
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def desk_events(user: User) -> list[Event]:
+    """The events whose door ``user`` staffs, soonest first."""
+    query = (
+        sa.select(Event)
+        .join(CheckInDesk, CheckInDesk.event_id == Event.id)
+        .where(_desk_rows_of(user))
+        .order_by(Event.starts_at)
+    )
+    return list(db.session.execute(query).scalars().unique())

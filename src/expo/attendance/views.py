@@ -1,0 +1,155 @@
+"""The check-in desk at an event's door, and the organizers' say over who staffs it.
+
+The desk page works as a plain form (a hand-held scanner types the badge's address and
+Enter; the answer comes back as a page) and, with its small script, answers each scan in
+place from the same address as JSON. Organizers and the event's desk staff use it; desk
+staff see nothing else of the event.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from expo.accounts.access import check_in_desk_required, organizer_required
+from expo.attendance import services
+from expo.attendance.forms import DeskActionForm, DeskForm, GrantDeskForm, ScanForm, UndoCheckInForm
+from expo.attendance.models import CheckIn, CheckInDesk
+from expo.attendance.services import CheckInResult
+from expo.events.models import Event
+from expo.registrations.models import Delegate
+from expo.web import INVALID_STATUS, get_or_404, render_form, run_action, run_service, save_form
+
+bp = Blueprint("attendance", __name__)
+Row = TypeVar("Row", CheckIn, CheckInDesk)
+
+SEARCH_LENGTH = 100
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _event_and_row(event_id: int, model: type[Row], row_id: int) -> tuple[Event, Row]:
+    """The event and its row the address names: 404 when the row is another event's."""
+    event = get_or_404(Event, event_id)
+    row = get_or_404(model, row_id)
+    if row.event_id != event.id:
+        abort(404)
+    return event, row
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+def _desk_page(
+    event: Event, form: DeskForm, result: CheckInResult | None = None, status: int = 200
+):
+    query = request.values.get("q", "").strip()[:SEARCH_LENGTH]
+    found = services.find_delegates(event, query)
+    body = render_template(
+        "attendance/desk.html",
+        event=event,
+        form=form,
+        scan_form=form
+        if isinstance(form, ScanForm)
+        else ScanForm(formdata=None, desk=form.desk.data),
+        result=result,
+        query=query,
+        found=found,
+        standing=services.standing_check_ins(delegate.id for delegate in found),
+        is_organizer=current_user.is_organizer,
+    )
+    return body, status, {"Cache-Control": "no-store"}
+
+
+def _answer(event: Event, form: DeskForm, result: CheckInResult | None):
+    if result is None:  # the service never refuses; a failed commit is a server error
+        abort(500)
+    if _wants_json():
+        return jsonify(result.as_dict())
+    return _desk_page(event, form, result)
+
+
+@bp.route("/manage/events/<int:event_id>/check-in", methods=["GET", "POST"])
+@check_in_desk_required
+def desk(event_id: int):
+    event = get_or_404(Event, event_id)
+    form = ScanForm()
+    if request.method == "POST":
+        if not form.validate():
+            if _wants_json():
+                return jsonify({"errors": form.errors}), INVALID_STATUS
+            return _desk_page(event, form, status=INVALID_STATUS)
+        result = run_service(
+            lambda: services.check_in(event, form.code.data, desk=form.desk.data, actor=_user())
+        )
+        form.code.data = ""  # ready for the next badge
+        return _answer(event, form, result)
+    if not form.desk.data:
+        form.desk.data = request.args.get("desk", "")[: services.DESK_NAME_LENGTH]
+    return _desk_page(event, form)
+
+
+@bp.post("/manage/events/<int:event_id>/check-in/delegates/<int:delegate_id>")
+@check_in_desk_required
+def check_in_delegate(event_id: int, delegate_id: int):
+    """The button beside a name found by search, or on the page a badge's QR code opens."""
+    event = get_or_404(Event, event_id)
+    delegate = get_or_404(Delegate, delegate_id)
+    if delegate.application.event_id != event.id:
+        abort(404)
+    form = DeskForm()
+    if not form.validate():
+        return _desk_page(event, form, status=INVALID_STATUS)
+    result = run_service(
+        lambda: services.check_in(event, delegate, desk=form.desk.data, actor=_user())
+    )
+    return _answer(event, form, result)
+
+
+@bp.route("/manage/events/<int:event_id>/check-ins/<int:check_in_id>/undo", methods=["GET", "POST"])
+@organizer_required
+def undo(event_id: int, check_in_id: int):
+    event, check_in = _event_and_row(event_id, CheckIn, check_in_id)
+    form = UndoCheckInForm()
+    if check_in.is_standing:
+        undone = save_form(
+            form, lambda: services.undo_check_in(check_in, actor=_user(), reason=form.reason.data)
+        )
+        if undone is not None:
+            return redirect(url_for(".desk", event_id=event.id))
+    return render_form("attendance/undo.html", form, event=event, check_in=check_in)
+
+
+@bp.route("/manage/events/<int:event_id>/check-in-desks", methods=["GET", "POST"])
+@organizer_required
+def desks(event_id: int):
+    event = get_or_404(Event, event_id)
+    form = GrantDeskForm()
+    if save_form(form, lambda: services.grant_desk_access(event, form.email.data, actor=_user())):
+        return redirect(url_for(".desks", event_id=event.id))
+    return render_form(
+        "attendance/desks.html",
+        form,
+        event=event,
+        desks=services.desks_of(event),
+        action_form=DeskActionForm(),
+    )
+
+
+@bp.post("/manage/events/<int:event_id>/check-in-desks/<int:desk_id>/revoke")
+@organizer_required
+def revoke(event_id: int, desk_id: int):
+    event, desk_row = _event_and_row(event_id, CheckInDesk, desk_id)
+    if DeskActionForm().validate() and run_action(
+        lambda: services.revoke_desk_access(desk_row, actor=_user())
+    ):
+        flash(_("%(email)s can no longer check delegates in.", email=desk_row.email), "success")
+    return redirect(url_for(".desks", event_id=event.id))

@@ -1,0 +1,229 @@
+"""The check-in desk over HTTP: organizers and desk staff, plain forms and JSON."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+import sqlalchemy as sa
+
+from expo.attendance import services
+from expo.attendance.models import CheckIn, CheckInDesk
+from expo.documents import badges
+from tests.factories import make_application, make_enterprise_user, make_event, make_user
+from tests.pages import sign_in
+
+
+@pytest.fixture()
+def event(db):
+    return make_event()
+
+
+def standing(db) -> list[CheckIn]:
+    db.session.expire_all()
+    return list(db.session.execute(sa.select(CheckIn).where(CheckIn.undone_at.is_(None))).scalars())
+
+
+def sent(outbox) -> list:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(outbox.glob("*.eml"))
+    ]
+
+
+class TestDesk:
+    def test_a_scanned_address_and_enter_checks_in_as_a_plain_form(self, app, db, event, organizer):
+        delegate = make_application(event).delegates[0]
+        browser = sign_in(app, organizer)
+        page = browser.get(f"/manage/events/{event.id}/check-in?lang=en")
+        assert page.status_code == 200 and 'id="code"' in page.get_data(as_text=True)
+        url = badges.check_in_url(delegate)
+        response = browser.post(
+            f"/manage/events/{event.id}/check-in", data={"code": url, "desk": "Hall A"}
+        )
+        assert response.status_code == 200
+        assert "Checked in: 王1 · WANG 1" in response.get_data(as_text=True)
+        assert [row.desk for row in standing(db)] == ["Hall A"]
+        again = browser.post(f"/manage/events/{event.id}/check-in", data={"code": url})
+        assert "Already checked in at" in again.get_data(as_text=True)
+        assert "李明 (Hall A)" in again.get_data(as_text=True)
+        assert len(standing(db)) == 1
+
+    def test_the_script_gets_the_answer_as_json_in_the_desks_language(
+        self, app, db, event, organizer
+    ):
+        delegate = make_application(event).delegates[0]
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/events/{event.id}/check-in",
+            data={"code": badges.check_in_token(delegate)},
+            headers={"Accept": "application/json"},
+        )
+        assert response.status_code == 200
+        assert response.json["outcome"] == "checked_in"
+        assert response.json["message"].startswith("签到成功：王1")
+        unknown = browser.post(
+            f"/manage/events/{event.id}/check-in",
+            data={"code": "not-a-badge"},
+            headers={"Accept": "application/json"},
+        )
+        assert unknown.json["outcome"] == "unknown_badge"
+        empty = browser.post(
+            f"/manage/events/{event.id}/check-in", data={}, headers={"Accept": "application/json"}
+        )
+        assert empty.status_code == 422 and "code" in empty.json["errors"]
+
+    def test_an_empty_scan_is_refused_at_the_field(self, app, db, event, organizer):
+        browser = sign_in(app, organizer)
+        response = browser.post(f"/manage/events/{event.id}/check-in?lang=en", data={"code": " "})
+        assert response.status_code == 422
+        assert 'id="code-error"' in response.get_data(as_text=True)
+        assert standing(db) == []
+
+    def test_a_delegate_found_by_name_is_checked_in_with_the_button(
+        self, app, db, event, organizer
+    ):
+        application = make_application(event, delegates=2)
+        application.delegates[1].name_latin = "LI Hua"
+        browser = sign_in(app, organizer)
+        found = browser.get(f"/manage/events/{event.id}/check-in?q=li+hua&lang=en")
+        text = found.get_data(as_text=True)
+        button = f"/manage/events/{event.id}/check-in/delegates/{application.delegates[1].id}"
+        assert button in text and "WANG 1" not in text
+        response = browser.post(button, data={"desk": "VIP", "q": "li hua"})
+        assert response.status_code == 200
+        assert [row.delegate_id for row in standing(db)] == [application.delegates[1].id]
+
+    def test_a_delegate_of_another_event_is_not_found(self, app, db, event, organizer):
+        foreign = make_application(make_event()).delegates[0]
+        browser = sign_in(app, organizer)
+        response = browser.post(f"/manage/events/{event.id}/check-in/delegates/{foreign.id}")
+        assert response.status_code == 404 and standing(db) == []
+
+
+class TestBadgeAddress:
+    def test_opening_the_qr_address_changes_nothing_and_offers_a_button(
+        self, app, db, event, organizer
+    ):
+        delegate = make_application(event).delegates[0]
+        browser = sign_in(app, organizer)
+        path = badges.check_in_url(delegate).split("://", 1)[1].split("/", 1)[1]
+        page = browser.get(f"/{path}")
+        assert page.status_code == 200 and standing(db) == []
+        button = f"/manage/events/{event.id}/check-in/delegates/{delegate.id}"
+        assert f'action="{button}"' in page.get_data(as_text=True)
+        browser.post(button)
+        assert len(standing(db)) == 1
+        again = browser.get(f"/{path}?lang=en").get_data(as_text=True)
+        assert "Already checked in at" in again and f'action="{button}"' not in again
+
+
+class TestUndo:
+    def test_an_organizer_undoes_with_a_reason(self, app, db, event, organizer):
+        delegate = make_application(event).delegates[0]
+        row = services.check_in(event, delegate, desk="", actor=organizer).check_in
+        assert row is not None
+        browser = sign_in(app, organizer)
+        path = f"/manage/events/{event.id}/check-ins/{row.id}/undo"
+        assert browser.get(path).status_code == 200
+        refused = browser.post(f"{path}?lang=en", data={"reason": ""})
+        assert refused.status_code == 422
+        assert "Say why the check-in is undone." in refused.get_data(as_text=True)
+        assert len(standing(db)) == 1
+        assert browser.post(path, data={"reason": "wrong badge"}).status_code == 302
+        assert standing(db) == []
+
+    def test_desk_staff_cannot_undo(self, app, db, event, organizer):
+        desk_user = make_enterprise_user()
+        services.grant_desk_access(event, desk_user.email, actor=organizer)
+        row = services.check_in(event, make_application(event).delegates[0], desk="", actor=None)
+        assert row.check_in is not None
+        browser = sign_in(app, desk_user)
+        path = f"/manage/events/{event.id}/check-ins/{row.check_in.id}/undo"
+        assert browser.post(path, data={"reason": "x"}).status_code == 403
+        assert len(standing(db)) == 1
+
+
+class TestDeskStaff:
+    def test_a_desk_person_sees_the_check_in_of_that_event_and_nothing_else(
+        self, app, db, event, organizer
+    ):
+        delegate = make_application(event).delegates[0]
+        other_event = make_event()
+        desk_user = make_enterprise_user()
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/events/{event.id}/check-in-desks", data={"email": desk_user.email}
+        )
+        assert response.status_code == 302
+        desk = sign_in(app, desk_user)
+        assert desk.get(f"/manage/events/{event.id}/check-in").status_code == 200
+        scanned = desk.post(
+            f"/manage/events/{event.id}/check-in", data={"code": badges.check_in_token(delegate)}
+        )
+        assert scanned.status_code == 200 and len(standing(db)) == 1
+        path = badges.check_in_url(delegate).split("://", 1)[1].split("/", 1)[1]
+        assert desk.get(f"/{path}").status_code == 200
+        for refused in (
+            f"/manage/events/{other_event.id}/check-in",
+            f"/manage/events/{event.id}/applications",
+            f"/manage/events/{event.id}/check-in-desks",
+            f"/manage/events/{event.id}/badges.pdf",
+            "/manage/events",
+        ):
+            assert desk.get(refused).status_code == 403, refused
+
+    def test_an_address_without_an_account_waits_for_one_and_is_told_by_email(
+        self, app, db, event, organizer, outbox
+    ):
+        browser = sign_in(app, organizer)
+        browser.post(
+            f"/manage/events/{event.id}/check-in-desks", data={"email": " Desk@Example.com "}
+        )
+        [row] = db.session.execute(sa.select(CheckInDesk)).scalars()
+        assert row.email == "desk@example.com" and row.user_id is None
+        [message] = sent(outbox)
+        assert message["To"] == "desk@example.com"
+        assert f"/manage/events/{event.id}/check-in" in message.get_content()
+        assert "/account/signup" in message.get_content()
+        unconfirmed = make_user(email="desk@example.com")
+        confirmed_at, unconfirmed.email_verified_at = unconfirmed.email_verified_at, None
+        db.session.flush()
+        assert services.can_check_in(unconfirmed, event.id) is False
+        unconfirmed.email_verified_at = confirmed_at
+        assert services.can_check_in(unconfirmed, event.id) is True
+        assert services.desk_events(unconfirmed) == [event]
+
+    def test_revoking_ends_the_access(self, app, db, event, organizer):
+        desk_user = make_enterprise_user()
+        row = services.grant_desk_access(event, desk_user.email, actor=organizer)
+        browser = sign_in(app, organizer)
+        listing = browser.get(f"/manage/events/{event.id}/check-in-desks")
+        assert desk_user.email in listing.get_data(as_text=True)
+        revoked = browser.post(f"/manage/events/{event.id}/check-in-desks/{row.id}/revoke")
+        assert revoked.status_code == 302
+        desk = sign_in(app, desk_user)
+        assert desk.get(f"/manage/events/{event.id}/check-in").status_code == 403
+
+    @pytest.mark.parametrize(
+        ("typed", "message"),
+        [
+            ("", "This field is required."),
+            ("not-an-address", "Enter a valid email address"),
+            ("organizer", "Organizers check delegates in already"),
+            ("twice", "This address has desk access to this event already."),
+        ],
+    )
+    def test_bad_addresses_are_refused_at_the_field(
+        self, app, db, event, organizer, typed, message
+    ):
+        services.grant_desk_access(event, "twice@example.com", actor=organizer)
+        typed = {"organizer": organizer.email, "twice": "twice@example.com"}.get(typed, typed)
+        browser = sign_in(app, organizer)
+        response = browser.post(
+            f"/manage/events/{event.id}/check-in-desks?lang=en", data={"email": typed}
+        )
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+        assert db.session.execute(sa.select(sa.func.count(CheckInDesk.id))).scalar() == 1
