@@ -61,4 +61,42 @@
     code.focus();
   });
   code.focus();
+
+  // The camera: qr-scanner (static/vendor) reads the badge's QR code from the video and
+  // the address goes the way a typed one does. The same badge held in front of the camera
+  // is read many times a second; it is sent once every few seconds at most.
+  var camera = document.getElementById("camera");
+  if (!camera || !window.QrScanner || !navigator.mediaDevices) return;
+  camera.hidden = false;
+  var video = document.getElementById("camera-video");
+  var start = document.getElementById("camera-start");
+  var stop = document.getElementById("camera-stop");
+  var failed = document.getElementById("camera-error");
+  var REPEAT_MS = 4000;
+  var last = { text: "", at: 0 };
+  var scanner = new window.QrScanner(video, function (result) {
+    var text = result.data || result;
+    var now = Date.now();
+    if (text === last.text && now - last.at < REPEAT_MS) return;
+    last = { text: text, at: now };
+    window.expoCheckIn(text).catch(function () { /* the answer box keeps the last one */ });
+  }, { returnDetailedScanResult: true, maxScansPerSecond: 5 });
+
+  function running(on) {
+    video.hidden = !on;
+    start.hidden = on;
+    stop.hidden = !on;
+  }
+
+  start.addEventListener("click", function () {
+    failed.hidden = true;
+    scanner.start().then(function () { running(true); }, function () {
+      failed.hidden = false;
+      running(false);
+    });
+  });
+  stop.addEventListener("click", function () {
+    scanner.stop();
+    running(false);
+  });
 })();

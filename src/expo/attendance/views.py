@@ -21,6 +21,7 @@ from expo.attendance.models import CheckIn, CheckInDesk
 from expo.attendance.services import CheckInResult
 from expo.events.models import Event
 from expo.registrations.models import Delegate
+from expo.security import CAMERA_PAGE_POLICY
 from expo.web import INVALID_STATUS, get_or_404, render_form, run_action, run_service, save_form
 
 bp = Blueprint("attendance", __name__)
@@ -66,7 +67,11 @@ def _desk_page(
         standing=services.standing_check_ins(delegate.id for delegate in found),
         is_organizer=current_user.is_organizer,
     )
-    return body, status, {"Cache-Control": "no-store"}
+    return (
+        body,
+        status,
+        {"Cache-Control": "no-store", "Content-Security-Policy": CAMERA_PAGE_POLICY},
+    )
 
 
 def _answer(event: Event, form: DeskForm, result: CheckInResult | None):
