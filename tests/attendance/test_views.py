@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -227,3 +229,88 @@ class TestDeskStaff:
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
         assert db.session.execute(sa.select(sa.func.count(CheckInDesk.id))).scalar() == 1
+
+
+class TestOffline:
+    def test_the_badge_list_is_signed_for_the_desk_and_event(self, app, db, event, organizer):
+        application = make_application(event, delegates=2)
+        services.check_in(event, application.delegates[0], desk="", actor=organizer)
+        make_application(event, status="withdrawn")
+        browser = sign_in(app, organizer)
+        response = browser.get(f"/manage/events/{event.id}/check-in-badges.json")
+        assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+        signed = response.json
+        assert services.is_genuine_badge_list(event, organizer, signed)
+        body = json.loads(signed["body"])
+        assert body["event_id"] == event.id
+        entries = {entry["delegate_id"]: entry for entry in body["badges"]}
+        first = entries[application.delegates[0].id]
+        assert first["token"] == badges.check_in_token(application.delegates[0])
+        assert first["checked_in"] is True and first["approved"] is True
+        assert entries[application.delegates[1].id]["checked_in"] is False
+        assert sorted(entry["approved"] for entry in entries.values()) == [False, True, True]
+        someone_else = make_user("organizer")
+        assert not services.is_genuine_badge_list(event, someone_else, signed)
+        assert not services.is_genuine_badge_list(make_event(), organizer, signed)
+
+    def test_offline_scans_sync_once_and_the_earliest_time_wins(self, app, db, event, organizer):
+        first, second = make_application(event, delegates=2).delegates
+        online = services.check_in(event, second, desk="Online", actor=organizer).check_in
+        assert online is not None
+        online_at = online.scanned_at
+        browser = sign_in(app, organizer)
+        signed = browser.get(f"/manage/events/{event.id}/check-in-badges.json").json
+        earlier = (online_at - timedelta(minutes=30)).isoformat()
+        scans = [
+            {"code": badges.check_in_url(first), "scanned_at": earlier, "desk": "Offline"},
+            {"code": badges.check_in_token(first), "scanned_at": earlier, "desk": "Offline"},
+            {"code": badges.check_in_token(second), "scanned_at": earlier, "desk": "Offline"},
+            {"code": "forged", "scanned_at": "yesterday", "desk": "Offline"},
+        ]
+        path = f"/manage/events/{event.id}/check-in-sync"
+        response = browser.post(path, json={"list": signed, "scans": scans})
+        assert response.status_code == 200
+        outcomes = [result["outcome"] for result in response.json["results"]]
+        assert outcomes == [
+            "checked_in",
+            "already_checked_in",
+            "already_checked_in",
+            "unknown_badge",
+        ]
+        again = browser.post(path, json={"list": signed, "scans": scans[:1]})
+        assert again.json["results"][0]["outcome"] == "already_checked_in"
+        rows = {row.delegate_id: row for row in standing(db)}
+        assert set(rows) == {first.id, second.id}
+        assert rows[second.id].scanned_at == online_at - timedelta(minutes=30)
+        assert rows[second.id].desk == "Offline"
+
+    @pytest.mark.parametrize("tamper", ["body", "signature", "missing"])
+    def test_a_tampered_list_is_refused_whole(self, app, db, event, organizer, tamper):
+        delegate = make_application(event).delegates[0]
+        browser = sign_in(app, organizer)
+        signed = browser.get(f"/manage/events/{event.id}/check-in-badges.json").json
+        if tamper == "body":
+            signed["body"] = signed["body"].replace('"approved":true', '"approved":false')
+        elif tamper == "signature":
+            signed["signature"] = "0" * 64
+        else:
+            signed = None
+        scans = [{"code": badges.check_in_token(delegate), "scanned_at": None, "desk": ""}]
+        response = browser.post(
+            f"/manage/events/{event.id}/check-in-sync?lang=en",
+            json={"list": signed, "scans": scans},
+        )
+        assert response.status_code == 400
+        assert "The badge list was altered" in response.json["error"]
+        assert standing(db) == []
+
+    def test_a_sync_without_json_is_refused(self, app, db, event, organizer):
+        browser = sign_in(app, organizer)
+        response = browser.post(f"/manage/events/{event.id}/check-in-sync", data={"x": "1"})
+        assert response.status_code == 400
+
+    def test_the_service_worker_is_served_beside_the_page(self, app, db, event, organizer):
+        browser = sign_in(app, organizer)
+        response = browser.get(f"/manage/events/{event.id}/check-in-worker.js")
+        assert response.status_code == 200
+        assert "javascript" in response.mimetype and b"caches.open" in response.data

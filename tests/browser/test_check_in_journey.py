@@ -83,3 +83,87 @@ def test_a_badge_shown_to_the_camera_is_checked_in(live_server, playwright, db, 
     rows = standing(db)
     assert [row.delegate_id for row in rows] == [delegate.id]
     assert rows[0].user_id == organizer.id
+
+
+def test_scans_made_offline_reach_the_server_once_back_online(live_server, page, db):
+    event = make_event()
+    first, second = make_application(event, delegates=2).delegates
+    organizer = make_user("organizer", name="二号门")
+    db.session.commit()
+    first_url, second_token = badges.check_in_url(first), badges.check_in_token(second)
+    sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{event.id}/check-in")
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+
+    page.context.set_offline(True)
+    result, waiting = page.locator("#check-in-result"), page.locator("#sync-count")
+    page.fill("#desk", "二号门")
+    page.fill("#code", first_url)
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "saved_offline")
+    expect(result).to_contain_text("王1")
+    expect(waiting).to_have_text("1")
+    page.fill("#code", second_token)
+    page.press("#code", "Enter")
+    expect(waiting).to_have_text("2")
+    page.fill("#code", first_url)  # the same badge again, still offline
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "already_checked_in")
+    page.fill("#code", "not a badge")
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "unknown_badge")
+    expect(waiting).to_have_text("3")
+    assert standing(db) == []
+
+    page.context.set_offline(False)
+    expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    rows = standing(db)
+    assert sorted(row.delegate_id for row in rows) == sorted([first.id, second.id])
+    assert {row.desk for row in rows} == {"二号门"}
+    assert all(row.scanned_at <= row.recorded_at for row in rows)
+
+
+TAMPER = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("expo-check-in", 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const lists = db.transaction("lists", "readwrite").objectStore("lists");
+  const saved = await new Promise((resolve) => {
+    lists.getAll().onsuccess = (e) => resolve(e.target.result[0]);
+  });
+  saved.signed.body = saved.signed.body.replaceAll('"approved":false', '"approved":true');
+  await new Promise((resolve) => {
+    const store = db.transaction("lists", "readwrite").objectStore("lists");
+    store.put(saved).onsuccess = resolve;
+  });
+}"""
+
+
+def test_the_page_opens_offline_and_refuses_an_altered_badge_list(live_server, page, db):
+    event = make_event()
+    withdrawn = make_application(event, status="withdrawn").delegates[0]
+    organizer = make_user("organizer", name="三号门")
+    db.session.commit()
+    sign_in(page, live_server, organizer)
+    address = f"{live_server}/manage/events/{event.id}/check-in"
+    page.goto(address)
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+    page.evaluate(TAMPER)
+
+    page.context.set_offline(True)
+    page.reload()
+    result = page.locator("#check-in-result")
+    expect(result).to_have_attribute("data-outcome", "refused")
+    expect(page.locator("#scan-form")).not_to_have_attribute("data-list-ready", "true")
+    page.fill("#code", badges.check_in_token(withdrawn))
+    page.press("#code", "Enter")
+    # Without a list it trusts, the desk admits nobody offline: the scan waits for the server.
+    expect(result).to_have_attribute("data-outcome", "saved_offline")
+    page.context.set_offline(False)
+    expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    assert standing(db) == []

@@ -187,6 +187,10 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/check-in": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in-badges.json": {"GET": ORGANIZERS},
+    # An empty post carries no badge list: refused whole.
+    "/manage/events/<int:event_id>/check-in-sync": {"POST": (302, 403, 403, 400, 400)},
+    "/manage/events/<int:event_id>/check-in-worker.js": {"GET": ORGANIZERS},
     # The world's delegate is checked in already: the answer says so, on the desk's page.
     "/manage/events/<int:event_id>/check-in/delegates/<int:delegate_id>": {"POST": ORGANIZERS},
     "/manage/events/<int:event_id>/check-in-desks": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},

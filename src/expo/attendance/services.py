@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hmac
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -11,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -402,3 +405,93 @@ def desk_events(user: User) -> list[Event]:
         .order_by(Event.starts_at)
     )
     return list(db.session.execute(query).scalars().unique())
+
+
+# --- the desk offline ----------------------------------------------------------------------
+
+# How many scans one sync may carry: a day at a busy door, in a few posts.
+SYNC_BATCH_LIMIT = 500
+
+
+def badge_list_key(event_id: int, user_id: int) -> bytes:
+    """The key a desk's badge list is signed with: the event's and the desk user's own.
+
+    The page holds it to check the list it keeps offline, so one derived for this event
+    and this person, never the application's secret, which no browser may hold.
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"expo.badge-list:{event_id}:{user_id}".encode(), "sha256").digest()
+
+
+def _list_signature(event_id: int, user_id: int, body: str) -> str:
+    return hmac.new(badge_list_key(event_id, user_id), body.encode(), "sha256").hexdigest()
+
+
+def badge_list(event: Event, user: User) -> dict[str, str]:
+    """The event's badges for a desk offline, signed: ``{"body": json, "signature": hex}``.
+
+    The body lists every delegate of the event's applications (approved or not, so an
+    offline desk can say "not admitted" too) with the token their badge carries and their
+    standing check-in, if any.
+    """
+    query = (
+        sa.select(Delegate)
+        .join(Delegate.application)
+        .where(Application.event_id == event.id)
+        .options(selectinload(Delegate.application).selectinload(Application.enterprise))
+        .order_by(Delegate.id)
+    )
+    delegates = list(db.session.execute(query).scalars())
+    standing = standing_check_ins(delegate.id for delegate in delegates)
+    entries = [
+        {
+            "token": badges.check_in_token(delegate),
+            "delegate_id": delegate.id,
+            "name": CheckInResult(CheckInOutcome.CHECKED_IN, event, delegate).name,
+            "enterprise": delegate.application.enterprise.name,
+            "approved": delegate.application.status == ApplicationStatus.APPROVED,
+            "checked_in": delegate.id in standing,
+        }
+        for delegate in delegates
+    ]
+    payload = {"event_id": event.id, "made_at": utcnow().isoformat(), "badges": entries}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return {"body": body, "signature": _list_signature(event.id, user.id, body)}
+
+
+def is_genuine_badge_list(event: Event, user: User, signed: object) -> bool:
+    """Whether ``signed`` is a badge list this server made for this event and desk user."""
+    if not isinstance(signed, dict):
+        return False
+    body, signature = signed.get("body"), signed.get("signature")
+    if not isinstance(body, str) or not isinstance(signature, str):
+        return False
+    return hmac.compare_digest(_list_signature(event.id, user.id, body), signature)
+
+
+class BadgeListRefused(DomainError):
+    message = _l("The badge list was altered or is not this desk's: the scans were not synced.")
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    code: str
+    scanned_at: datetime | None
+    desk: str
+
+
+def sync_offline_scans(
+    event: Event, signed_list: object, scans: list[OfflineScan], *, actor: User
+) -> list[CheckInResult]:
+    """Record the scans a desk made offline, each at the time it was made.
+
+    Each is an ordinary check-in (idempotent: a scan synced twice, or a delegate also
+    scanned online, stays one check-in; the earliest scan's time wins). The desk sends the
+    signed badge list it worked from: a list altered on the device is refused whole.
+    """
+    if not is_genuine_badge_list(event, actor, signed_list):
+        raise BadgeListRefused()
+    return [
+        check_in(event, scan.code, desk=scan.desk, actor=actor, scanned_at=scan.scanned_at)
+        for scan in scans[:SYNC_BATCH_LIMIT]
+    ]

@@ -8,21 +8,47 @@ staff see nothing else of the event.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from expo.accounts.access import check_in_desk_required, organizer_required
 from expo.attendance import services
-from expo.attendance.forms import DeskActionForm, DeskForm, GrantDeskForm, ScanForm, UndoCheckInForm
+from expo.attendance.forms import (
+    SCAN_LENGTH,
+    DeskActionForm,
+    DeskForm,
+    GrantDeskForm,
+    ScanForm,
+    UndoCheckInForm,
+)
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.attendance.services import CheckInResult
 from expo.events.models import Event
 from expo.registrations.models import Delegate
 from expo.security import CAMERA_PAGE_POLICY
-from expo.web import INVALID_STATUS, get_or_404, render_form, run_action, run_service, save_form
+from expo.web import (
+    INVALID_STATUS,
+    NO_STORE,
+    get_or_404,
+    render_form,
+    run_action,
+    run_service,
+    save_form,
+)
 
 bp = Blueprint("attendance", __name__)
 Row = TypeVar("Row", CheckIn, CheckInDesk)
@@ -66,6 +92,7 @@ def _desk_page(
         found=found,
         standing=services.standing_check_ins(delegate.id for delegate in found),
         is_organizer=current_user.is_organizer,
+        list_key=services.badge_list_key(event.id, current_user.id).hex(),
     )
     return (
         body,
@@ -100,6 +127,61 @@ def desk(event_id: int):
     if not form.desk.data:
         form.desk.data = request.args.get("desk", "")[: services.DESK_NAME_LENGTH]
     return _desk_page(event, form)
+
+
+@bp.get("/manage/events/<int:event_id>/check-in-badges.json")
+@check_in_desk_required
+def badge_list(event_id: int):
+    """The event's badges, signed, for the desk to keep and check against offline."""
+    event = get_or_404(Event, event_id)
+    response = jsonify(services.badge_list(event, _user()))
+    response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+@bp.post("/manage/events/<int:event_id>/check-in-sync")
+@check_in_desk_required
+def sync(event_id: int):
+    """The scans a desk made offline, with the badge list it made them from (JSON)."""
+    event = get_or_404(Event, event_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("scans"), list):
+        return jsonify({"error": _("Send the badge list and the scans as JSON.")}), 400
+    scans = [_offline_scan(item) for item in data["scans"] if isinstance(item, dict)]
+    user = _user()
+    if not services.is_genuine_badge_list(event, user, data.get("list")):
+        return jsonify({"error": str(services.BadgeListRefused())}), 400
+    results = run_service(
+        lambda: services.sync_offline_scans(event, data.get("list"), scans, actor=user)
+    )
+    if results is None:  # the service never refuses a genuine list
+        abort(500)
+    return jsonify({"results": [result.as_dict() for result in results]})
+
+
+def _offline_scan(item: dict) -> services.OfflineScan:
+    """One scan as the desk's script sends it; a time it cannot read counts as now."""
+    try:
+        scanned_at: datetime | None = datetime.fromisoformat(str(item.get("scanned_at")))
+    except ValueError:
+        scanned_at = None
+    if scanned_at is not None and scanned_at.tzinfo is None:
+        scanned_at = None
+    return services.OfflineScan(
+        code=str(item.get("code") or "")[:SCAN_LENGTH],
+        scanned_at=scanned_at,
+        desk=str(item.get("desk") or ""),
+    )
+
+
+@bp.get("/manage/events/<int:event_id>/check-in-worker.js")
+@check_in_desk_required
+def service_worker(event_id: int):
+    """The desk's service worker, served beside the page so that its scope covers it."""
+    get_or_404(Event, event_id)
+    response = current_app.send_static_file("js/check-in-worker.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.post("/manage/events/<int:event_id>/check-in/delegates/<int:delegate_id>")
