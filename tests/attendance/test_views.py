@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from openpyxl import load_workbook
 
+from expo import spreadsheets
 from expo.attendance import services
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.documents import badges
@@ -314,3 +318,42 @@ class TestOffline:
         response = browser.get(f"/manage/events/{event.id}/check-in-worker.js")
         assert response.status_code == 200
         assert "javascript" in response.mimetype and b"caches.open" in response.data
+
+
+class TestArrivals:
+    def test_the_organizer_sees_who_came_by_enterprise_and_who_did_not(
+        self, app, db, event, organizer
+    ):
+        came = make_application(event, delegates=2)
+        absent = make_application(event, delegates=1)
+        absent.delegates[0].name_latin = "ZHAO Absent"
+        make_application(event, status="withdrawn", delegates=2)
+        services.check_in(event, came.delegates[0], desk="", actor=organizer)
+        browser = sign_in(app, organizer)
+        response = browser.get(f"/manage/events/{event.id}/arrivals?lang=en")
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert "1 of 3 delegates checked in" in text
+        listed = text.split("Not arrived yet", 1)[1]
+        assert "ZHAO Absent" in listed and "WANG 2" in listed and "WANG 1" not in listed
+        assert came.enterprise.name_en in text and absent.enterprise.name_en in text
+
+    def test_the_attendance_downloads_as_a_workbook_with_formulas_kept_as_text(
+        self, app, db, event, organizer
+    ):
+        application = make_application(event, delegates=2)
+        application.delegates[1].name_latin = "=HYPERLINK(1)"
+        with time_machine.travel(datetime(2026, 11, 3, 8, 30, tzinfo=UTC), tick=False):
+            services.check_in(event, application.delegates[0], desk="=Gate", actor=organizer)
+        browser = sign_in(app, organizer)
+        response = browser.get(f"/manage/events/{event.id}/arrivals.xlsx?lang=en")
+        assert response.status_code == 200
+        assert response.mimetype == spreadsheets.XLSX_MIMETYPE
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][5].startswith("Checked in at (")
+        assert rows[1][4] == "Yes" and rows[1][5] == datetime(2026, 11, 3, 9, 30)
+        assert rows[1][6] == "=Gate" and rows[2][4] == "No"
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"

@@ -184,6 +184,8 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": ORGANIZERS_SENT_ON,
         "POST": ORGANIZERS,
     },
+    "/manage/events/<int:event_id>/arrivals": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/arrivals.xlsx": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/check-in": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},

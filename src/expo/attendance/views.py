@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -25,6 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from expo import spreadsheets
 from expo.accounts.access import check_in_desk_required, organizer_required
 from expo.attendance import services
 from expo.attendance.forms import (
@@ -240,3 +242,37 @@ def revoke(event_id: int, desk_id: int):
     ):
         flash(_("%(email)s can no longer check delegates in.", email=desk_row.email), "success")
     return redirect(url_for(".desks", event_id=event.id))
+
+
+# --- arrivals ------------------------------------------------------------------------------
+
+# The arrivals page reloads itself this often: the count at the door, nearly live.
+ARRIVALS_REFRESH_SECONDS = 30
+
+
+@bp.get("/manage/events/<int:event_id>/arrivals")
+@organizer_required
+def arrivals(event_id: int):
+    event = get_or_404(Event, event_id)
+    body = render_template(
+        "attendance/arrivals.html",
+        event=event,
+        arrivals=services.arrivals(event),
+        refresh_seconds=ARRIVALS_REFRESH_SECONDS,
+    )
+    return body, 200, {"Cache-Control": NO_STORE}
+
+
+@bp.get("/manage/events/<int:event_id>/arrivals.xlsx")
+@organizer_required
+def arrivals_xlsx(event_id: int):
+    event = get_or_404(Event, event_id)
+    body = spreadsheets.to_xlsx(services.arrival_rows(event), _("Arrivals"))
+    return Response(
+        body,
+        content_type=spreadsheets.XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="arrivals-{event.id}.xlsx"',
+            "Cache-Control": NO_STORE,
+        },
+    )
