@@ -195,3 +195,11 @@ def test_desks_scanning_one_badge_at_once_leave_one_standing_check_in(app, db):
     assert len(standing_rows(db, delegate.id)) == 1
     entries = db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar()
     assert entries == 1
+
+
+def test_control_characters_never_reach_the_database(db):
+    event = make_event()
+    delegate = make_application(event).delegates[0]
+    assert services.find_delegates(event, "王\x00") == []
+    result = services.check_in(event, delegate, desk="Gate\x00 1\x1b", actor=None)
+    assert result.check_in is not None and result.check_in.desk == "Gate 1"

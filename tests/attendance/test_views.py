@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,7 +193,7 @@ class TestDeskStaff:
         [message] = sent(outbox)
         assert message["To"] == "desk@example.com"
         assert f"/manage/events/{event.id}/check-in" in message.get_content()
-        assert "/account/signup" in message.get_content()
+        assert "/check-in-desks/accept/" in message.get_content()
         unconfirmed = make_user(email="desk@example.com")
         confirmed_at, unconfirmed.email_verified_at = unconfirmed.email_verified_at, None
         db.session.flush()
@@ -357,3 +358,56 @@ class TestArrivals:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f"
+
+
+def test_desk_staff_find_their_check_in_pages_on_their_account_page(app, db, event, organizer):
+    desk_user = make_enterprise_user()
+    services.grant_desk_access(event, desk_user.email, actor=organizer)
+    make_event(title_zh="别的展会")
+    page = sign_in(app, desk_user).get("/account/").get_data(as_text=True)
+    assert f"/manage/events/{event.id}/check-in" in page and "别的展会" not in page
+
+
+class TestDeskInvitation:
+    def invitation_link(self, outbox) -> str:
+        [message] = sent(outbox)
+        match = re.search(r"https?://[^/\s]+(/check-in-desks/accept/\S+)", message.get_content())
+        assert match, message.get_content()
+        return match.group(1)
+
+    def test_the_invited_person_makes_an_account_and_lands_on_the_desk(
+        self, app, client, db, event, organizer, outbox
+    ):
+        services.grant_desk_access(event, "gate@example.com", actor=organizer)
+        db.session.commit()
+        link = self.invitation_link(outbox)
+        assert client.get(link).status_code == 200
+        refused = client.post(f"{link}?lang=en", data={"name": "Gate", "password": "x"})
+        assert refused.status_code == 422
+        response = client.post(
+            link, data={"name": "门岗", "password": "a-long-password", "confirm": "a-long-password"}
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/manage/events/{event.id}/check-in")
+        assert client.get(f"/manage/events/{event.id}/check-in").status_code == 200
+        assert client.get(f"/manage/events/{event.id}/applications").status_code == 403
+        [row] = db.session.execute(sa.select(CheckInDesk)).scalars()
+        db.session.refresh(row)
+        assert row.user is not None and row.user.name == "门岗" and row.user.enterprise_id is None
+        client.post("/account/logout")
+        assert client.get(link).status_code == 400  # used once
+
+    def test_a_revoked_or_forged_invitation_is_refused(
+        self, app, client, db, event, organizer, outbox
+    ):
+        desk = services.grant_desk_access(event, "gate@example.com", actor=organizer)
+        db.session.commit()
+        link = self.invitation_link(outbox)
+        assert client.get(link[:-3] + "abc").status_code == 400
+        services.revoke_desk_access(desk, actor=organizer)
+        db.session.commit()
+        response = client.post(
+            link, data={"name": "门岗", "password": "a-long-password", "confirm": "a-long-password"}
+        )
+        assert response.status_code == 400
+        assert db.session.execute(sa.select(sa.func.count()).select_from(CheckInDesk)).scalar() == 0

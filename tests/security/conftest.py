@@ -149,6 +149,7 @@ def seed_world() -> World:
         "delegate_id": delegate.id,
         "check_in_id": check_in.id,
         "desk_id": desk.id,
+        "desk_invitation_token": attendance.make_desk_invitation_token(desk),
         "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),

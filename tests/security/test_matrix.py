@@ -58,6 +58,12 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/applications/<int:application_id>/withdraw": {"POST": (302, 302, 404, 403, 403)},
     "/bootstrap/static/<path:filename>": {"GET": PUBLIC},
     "/campaigns/<int:campaign_id>": {"GET": PUBLIC},
+    # An invitation to staff a check-in desk: guests make their account; the signed-in are
+    # asked to sign out first. An empty form is refused at its fields.
+    "/check-in-desks/accept/<token>": {
+        "GET": PUBLIC,
+        "POST": (422, 200, 200, 200, 200),
+    },
     "/certificates/<int:certificate_id>.pdf": {"GET": (302, 200, 404, 200, 200)},
     "/delegations": {"GET": ENTERPRISE_USERS},
     "/delegations/<int:delegation_id>": {"GET": (302, 200, 404, 302, 302)},

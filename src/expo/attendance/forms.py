@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from expo.accounts.forms import SignupForm
 from expo.attendance.services import DESK_NAME_LENGTH, REASON_LENGTH
 from expo.fields import BaseForm
 from expo.validation import EMAIL_LENGTH
@@ -49,3 +50,9 @@ class GrantDeskForm(BaseForm):
 
 class DeskActionForm(BaseForm):
     """Revoking desk access: nothing to fill in, the form carries the CSRF token."""
+
+
+class DeskAccountForm(SignupForm):
+    """The sign-up's account fields without the address: the invitation's is used."""
+
+    email = None

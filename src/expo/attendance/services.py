@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from expo.accounts.services import find_user_by_email
+from expo.accounts.services import create_user, find_user_by_email
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
@@ -33,7 +34,7 @@ from expo.i18n import format_local_time, format_zone, to_local
 from expo.mail import send_templated_email
 from expo.registrations.models import Application, ApplicationStatus, Delegate
 from expo.urls import external_url
-from expo.validation import InvalidValue, check_email
+from expo.validation import InvalidValue, check_email, has_control_characters
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -214,7 +215,8 @@ def check_in(
         return CheckInResult(CheckInOutcome.NOT_APPROVED, event, delegate)
     now = utcnow()
     scanned_at = now if scanned_at is None or scanned_at > now + CLOCK_SKEW else scanned_at
-    desk = (desk or "").strip()[:DESK_NAME_LENGTH]
+    # Offline scans arrive as JSON, past the forms' checks: no control characters kept.
+    desk = "".join(ch for ch in (desk or "") if ch.isprintable()).strip()[:DESK_NAME_LENGTH]
     standing = standing_check_in(delegate.id)
     if standing is None:
         row = CheckIn(
@@ -283,7 +285,7 @@ def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
 def find_delegates(event: Event, text: str, *, limit: int = 20) -> list[Delegate]:
     """The event's delegates whose name (Chinese or Latin) or enterprise contains ``text``."""
     text = (text or "").strip()
-    if not text:
+    if not text or has_control_characters(text):
         return []
     pattern = like_pattern(unicodedata.normalize("NFKC", text))
     query = (
@@ -358,10 +360,61 @@ def grant_desk_access(event: Event, email: str, *, actor: User) -> CheckInDesk:
         event=event,
         has_account=user is not None,
         link=external_url("attendance.desk", event_id=event.id),
-        signup_link=external_url("accounts.signup"),
+        accept_link=external_url(
+            "attendance.accept_invitation", token=make_desk_invitation_token(desk)
+        ),
         organizer=actor,
     )
     return desk
+
+
+DESK_INVITATION_SALT = "expo.check-in-desk-invitation"
+# An invitation link to staff a desk works this long: long enough for an event weeks ahead.
+DESK_INVITATION_MAX_AGE = timedelta(days=30)
+
+
+def _desk_invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DESK_INVITATION_SALT)
+
+
+def make_desk_invitation_token(desk: CheckInDesk) -> str:
+    return _desk_invitation_serializer().dumps([desk.id, desk.email])
+
+
+def desk_from_invitation_token(token: str) -> CheckInDesk | None:
+    """The waiting desk access a link was mailed for; None when forged, expired, revoked
+    or taken up already."""
+    try:
+        desk_id, email = _desk_invitation_serializer().loads(
+            token, max_age=int(DESK_INVITATION_MAX_AGE.total_seconds())
+        )
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(desk_id, int):
+        return None
+    desk = db.session.get(CheckInDesk, desk_id)
+    if desk is None or desk.email != email or desk.user_id is not None:
+        return None
+    return desk
+
+
+class DeskInvitationInvalid(DomainError):
+    message = _l("This invitation link has expired, was withdrawn or has been used already.")
+
+
+def accept_desk_invitation(
+    token: str, *, name: str, password: str, mobile: str, locale: str
+) -> User:
+    """The invited desk person's own account, at the address the invitation went to (the
+    link proves it is theirs); it staffs the desk and, like any account, sees nothing of
+    the organizers' pages."""
+    desk = desk_from_invitation_token(token)
+    if desk is None:
+        raise DeskInvitationInvalid()
+    user = create_user(email=desk.email, password=password, name=name, mobile=mobile, locale=locale)
+    desk.user_id = user.id
+    db.session.flush()
+    return user
 
 
 def revoke_desk_access(desk: CheckInDesk, *, actor: User) -> None:

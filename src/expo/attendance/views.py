@@ -24,13 +24,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from expo import spreadsheets
 from expo.accounts.access import check_in_desk_required, organizer_required
 from expo.attendance import services
 from expo.attendance.forms import (
     SCAN_LENGTH,
+    DeskAccountForm,
     DeskActionForm,
     DeskForm,
     GrantDeskForm,
@@ -40,6 +41,7 @@ from expo.attendance.forms import (
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.attendance.services import CheckInResult
 from expo.events.models import Event
+from expo.i18n import current_language
 from expo.registrations.models import Delegate
 from expo.security import CAMERA_PAGE_POLICY
 from expo.web import (
@@ -276,3 +278,35 @@ def arrivals_xlsx(event_id: int):
             "Cache-Control": NO_STORE,
         },
     )
+
+
+# --- invited desk staff ---------------------------------------------------------------------
+
+
+@bp.route("/check-in-desks/accept/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """An invited desk person, without an account, makes one from the mailed link."""
+    desk_row = services.desk_from_invitation_token(token)
+    form = DeskAccountForm()
+    if desk_row is None:
+        body, status = render_template("attendance/invitation.html", desk=None, form=None), 400
+    elif current_user.is_authenticated:
+        body = render_template("attendance/invitation.html", desk=desk_row, form=None)
+        status = 200
+    else:
+        user = save_form(
+            form,
+            lambda: services.accept_desk_invitation(
+                token,
+                name=form.name.data,
+                password=form.password.data,
+                mobile=form.mobile.data or "",
+                locale=current_language(),
+            ),
+        )
+        if user is not None:
+            login_user(user)
+            return redirect(url_for(".desk", event_id=desk_row.event_id))
+        body, status = render_form("attendance/invitation.html", form, desk=desk_row)
+    # The token is in this page's address; keep it out of Referer headers.
+    return body, status, {"Referrer-Policy": "no-referrer"}
