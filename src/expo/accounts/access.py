@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
+from expo.attendance.services import can_check_in
 from expo.extensions import db
 
 
@@ -112,8 +113,6 @@ def check_in_desk_required(view: View) -> View:
     @wraps(view)
     @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from expo.attendance.services import can_check_in
-
         if not can_check_in(current_user, kwargs["event_id"]):
             abort(403)
         return view(*args, **kwargs)
