@@ -41,13 +41,13 @@ from expo.attendance.forms import (
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.attendance.services import CheckInResult
 from expo.events.models import Event
-from expo.i18n import current_language
 from expo.registrations.models import Delegate
 from expo.security import CAMERA_PAGE_POLICY
 from expo.web import (
     INVALID_STATUS,
     NO_STORE,
     get_or_404,
+    invited_account_fields,
     render_form,
     run_action,
     run_service,
@@ -296,13 +296,7 @@ def accept_invitation(token: str):
     else:
         user = save_form(
             form,
-            lambda: services.accept_desk_invitation(
-                token,
-                name=form.name.data,
-                password=form.password.data,
-                mobile=form.mobile.data or "",
-                locale=current_language(),
-            ),
+            lambda: services.accept_desk_invitation(token, **invited_account_fields(form)),
         )
         if user is not None:
             login_user(user)
