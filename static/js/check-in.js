@@ -199,6 +199,14 @@
         });
       }).then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }).then(function (answer) {
+        // A scan the server would not admit (its application withdrawn meanwhile, a badge
+        // the device did not know) is told now, in the server's words.
+        var refused = (answer.results || []).filter(function (result) {
+          return result.outcome !== "checked_in" && result.outcome !== "already_checked_in";
+        });
+        if (refused.length) show(refused[refused.length - 1].outcome, refused[refused.length - 1].message);
         return store("queue", "readwrite", function (queue) {
           scans.forEach(function (scan) { queue.delete(scan.id); });
         });

@@ -166,4 +166,5 @@ def test_the_page_opens_offline_and_refuses_an_altered_badge_list(live_server, p
     expect(result).to_have_attribute("data-outcome", "saved_offline")
     page.context.set_offline(False)
     expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    expect(result).to_have_attribute("data-outcome", "not_approved")  # the server's answer
     assert standing(db) == []
