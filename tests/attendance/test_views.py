@@ -335,9 +335,11 @@ class TestArrivals:
         assert response.status_code == 200
         text = response.get_data(as_text=True)
         assert "1 of 3 delegates checked in" in text
-        listed = text.split("Not arrived yet", 1)[1]
+        listed = text.split("Not arrived yet", 1)[1].split("Checked in</h2>", 1)[0]
         assert "ZHAO Absent" in listed and "WANG 2" in listed and "WANG 1" not in listed
         assert came.enterprise.name_en in text and absent.enterprise.name_en in text
+        undo = f"/manage/events/{event.id}/check-ins/"
+        assert text.count(undo) == 1 and "WANG 1" in text.split("Checked in</h2>", 1)[1]
 
     def test_the_attendance_downloads_as_a_workbook_with_formulas_kept_as_text(
         self, app, db, event, organizer
