@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per area, named after its package and defined in its ``views``."""
     from expo import site
     from expo.accounts.views import bp as accounts_bp
+    from expo.attendance.views import bp as attendance_bp
     from expo.audit.views import bp as audit_bp
     from expo.dashboards.views import bp as dashboards_bp
     from expo.delegations.views import bp as delegations_bp
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         delegations_bp,
         documents_bp,
+        attendance_bp,
         jobs_bp,
         dashboards_bp,
         outcomes_bp,

@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from expo.accounts.models import Role, User
-from expo.attendance.models import CheckIn
+from expo.attendance.models import CheckIn, CheckInDesk
 from expo.audit.models import AuditEntry
 from expo.delegations.models import Delegation, EmergencyContact, ItineraryItem, Member
 from expo.documents.models import AttendanceWaiver, Certificate
@@ -22,6 +22,7 @@ __all__ = [
     "Campaign",
     "Certificate",
     "CheckIn",
+    "CheckInDesk",
     "Deal",
     "Delegate",
     "Delegation",

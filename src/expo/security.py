@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+# The check-in desk's camera: the vendored QR decoder (qr-scanner) runs in a worker it
+# builds from a blob: address of its own code. Only that page lets such a worker in.
+CAMERA_PAGE_POLICY = f"{CONTENT_SECURITY_POLICY}; worker-src 'self' blob:"
 
 # On every response.
 SECURITY_HEADERS = {

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from expo.errors import DomainError, InvalidInput
 from expo.extensions import db
+from expo.i18n import current_language
 from expo.validation import LARGEST_ID, is_id
 
 INVALID_STATUS = 422
@@ -98,6 +99,17 @@ def form_to(data_class, form: FlaskForm, **extra):
         if value is None and isinstance(getattr(data_class, name, None), str):
             values[name] = ""
     return data_class(**values)
+
+
+def invited_account_fields(form: FlaskForm) -> dict[str, str]:
+    """What an invitation's account form gives the service that makes the account: the
+    address is the invitation's, the language the page's."""
+    return {
+        "name": form.name.data,
+        "password": form.password.data,
+        "mobile": form.mobile.data or "",
+        "locale": current_language(),
+    }
 
 
 def get_or_404(model, ident: int):

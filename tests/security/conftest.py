@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from expo.accounts.services import make_email_verification_token, make_password_reset_token
+from expo.attendance import services as attendance
 from expo.delegations.services import create_share_link
 from expo.documents import badges, render, schedules
 from expo.documents.certificates import issue_certificate
@@ -33,7 +34,6 @@ from expo.messaging.models import Message
 from expo.privacy import current_notice
 from tests.factories import (
     DEFAULT_PASSWORD,
-    check_in,
     make_application,
     make_campaign,
     make_delegation,
@@ -107,8 +107,10 @@ def seed_world() -> World:
     question = make_question(event)
     application = make_application(event, ours)
     make_application(event, theirs)
+    delegate = application.delegates[0]
+    standing = attendance.check_in(event, delegate, desk="Hall 1", actor=organizer).check_in
+    assert standing is not None
     # Issued the day after the event, to whose door one of its delegates came.
-    check_in(application)
     certificate = issue_certificate(application, actor=organizer, now=event.ends_at)
     job = make_job(event)
     message = Message(event_id=event.id, subject_zh="通知", subject_en="Notice", total=0)
@@ -127,6 +129,7 @@ def seed_world() -> World:
         email="claimant@example.com",
     )
     db.session.add(claim)
+    desk = attendance.grant_desk_access(event, "desk@example.com", actor=organizer)
     db.session.commit()
 
     values: dict[str, object] = {
@@ -148,6 +151,10 @@ def seed_world() -> World:
         "check_in_token": badges.check_in_token(application.delegates[0]),
         "invitation_token": make_invitation_token(ours, "colleague@example.com"),
         "claim_id": claim.id,
+        "delegate_id": delegate.id,
+        "check_in_id": standing.id,
+        "desk_id": desk.id,
+        "desk_invitation_token": attendance.make_desk_invitation_token(desk),
         "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),
         "verification_token": make_email_verification_token(owner),

@@ -19,6 +19,7 @@ TOKENS = {
     "delegations.shared_calendar": "share_token",
     "documents.shared_itinerary": "share_token",
     "documents.check_in": "check_in_token",
+    "attendance.accept_invitation": "desk_invitation_token",
 }
 # A file each static route serves.
 FILES = {

@@ -61,6 +61,12 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "/bootstrap/static/<path:filename>": {"GET": PUBLIC},
     "/campaigns/<int:campaign_id>": {"GET": PUBLIC},
+    # An invitation to staff a check-in desk: guests make their account; the signed-in are
+    # asked to sign out first. An empty form is refused at its fields.
+    "/check-in-desks/accept/<token>": {
+        "GET": PUBLIC,
+        "POST": (422, 200, 200, 200, 200),
+    },
     "/certificates/<int:certificate_id>.pdf": {"GET": (302, 200, 404, 200, 200)},
     "/delegations": {"GET": ENTERPRISE_USERS},
     "/delegations/<int:delegation_id>": {"GET": (302, 200, 404, 302, 302)},
@@ -196,9 +202,24 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": ORGANIZERS_SENT_ON,
         "POST": ORGANIZERS,
     },
+    "/manage/events/<int:event_id>/arrivals": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/arrivals.xlsx": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/badges.pdf": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/copy": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/events/<int:event_id>/check-in-badges.json": {"GET": ORGANIZERS},
+    # An empty post carries no badge list: refused whole.
+    "/manage/events/<int:event_id>/check-in-sync": {"POST": (302, 403, 403, 400, 400)},
+    "/manage/events/<int:event_id>/check-in-worker.js": {"GET": ORGANIZERS},
+    # The world's delegate is checked in already: the answer says so, on the desk's page.
+    "/manage/events/<int:event_id>/check-in/delegates/<int:delegate_id>": {"POST": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in-desks": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/events/<int:event_id>/check-in-desks/<int:desk_id>/revoke": {"POST": ORGANIZER_ACTION},
+    "/manage/events/<int:event_id>/check-ins/<int:check_in_id>/undo": {
+        "GET": ORGANIZERS,
+        "POST": ORGANIZER_FORM,
+    },
     "/manage/events/<int:event_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/jobs/<any(certificates, badges):kind>": {
         "POST": ORGANIZER_ACTION

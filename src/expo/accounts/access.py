@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
+from expo.attendance.services import can_check_in
 from expo.extensions import db
 
 
@@ -100,3 +101,20 @@ def enterprise_user_required(organizer_view: str) -> Callable[[View], View]:
         return cast(View, wrapped)
 
     return decorator
+
+
+def check_in_desk_required(view: View) -> View:
+    """Organizers, and the desk staff of the event the view's ``event_id`` names; others 403.
+
+    Desk staff see this and nothing else of the event: the other organizer pages keep
+    ``organizer_required``.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not can_check_in(current_user, kwargs["event_id"]):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(View, wrapped)

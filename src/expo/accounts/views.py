@@ -28,6 +28,7 @@ from expo.accounts.forms import (
     PasswordResetRequestForm,
     ProfileForm,
 )
+from expo.attendance import services as attendance
 from expo.enterprises import services as enterprise_services
 from expo.enterprises.forms import EnterpriseSignupForm
 from expo.i18n import SESSION_KEY, current_language
@@ -219,7 +220,9 @@ def profile():
         with force_locale(form.locale.data):
             flash(_("Your profile has been saved."), "success")
         return redirect(url_for(".profile"))
-    return render_form("accounts/profile.html", form)
+    # Desk staff reach the check-in pages they were given from here.
+    desk_events = [] if current_user.is_organizer else attendance.desk_events(current_user)
+    return render_form("accounts/profile.html", form, desk_events=desk_events)
 
 
 @bp.route("/password", methods=["GET", "POST"])

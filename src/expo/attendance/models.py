@@ -67,3 +67,34 @@ class CheckIn(Model):
     def __repr__(self) -> str:
         state = "standing" if self.is_standing else "undone"
         return f"<CheckIn delegate={self.delegate_id} {state}>"
+
+
+class CheckInDesk(Model):
+    """A person an organizer let check delegates in at one event's door, and nothing else.
+
+    The person is named by e-mail: when they have an account the row points at it; when
+    they have none yet, the row waits and applies once an account with that address,
+    its address confirmed, signs in.
+    """
+
+    __tablename__ = "check_in_desks"
+    __table_args__ = (sa.UniqueConstraint("event_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+    def __repr__(self) -> str:
+        return f"<CheckInDesk event={self.event_id} {self.email}>"

@@ -255,6 +255,26 @@ class AuditAction(enum.StrEnum):
         AuditSubject.EVENTS,
         _l("Event copied to a new draft"),
     )
+    CHECK_IN_RECORDED = (
+        "check_in.recorded",
+        AuditSubject.EVENTS,
+        _l("Delegate checked in at the door"),
+    )
+    CHECK_IN_UNDONE = (
+        "check_in.undone",
+        AuditSubject.EVENTS,
+        _l("Check-in undone"),
+    )
+    CHECK_IN_DESK_GRANTED = (
+        "check_in.desk_granted",
+        AuditSubject.EVENTS,
+        _l("Check-in desk access granted"),
+    )
+    CHECK_IN_DESK_REVOKED = (
+        "check_in.desk_revoked",
+        AuditSubject.EVENTS,
+        _l("Check-in desk access revoked"),
+    )
 
     @classmethod
     def for_application_status(cls, status: str) -> AuditAction:

@@ -55,14 +55,23 @@ def check_in_url(delegate: Delegate) -> str:
     )
 
 
-def delegate_for_check_in(event: Event, token: str) -> Delegate | None:
-    """The delegate a badge of ``event`` was printed for, or None for a forged or foreign one."""
+def badge_holder(token: str) -> tuple[int, int] | None:
+    """The event and delegate ids a badge's token was signed for, or None for a forged one."""
     try:
         event_id, delegate_id = _serializer().loads(token)
     except (BadSignature, TypeError, ValueError):
         return None
-    if event_id != event.id or not isinstance(delegate_id, int):
+    if not isinstance(event_id, int) or not isinstance(delegate_id, int):
         return None
+    return event_id, delegate_id
+
+
+def delegate_for_check_in(event: Event, token: str) -> Delegate | None:
+    """The delegate a badge of ``event`` was printed for, or None for a forged or foreign one."""
+    holder = badge_holder(token)
+    if holder is None or holder[0] != event.id:
+        return None
+    delegate_id = holder[1]
     delegate = db.session.get(Delegate, delegate_id)
     if delegate is None or delegate.application.event_id != event.id:
         return None

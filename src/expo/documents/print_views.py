@@ -19,7 +19,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from expo.accounts.access import login_required, organizer_required
+from expo.accounts.access import check_in_desk_required, login_required, organizer_required
+from expo.attendance.forms import DeskForm
+from expo.attendance.services import standing_check_in
 from expo.delegations import services as delegation_services
 from expo.delegations.access import delegation_or_404, member_or_404
 from expo.delegations.models import Delegation, Member
@@ -106,12 +108,19 @@ def event_badges(event_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/manage/events/<int:event_id>/check-in/<token>")
-@organizer_required
+@check_in_desk_required
 def check_in(event_id: int, token: str) -> ResponseReturnValue:
-    """What a badge's QR code opens: whose badge it is, and whether it is still good."""
+    """What a badge's QR code opens: whose badge it is, whether it is still good, and a
+    button that checks the delegate in (a POST: opening the address changes nothing)."""
     event = get_or_404(Event, event_id)
     delegate = badges.delegate_for_check_in(event, token)
-    body = render_template("documents/_badge_check_in.html", event=event, delegate=delegate)
+    body = render_template(
+        "documents/_badge_check_in.html",
+        event=event,
+        delegate=delegate,
+        standing=standing_check_in(delegate.id) if delegate else None,
+        form=DeskForm(formdata=None),
+    )
     return body, 200 if delegate else 404, {"Cache-Control": "no-store"}
 
 

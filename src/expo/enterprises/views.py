@@ -37,10 +37,17 @@ from expo.enterprises.forms import (
 )
 from expo.enterprises.models import Enterprise
 from expo.fields import filter_value
-from expo.i18n import current_language
 from expo.urls import external_url
 from expo.validation import normalise_email
-from expo.web import form_to, get_or_404, page_number, render_form, run_service, save_form
+from expo.web import (
+    form_to,
+    get_or_404,
+    invited_account_fields,
+    page_number,
+    render_form,
+    run_service,
+    save_form,
+)
 
 bp = Blueprint("enterprises", __name__)
 
@@ -151,14 +158,7 @@ def accept_invitation(token: str):
     else:
         form = AcceptInvitationForm()
         user = save_form(
-            form,
-            lambda: services.accept_invitation(
-                token,
-                name=form.name.data,
-                password=form.password.data,
-                mobile=form.mobile.data or "",
-                locale=current_language(),
-            ),
+            form, lambda: services.accept_invitation(token, **invited_account_fields(form))
         )
         if user is not None:
             login_user(user)

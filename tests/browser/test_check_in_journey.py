@@ -1,0 +1,170 @@
+"""At the door: a badge held up to the desk's camera checks its delegate in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import segno
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from expo.attendance.models import CheckIn
+from expo.documents import badges
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.factories import make_application, make_event, make_user
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT, FRAMES = 640, 480, 10
+
+
+def write_y4m(text: str, path: Path) -> None:
+    """A short video of the QR code of ``text``, black on white, as Chromium's fake camera
+    plays it (YUV4MPEG2, 4:2:0: a luma plane, then two grey chroma planes)."""
+    rows = [list(row) for row in segno.make(text, error="m").matrix_iter(scale=1, border=4)]
+    # Well inside the square qr-scanner reads: two thirds of the frame's height, centred.
+    scale = HEIGHT * 6 // 10 // len(rows)
+    size = len(rows) * scale
+    left, top = (WIDTH - size) // 2, (HEIGHT - size) // 2
+    luma = bytearray(b"\xff" * (WIDTH * HEIGHT))
+    for y in range(size):
+        row = rows[y // scale]
+        start = (top + y) * WIDTH + left
+        luma[start : start + size] = bytes(0 if row[x // scale] else 255 for x in range(size))
+    chroma = b"\x80" * (WIDTH // 2 * HEIGHT // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    header = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * FRAMES)
+
+
+def sign_in(page, live_server: str, user) -> None:
+    page.goto(f"{live_server}/account/login")
+    page.fill("#email", user.email)
+    page.fill("#password", "password-123")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("link", name=user.name)).to_be_visible()
+
+
+def standing(db) -> list[CheckIn]:
+    db.session.expire_all()
+    return list(db.session.execute(sa.select(CheckIn).where(CheckIn.undone_at.is_(None))).scalars())
+
+
+def test_a_badge_shown_to_the_camera_is_checked_in(live_server, playwright, db, tmp_path):
+    event = make_event()
+    delegate = make_application(event).delegates[0]
+    organizer = make_user("organizer", name="入口签到")
+    db.session.commit()
+    video = tmp_path / "badge.y4m"
+    write_y4m(badges.check_in_url(delegate), video)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_FLAGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = browser.new_context(locale="zh-CN", permissions=["camera"])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        sign_in(page, live_server, organizer)
+        page.goto(f"{live_server}/manage/events/{event.id}/check-in")
+        page.get_by_role("button", name="用摄像头扫描").click()
+        result = page.locator("#check-in-result")
+        expect(result).to_have_attribute("data-outcome", "checked_in", timeout=30_000)
+        expect(result).to_contain_text("签到成功：王1")
+        context.close()
+    finally:
+        browser.close()
+    rows = standing(db)
+    assert [row.delegate_id for row in rows] == [delegate.id]
+    assert rows[0].user_id == organizer.id
+
+
+def test_scans_made_offline_reach_the_server_once_back_online(live_server, page, db):
+    event = make_event()
+    first, second = make_application(event, delegates=2).delegates
+    organizer = make_user("organizer", name="二号门")
+    db.session.commit()
+    first_url, second_token = badges.check_in_url(first), badges.check_in_token(second)
+    sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{event.id}/check-in")
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+
+    page.context.set_offline(True)
+    result, waiting = page.locator("#check-in-result"), page.locator("#sync-count")
+    page.fill("#desk", "二号门")
+    page.fill("#code", first_url)
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "saved_offline")
+    expect(result).to_contain_text("王1")
+    expect(waiting).to_have_text("1")
+    page.fill("#code", second_token)
+    page.press("#code", "Enter")
+    expect(waiting).to_have_text("2")
+    page.fill("#code", first_url)  # the same badge again, still offline
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "already_checked_in")
+    page.fill("#code", "not a badge")
+    page.press("#code", "Enter")
+    expect(result).to_have_attribute("data-outcome", "unknown_badge")
+    expect(waiting).to_have_text("3")
+    assert standing(db) == []
+
+    page.context.set_offline(False)
+    expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    rows = standing(db)
+    assert sorted(row.delegate_id for row in rows) == sorted([first.id, second.id])
+    assert {row.desk for row in rows} == {"二号门"}
+    assert all(row.scanned_at <= row.recorded_at for row in rows)
+
+
+TAMPER = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("expo-check-in", 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const lists = db.transaction("lists", "readwrite").objectStore("lists");
+  const saved = await new Promise((resolve) => {
+    lists.getAll().onsuccess = (e) => resolve(e.target.result[0]);
+  });
+  saved.signed.body = saved.signed.body.replaceAll('"approved":false', '"approved":true');
+  await new Promise((resolve) => {
+    const store = db.transaction("lists", "readwrite").objectStore("lists");
+    store.put(saved).onsuccess = resolve;
+  });
+}"""
+
+
+def test_the_page_opens_offline_and_refuses_an_altered_badge_list(live_server, page, db):
+    event = make_event()
+    withdrawn = make_application(event, status="withdrawn").delegates[0]
+    organizer = make_user("organizer", name="三号门")
+    db.session.commit()
+    sign_in(page, live_server, organizer)
+    address = f"{live_server}/manage/events/{event.id}/check-in"
+    page.goto(address)
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-ready", "true")
+    page.evaluate(TAMPER)
+
+    page.context.set_offline(True)
+    page.reload()
+    result = page.locator("#check-in-result")
+    expect(result).to_have_attribute("data-outcome", "refused")
+    expect(page.locator("#scan-form")).not_to_have_attribute("data-list-ready", "true")
+    page.fill("#code", badges.check_in_token(withdrawn))
+    page.press("#code", "Enter")
+    # Without a list it trusts, the desk admits nobody offline: the scan waits for the server.
+    expect(result).to_have_attribute("data-outcome", "saved_offline")
+    page.context.set_offline(False)
+    expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    expect(result).to_have_attribute("data-outcome", "not_approved")  # the server's answer
+    assert standing(db) == []
