@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import re
 import tarfile
 from datetime import date
@@ -201,7 +202,8 @@ def test_an_installation_comes_back_whole_in_a_fresh_one(source, target, tmp_pat
     assert (instance / "secret_key").read_text() == "the-source-secret"
 
 
-def test_the_manifest_describes_every_file(source, tmp_path):
+def test_the_manifest_describes_every_file(source, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="expo.backups.archive")
     make_user("organizer")
     path = back_up(source, tmp_path / "expo.tar")
 
@@ -225,6 +227,7 @@ def test_the_manifest_describes_every_file(source, tmp_path):
     for entry in manifest["files"]:
         data = contents[entry["path"]]
         assert (entry["size"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    assert f"Backup written to {path}: {kind} database at {archive.code_head()}" in caplog.text
 
 
 def test_a_database_never_migrated_is_not_backed_up(app, db, tmp_path):
@@ -332,7 +335,8 @@ def test_an_archive_of_another_database_kind_is_refused(source, target, tmp_path
     assert_refused_untouched(target, result, f"holds a {other} database")
 
 
-def test_an_installation_in_use_is_replaced_only_with_force(source, target, tmp_path):
+def test_an_installation_in_use_is_replaced_only_with_force(source, target, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="expo.backups.archive")
     make_user("organizer", email="kept@sccom.example")
     path = back_up(source, tmp_path / "expo.tar")
     with target.app_context():
@@ -353,6 +357,7 @@ def test_an_installation_in_use_is_replaced_only_with_force(source, target, tmp_
     forced = run(target, "restore", str(path), "--force")
 
     assert forced.exit_code == 0, forced.output
+    assert f"Backup {path} of " in caplog.text and "restored" in caplog.text
     with target.app_context():
         assert _db.session.scalars(sa.text("SELECT email FROM users")).all() == [
             "kept@sccom.example"
