@@ -421,3 +421,24 @@ def test_postgresql_is_dumped_in_pg_dumps_custom_format(source, tmp_path):
     with tarfile.open(path) as tar:
         dump = tar.extractfile(archive.POSTGRESQL_FILE).read()  # type: ignore[union-attr]
     assert dump.startswith(b"PGDMP")
+
+
+def test_an_unreachable_database_is_named_not_a_traceback(source, tmp_path_factory, tmp_path):
+    make_user("organizer")
+    path = back_up(source, tmp_path / "expo.tar")
+    unreachable = create_app(
+        make_test_config(
+            tmp_path_factory,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'no-such-folder' / 'expo.sqlite3'}",
+            DOCUMENTS_DIR=str(tmp_path / "documents"),
+        )
+    )
+
+    for arguments in (("restore", str(path)), ("backup", str(tmp_path / "other.tar"))):
+        result = run(unreachable, *arguments)
+        assert result.exit_code != 0
+        assert "The database cannot be reached" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "other.tar").exists()
+    with unreachable.app_context():
+        _db.engine.dispose()

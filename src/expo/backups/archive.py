@@ -291,7 +291,10 @@ def create_backup(path: Path, *, with_secrets: bool = False) -> dict[str, Any]:
     """Write the archive at ``path`` (whole or not at all) and return its manifest."""
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
-    head = database_head()
+    try:
+        head = database_head()
+    except sa.exc.OperationalError as error:
+        raise _unreachable(error) from error
     if head is None:
         raise BackupError(
             "The database has no migration revision: bring it up to date with "
@@ -491,6 +494,10 @@ def _restore_instance(scratch: Path, result: RestoreResult) -> None:
         result.instance_files_written.append(source.name)
 
 
+def _unreachable(error: sa.exc.OperationalError) -> BackupError:
+    return BackupError(f"The database cannot be reached: {error.orig}")
+
+
 def restore_backup(path: Path, *, force: bool = False) -> RestoreResult:
     """Restore the archive at ``path`` into the configured installation.
 
@@ -500,7 +507,10 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreResult:
     with tempfile.TemporaryDirectory(prefix="expo-restore-") as scratch_name:
         scratch = Path(scratch_name)
         manifest = read_verified_manifest(path, scratch)
-        kind = _check_restorable(path, manifest, force=force)
+        try:
+            kind = _check_restorable(path, manifest, force=force)
+        except sa.exc.OperationalError as error:
+            raise _unreachable(error) from error
         url = current_app.config["SQLALCHEMY_DATABASE_URI"]
         _load_database(kind, url, scratch / DATABASE_FILES[kind])
         result = RestoreResult(manifest=manifest, documents=_restore_documents(scratch))
