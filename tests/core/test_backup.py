@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import tarfile
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -426,10 +427,15 @@ def test_postgresql_is_dumped_in_pg_dumps_custom_format(source, tmp_path):
 def test_an_unreachable_database_is_named_not_a_traceback(source, tmp_path_factory, tmp_path):
     make_user("organizer")
     path = back_up(source, tmp_path / "expo.tar")
+    url = sa.make_url(source.config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite":
+        url = url.set(database=str(tmp_path / "no-such-folder" / "expo.sqlite3"))
+    else:
+        url = url.set(database=f"expo_no_such_database_{uuid.uuid4().hex[:12]}")
     unreachable = create_app(
         make_test_config(
             tmp_path_factory,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'no-such-folder' / 'expo.sqlite3'}",
+            DATABASE_URL=url.render_as_string(hide_password=False),
             DOCUMENTS_DIR=str(tmp_path / "documents"),
         )
     )
