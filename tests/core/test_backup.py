@@ -39,6 +39,14 @@ from tests.factories import make_user
 
 DEMO_DAY = date(2026, 11, 29)
 CERTIFICATES = 2
+SOURCE_CONFIG = """PRIVACY_CONTACT = "privacy@sccom.example"
+# The office's mail server
+MAIL_PASSWORD = (
+    "the-mail-secret"
+)
+SECRET_KEY: str = "the-config-secret"
+MAIL_PORT = 587
+"""
 
 
 @pytest.fixture()
@@ -47,7 +55,7 @@ def source(app, db, tmp_path, monkeypatch):
     database stamped at this code's head."""
     instance = tmp_path / "source-instance"
     instance.mkdir()
-    (instance / "config.py").write_text('PRIVACY_CONTACT = "privacy@sccom.example"\n')
+    (instance / "config.py").write_text(SOURCE_CONFIG)
     (instance / "secret_key").write_text("the-source-secret")
     monkeypatch.setattr(app, "instance_path", str(instance))
     monkeypatch.setitem(app.config, "DOCUMENTS_DIR", str(tmp_path / "source-documents"))
@@ -199,7 +207,7 @@ def test_an_installation_comes_back_whole_in_a_fresh_one(source, target, tmp_pat
         assert archive.database_head() == archive.code_head()
     assert exports(target, event_id) == source_exports
     instance = Path(target.instance_path)
-    assert (instance / "config.py").read_text() == 'PRIVACY_CONTACT = "privacy@sccom.example"\n'
+    assert (instance / "config.py").read_text() == SOURCE_CONFIG
     assert (instance / "secret_key").read_text() == "the-source-secret"
 
 
@@ -229,6 +237,14 @@ def test_the_manifest_describes_every_file(source, tmp_path, caplog):
         data = contents[entry["path"]]
         assert (entry["size"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
     assert f"Backup written to {path}: {kind} database at {archive.code_head()}" in caplog.text
+    # The settings file without its secrets, the rest as it was.
+    assert contents["instance/config.py"].decode() == (
+        'PRIVACY_CONTACT = "privacy@sccom.example"\n'
+        "# The office's mail server\n"
+        "# MAIL_PASSWORD: left out of the backup (give it as EXPO_MAIL_PASSWORD)\n"
+        "# SECRET_KEY: left out of the backup (give it as EXPO_SECRET_KEY)\n"
+        "MAIL_PORT = 587\n"
+    )
 
 
 def test_a_database_never_migrated_is_not_backed_up(app, db, tmp_path):

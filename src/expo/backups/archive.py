@@ -9,7 +9,8 @@ Layout of the archive::
     database/expo.sqlite3   SQLite, copied with sqlite3's online backup API, or
     database/expo.pgdump    PostgreSQL, ``pg_dump --format=custom``
     documents/…             the document store's files, in the store's own layout
-    instance/config.py      the local settings, when there is such a file
+    instance/config.py      the local settings, when there is such a file, without the
+                            secret ones (``SECRET_SETTINGS``) unless ``with_secrets``
     instance/secret_key     only with ``with_secrets``
 
 A restore checks everything before it changes anything: every file against the manifest,
@@ -21,6 +22,7 @@ that are missing and migrate the database up to this code's head.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -61,6 +63,19 @@ DOCUMENTS = "documents"
 INSTANCE = "instance"
 CONFIG_FILE = "config.py"
 SECRET_KEY_FILE = "secret_key"
+# Settings instance/config.py may hold that give access to something: left out of a
+# backup's copy of the file unless secrets are asked for.
+SECRET_SETTINGS = frozenset(
+    {
+        "SECRET_KEY",
+        "SECRET_KEY_FALLBACKS",
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "REDIS_URL",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+    }
+)
 # The tables whose rows make an installation "in use": a restore would overwrite them.
 IN_USE_TABLES = ("users", "enterprises", "events")
 CHUNK_SIZE = 1024 * 1024
@@ -280,6 +295,31 @@ def _load_database(kind: str, url: str, dump: Path) -> None:
 # --- backing up -----------------------------------------------------------------------------
 
 
+def _config_without_secrets(config: Path, target: Path) -> Path:
+    """A copy of ``config.py`` at ``target`` whose top-level assignments of
+    ``SECRET_SETTINGS`` are replaced by a comment; the rest is kept line for line."""
+    text = config.read_text()
+    try:
+        module = ast.parse(text, filename=str(config))
+    except SyntaxError as error:
+        raise BackupError(f"{config} is not valid Python: {error}") from error
+    lines = text.splitlines(keepends=True)
+    for node in reversed(module.body):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        names = {target.id for target in targets if isinstance(target, ast.Name)}
+        if secret := sorted(names & SECRET_SETTINGS):
+            end = node.end_lineno or node.lineno
+            lines[node.lineno - 1 : end] = [
+                f"# {', '.join(secret)}: left out of the backup (give it as EXPO_{secret[0]})\n"
+            ]
+    target.write_text("".join(lines))
+    return target
+
+
 def _open_for_writing(partial: Path, path: Path) -> tarfile.TarFile:
     """A tar file at ``partial``, compressed when the archive's name (``path``) asks."""
     if path.name.endswith((".gz", ".tgz")):
@@ -311,12 +351,13 @@ def create_backup(path: Path, *, with_secrets: bool = False) -> dict[str, Any]:
             (f"{DOCUMENTS}/{file.relative_to(root).as_posix()}", file)
             for file in _document_files(root)
         ]
-        instance_names = [CONFIG_FILE] + ([SECRET_KEY_FILE] if with_secrets else [])
-        members += [
-            (f"{INSTANCE}/{name}", instance / name)
-            for name in instance_names
-            if (instance / name).is_file()
-        ]
+        config = instance / CONFIG_FILE
+        if config.is_file():
+            if not with_secrets:
+                config = _config_without_secrets(config, Path(scratch) / CONFIG_FILE)
+            members.append((f"{INSTANCE}/{CONFIG_FILE}", config))
+        if with_secrets and (instance / SECRET_KEY_FILE).is_file():
+            members.append((f"{INSTANCE}/{SECRET_KEY_FILE}", instance / SECRET_KEY_FILE))
         files = [
             ArchivedFile(name, _sha256_file(source), source.stat().st_size)
             for name, source in members
