@@ -451,7 +451,10 @@ def read_verified_manifest(path: Path, scratch: Path) -> dict[str, Any]:
         raise _damaged(path, "the manifest does not match its checksum")
     try:
         manifest = json.loads(manifest_path.read_bytes())
-        listed = {entry["path"]: entry for entry in manifest["files"]}
+        listed = {
+            str(entry["path"]): (int(entry["size"]), str(entry["sha256"]))
+            for entry in manifest["files"]
+        }
     except (ValueError, KeyError, TypeError) as error:
         raise _damaged(path, "the manifest cannot be read") from error
     if manifest.get("format") != FORMAT:
@@ -466,9 +469,9 @@ def read_verified_manifest(path: Path, scratch: Path) -> dict[str, Any]:
         raise _damaged(path, f"{missing[0]} is missing")
     if extra := sorted(present - set(listed)):
         raise _damaged(path, f"{extra[0]} is not in the manifest")
-    for name, entry in listed.items():
+    for name, (size, sha256) in listed.items():
         file = scratch / name
-        if file.stat().st_size != entry["size"] or _sha256_file(file) != entry["sha256"]:
+        if file.stat().st_size != size or _sha256_file(file) != sha256:
             raise _damaged(path, f"{name} does not match its checksum")
     return manifest  # type: ignore[no-any-return]
 
@@ -564,7 +567,7 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreResult:
     logger.info(
         "Backup %s of %s restored: %s database at %s%s, %d documents.",
         path,
-        manifest["created_at"],
+        manifest.get("created_at"),
         kind,
         head,
         f" (migrated to {code_head()})" if result.upgraded_from else "",

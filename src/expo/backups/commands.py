@@ -50,8 +50,8 @@ def restore_command(path: Path, force: bool) -> None:
         raise click.ClickException(f"{error}") from error
     manifest = result.manifest
     click.echo(
-        f"Restored {path} (made {manifest['created_at']} by Expo "
-        f"{manifest['expo_version']}): {manifest['database_kind']} database, "
+        f"Restored {path} (made {manifest.get('created_at')} by Expo "
+        f"{manifest.get('expo_version')}): {manifest['database_kind']} database, "
         f"{result.documents} documents."
     )
     if result.upgraded_from:
