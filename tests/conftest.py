@@ -8,13 +8,18 @@ or a test skipped for want of it, fails the run instead of passing quietly.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
+from sqlalchemy.pool import NullPool
 
 from expo import create_app
 from expo.caching import cache
@@ -68,6 +73,26 @@ def test_database_url(tmp_path_factory) -> str:
     if REQUIRE_POSTGRESQL:
         pytest.exit(f"{DATABASE_URL_VARIABLE} is not set but PostgreSQL is required", 3)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'expo-test.sqlite3'}"
+
+
+@contextmanager
+def scratch_database_url(prefix: str, sqlite_folder: Path) -> Iterator[str]:
+    """An empty database of the test database's kind: a SQLite file in ``sqlite_folder``,
+    or on PostgreSQL a database created beside the test database and dropped afterwards."""
+    server_url = os.environ.get(DATABASE_URL_VARIABLE, "")
+    if not server_url.startswith("postgresql"):
+        yield f"sqlite:///{sqlite_folder / f'{prefix}.sqlite3'}"
+        return
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def make_test_config(tmp_path_factory, **overrides) -> dict:

@@ -1,5 +1,6 @@
 """Every command of ``flask --app expo``: ``create-user`` and ``seed-demo`` here, and the
-areas' own commands (``worker``, in ``jobs/commands.py``), registered below."""
+areas' own commands (``worker``, in ``jobs/commands.py``; ``backup`` and ``restore``, in
+``backups/commands.py``), registered below."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def seed_demo_command(force: bool, if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from expo.backups.commands import backup_command, restore_command
     from expo.jobs.commands import worker_command
     from expo.outcomes.commands import outcomes_command
     from expo.startup import check_command
@@ -77,3 +79,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(outcomes_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

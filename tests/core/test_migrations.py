@@ -6,8 +6,6 @@ database created beside the test database and dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import flask_migrate
@@ -16,30 +14,16 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.pool import NullPool
 
 from expo import create_app
 from expo.extensions import db
-from tests.conftest import DATABASE_URL_VARIABLE, make_test_config
+from tests.conftest import make_test_config, scratch_database_url
 
 
 @pytest.fixture(scope="module")
 def empty_database_url(tmp_path_factory):
-    server_url = os.environ.get(DATABASE_URL_VARIABLE, "")
-    if not server_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'empty.sqlite3'}"
-        return
-
-    name = f"expo_migrations_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with scratch_database_url("expo_migrations", tmp_path_factory.mktemp("migrations")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -134,9 +134,14 @@ class LocalDocumentStore:
             raise DocumentMissing(sha256) from error
 
 
-def document_store() -> DocumentStore:
-    """The store configured for this app (``DOCUMENTS_DIR``, else ``instance/documents``)."""
-    root = current_app.config.get("DOCUMENTS_DIR") or os.path.join(
-        current_app.instance_path, "documents"
+def documents_dir() -> Path:
+    """The folder of the configured store (``DOCUMENTS_DIR``, else ``instance/documents``)."""
+    return Path(
+        current_app.config.get("DOCUMENTS_DIR")
+        or os.path.join(current_app.instance_path, "documents")
     )
-    return LocalDocumentStore(root)
+
+
+def document_store() -> DocumentStore:
+    """The store configured for this app."""
+    return LocalDocumentStore(documents_dir())
