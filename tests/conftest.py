@@ -188,7 +188,9 @@ def outbox(app):
     directory = Path(app.config["OUTBOX_DIR"])
     for leftover in directory.glob("*.eml"):
         leftover.unlink()
-    return directory
+    yield directory
+    for written in directory.glob("*.eml"):  # none left for a test that reads the folder
+        written.unlink()
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@
 import email
 import email.policy
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,7 @@ from tests.factories import make_user, open_event, valid_credit_code
 pytestmark = pytest.mark.browser
 
 
-def test_sign_up_apply_and_be_approved(app, live_server, page, db):
+def test_sign_up_apply_and_be_approved(app, live_server, page, db, outbox):
     event = open_event(
         title_zh="2027年塔什干中国商品展", title_en="China Commodity Fair Tashkent 2027"
     )
@@ -50,7 +49,7 @@ def test_sign_up_apply_and_be_approved(app, live_server, page, db):
     expect(page.locator("h1")).to_contain_text("请查收邮件")
 
     # Confirm the address with the link mailed, then sign in.
-    [mail] = Path(app.config["OUTBOX_DIR"]).glob("*.eml")
+    [mail] = outbox.glob("*.eml")
     content = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     link = re.search(r"/account/verify/\S+", content.get_content()).group(0)
     page.goto(f"{live_server}{link}")
