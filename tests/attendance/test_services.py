@@ -66,8 +66,11 @@ class TestCheckIn:
             assert "李明 (Gate 1)" in again.message
         with force_locale("en"):
             assert "at 9:30 AM" in again.message
-        assert len(standing_rows(db, delegate.id)) == 1
+        [standing] = standing_rows(db, delegate.id)
         assert db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar() == 1
+        # The refused scan is counted for the organizers, and nowhere else.
+        assert standing.repeat_scans == 1
+        assert services.arrivals(event).repeat_scans == 1
 
     @pytest.mark.parametrize("status", ["withdrawn", "cancelled", "pending", "rejected"])
     def test_a_delegate_not_approved_is_not_admitted(self, db, event, status):
@@ -192,7 +195,8 @@ def test_desks_scanning_one_badge_at_once_leave_one_standing_check_in(app, db):
     assert sorted(outcomes).count(CheckInOutcome.CHECKED_IN) == 1
     assert outcomes.count(CheckInOutcome.ALREADY_CHECKED_IN) == 7
     db.session.expire_all()
-    assert len(standing_rows(db, delegate.id)) == 1
+    [standing] = standing_rows(db, delegate.id)
+    assert standing.repeat_scans == 7  # every refused desk counted, none lost
     entries = db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar()
     assert entries == 1
 

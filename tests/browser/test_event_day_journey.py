@@ -10,6 +10,7 @@ the applications that came only, and a withdrawal revokes one, as its public pag
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 
@@ -192,6 +193,10 @@ def test_desk_access_badges_camera_offline_arrivals_certificates_and_revocation(
         # 4. Three arrived; the badge shown twice made one check-in.
         office.goto(f"{live_server}/manage/events/{event_id}/arrivals")
         expect(office.locator(".arrivals-total")).to_have_text("已签到 3 人，应到 4 人")
+        # The badge shown again was refused, and the organizers see it counted.
+        expect(office.locator(".arrivals-repeats")).to_have_text(
+            re.compile(r"已拒绝重复扫码 [1-9]\d* 次")
+        )
         expect(office.locator(".not-arrived")).to_contain_text("刘洋")
         db.session.expire_all()
         rows = list(db.session.execute(sa.select(CheckIn)).scalars())

@@ -54,6 +54,9 @@ class CheckIn(Model):
     undone_at: Mapped[datetime | None]
     undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     undo_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Scans of the badge after this check-in, answered "already checked in" and counted
+    # nowhere else: the desks' duplicates, shown to the organizers.
+    repeat_scans: Mapped[int] = mapped_column(default=0, server_default="0")
 
     delegate: Mapped[Delegate] = relationship()
     application: Mapped[Application] = relationship()

@@ -250,6 +250,14 @@ def check_in(
         standing.desk = desk
         standing.user_id = getattr(actor, "id", None)
         db.session.flush()
+    # Counted in the database, so desks refusing the same badge at once all count.
+    db.session.execute(
+        sa.update(CheckIn)
+        .where(CheckIn.id == standing.id)
+        .values(repeat_scans=CheckIn.repeat_scans + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(standing)
     return CheckInResult(CheckInOutcome.ALREADY_CHECKED_IN, event, delegate, standing)
 
 
@@ -587,6 +595,11 @@ class Arrivals:
     @property
     def arrived(self) -> int:
         return sum(1 for row in self.rows if row.check_in is not None)
+
+    @property
+    def repeat_scans(self) -> int:
+        """Badges scanned again after their check-in: refused, counted here only."""
+        return sum(row.check_in.repeat_scans for row in self.rows if row.check_in)
 
     @property
     def not_arrived(self) -> list[Arrival]:
