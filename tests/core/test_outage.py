@@ -4,14 +4,18 @@ meanwhile is offered again, and the first request after it returns is served."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
+import threading
 
 import pytest
 import sqlalchemy as sa
 
 from expo import create_app, outage
 from expo.extensions import db
-from tests.conftest import make_test_config
+from tests.conftest import make_test_config, scratch_database_url
 from tests.factories import make_user
 
 
@@ -100,3 +104,106 @@ def test_an_error_of_a_database_that_answers_is_a_500_with_its_traceback(site, c
     assert response.status_code == 500
     assert any(record.exc_info for record in caplog.records)
     assert not app.extensions["expo.outage"].active
+
+
+class Proxy:
+    """A TCP relay in front of the PostgreSQL server that can be cut and restored, as a
+    server stopped (every connection dropped, new ones refused) and started again."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.connections: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.connections += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.up = False
+        with self.lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            self.connections = []
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.mark.postgresql
+def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, monkeypatch, caplog):
+    url = os.environ.get("EXPO_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set EXPO_TEST_DATABASE_URL")
+    with scratch_database_url("outage", tmp_path) as scratch:
+        real = sa.make_url(scratch)
+        proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
+        through = real.set(host="127.0.0.1", port=proxy.port)
+        app = create_app(
+            make_test_config(
+                tmp_path_factory, DATABASE_URL=through.render_as_string(hide_password=False)
+            )
+        )
+        monkeypatch.setattr(outage, "PROBE_INTERVAL_SECONDS", 0.0)
+        try:
+            with app.app_context():
+                db.create_all()
+            client = app.test_client()
+            assert client.get("/events").status_code == 200  # a pooled connection now
+
+            proxy.cut()
+            caplog.set_level(logging.INFO, logger="expo.outage")
+            caplog.clear()
+            for _ in range(10):
+                response = client.get("/events")
+                assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+            assert client.get("/healthz").status_code == 503
+            lines = [r for r in caplog.records if r.name == "expo.outage"]
+            assert [r.levelno for r in lines] == [logging.ERROR]
+            assert not any(record.exc_info for record in caplog.records)
+
+            proxy.restore()
+            assert client.get("/events").status_code == 200
+            back = [r.getMessage() for r in caplog.records if r.name == "expo.outage"][1:]
+            assert len(back) == 1 and "; 10 requests were refused" in back[0]
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+            proxy.close()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from expo.documents.models import Certificate
 from expo.extensions import db
 from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob
-from tests.conftest import make_test_config
+from tests.conftest import make_test_config, scratch_database_url
 from tests.factories import (
     check_in,
     held,
@@ -32,14 +33,23 @@ from tests.factories import (
 
 APPLICATIONS = 24
 LEASE_SECONDS = 2
+LONG_AGO = datetime(2020, 1, 10, tzinfo=UTC)
 
 
 @pytest.fixture()
-def installation(tmp_path_factory, tmp_path, app):
-    """A file database, a SQLite queue and a documents folder that worker processes share."""
+def database_url(tmp_path):
+    """A database of the suite's kind (a SQLite file, or a PostgreSQL database of its own)
+    that the worker processes and the test share."""
+    with scratch_database_url("worker_kill", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture()
+def installation(tmp_path_factory, tmp_path, app, database_url):
+    """The database, a SQLite queue and a documents folder that worker processes share."""
     config = make_test_config(
         tmp_path_factory,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'expo.sqlite3'}",
+        DATABASE_URL=database_url,
         JOBS_IMMEDIATE=False,
         JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"),
         DOCUMENTS_DIR=str(tmp_path / "documents"),
@@ -99,7 +109,9 @@ def test_a_killed_worker_job_is_resumed_by_the_next_worker(installation):
         organizer = make_user("organizer")
         event = open_event(moderation="first_come")
         applications = [make_application(event, make_enterprise()) for _ in range(APPLICATIONS)]
-        held(event)
+        # Long over on any clock: the workers run on the machine's, the suite maybe on
+        # a faked one.
+        held(event, now=LONG_AGO)
         for application in applications:
             check_in(application)
         started = services.start_certificate_job(event, actor=organizer)
