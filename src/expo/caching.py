@@ -20,6 +20,7 @@ Changes made with plain SQL outside the ORM are not seen; values also expire aft
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -31,6 +32,7 @@ from flask_caching import Cache
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 cache = Cache()
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -92,13 +94,21 @@ def renew(name: str) -> None:
 
 
 def remember(name: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """``compute()``'s value for ``key``, computed once per generation of ``name``."""
-    token = generation(name)  # before computing: see the module's docstring
-    full_key = f"{name}:{token}:{':'.join(str(part) for part in key)}"
-    value = cache.get(full_key)
+    """``compute()``'s value for ``key``, computed once per generation of ``name``; computed
+    every time while the cache cannot be reached (a page slower, never a page failing)."""
+    try:
+        token = generation(name)  # before computing: see the module's docstring
+        full_key = f"{name}:{token}:{':'.join(str(part) for part in key)}"
+        value = cache.get(full_key)
+    except Exception:  # noqa: BLE001 - any backend's failure: Redis down, a full disk
+        logger.warning("cache unreachable: %s computed without it", name, exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(full_key, value)
+        try:
+            cache.set(full_key, value)
+        except Exception:  # noqa: BLE001 - as above
+            logger.warning("cache unreachable: %s not kept", name, exc_info=True)
     return cast(T, value)
 
 
@@ -137,7 +147,11 @@ def _after_commit(session: Session) -> None:
         return
     for name, tables in WATCHED.items():
         if changed & tables:
-            renew(name)
+            try:
+                renew(name)
+            except Exception:  # noqa: BLE001 - the commit is done: never fail it now
+                # Values of the old generation may be served until CACHE_TIMEOUT.
+                logger.error("cache unreachable: %s could not be renewed", name, exc_info=True)
 
 
 sa.event.listen(Session, "after_flush", _after_flush)

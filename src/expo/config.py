@@ -40,8 +40,9 @@ class DefaultConfig:
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
     # A running job whose worker has been silent this long is resumed by the next worker
-    # to start (see expo.jobs.models.lease).
-    JOBS_LEASE_SECONDS = 120
+    # to start (see expo.jobs.models.lease). Longer than the longest single step: bundling
+    # a thousand certificates, laying out a results report over many events.
+    JOBS_LEASE_SECONDS = 300
     # Values computed from rarely changing data (expo.caching): in Redis with REDIS_URL,
     # else in CACHE_DIR (instance/cache when unset); CACHE_TYPE overrides (e.g. SimpleCache).
     # A value is recomputed when its data changes, and at the latest after CACHE_TIMEOUT s.

@@ -137,6 +137,8 @@
           if (!ok) throw new Error("refused");
           return store("lists", "readwrite", function (lists) {
             lists.put({ event_id: eventId, signed: signed });
+          }).then(function () {
+            form.dataset.listSaved = "true"; // kept on the device for offline use
           });
         });
       });
@@ -182,11 +184,16 @@
   window.expoCheckIn = scan;
 
   var syncing = false;
+  // A morning offline at a busy door is sent in several posts: the server takes at most
+  // 500 scans at a time, and only the scans it answered leave the device.
+  var SYNC_BATCH = 200;
   function sync() {
     if (syncing || !navigator.onLine) return Promise.resolve();
     syncing = true;
-    return queued().then(function (scans) {
-      if (!scans.length) return;
+    var more = false;
+    return queued().then(function (waiting) {
+      if (!waiting.length) return;
+      var scans = waiting.slice(0, SYNC_BATCH);
       return (signedList ? Promise.resolve() : fetchList()).then(function () {
         var token = form.querySelector("input[name=csrf_token]");
         var headers = { "Content-Type": "application/json", Accept: "application/json" };
@@ -209,10 +216,11 @@
         if (refused.length) show(refused[refused.length - 1].outcome, refused[refused.length - 1].message);
         return store("queue", "readwrite", function (queue) {
           scans.forEach(function (scan) { queue.delete(scan.id); });
-        });
+        }).then(function () { more = waiting.length > scans.length; });
       }).then(function () { return fetchList(); });
     }).catch(function () { /* tried again when the network comes back */ })
-      .then(function () { syncing = false; return showWaiting(); });
+      .then(function () { syncing = false; return showWaiting(); })
+      .then(function () { return more ? sync() : null; });
   }
 
   window.addEventListener("online", sync);

@@ -58,3 +58,15 @@ def test_a_commit_touching_a_watched_table_renews_its_generation(app, db):
     assert caching.generation("results") == before  # not before the commit
     db.session.commit()
     assert caching.generation("results") != before
+
+
+def test_an_unreachable_cache_slows_pages_but_never_fails_them(app, db, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache server is down")
+
+    for method in ("get", "set", "add"):
+        monkeypatch.setattr(caching.cache, method, down)
+    assert caching.remember("results", ("a",), lambda: 42) == 42
+    make_user("organizer")
+    db.session.execute(sa.update(Deal).values(amount_usd=Decimal("1.00")))
+    db.session.commit()  # its generation cannot be renewed; the commit stands

@@ -81,3 +81,9 @@ def test_a_short_secret_key_is_refused_outside_tests(fresh):
     assert "EXPO_SECRET_KEY" in problem and "32" in problem
     long_key = migrated(fresh(TESTING=False, SECRET_KEY="k" * 48))
     assert startup.problems(long_key) == []
+
+
+def test_a_database_not_answering_yet_does_not_stop_the_start(fresh):
+    # The pages answer 503 until it is back (expo.outage); the host is not left down.
+    app = fresh(DATABASE_URL="postgresql+psycopg://expo@127.0.0.1:9/expo")
+    assert startup.problems(app) == []

@@ -30,3 +30,12 @@ def test_a_value_outside_the_enum_is_refused_before_the_database(db):
     with pytest.raises(sa.exc.StatementError, match="posters"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_job_given_up_meanwhile_is_not_marked_done_by_its_old_worker(db):
+    job = DocumentJob(kind="badges", event=make_event(), status="failed")
+    db.session.add(job)
+    db.session.commit()
+    tasks._finish(job, JobStatus.DONE)
+    db.session.expire_all()
+    assert db.session.get(DocumentJob, job.id).status == JobStatus.FAILED

@@ -43,10 +43,10 @@ STATUS_LABELS = {
     JobStatus.FAILED: _l("Failed"),
 }
 
-# A running job holds a lease its worker renews with every batch (a few seconds each, a
-# step of a results report at most a minute); one silent for longer than the lease
+# A running job holds a lease its worker renews with every batch (a few seconds each; a
+# bundle or a report's layout at most a few minutes); one silent for longer than the lease
 # (``JOBS_LEASE_SECONDS``) lost its worker, and the next worker to start resumes it.
-STALE_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=5)
 
 
 def lease() -> timedelta:

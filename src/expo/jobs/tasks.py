@@ -96,9 +96,17 @@ def _stop(job_id: int) -> str:
 
 
 def _finish(job: DocumentJob, status: JobStatus) -> None:
-    job.status = status
-    job.finished_at = utcnow()
+    """Settle a running job; one given up meanwhile (its lease ran out, a new job took
+    over) keeps what it was given up as."""
+    settled: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        sa.update(DocumentJob)
+        .where(DocumentJob.id == job.id, DocumentJob.status == JobStatus.RUNNING.value)
+        .values(status=status.value, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
+    if settled.rowcount:
+        db.session.refresh(job)
 
 
 def run_document_job(job_id: int) -> str:
