@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -113,6 +113,19 @@ class TestCheckIn:
             services.check_in(
                 event, delegate, desk="", actor=None, scanned_at=MORNING + timedelta(days=1)
             )
+        assert standing_rows(db, delegate.id)[0].scanned_at == MORNING
+
+    @pytest.mark.parametrize(
+        "clock",
+        [
+            datetime(1970, 1, 1, tzinfo=UTC),  # a tablet whose clock was reset
+            datetime.min.replace(tzinfo=timezone(timedelta(hours=14))),  # hostile
+        ],
+    )
+    def test_a_scan_from_long_before_the_event_counts_as_now(self, db, event, clock):
+        delegate = make_application(event).delegates[0]
+        with time_machine.travel(MORNING, tick=False):
+            services.check_in(event, delegate, desk="", actor=None, scanned_at=clock)
         assert standing_rows(db, delegate.id)[0].scanned_at == MORNING
 
 

@@ -71,6 +71,7 @@ class CheckInOutcome(enum.StrEnum):
 
 # A desk's clock may run a little fast; a scan from further ahead is taken as made now.
 CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_SCAN_BEFORE_START = timedelta(days=1)
 # The address a badge's QR code holds ends in the token: ``…/check-in/<token>``.
 _TOKEN_IN_ADDRESS = re.compile(r"/check-in/([A-Za-z0-9_.\-]+)/?(?:[?#].*)?$")
 DESK_NAME_LENGTH = 60
@@ -214,7 +215,11 @@ def check_in(
     if delegate.application.status != ApplicationStatus.APPROVED:
         return CheckInResult(CheckInOutcome.NOT_APPROVED, event, delegate)
     now = utcnow()
-    scanned_at = now if scanned_at is None or scanned_at > now + CLOCK_SKEW else scanned_at
+    # A device's clock is believed within reason only: not in the future, and not more
+    # than a day before the event (or today): a tablet reset to 1970 scans "now".
+    earliest = min(event.starts_at, now) - EARLIEST_SCAN_BEFORE_START
+    if scanned_at is None or not earliest <= scanned_at <= now + CLOCK_SKEW:
+        scanned_at = now
     # Offline scans arrive as JSON, past the forms' checks: no control characters kept.
     desk = "".join(ch for ch in (desk or "") if ch.isprintable()).strip()[:DESK_NAME_LENGTH]
     standing = standing_check_in(delegate.id)
