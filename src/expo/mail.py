@@ -1,37 +1,93 @@
-"""Outgoing email that leaves only after the database commit that caused it.
+"""Outgoing email that leaves only after the database commit that caused it, and is
+never lost once that commit is made.
 
-Services call :func:`send_email`; the message waits on the SQLAlchemy session, tagged with
-the transaction or savepoint it was written in. Rolling back a savepoint drops what was
-written inside it (a bulk decision's failed row) and nothing else; releasing a savepoint
-sends nothing. When the outermost transaction commits, the messages are handed to the job
-queue: a worker delivers it, and tries again later
-when the mail server is down, so neither a slow mail server nor fifty decisions at once
-hold up the organizer's page. A rollback drops it, so nobody is told of something that did
-not happen. Should the queue itself be unreachable, the message is delivered at once.
+Services call :func:`send_email`; the message is a row of ``outgoing_mail`` written in the
+same transaction as the change it tells of (a transactional outbox). A rollback, of the
+whole transaction or of a savepoint (a bulk decision's failed row), takes the row with it,
+so nobody is told of something that did not happen; the commit that keeps the change keeps
+the message. After the commit the job queue is told which message to send: a worker claims
+the row, delivers it and records the outcome, so neither a slow mail server nor fifty
+decisions at once hold up the organizer's page.
+
+The queue only carries a reminder. A worker killed mid-delivery, a Redis restarted without
+persistence, a queue unreachable at the moment of the commit: the row is still pending (or
+its claim runs out, ``JOBS_LEASE_SECONDS``), and every worker looks for such rows when it
+starts and every minute after (:func:`requeue_mail`). A mail server that is down is tried
+again after ``MESSAGES_RETRY_SECONDS``, doubled at each attempt, ``MESSAGES_MAX_ATTEMPTS``
+times in all; a permanent refusal (5xx) is recorded at once.
+
 Delivery is SMTP when ``EXPO_MAIL_SERVER`` is set, otherwise an ``.eml`` file in
-``instance/outbox/`` (and a log line), which is what a fresh install needs.
+``instance/outbox/`` (and a log line), which is what a fresh install needs. Every message
+keeps the Message-ID it was given when it was written: tried again after a crash, a file
+already written is not written twice, and a mail server can recognise a message it has
+already accepted.
 """
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import logging
+import os
 import smtplib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from expo.extensions import db
+from expo.db import enum_column, one_of, utcnow
+from expo.extensions import Model, db
+from expo.jobs.models import lease
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "expo_pending_email"
+ERROR_MAX_LENGTH = 1000
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a worker, or to be tried again at next_attempt_at
+    SENDING = "sending"  # claimed by a worker until claimed_at + JOBS_LEASE_SECONDS
+    SENT = "sent"  # accepted by the mail server, or written to the outbox folder
+    FAILED = "failed"  # refused for good, or still refused after the last attempt
+
+
+class OutgoingMail(Model):
+    """One email written by a change, kept until it has been delivered (or given up)."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("status", MailStatus), name="status"),
+        sa.Index("ix_outgoing_mail_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON)
+    subject: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    html: Mapped[str | None] = mapped_column(sa.Text)
+    date: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[MailStatus] = mapped_column(
+        enum_column(MailStatus, 16), default=MailStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<OutgoingMail {self.id} {self.status}>"
 
 
 @dataclass(frozen=True)
@@ -47,33 +103,40 @@ class Email:
 
 
 def send_email(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
-    """Queue a message for delivery once the current transaction commits."""
-    recipients = (to,) if isinstance(to, str) else tuple(to)
-    email = Email(
-        recipients,
-        # One line whatever the names in it hold: a line break in a header would make
-        # delivery fail long after the page said the message was sent.
-        " ".join(subject.split()),
-        text,
-        html,
-        message_id=make_msgid(domain="expo.localhost"),
-        date=formatdate(localtime=False),
-    )
+    """Write a message to be delivered once the current transaction commits."""
+    recipients = [to] if isinstance(to, str) else list(to)
+    message_id = make_msgid(domain="expo.localhost")
     session = db.session()
     if not session.in_transaction():
-        # Without an open transaction a later rollback would have nothing to undo, and
-        # the message would leave with whatever commits next.
         session.begin()
+    session.add(
+        OutgoingMail(
+            message_id=message_id,
+            recipients=recipients,
+            # One line whatever the names in it hold: a line break in a header would make
+            # delivery fail long after the page said the message was sent.
+            subject=" ".join(subject.split()),
+            text=text,
+            html=html,
+            date=formatdate(localtime=False),
+        )
+    )
     written_in = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_KEY, []).append((written_in, email))
+    session.info.setdefault(PENDING_KEY, []).append((written_in, message_id))
 
 
 def discard_pending_email() -> None:
-    """Drop what this transaction queued, e.g. when demo data is made."""
-    db.session.info.pop(PENDING_KEY, None)
+    """Drop what this transaction wrote, e.g. when demo data is made."""
+    pending = db.session.info.pop(PENDING_KEY, None)
+    if pending:
+        db.session.execute(
+            sa.delete(OutgoingMail).where(
+                OutgoingMail.message_id.in_([message_id for _written_in, message_id in pending])
+            )
+        )
 
 
-def send_templated_email(to: str, template: str, language: str, **context) -> None:
+def send_templated_email(to: str, template: str, language: str, **context: Any) -> None:
     """Render ``templates/email/<template>.txt`` (first line: subject) in ``language``."""
     with force_locale(language):
         rendered = render_template(f"email/{template}.txt", **context)
@@ -94,7 +157,7 @@ def _build_message(email: Email) -> EmailMessage:
     return message
 
 
-def _send_smtp(message: EmailMessage, config) -> None:
+def _send_smtp(message: EmailMessage, config: Any) -> None:
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     smtp = smtp_class(
         config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
@@ -121,7 +184,21 @@ def is_permanent(error: smtplib.SMTPException) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def deliver(email: Email) -> None:
+def _outbox_name(message: EmailMessage) -> str:
+    """``<time written>-<digest of the Message-ID>.eml``: in the order written, and one
+    file per message however often it is tried."""
+    digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:16]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"{stamp}-{digest}.eml"
+
+
+def deliver(email: Email, *, again: bool = False) -> None:
+    """Hand the message to the mail server, or write it to the outbox folder.
+
+    ``again``: an earlier attempt may have delivered it before its worker died. The folder
+    is then searched for the message, which is not written a second time; a mail server
+    is given the same Message-ID to recognise it by.
+    """
     config = current_app.config
     message = _build_message(email)
     if config.get("MAIL_SERVER"):
@@ -130,65 +207,169 @@ def deliver(email: Email) -> None:
         return
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-    path.write_bytes(bytes(message))
+    name = _outbox_name(message)
+    if again and any(outbox.glob(f"*-{name.rsplit('-', 1)[1]}")):
+        log.info("mail to %s was written before: %s", message["To"], email.subject)
+        return
+    path = outbox / name
+    partial = outbox / f".{name}.{uuid.uuid4().hex[:8]}.part"
+    partial.write_bytes(bytes(message))
+    os.replace(partial, path)  # whole or not at all: a reader never sees half a message
     log.info("mail to %s written to %s: %s", message["To"], path, email.subject)
 
 
-def deliver_queued(
-    to: list[str],
-    subject: str,
-    text: str,
-    html: str | None = None,
-    message_id: str | None = None,
-    date: str | None = None,
-) -> None:
-    """The job queue's task: deliver, or raise so that the queue tries again later.
-
-    A permanent refusal is logged, not tried again for an hour.
-    """
-    try:
-        deliver(Email(tuple(to), subject, text, html, message_id, date))
-    except smtplib.SMTPException as error:
-        if not is_permanent(error):
-            raise
-        log.error("mail to %s refused for good: %s", ", ".join(to), error)
+# --- the outbox: claimed, delivered, recorded --------------------------------------------
 
 
-def _dispatch(email: Email) -> None:
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    """Waiting and due, or claimed by a worker that has not finished within the lease."""
+    return sa.or_(
+        sa.and_(
+            OutgoingMail.status == MailStatus.PENDING.value, OutgoingMail.next_attempt_at <= now
+        ),
+        sa.and_(
+            OutgoingMail.status == MailStatus.SENDING.value,
+            OutgoingMail.claimed_at < now - lease(),
+        ),
+    )
+
+
+def _orphaned(now: datetime) -> sa.ColumnElement[bool]:
+    """Claimable, and overdue by a lease: the queue has evidently lost its reminder."""
+    return sa.and_(_claimable(now), OutgoingMail.next_attempt_at < now - lease())
+
+
+def _claim(message_id: str) -> tuple[Email, int] | None:
+    """Take the message for this worker (once, even with many workers); its email and the
+    number of this attempt, or None when it is not due or not there."""
+    now = utcnow()
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            sa.update(OutgoingMail)
+            .where(OutgoingMail.message_id == message_id, _claimable(now))
+            .values(
+                status=MailStatus.SENDING.value,
+                claimed_at=now,
+                attempts=OutgoingMail.attempts + 1,
+            )
+            .returning(
+                OutgoingMail.recipients,
+                OutgoingMail.subject,
+                OutgoingMail.text,
+                OutgoingMail.html,
+                OutgoingMail.date,
+                OutgoingMail.attempts,
+            )
+        ).first()
+    if claimed is None:
+        return None
+    recipients, subject, text, html, date, attempts = claimed
+    return Email(tuple(recipients), subject, text, html, message_id, date), attempts
+
+
+def _record(message_id: str, attempts: int, error: Exception | None) -> MailStatus:
+    """Write what came of an attempt; the message's status now."""
+    now = utcnow()
+    values: dict[str, object] = {"claimed_at": None}
+    if error is None:
+        status = MailStatus.SENT
+        values |= {"sent_at": now, "error": ""}
+    else:
+        values["error"] = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+        permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
+        if permanent or attempts >= max(1, current_app.config["MESSAGES_MAX_ATTEMPTS"]):
+            status = MailStatus.FAILED
+        else:
+            status = MailStatus.PENDING
+            values["next_attempt_at"] = now + timedelta(seconds=retry_delay(attempts))
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(OutgoingMail)
+            .where(
+                OutgoingMail.message_id == message_id,
+                OutgoingMail.status == MailStatus.SENDING.value,
+            )
+            .values(status=status.value, **values)
+        )
+    return status
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try, after ``attempts`` tries turned away for now."""
+    return max(0, int(current_app.config["MESSAGES_RETRY_SECONDS"])) * 2 ** (attempts - 1)
+
+
+def _retry_later(message_id: str, attempts: int) -> None:
     from expo.jobs import queue, tasks
 
     try:
-        queue.enqueue(
-            tasks.SEND_EMAIL,
-            list(email.to),
-            email.subject,
-            email.text,
-            email.html,
-            email.message_id,
-            email.date,
-        )
-        return
-    except Exception:  # the queue's store is down (Redis, a full disk): send it now
-        log.exception("could not queue mail to %s; delivering it now", ", ".join(email.to))
+        task = queue.job_queue().tasks[tasks.SEND_EMAIL]
+        task.schedule(args=(message_id,), delay=retry_delay(attempts))
+    except Exception:  # the queue's store is down: the next sweep finds the message
+        log.warning("could not schedule mail %s to be tried again", message_id)
+
+
+def deliver_outgoing(message_id: str) -> str:
+    """The job queue's task: claim the message, deliver it, record what came of it.
+
+    It works on connections of its own, not the session: in tests it runs inside the
+    commit that wrote the message.
+    """
+    claimed = _claim(message_id)
+    if claimed is None:
+        return "skipped"  # delivered already, taken by another worker, or not due yet
+    email, attempts = claimed
     try:
-        deliver(email)
-    except (OSError, smtplib.SMTPException):
-        # The change is committed; a mail server hiccup must not turn it into an error
-        # page. The failure is logged for the operator.
-        log.exception("could not deliver mail to %s", ", ".join(email.to))
+        deliver(email, again=attempts > 1)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning(
+            "mail to %s not delivered (attempt %d): %s", ", ".join(email.to), attempts, error
+        )
+        if _record(message_id, attempts, error) == MailStatus.PENDING:
+            _retry_later(message_id, attempts)
+        return "failed"
+    _record(message_id, attempts, None)
+    return "sent"
+
+
+def requeue_mail(*, now: datetime | None = None) -> int:
+    """Remind the queue of every message whose reminder was lost: a worker killed while it
+    held the message, a queue emptied or unreachable when the message was committed."""
+    from expo.jobs import queue, tasks
+
+    with db.engine.connect() as connection:
+        due = list(
+            connection.scalars(
+                sa.select(OutgoingMail.message_id)
+                .where(_orphaned(now or utcnow()))
+                .order_by(OutgoingMail.id)
+            )
+        )
+    for message_id in due:
+        queue.enqueue(tasks.SEND_EMAIL, message_id)
+    return len(due)
+
+
+def _dispatch(message_id: str) -> None:
+    from expo.jobs import queue, tasks
+
+    try:
+        queue.enqueue(tasks.SEND_EMAIL, message_id)
+    except Exception:  # the queue's store is down (Redis, a full disk): the row waits
+        log.warning(
+            "could not queue mail %s; it is kept and sent when a worker finds it", message_id
+        )
 
 
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the messages wait for the outermost commit
     pending = session.info.pop(PENDING_KEY, None)
-    for _written_in, email in pending or ():
-        _dispatch(email)
+    for _written_in, message_id in pending or ():
+        _dispatch(message_id)
 
 
-def _within(transaction, ended) -> bool:
+def _within(transaction: Any, ended: Any) -> bool:
     while transaction is not None:
         if transaction is ended:
             return True
@@ -196,13 +377,13 @@ def _within(transaction, ended) -> bool:
     return False
 
 
-def _after_soft_rollback(session: Session, previous_transaction) -> None:
-    """Drop what was written in the transaction or savepoint just rolled back."""
+def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
+    """Forget what was written in the transaction or savepoint just rolled back."""
     pending = session.info.get(PENDING_KEY)
     if pending:
         pending[:] = [
-            (written_in, email)
-            for written_in, email in pending
+            (written_in, message_id)
+            for written_in, message_id in pending
             if not _within(written_in, previous_transaction)
         ]
 

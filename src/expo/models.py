@@ -8,6 +8,7 @@ from expo.documents.models import AttendanceWaiver, Certificate
 from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
+from expo.mail import OutgoingMail
 from expo.messaging.models import Message, MessageDelivery
 from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, OutcomeSettings
 from expo.ratelimit import RateLimitCounter
@@ -36,6 +37,7 @@ __all__ = [
     "Member",
     "Message",
     "MessageDelivery",
+    "OutgoingMail",
     "OutcomeReport",
     "OutcomeSettings",
     "Question",

@@ -1,9 +1,12 @@
-"""A worker process killed with SIGKILL in the middle of a certificate job: the next
-worker to start finds the job's lease expired, resumes it, and every approved
-application ends with one certificate, serials contiguous, none issued twice."""
+"""A worker process killed with SIGKILL in the middle of a certificate job, or of a batch
+of emails: the next worker to start finds the lease expired and resumes the work. Every
+approved application ends with one certificate, serials contiguous, none issued twice;
+every email is delivered, none twice."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import signal
 import subprocess
@@ -16,11 +19,12 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import stamp
 
-from expo import create_app
+from expo import create_app, mail
 from expo.documents.models import Certificate
 from expo.extensions import db
 from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob
+from expo.mail import OutgoingMail
 from tests.conftest import make_test_config, scratch_database_url
 from tests.factories import (
     check_in,
@@ -156,3 +160,55 @@ def test_a_killed_worker_job_is_resumed_by_the_next_worker(installation):
         assert len({certificate.application_id for certificate in issued}) == APPLICATIONS
         assert sorted(c.serial_number for c in issued) == list(range(1, APPLICATIONS + 1))
         assert all(certificate.sha256 for certificate in issued)
+
+
+MAILS = 400
+
+
+def test_a_killed_worker_mail_batch_is_delivered_once_by_the_next_worker(installation):
+    """Killed in the middle of sending a batch of emails: the next worker sends the rest,
+    takes over the one the dead worker held, and writes no message twice."""
+    site, environment = installation
+    outbox = Path(environment["EXPO_OUTBOX_DIR"])
+    with site.app_context():
+        for number in range(MAILS):
+            mail.send_email(f"buyer{number}@example.com", f"批次 Batch {number}", "正文 Body\n")
+        db.session.commit()  # one commit: every message is queued after it
+        message_ids = set(db.session.scalars(sa.select(OutgoingMail.message_id)))
+    assert len(message_ids) == MAILS
+
+    def written() -> list[Path]:
+        return list(outbox.glob("*.eml")) if outbox.exists() else []
+
+    def sent() -> int:
+        with site.app_context():
+            return db.session.scalar(
+                sa.select(sa.func.count(OutgoingMail.id)).where(OutgoingMail.status == "sent")
+            )
+
+    first = start_worker(environment)
+    try:
+        wait_for(lambda: len(written()) >= 20)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    assert sent() < MAILS  # killed halfway
+
+    time.sleep(LEASE_SECONDS + 0.5)  # the lease of the message it held runs out
+    second = start_worker(environment)
+    try:
+        wait_for(lambda: sent() == MAILS)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+
+    files = written()
+    identities = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Message-ID"]
+        for path in files
+    ]
+    assert len(identities) == MAILS and set(identities) == message_ids
+    with site.app_context():
+        rows = list(db.session.scalars(sa.select(OutgoingMail)))
+        assert {row.status for row in rows} == {"sent"}
+        assert all(row.sent_at is not None for row in rows)

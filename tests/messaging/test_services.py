@@ -5,12 +5,14 @@ from __future__ import annotations
 import email
 import email.policy
 import smtplib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from expo import mail
 from expo.audit.models import AuditEntry
+from expo.db import utcnow
 from expo.errors import InvalidInput
 from expo.messaging import sending, services
 from expo.messaging.models import Message, MessageDelivery
@@ -119,7 +121,7 @@ class FlakyServer:
         self.refused_once: set[str] = set()
         self.delivered: list[str] = []
 
-    def deliver(self, outgoing: mail.Email) -> None:
+    def deliver(self, outgoing: mail.Email, *, again: bool = False) -> None:
         (to,) = outgoing.to
         if to == self.permanent:
             raise smtplib.SMTPRecipientsRefused({to: (550, b"no such mailbox")})
@@ -152,7 +154,7 @@ def test_a_temporary_failure_is_tried_again_and_a_permanent_one_recorded(
 def test_an_address_still_refused_after_the_last_attempt_is_given_up(
     app, cast, db, organizer, monkeypatch
 ):
-    def down(outgoing: mail.Email) -> None:
+    def down(outgoing: mail.Email, *, again: bool = False) -> None:
         raise smtplib.SMTPResponseException(421, b"try again later")
 
     monkeypatch.setattr(mail, "deliver", down)
@@ -179,6 +181,75 @@ def test_a_retry_waits_longer_at_each_attempt(app, cast, db, organizer, monkeypa
     )
     sending._retry_later(1, [sending.Outcome(7, 1, "x"), sending.Outcome(8, 3, "x")])
     assert scheduled == [([7], 60), ([8], 240)]
+
+
+def addresses_written(outbox) -> list[str]:
+    return sorted(
+        str(email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["To"])
+        for path in outbox.glob("*.eml")
+    )
+
+
+def test_a_batch_held_by_a_worker_that_died_is_sent_by_the_next_once(
+    app, cast, db, organizer, outbox
+):
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    message.status, message.started_at, message.heartbeat_at = "sending", utcnow(), utcnow()
+    db.session.commit()
+    message_id = message.id
+    deliveries = sorted(message.deliveries, key=lambda d: d.id)
+    everyone = sorted(d.email for d in deliveries)
+    # A worker claims a batch of two and writes the first before it is killed.
+    claimed, held_before = sending._claim([d.id for d in deliveries[:2]])
+    assert claimed == [d.id for d in deliveries[:2]] and held_before == set()
+    [first, *_] = sending._outgoing(claimed, held_before)
+    db.session.rollback()
+    mail.deliver(first.email)
+    # While its claim and the message's heartbeat are fresh nothing is queued again, and a
+    # part that reaches those two sends neither.
+    assert sending.requeue_messages() == 0
+    assert sending._claim(claimed) == ([], set())
+    lease = timedelta(seconds=app.config["JOBS_LEASE_SECONDS"] + 1)
+    db.session.execute(
+        sa.update(MessageDelivery)
+        .where(MessageDelivery.claimed_at.is_not(None))
+        .values(claimed_at=utcnow() - lease)
+    )
+    db.session.execute(sa.update(Message).values(heartbeat_at=utcnow() - lease))
+    db.session.commit()
+    # The next worker's sweep queues what is left (tests run the parts at once).
+    assert sending.requeue_messages() == 1
+    assert addresses_written(outbox) == everyone  # each once, the first not written twice
+    db.session.expire_all()
+    message = db.session.get(Message, message_id)
+    assert (message.status, message.delivered) == ("done", len(everyone))
+
+
+def test_a_message_no_worker_started_is_queued_again(app, cast, db, organizer, outbox):
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    db.session.commit()  # the view queues it after the commit; say that reminder is lost
+    message_id = message.id
+    assert sending.requeue_messages() == 0
+    later = utcnow() + timedelta(seconds=app.config["JOBS_LEASE_SECONDS"] + 1)
+    assert sending.requeue_messages(now=later) == 1
+    db.session.expire_all()
+    assert db.session.get(Message, message_id).status == "done"
+    assert len(addresses_written(outbox)) == 4
+
+
+def test_an_overdue_retry_is_queued_again(app, cast, db, organizer, monkeypatch):
+    monkeypatch.setattr(mail, "deliver", FlakyServer("", "").deliver)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    message.status, message.started_at, message.heartbeat_at = "sending", utcnow(), utcnow()
+    db.session.commit()
+    retry_at = utcnow() + timedelta(minutes=5)
+    db.session.execute(
+        sa.update(MessageDelivery).values(next_attempt_at=retry_at, attempts=1, error="x")
+    )
+    db.session.commit()
+    lease = timedelta(seconds=app.config["JOBS_LEASE_SECONDS"])
+    assert sending.requeue_messages(now=retry_at) == 0  # due, its reminder may be on its way
+    assert sending.requeue_messages(now=retry_at + lease + timedelta(seconds=1)) == 1
 
 
 def test_the_application_history_lists_its_messages(cast, db, organizer):

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from expo.extensions import db
-from expo.jobs import queue, services, tasks
+from expo.jobs import queue, tasks
 from expo.startup import refuse_to_start_if_unready
 
 # Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
@@ -69,18 +69,15 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
         with app.app_context():
             db.engine.dispose(close=False)
 
-    # Jobs whose workers were killed are not left waiting for an organizer: queued again.
+    # Jobs whose workers were killed are not left waiting for an organizer: resumed, and
+    # what the queue lost is queued again (the sweep runs every minute after this, too).
     with app.app_context():
-        resumed = services.resume_orphaned_jobs()
-        db.session.commit()
-        for job in resumed:
-            queue.enqueue(tasks.RUN_DOCUMENT_JOB, job.id)
-            click.echo(f"Resuming the {job.kind} job of a worker that stopped, as job {job.id}")
+        click.echo(f"Swept: {tasks.sweep()}")
 
     consumer = huey.create_consumer(
         workers=workers,
         worker_type=worker_type,
-        periodic=False,
+        periodic=True,  # the sweep (tasks.PERIODIC_TASKS), every minute
         shutdown_timeout=shutdown_timeout,
         # An idle worker looks for work at least every 2 s (huey's default backs off to
         # 10 s): a job or an email starts soon after the click.

@@ -10,9 +10,10 @@ Tasks have priorities: an email is taken before the parts of a bulk job queued e
 report through the database.
 - With ``JOBS_IMMEDIATE`` (the tests) a task runs at once, inside the call that queues it.
 
-The queue is made once per app and kept in ``app.extensions``; the task functions are
-registered on it then, under fixed names, so a worker started from another process (or
-host) finds them. A task runs inside an app context of the app that made the queue.
+The queue is made once per app and kept in ``app.extensions``; the task functions (and the
+sweep each worker runs every minute) are registered on it then, under fixed names, so a
+worker started from another process (or host) finds them. A task runs inside an app
+context of the app that made the queue.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.api import Result, TaskWrapper
 
 EXTENSION = "expo.jobs.queue"
@@ -71,6 +72,8 @@ def queue_for(app: Flask) -> JobQueue:
             )
             for name, function in tasks.TASKS.items()
         }
+        for name, function in tasks.PERIODIC_TASKS.items():
+            huey.periodic_task(crontab(), name=name)(_in_app_context(app, function))
         queue = app.extensions[EXTENSION] = JobQueue(huey, wrappers)
     return queue
 

@@ -35,6 +35,7 @@ from expo.jobs.models import (
     DocumentJobFile,
     JobKind,
     JobStatus,
+    lease,
 )
 from expo.registrations.models import Application, ApplicationStatus
 
@@ -188,10 +189,19 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
         sa.select(DocumentJob)
         .where(DocumentJob.status == JobStatus.RUNNING.value)
         .order_by(DocumentJob.id)
-    ):
+    ).all():
         if not job.is_abandoned(now):
             continue
-        _give_up(job, JobStatus.FAILED, ABANDONED)
+        # Given up only by whoever flips it first: two workers starting (or sweeping) at
+        # once resume it once.
+        given_up: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+            sa.update(DocumentJob)
+            .where(DocumentJob.id == job.id, DocumentJob.status == JobStatus.RUNNING.value)
+            .values(status=JobStatus.FAILED.value, finished_at=utcnow())
+        )
+        if given_up.rowcount != 1:
+            continue
+        append_error(job, ABANDONED)
         again = DocumentJob(
             kind=job.kind,
             event_id=job.event_id,
@@ -215,6 +225,20 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
         resumed.append(again)
     db.session.flush()
     return resumed
+
+
+def lost_queued_jobs(*, now: datetime | None = None) -> list[int]:
+    """Jobs still waiting for a worker a lease after they were queued: the queue may have
+    lost them (a Redis restarted empty). Queuing one again is harmless: a job is taken
+    from ``queued`` to ``running`` once."""
+    overdue = (now or utcnow()) - lease()
+    return list(
+        db.session.scalars(
+            sa.select(DocumentJob.id)
+            .where(DocumentJob.status == JobStatus.QUEUED.value, DocumentJob.created_at < overdue)
+            .order_by(DocumentJob.id)
+        )
+    )
 
 
 def start_certificate_job(event: Event, *, actor: User | None) -> Started:

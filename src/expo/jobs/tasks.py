@@ -355,12 +355,47 @@ OUTCOME_ROUND = "expo.outcomes.round"
 TASKS: dict[str, Callable[..., Any]] = {
     RUN_DOCUMENT_JOB: run_document_job,
     RUN_PART: run_part,
-    SEND_EMAIL: mail.deliver_queued,
+    SEND_EMAIL: mail.deliver_outgoing,
     OUTCOME_ROUND: reminders.run_round,
     # A message to an event's enterprises: claimed, then sent in parts, one email each.
     sending.SEND_MESSAGE: sending.send_message,
     sending.SEND_PART: sending.send_part,
 }
-# huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
-# mail server that is down is tried again for about an hour.
-TASK_OPTIONS = {SEND_EMAIL: {"priority": 10, "retries": 6, "retry_delay": 600}}
+
+
+def sweep() -> str:
+    """Queue again what the queue may have lost: run when a worker starts and every minute.
+
+    A job whose workers went silent for a lease (killed, machine gone) is resumed as a new
+    job; a job, an email or a message's recipients still waiting a lease after they were
+    queued (a Redis restarted empty, a queue unreachable at the commit) are queued again.
+    Claims keep anything from being done twice, however many workers sweep.
+    """
+    resumed = services.resume_orphaned_jobs()
+    db.session.commit()
+    for job in resumed:
+        queue.enqueue(RUN_DOCUMENT_JOB, job.id)
+        logger.info("Resuming the %s job of a worker that stopped, as job %d", job.kind, job.id)
+    waiting = services.lost_queued_jobs()
+    db.session.rollback()
+    for job_id in waiting:
+        queue.enqueue(RUN_DOCUMENT_JOB, job_id)
+    emails = mail.requeue_mail()
+    parts = sending.requeue_messages()
+    if waiting or emails or parts:
+        logger.info(
+            "queued again: %d jobs, %d emails, %d message tasks", len(waiting), emails, parts
+        )
+    return (
+        f"{len(resumed)} jobs resumed; queued again: {len(waiting)} jobs, {emails} emails, "
+        f"{parts} message tasks"
+    )
+
+
+SWEEP = "expo.jobs.sweep"
+# Run every minute by each worker's scheduler (the claims keep two workers from sending
+# the same email).
+PERIODIC_TASKS: dict[str, Callable[[], Any]] = {SWEEP: sweep}
+# huey's options per task: mail goes before the parts of bulk jobs queued earlier. A mail
+# server that is down is tried again by the outbox (expo.mail), not by the queue.
+TASK_OPTIONS = {SEND_EMAIL: {"priority": 10}}

@@ -136,6 +136,11 @@ class MessageDelivery(Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     last_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # Taken by a worker's batch (until its outcome is recorded, or JOBS_LEASE_SECONDS pass):
+    # no two workers send the same email.
+    claimed_at: Mapped[datetime | None]
+    # Turned away for now: not to be tried again before this.
+    next_attempt_at: Mapped[datetime | None]
 
     message: Mapped[Message] = relationship(back_populates="deliveries")
     application: Mapped[Application] = relationship()

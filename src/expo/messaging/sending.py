@@ -7,10 +7,17 @@ out with no transaction open, then the batch's outcomes and the message's counts
 written in one commit, the message's row first so that parts finishing together count one
 after the other.
 
+Each batch is claimed before it is sent (a conditional update of its deliveries), so a
+part queued twice, or resumed while its first worker still runs, sends nothing twice.
+
 An address the mail server turns away for now (a 4xx reply, a dropped or refused
 connection) is tried again in a part of its own, after ``MESSAGES_RETRY_SECONDS`` doubled
 at each attempt, until ``MESSAGES_MAX_ATTEMPTS``; a permanent refusal (5xx) is recorded at
 once. Either way the failure and its reason stay on the delivery.
+
+Nothing depends on the queue keeping its reminders: :func:`requeue_messages`, run when a
+worker starts and every minute, queues again what a killed worker held (its claim run
+out), a retry overdue by a lease, and a message nobody has started.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +38,7 @@ from expo.db import utcnow
 from expo.extensions import db
 from expo.i18n import pick
 from expo.jobs import queue
+from expo.jobs.models import lease
 from expo.messaging.models import DeliveryStatus, Message, MessageDelivery, MessageStatus
 from expo.registrations.models import Application
 from expo.urls import external_url
@@ -46,6 +55,7 @@ class Outgoing:
     delivery_id: int
     attempts: int
     email: mail.Email
+    again: bool = False  # held by a worker that stopped: it may have gone out already
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ def send_part(message_id: int, delivery_ids: list[int]) -> str:
     batch_size = max(1, current_app.config["JOBS_BATCH_SIZE"])
     retry: list[Outcome] = []
     for start in range(0, len(delivery_ids), batch_size):
-        outgoing = _outgoing(delivery_ids[start : start + batch_size])
+        outgoing = _outgoing(*_claim(delivery_ids[start : start + batch_size]))
         db.session.rollback()  # only read: no transaction stays open while mail goes out
         outcomes = [_send(item) for item in outgoing]
         retry += _record(message_id, outcomes)
@@ -126,7 +136,43 @@ def send_part(message_id: int, delivery_ids: list[int]) -> str:
     return "sent"
 
 
-def _outgoing(delivery_ids: list[int]) -> list[Outgoing]:
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    """Waiting, due, and held by no worker (or by one whose lease has run out)."""
+    return sa.and_(
+        MessageDelivery.status == DeliveryStatus.PENDING.value,
+        sa.or_(MessageDelivery.next_attempt_at.is_(None), MessageDelivery.next_attempt_at <= now),
+        sa.or_(MessageDelivery.claimed_at.is_(None), MessageDelivery.claimed_at < now - lease()),
+    )
+
+
+def _claim(delivery_ids: list[int]) -> tuple[list[int], set[int]]:
+    """Take the batch's deliveries that nobody holds for this worker: their ids, and those
+    of them a worker held before (it may have sent them before it died)."""
+    now = utcnow()
+    held_before = set(
+        db.session.scalars(
+            sa.select(MessageDelivery.id).where(
+                MessageDelivery.id.in_(delivery_ids),
+                _claimable(now),
+                MessageDelivery.claimed_at.is_not(None),
+            )
+        )
+    )
+    claimed = list(
+        db.session.scalars(
+            sa.update(MessageDelivery)
+            .where(MessageDelivery.id.in_(delivery_ids), _claimable(now))
+            .values(claimed_at=now)
+            .returning(MessageDelivery.id)
+        )
+    )
+    db.session.commit()
+    return claimed, held_before
+
+
+def _outgoing(delivery_ids: list[int], held_before: set[int]) -> list[Outgoing]:
+    if not delivery_ids:
+        return []
     deliveries = db.session.scalars(
         sa.select(MessageDelivery)
         .where(
@@ -140,14 +186,66 @@ def _outgoing(delivery_ids: list[int]) -> list[Outgoing]:
         .order_by(MessageDelivery.id)
     )
     return [
-        Outgoing(delivery.id, delivery.attempts + 1, render_email(delivery.message, delivery))
+        Outgoing(
+            delivery.id,
+            delivery.attempts + 1,
+            render_email(delivery.message, delivery),
+            again=delivery.id in held_before,
+        )
         for delivery in deliveries
     ]
 
 
+def requeue_messages(*, now: datetime | None = None) -> int:
+    """Queue again what the queue has evidently lost; the number of tasks queued.
+
+    - a message waiting for a worker for longer than a lease: its first task;
+    - deliveries of a message being sent that a killed worker held (their claim run out),
+      whose retry is overdue by a lease, or that nobody has touched while the message
+      recorded nothing for a lease.
+    """
+    now = now or utcnow()
+    overdue = now - lease()
+    waiting = list(
+        db.session.scalars(
+            sa.select(Message.id).where(
+                Message.status == MessageStatus.QUEUED.value, Message.created_at < overdue
+            )
+        )
+    )
+    silent = sa.func.coalesce(Message.heartbeat_at, Message.started_at, Message.created_at)
+    lost = db.session.execute(
+        sa.select(MessageDelivery.message_id, MessageDelivery.id)
+        .join(Message)
+        .where(
+            Message.status == MessageStatus.SENDING.value,
+            _claimable(now),
+            sa.or_(
+                MessageDelivery.claimed_at.is_not(None),
+                MessageDelivery.next_attempt_at < overdue,
+                sa.and_(MessageDelivery.next_attempt_at.is_(None), silent < overdue),
+            ),
+        )
+        .order_by(MessageDelivery.message_id, MessageDelivery.id)
+    ).all()
+    db.session.rollback()
+    for message_id in waiting:
+        queue.enqueue(SEND_MESSAGE, message_id)
+    by_message: dict[int, list[int]] = {}
+    for message_id, delivery_id in lost:
+        by_message.setdefault(message_id, []).append(delivery_id)
+    size = max(1, current_app.config["JOBS_PART_SIZE"])
+    parts = 0
+    for message_id, delivery_ids in by_message.items():
+        for start in range(0, len(delivery_ids), size):
+            queue.enqueue(SEND_PART, message_id, delivery_ids[start : start + size])
+            parts += 1
+    return len(waiting) + parts
+
+
 def _send(item: Outgoing) -> Outcome:
     try:
-        mail.deliver(item.email)
+        mail.deliver(item.email, again=item.again)
     except smtplib.SMTPException as error:
         logger.warning("message to %s not delivered: %s", item.email.to[0], error)
         return Outcome(item.delivery_id, item.attempts, _describe(error), mail.is_permanent(error))
@@ -168,13 +266,18 @@ def _record(message_id: int, outcomes: list[Outcome]) -> list[Outcome]:
     max_attempts = max(1, current_app.config["MESSAGES_MAX_ATTEMPTS"])
     retry = []
     for outcome in outcomes:
-        values: dict[str, object] = {"attempts": outcome.attempts, "last_attempt_at": now}
+        values: dict[str, object] = {
+            "attempts": outcome.attempts,
+            "last_attempt_at": now,
+            "claimed_at": None,
+        }
         if outcome.delivered:
             values |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now, "error": ""}
         elif outcome.permanent or outcome.attempts >= max_attempts:
             values |= {"status": DeliveryStatus.FAILED.value, "error": outcome.error}
         else:
-            values |= {"error": outcome.error}
+            delay = timedelta(seconds=mail.retry_delay(outcome.attempts))
+            values |= {"error": outcome.error, "next_attempt_at": now + delay}
             retry.append(outcome)
         db.session.execute(
             sa.update(MessageDelivery)
@@ -200,12 +303,11 @@ def _record(message_id: int, outcomes: list[Outcome]) -> list[Outcome]:
 
 def _retry_later(message_id: int, retry: list[Outcome]) -> None:
     """Queue each address turned away for now again, later at each attempt."""
-    base = max(0, current_app.config["MESSAGES_RETRY_SECONDS"])
     by_attempts: dict[int, list[int]] = {}
     for outcome in retry:
         by_attempts.setdefault(outcome.attempts, []).append(outcome.delivery_id)
     for attempts, delivery_ids in sorted(by_attempts.items()):
-        delay = base * 2 ** (attempts - 1)
+        delay = mail.retry_delay(attempts)
         task = queue.job_queue().tasks[SEND_PART]
         if delay:
             task.schedule(args=(message_id, delivery_ids), delay=delay)

@@ -1,0 +1,81 @@
+"""The sweep each worker runs when it starts and every minute: what the queue lost (a
+worker killed, a Redis restarted empty) is resumed or queued again, and only once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from expo.db import utcnow
+from expo.documents.models import Certificate
+from expo.jobs import services, tasks
+from expo.jobs.models import DocumentJob, JobStatus, lease
+
+
+def jobs(db) -> list[tuple[str, int]]:
+    db.session.expire_all()
+    return [
+        (job.status, job.done)
+        for job in db.session.scalars(sa.select(DocumentJob).order_by(DocumentJob.id))
+    ]
+
+
+def certificates(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Certificate.id)))
+
+
+def test_a_job_the_queue_lost_is_queued_again_once_a_lease_has_passed(
+    db, organizer, event_with_applications
+):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    db.session.commit()  # and its reminder never reaches a worker
+    assert services.lost_queued_jobs() == []
+    assert "queued again: 0 jobs" in tasks.sweep()
+    assert jobs(db) == [("queued", 0)]
+    job.created_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    assert services.lost_queued_jobs() == [job.id]
+    assert "queued again: 1 jobs" in tasks.sweep()  # tests run the job at once
+    [(status, done)] = jobs(db)
+    assert status == "done" and done == certificates(db) > 0
+
+
+def test_a_silent_running_job_is_resumed_once_however_often_it_is_swept(
+    db, organizer, event_with_applications
+):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    assert tasks.sweep().startswith("1 jobs resumed")
+    assert tasks.sweep().startswith("0 jobs resumed")
+    [(first, _), (second, done)] = jobs(db)
+    assert (first, second) == ("failed", "done") and done == certificates(db) > 0
+
+
+def test_a_job_given_up_by_another_worker_meanwhile_is_not_resumed_twice(
+    db, organizer, event_with_applications, monkeypatch
+):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    job_id = job.id
+    is_abandoned = DocumentJob.is_abandoned
+
+    def abandoned_and_taken_by_another_worker(self, now=None):
+        # Another worker's sweep gives it up between this one's reading and its writing.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(status="failed")
+            )
+        return is_abandoned(self, now)
+
+    monkeypatch.setattr(DocumentJob, "is_abandoned", abandoned_and_taken_by_another_worker)
+    assert services.resume_orphaned_jobs() == []
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
