@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import re
+import stat
 import tarfile
 import uuid
 from datetime import date
@@ -242,6 +243,7 @@ def test_the_manifest_describes_every_file(source, tmp_path, caplog):
         data = contents[entry["path"]]
         assert (entry["size"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
     assert f"Backup written to {path}: {kind} database at {archive.code_head()}" in caplog.text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # passwords and passports inside
     # The settings file without its secrets, the rest as it was.
     assert contents["instance/config.py"].decode() == (
         'PRIVACY_CONTACT = "privacy@sccom.example"\n'

@@ -384,6 +384,10 @@ def create_backup(path: Path, *, with_secrets: bool = False) -> dict[str, Any]:
         # Written beside the target and renamed: a half-written archive never has its name.
         partial = path.with_name(f".{path.name}.partial")
         try:
+            # Readable by its owner only from the first byte: it holds every account's
+            # password hash and the delegates' passports.
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.chmod(partial, 0o600)
             with _open_for_writing(partial, path) as archive:
                 archive.add(manifest_path, MANIFEST)
                 archive.add(checksum_path, MANIFEST_CHECKSUM)
