@@ -34,7 +34,7 @@ TEST_PACKAGES := chromium poppler-utils
 
 CATALOGUES = $(wildcard translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help run test test-calendar test-latest lint lock system-deps system-deps-test install install-app \
+.PHONY: help run dev test test-calendar test-latest lint lock system-deps system-deps-test install install-app \
 	venv translations i18n-extract i18n-update i18n-init db seed migration
 
 help: ## List the targets
@@ -49,6 +49,12 @@ run: system-deps install-app translations seed ## Set up, seed the demo data and
 	@echo
 	@echo "Expo is being served on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@PORT=$(PORT) scripts/serve.sh
+
+dev: export EXPO_BASE_URL ?= http://127.0.0.1:$(PORT)
+dev: system-deps install translations seed ## The same with Flask's development server, reloading when the code changes
+	@echo
+	@echo "Expo (development server) on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@PORT=$(PORT) EXPO_DEV=1 scripts/serve.sh
 
 test: system-deps-test install translations ## Run the whole suite, browser tests included (PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serve Expo on 127.0.0.1:$PORT, with a job worker, until Ctrl-C; every process started
-# here stops with it.
+# Serve Expo on 127.0.0.1:$PORT with gunicorn (or, with EXPO_DEV=1, Flask's reloading
+# development server) and a job worker, until Ctrl-C; every process started here stops
+# with it.
 #
 # One `start` line per process: when any of them exits, the others are stopped too, so a
 # crashed worker is never left behind a live web server (or the other way round).
@@ -34,7 +35,13 @@ trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT
 
-start .venv/bin/flask --app expo run --host 127.0.0.1 --port "$PORT"
+if [[ "${EXPO_DEV:-}" == 1 ]]; then
+    # make dev: Flask's development server, reloading when the code changes.
+    start .venv/bin/flask --app expo run --debug --host 127.0.0.1 --port "$PORT"
+else
+    # make run: gunicorn, as in production (deploy/gunicorn.conf.py: two workers per CPU).
+    start .venv/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+fi
 # Background jobs (certificates in bulk): queued in instance/jobs.sqlite3, or in Redis
 # when EXPO_REDIS_URL is set (then workers may run on other machines as well).
 start .venv/bin/flask --app expo worker
