@@ -9,11 +9,16 @@ can be overridden on the command line or by the environment variables named belo
   processes. Each holds its own database connections (``pool_size`` 5 per process).
 - ``EXPO_WEB_THREADS`` (default 1): threads per worker; more than one serves keep-alive
   connections and slow database answers without a process each.
+- ``PROMETHEUS_MULTIPROC_DIR`` (default a new temporary folder, removed at exit): where
+  the worker processes keep the request metrics that ``GET /metrics`` adds up
+  (``EXPO_METRICS_TOKEN``), so that any worker answers for all of them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 
 def _cpus() -> int:
@@ -38,3 +43,29 @@ forwarded_allow_ips = ""
 # The application's own log lines go to stderr; requests are logged there too when asked.
 accesslog = os.environ.get("EXPO_ACCESS_LOG") or None
 errorlog = "-"
+
+
+# The request metrics of all workers, added up by whichever answers GET /metrics.
+_own_metrics_folder = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_folder:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="expo-metrics-")
+
+
+def on_starting(server):
+    """Figures of an earlier run of the server are not counted again."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_folder:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -57,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
         caching,
         mail,
         models,
+        monitoring,
         outage,
         ratelimit,
         templating,
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
     caching.init_app(app)
     outage.init_app(app)
+    monitoring.init_app(app)
 
     from expo.accounts import access
 

@@ -136,6 +136,12 @@ class DefaultConfig:
     # client addresses (the rate limits) and external links are the real ones.
     PROXY_COUNT = 0
 
+    # GET /metrics for Prometheus, answered only to "Authorization: Bearer <token>"; without
+    # a token the address answers 404 and no request is measured (expo.monitoring).
+    METRICS_TOKEN: str | None = None
+    # "json": one JSON line per request (id, user, endpoint, status, duration) on stderr.
+    LOG_FORMAT = "text"
+
     # Strict-Transport-Security on HTTPS responses (and on all when BASE_URL is https),
     # in seconds; 0 sends none.
     HSTS_MAX_AGE = 60 * 60 * 24 * 365

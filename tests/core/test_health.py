@@ -14,7 +14,7 @@ def test_healthz_reports_ok(client):
 
     assert response.status_code == 200
     assert response.is_json
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "queue": "ok"}
 
 
 def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path_factory):
@@ -32,3 +32,18 @@ def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path_factory):
     assert response.is_json
     assert response.get_json()["status"] != "ok"
     assert response.get_json()["database"] != "ok"
+
+
+def test_healthz_reports_a_queue_that_does_not_answer_without_failing(app, db, monkeypatch):
+    from expo.jobs import queue
+    from tests.mailserver import free_port
+
+    monkeypatch.setitem(app.config, "JOBS_IMMEDIATE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.delitem(app.extensions, queue.EXTENSION, raising=False)
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        app.extensions.pop(queue.EXTENSION, None)
+    assert response.status_code == 200  # the pages still work: keep the host in service
+    assert response.get_json() == {"status": "degraded", "database": "ok", "queue": "unreachable"}

@@ -83,7 +83,7 @@ def test_an_outage_is_a_clean_503_logged_once(site, caplog):
 
     come_back()
     assert client.get("/events").status_code == 200
-    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok", "queue": "ok"}
     back = [r.getMessage() for r in caplog.records if r.name == "expo.outage"][1:]
     assert len(back) == 1 and "database back after" in back[0]
     assert "requests were refused" in back[0]

@@ -263,6 +263,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/outcomes/<int:report_id>/confirm": {"POST": ORGANIZER_ACTION},
     "/manage/outcomes/<int:report_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/outcomes/<int:report_id>/return": {"POST": ORGANIZER_FORM},
+    # Prometheus scrapes with a bearer token (tests/core/test_monitoring.py); without one
+    # configured the address is not there for anybody, signed in or not.
+    "/metrics": {"GET": (404, 404, 404, 404, 404)},
     "/outcomes": {"GET": (302, 200, 200, 403, 403)},
     "/outcomes/<int:report_id>": {"GET": OWNER},
     "/outcomes/<int:report_id>/edit": {"GET": OWNER, "POST": (302, 422, 404, 403, 403)},
