@@ -168,3 +168,70 @@ class TestRevokedWithTheApplication:
         assert certificates.valid_certificate_count([application, other]) == 0
         certificates.issue_certificate(application, actor=organizer)
         assert certificates.valid_certificate_count([application, other]) == 1
+
+
+class TestRevokedWhenTheCheckInIsUndone:
+    def standing_check_in(self, db, application) -> CheckIn:
+        return db.session.scalar(
+            sa.select(CheckIn).where(
+                CheckIn.delegate_id.in_([d.id for d in application.delegates]),
+                CheckIn.undone_at.is_(None),
+            )
+        )
+
+    def test_the_only_check_in_undone_revokes_and_tells_the_enterprise(
+        self, db, organizer, smtp_server
+    ):
+        from expo.attendance import services as attendance
+
+        application = certifiable_application()
+        enterprise_user = application.enterprise.users[0]
+        enterprise_user.locale = "en"
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        smtp_server.messages.clear()
+
+        attendance.undo_check_in(
+            self.standing_check_in(db, application), actor=organizer, reason="wrong badge scanned"
+        )
+        db.session.commit()
+
+        assert not certificate.is_valid and certificate.revoked_by_id == organizer.id
+        assert "The check-in was undone" in certificate.revocation_reason
+        assert "签到记录已撤销" in certificate.revocation_reason
+        [entry] = audit(db, "certificate.revoke")
+        assert entry.details["stated_reason"] == "wrong badge scanned"
+        told = [m for m in smtp_server.messages if m["To"] == enterprise_user.email]
+        assert told and told[0]["Subject"].startswith(f"Certificate revoked: {certificate.serial}")
+        assert "check-in of" in told[0].get_content() and "was undone" in told[0].get_content()
+
+    def test_kept_while_another_delegate_stays_checked_in(self, db, organizer):
+        from expo.attendance import services as attendance
+        from expo.registrations.models import Delegate
+
+        application = certifiable_application()
+        second = Delegate(application=application, name_zh="王芳", name_latin="WANG Fang")
+        db.session.add(second)
+        db.session.flush()
+        check_in(application, delegate=second)
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        first = db.session.scalar(
+            sa.select(CheckIn).where(CheckIn.delegate_id != second.id, CheckIn.undone_at.is_(None))
+        )
+        attendance.undo_check_in(first, actor=organizer, reason="scanned twice")
+        db.session.commit()
+        assert certificate.is_valid and audit(db, "certificate.revoke") == []
+
+    def test_kept_when_an_organizer_waived_attendance(self, db, organizer):
+        from expo.attendance import services as attendance
+
+        application = certifiable_application()
+        certificates.waive_attendance(application, reason="paper list", actor=organizer)
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        attendance.undo_check_in(
+            self.standing_check_in(db, application), actor=organizer, reason="wrong badge"
+        )
+        db.session.commit()
+        assert certificate.is_valid

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from expo.accounts.services import create_user, find_user_by_email
 from expo.attendance.models import CheckIn, CheckInDesk
+from expo.attendance.signals import check_in_undone
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import like_pattern, utcnow
@@ -272,7 +273,9 @@ class CheckInAlreadyUndone(DomainError):
 
 
 def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
-    """An organizer takes a check-in back (scanned by mistake); it stays on record, undone."""
+    """An organizer takes a check-in back (scanned by mistake); it stays on record, undone.
+
+    A certificate resting on it alone is revoked (``signals.check_in_undone``)."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": _l("Say why the check-in is undone.")})
@@ -284,14 +287,16 @@ def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
     check_in.undone_by_id = actor.id
     check_in.undo_reason = reason
     db.session.flush()
+    application = check_in.delegate.application
     record(
         actor,
         AuditAction.CHECK_IN_UNDONE,
-        check_in.delegate.application.event,
+        application.event,
         delegate_id=check_in.delegate_id,
         name=check_in.delegate.name_zh or check_in.delegate.name_latin,
         reason=reason,
     )
+    check_in_undone.send(application, reason=reason, actor=actor)
     return check_in
 
 

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from expo.attendance.services import has_attended
+from expo.attendance.signals import check_in_undone
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
@@ -547,6 +548,10 @@ CLOSED_REASONS = {
         "主办方已取消该参展申请。The organizers cancelled the application."
     ),
 }
+NOT_ATTENDED = "not_attended"
+NOT_ATTENDED_REASON = (
+    "签到记录已撤销，参会未获确认。The check-in was undone: attendance is not confirmed."
+)
 
 
 def valid_certificate_count(applications: list[Application]) -> int:
@@ -596,6 +601,41 @@ def revoke_with_application(
         )
     if revoked:
         _tell_revoked(application, revoked, status)
+    db.session.flush()
+    return revoked
+
+
+@check_in_undone.connect
+def revoke_when_not_attended(
+    application: Application,
+    *,
+    reason: str = "",
+    actor: User | None = None,
+    **_signal_data: object,
+) -> list[Certificate]:
+    """A check-in undone that leaves the application with none standing and no waiver: its
+    certificate attests nothing any more and is revoked, in the same transaction; the
+    enterprise and the organizers are told once it commits.
+
+    Run by ``attendance.services`` through ``attendance.signals.check_in_undone``.
+    """
+    if has_attended(application.id) or attendance_waiver(application) is not None:
+        return []
+    revoked = [
+        certificate for certificate in application_certificates(application) if certificate.is_valid
+    ]
+    for certificate in revoked:
+        _revoke(certificate, reason=NOT_ATTENDED_REASON, actor=actor)
+        record(
+            actor,
+            AuditAction.CERTIFICATE_REVOKE,
+            certificate,
+            serial=certificate.serial,
+            reason=NOT_ATTENDED_REASON,
+            stated_reason=reason,
+        )
+    if revoked:
+        _tell_revoked(application, revoked, NOT_ATTENDED)
     db.session.flush()
     return revoked
 
