@@ -183,15 +183,9 @@ def bulk_review(event_id: int):
         form.application_ids.errors = [_("Tick at least one application.")]
         return _render_list(event, form, status=INVALID_STATUS)
     if target in services.REASON_REQUIRED and not form.confirmed.data:
-        # Turning enterprises down is said first, on a page of its own, then done.
-        confirm = url_for(
-            ".bulk_confirm",
-            event_id=event.id,
-            action=form.action.data,
-            application_ids=[application.id for application in selected],
-            reason=reason,
-        )
-        return redirect(confirm, 303)
+        # Turning enterprises down is said first, on a page of its own, then done. The page
+        # answers this POST: hundreds of ticked ids and a long reason fit no address.
+        return _render_bulk_confirm(event, form.action.data, selected, reason)
 
     def decide_all() -> list[BulkOutcome]:
         results = services.review_many(selected, target, actor=_user(), reason=reason)
@@ -225,6 +219,12 @@ def bulk_confirm(event_id: int):
     if not selected:
         flash(_("Tick at least one application."), "warning")
         return redirect(url_for(".manage_list", event_id=event.id))
+    return _render_bulk_confirm(event, action, selected, form.reason.data or "")
+
+
+def _render_bulk_confirm(
+    event: Event, action: str, selected: list[Application], reason: str
+) -> str:
     target = BULK_ACTIONS[action]
     preview = services.preview_closing(event, selected, target)
     closing = {application.id for application in preview.closing}
@@ -233,7 +233,7 @@ def bulk_confirm(event_id: int):
         data={
             "application_ids": [application.id for application in selected],
             "action": action,
-            "reason": form.reason.data or "",
+            "reason": reason,
             "confirmed": "1",
         },
     )
@@ -305,14 +305,9 @@ def decide(event_id: int, application_id: int):
         flash(_("Choose one of the actions shown."), "warning")
         return back
     if form.to.data == ApplicationStatus.CANCELLED.value:
-        # Cancelling is said first, on its own page, with what it will do.
-        confirm = url_for(
-            ".cancel_application",
-            event_id=event.id,
-            application_id=application.id,
-            reason=form.reason.data or "",
-        )
-        return redirect(confirm, 303)
+        # Cancelling is said first, on its own page, with what it will do; the page answers
+        # this POST, so the reason never travels in an address.
+        return _render_cancel(event, application, CancelForm(data={"reason": form.reason.data}))
     reviewed = run_service(
         lambda: services.review(
             application, form.to.data, actor=_user(), reason=form.reason.data or ""
@@ -357,12 +352,16 @@ def cancel_application(event_id: int, application_id: int):
         return back
     if form.is_submitted() and not has_errors(form):
         return back  # refused (capacity, a move no longer possible): flashed
+    return _render_cancel(event, application, form)
+
+
+def _render_cancel(event: Event, application: Application, form: CancelForm):
     return render_form(
         "registrations/manage/cancel.html",
         form,
         event=event,
         application=application,
-        preview=services.preview_closing(event, [application], cancelled),
+        preview=services.preview_closing(event, [application], ApplicationStatus.CANCELLED),
         certificates_revoked=certificates.valid_certificate_count([application]),
     )
 
