@@ -51,14 +51,18 @@ class InvalidTransition(DomainError):
     status_code = 409
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the request is a script's that reads JSON: an address ending in ``.json``, a
+    JSON body, or an ``Accept`` that asks for JSON and not for a page."""
+    if request.path.endswith(".json") or request.is_json:
+        return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 
 
 def _error_page(status: int):
     def handler(error):
-        if _wants_json():
+        if wants_json():
             return jsonify({"status": status}), status
         context = {}
         if status == 413:

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from expo.errors import error_response
+from expo.errors import error_response, wants_json
 from expo.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -108,13 +108,6 @@ def _forget_session() -> None:
         pass
 
 
-def _wants_json() -> bool:
-    if request.path.endswith(".json") or request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and not request.accept_mimetypes["text/html"]
-
-
 def _kept_fields() -> list[tuple[str, str]]:
     if request.method != "POST":
         return []
@@ -129,7 +122,7 @@ def _kept_fields() -> list[tuple[str, str]]:
 def unavailable() -> Response:
     """The 503 answer: JSON for scripts, else a page in both languages that needs
     nothing from the database (not even who is signed in)."""
-    if _wants_json():
+    if wants_json():
         response = jsonify(
             {"status": 503, "error": "database unavailable", "retry_after": RETRY_AFTER_SECONDS}
         )

@@ -18,7 +18,9 @@ self.addEventListener("fetch", function (event) {
   if (!kept) return;
   event.respondWith(
     fetch(request).then(function (response) {
-      if (response.ok) {
+      // A page that ended elsewhere (the sign-in form, after a session lapsed) is not the
+      // desk's page: it is shown, never kept under the desk's address.
+      if (response.ok && !response.redirected) {
         var copy = response.clone();
         caches.open(CACHE).then(function (cache) { cache.put(PAGE.test(url.pathname) ? url.pathname : request, copy); });
       }

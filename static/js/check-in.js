@@ -126,9 +126,24 @@
       });
   }
 
+  // A sign-in that lapsed (401) or desk access taken back (403) is no network failure: the
+  // desk says so, and the badge list, names of people, is no longer kept on this device.
+  // Scans already queued stay until someone allowed to sends them.
+  var signedOut = ""; // what the desk says while it may not send: why
+  function refusedAccess(response) {
+    if (response.status !== 401 && response.status !== 403) return false;
+    signedOut = response.status === 401 ? texts.signedOut : texts.accessEnded;
+    badges = null;
+    signedList = null;
+    store("lists", "readwrite", function (lists) { lists.delete(eventId); }).catch(function () { /* none kept */ });
+    show("signed_out", signedOut);
+    return true;
+  }
+
   function fetchList() {
     return fetch(form.dataset.listUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (refusedAccess(response)) throw new Error("signed out");
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       })
@@ -154,6 +169,7 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     }).then(function (response) {
+      if (refusedAccess(response)) throw new Error("signed out");
       if (!response.ok && response.status !== 422) throw new Error(String(response.status));
       return response.json();
     }).then(function (result) {
@@ -169,7 +185,8 @@
     if (entry && !entry.approved) { show("not_approved", say(texts.offlineNotApproved, entry)); return Promise.resolve(); }
     var record = { event_id: eventId, code: scan, scanned_at: new Date().toISOString(), desk: desk.value };
     return store("queue", "readwrite", function (queue) { queue.add(record); }).then(function () {
-      if (!entry) show("saved_offline", texts.offlineNoList);
+      if (signedOut) show("signed_out", signedOut);
+      else if (!entry) show("saved_offline", texts.offlineNoList);
       else if (entry.checked_in) show("already_checked_in", say(texts.offlineAlready, entry));
       else show("saved_offline", say(texts.offlineSaved, entry));
       if (entry) entry.checked_in = true;
@@ -205,6 +222,7 @@
           body: JSON.stringify({ list: signedList, scans: scans }),
         });
       }).then(function (response) {
+        if (refusedAccess(response)) throw new Error("signed out");
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       }).then(function (answer) {

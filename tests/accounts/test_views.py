@@ -360,8 +360,21 @@ def test_logout_signs_out(client, login_as):
     response = client.post("/account/logout")
 
     assert response.status_code == 302
+    # What the browser kept for offline use (a check-in desk's page) goes with the sign-in.
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     assert not is_signed_in(client)
     assert "You have signed out." in page_text(client.get("/"))
+
+
+def test_a_script_whose_sign_in_lapsed_is_told_401_and_a_page_is_sent_to_sign_in(client, db):
+    script = client.get(
+        "/manage/events/1/check-in-badges.json", headers={"Accept": "application/json"}
+    )
+    assert script.status_code == 401 and script.json["status"] == 401
+    assert "sign in again" in script.json["error"]
+    page = client.get("/manage/events/1/check-in", headers={"Accept": "text/html"})
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/account/login?next=")
 
 
 def test_logout_only_by_post(client, login_as):

@@ -119,3 +119,43 @@ def test_the_page_opens_offline_and_refuses_an_altered_badge_list(live_server, p
     expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
     expect(result).to_have_attribute("data-outcome", "not_approved")  # the server's answer
     assert standing(db) == []
+
+
+LISTS_KEPT = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("expo-check-in", 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return await new Promise((resolve) => {
+    db.transaction("lists", "readonly").objectStore("lists").count().onsuccess =
+      (e) => resolve(e.target.result);
+  });
+}"""
+
+
+def test_a_lapsed_sign_in_is_said_and_the_scan_kept_not_taken_for_offline(live_server, page, db):
+    event = make_event()
+    delegate = make_application(event).delegates[0]
+    organizer = make_user("organizer", name="四号门")
+    db.session.commit()
+    sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{event.id}/check-in?lang=en")
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-saved", "true")
+    assert page.evaluate(LISTS_KEPT) == 1
+
+    page.context.clear_cookies()  # the session lapses while the page stays open
+    page.fill("#code", badges.check_in_url(delegate))
+    page.press("#code", "Enter")
+    result = page.locator("#check-in-result")
+    expect(result).to_have_attribute("data-outcome", "signed_out")
+    expect(result).to_contain_text("Your sign-in has lapsed")
+    expect(page.locator("#sync-count")).to_have_text("1")  # kept, to be sent later
+    # The names on the badge list do not stay on a device nobody is signed in on.
+    page.wait_for_function(f"async () => (await ({LISTS_KEPT})()) === 0")
+    assert standing(db) == []
+
+    sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{event.id}/check-in?lang=en")
+    expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
+    assert [row.delegate_id for row in standing(db)] == [delegate.id]

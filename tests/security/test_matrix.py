@@ -28,6 +28,9 @@ ENTERPRISE_USERS = (302, 200, 200, 302, 302)  # organizers are sent to their own
 OWNER = (302, 200, 404, 403, 403)  # the owner's own row: another enterprise finds nothing
 ORGANIZERS = (302, 403, 403, 200, 200)
 ADMINS = (302, 403, 403, 403, 200)
+# What the organizers' pages ask for by script (progress, the desk's badge list): a script
+# signed out is told 401, which it cannot mistake for the network being down.
+ORGANIZERS_JSON = (401, 403, 403, 200, 200)
 # Organizer POSTs: an action done and the organizer sent back, or an empty form refused.
 ORGANIZER_ACTION = (302, 403, 403, 302, 302)
 ORGANIZER_FORM = (302, 403, 403, 422, 422)
@@ -208,7 +211,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/check-in": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/events/<int:event_id>/check-in/<token>": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/copy": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
-    "/manage/events/<int:event_id>/check-in-badges.json": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/check-in-badges.json": {"GET": ORGANIZERS_JSON},
     # An empty post carries no badge list: refused whole.
     "/manage/events/<int:event_id>/check-in-sync": {"POST": (302, 403, 403, 400, 400)},
     "/manage/events/<int:event_id>/check-in-worker.js": {"GET": ORGANIZERS},
@@ -248,10 +251,10 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/messages": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/messages/new": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/messages/<int:message_id>": {"GET": ORGANIZERS},
-    "/manage/messages/<int:message_id>.json": {"GET": ORGANIZERS},
+    "/manage/messages/<int:message_id>.json": {"GET": ORGANIZERS_JSON},
     "/manage/messages/<int:message_id>/resume": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>": {"GET": ORGANIZERS},
-    "/manage/jobs/<int:job_id>.json": {"GET": ORGANIZERS},
+    "/manage/jobs/<int:job_id>.json": {"GET": ORGANIZERS_JSON},
     "/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip": {"GET": NOTHING_TO_DOWNLOAD},
     "/manage/jobs/<int:job_id>/cancel": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>/merged.pdf": {"GET": NOTHING_TO_DOWNLOAD},

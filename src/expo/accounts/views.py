@@ -186,7 +186,10 @@ def logout():
     logout_user()
     _fresh_session()
     flash(_("You have signed out."), "info")
-    return redirect(_default_landing())
+    response = redirect(_default_landing())
+    # Pages a browser kept for offline use (a check-in desk's) leave with the sign-in.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/sign-out-everywhere", methods=["POST"])

@@ -40,6 +40,7 @@ from expo.attendance.forms import (
 )
 from expo.attendance.models import CheckIn, CheckInDesk
 from expo.attendance.services import CheckInResult
+from expo.errors import wants_json
 from expo.events.models import Event
 from expo.registrations.models import Delegate
 from expo.security import CAMERA_PAGE_POLICY
@@ -73,12 +74,6 @@ def _event_and_row(event_id: int, model: type[Row], row_id: int) -> tuple[Event,
     return event, row
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
-        "application/json"
-    )
-
-
 def _desk_page(
     event: Event, form: DeskForm, result: CheckInResult | None = None, status: int = 200
 ):
@@ -108,7 +103,7 @@ def _desk_page(
 def _answer(event: Event, form: DeskForm, result: CheckInResult | None):
     if result is None:  # the service never refuses; a failed commit is a server error
         abort(500)
-    if _wants_json():
+    if wants_json():
         return jsonify(result.as_dict())
     return _desk_page(event, form, result)
 
@@ -120,7 +115,7 @@ def desk(event_id: int):
     form = ScanForm()
     if request.method == "POST":
         if not form.validate():
-            if _wants_json():
+            if wants_json():
                 return jsonify({"errors": form.errors}), INVALID_STATUS
             return _desk_page(event, form, status=INVALID_STATUS)
         result = run_service(
