@@ -85,3 +85,13 @@ def add_security_headers(response: Response) -> Response:
     if max_age and https:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
+
+
+def signing_keys() -> list[str]:
+    """The keys the links and badges Expo signs are checked against, oldest first: those of
+    ``SECRET_KEY_FALLBACKS``, then ``SECRET_KEY``, which signs anything new. Rotating the
+    key with the old one kept as a fallback leaves printed badges and sent links working."""
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    if isinstance(fallbacks, str):
+        fallbacks = [fallbacks]
+    return [*(str(key) for key in fallbacks), str(current_app.config["SECRET_KEY"])]

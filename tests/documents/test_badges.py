@@ -18,7 +18,14 @@ from tests.documents.conftest import (
     pdf_info,
     qr_codes,
 )
-from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.factories import (
+    make_application,
+    make_enterprise,
+    make_enterprise_user,
+    make_event,
+    make_user,
+    open_event,
+)
 from tests.pages import sign_in
 from tests.registrations.test_services import application_data
 
@@ -167,3 +174,20 @@ class TestOverHttp:
         assert delegate.name_latin in html and "Valid badge" in html
         forged = browser.get(f"/manage/events/{event.id}/check-in/{token}x?lang=en")
         assert forged.status_code == 404
+
+
+def test_a_printed_badge_outlives_a_new_secret_key_kept_with_the_old_as_fallback(
+    app, db, monkeypatch
+):
+    delegate = make_application(make_event()).delegates[0]
+    printed = badges.check_in_token(delegate)
+    old_key = app.config["SECRET_KEY"]
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-key-" + "n" * 40)
+    assert badges.badge_holder(printed) is None  # the old key forgotten: void
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    assert badges.badge_holder(printed) == (delegate.application.event_id, delegate.id)
+    # Badges printed from now on carry the new key's signature.
+    fresh = badges.check_in_token(delegate)
+    assert fresh != printed
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    assert badges.badge_holder(fresh) is not None

@@ -22,6 +22,7 @@ from expo.errors import InvalidInput
 from expo.extensions import db
 from expo.mail import send_templated_email
 from expo.places import canonical_zones
+from expo.security import signing_keys
 from expo.validation import InvalidValue, check_email, check_phone, check_text, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
@@ -184,7 +185,7 @@ def update_profile(
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PASSWORD_RESET_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=PASSWORD_RESET_SALT)
 
 
 def make_password_reset_token(user: User) -> str:
@@ -239,7 +240,7 @@ def reset_password(user: User, new_password: str) -> User:
 
 
 def _verification_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_VERIFICATION_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=EMAIL_VERIFICATION_SALT)
 
 
 def email_verification_max_age() -> int:

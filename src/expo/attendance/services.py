@@ -34,6 +34,7 @@ from expo.extensions import db
 from expo.i18n import format_local_time, format_zone, to_local
 from expo.mail import send_templated_email
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.security import signing_keys
 from expo.urls import external_url
 from expo.validation import InvalidValue, check_email, has_control_characters
 
@@ -392,7 +393,7 @@ DESK_INVITATION_MAX_AGE = timedelta(days=30)
 
 
 def _desk_invitation_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DESK_INVITATION_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=DESK_INVITATION_SALT)
 
 
 def make_desk_invitation_token(desk: CheckInDesk) -> str:

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +29,7 @@ from expo.extensions import db
 from expo.i18n import pick
 from expo.names import latin_name
 from expo.registrations.models import Application, ApplicationStatus, Delegate
+from expo.security import signing_keys
 from expo.urls import external_url
 
 TEMPLATE = "documents/badges.html"
@@ -38,7 +38,7 @@ CHECK_IN_SALT = "expo.badge-check-in"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CHECK_IN_SALT)
+    return URLSafeSerializer(signing_keys(), salt=CHECK_IN_SALT)
 
 
 def check_in_token(delegate: Delegate) -> str:

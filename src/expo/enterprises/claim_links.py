@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from expo.security import signing_keys
 from expo.urls import external_url
 
 CLAIM_SALT = "enterprise-claim"
@@ -25,7 +26,7 @@ class ClaimLink:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CLAIM_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=CLAIM_SALT)
 
 
 def claim_link_max_age() -> int:

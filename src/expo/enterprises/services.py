@@ -40,6 +40,7 @@ from expo.extensions import db
 from expo.i18n import country_codes
 from expo.mail import send_templated_email
 from expo.registrations.models import Application
+from expo.security import signing_keys
 from expo.urls import external_url
 from expo.validation import (
     check_email,
@@ -606,7 +607,7 @@ class Invitation:
 
 
 def _invitation_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=INVITATION_SALT)
 
 
 def invitation_max_age() -> int:
