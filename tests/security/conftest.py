@@ -130,6 +130,11 @@ def seed_world() -> World:
     )
     db.session.add(claim)
     desk = attendance.grant_desk_access(event, "desk@example.com", actor=organizer)
+    # The desk's staff: an account of no enterprise, allowed at this event's door only.
+    desk_staff = make_user(
+        "enterprise", email="desk@example.com", name="门口", password_hash=_QUICK_HASH
+    )
+    desk.user_id = desk_staff.id
     db.session.commit()
 
     values: dict[str, object] = {
@@ -166,6 +171,7 @@ def seed_world() -> World:
         "other": other.email,
         "organizer": organizer.email,
         "admin": admin.email,
+        "desk": desk_staff.email,
     }
     return World(values, emails)
 

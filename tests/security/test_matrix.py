@@ -13,8 +13,11 @@ A route added to the application without a row here fails
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
+from werkzeug.exceptions import HTTPException
 
 from tests.security.conftest import ROLES, World, empty_database, seed_world, sign_in
 from tests.security.routes import methods, rules, url
@@ -356,3 +359,46 @@ def test_posting(app: Flask, no_printing, rule: str) -> None:
         with app.app_context():
             empty_database()
     assert tuple(got[role] for role in ROLES) == expected
+
+
+# --- the door's staff ----------------------------------------------------------------------
+# What the desk staff of the world's event may open: the desk and what its page loads.
+DESK_STAFF_PAGES = {
+    "/manage/events/<int:event_id>/check-in": 200,
+    "/manage/events/<int:event_id>/check-in-badges.json": 200,
+    "/manage/events/<int:event_id>/check-in-worker.js": 200,
+    "/manage/events/<int:event_id>/check-in/<token>": 200,  # a badge's QR code, opened
+}
+
+
+def _organizers_only(row: tuple[int, ...]) -> bool:
+    """A page enterprise users are refused (403) and organizers may open."""
+    _anonymous, owner, other, organizer, _admin = row
+    return owner == other == 403 and organizer in (200, 302, 404, 422)
+
+
+_ORGANIZER_PAGES = [
+    rule
+    for rule in _APP_RULES
+    if rule in DESK_STAFF_PAGES or _organizers_only(EXPECTED[rule].get("GET", (0,) * 5))
+]
+
+
+@pytest.mark.parametrize("rule", _ORGANIZER_PAGES)
+def test_desk_staff_open_their_desk_and_no_other_organizer_page(
+    app: Flask, shared_world: World, rule: str
+) -> None:
+    (route,) = [candidate for candidate in rules(app) if candidate.rule == rule]
+    response = sign_in(app, shared_world, "desk").get(url(route, shared_world))
+    assert response.status_code == DESK_STAFF_PAGES.get(rule, 403)
+    if response.status_code == 200 and response.mimetype == "text/html":
+        # No link on their pages leads them to a door that is shut to them.
+        adapter = app.url_map.bind("localhost")
+        for link in re.findall(r'href="(/[^"#?]*)', response.get_data(as_text=True)):
+            try:
+                target, _arguments = adapter.match(link, method="GET", return_rule=True)
+            except HTTPException:
+                continue  # a static file or an address outside the map
+            assert target.rule in DESK_STAFF_PAGES or not _organizers_only(
+                EXPECTED[target.rule].get("GET", (0,) * 5)
+            ), link
