@@ -142,9 +142,7 @@ def certificate_by_code(code: str) -> Certificate | None:
     if not _CODE_PATTERN.match(code or ""):
         return None
     return db.session.execute(
-        sa.select(Certificate).where(
-            Certificate.verification_code == code, Certificate.sha256 != ""
-        )
+        sa.select(Certificate).where(Certificate.verification_code == code, Certificate.printed())
     ).scalar_one_or_none()
 
 
@@ -164,7 +162,7 @@ def certificate_by_serial(serial: str, credit_code: str) -> Certificate | None:
     printed on the paper). A wrong pair answers as an unknown serial does: the form tells
     a guesser nothing about which serials exist or whose they are."""
     certificate = db.session.execute(
-        sa.select(Certificate).where(Certificate.serial == serial, Certificate.sha256 != "")
+        sa.select(Certificate).where(Certificate.serial == serial, Certificate.printed())
     ).scalar_one_or_none()
     if certificate is None:
         return None
@@ -345,7 +343,7 @@ def finish_certificate(
     """
     recorded = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
         sa.update(Certificate)
-        .where(Certificate.id == certificate.id, Certificate.sha256 == "")
+        .where(Certificate.id == certificate.id, sa.not_(Certificate.printed()))
         .values(sha256=printed.sha256, size_bytes=printed.size)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -81,6 +81,11 @@ class Certificate(Model):
         """Reserved (serial and code allocated) but not printed yet: no file to serve."""
         return not self.sha256
 
+    @classmethod
+    def printed(cls) -> sa.ColumnElement[bool]:
+        """In a query: printed and stored (its SHA-256 recorded), not only reserved."""
+        return cls.sha256 != ""
+
     @property
     def filename(self) -> str:
         return f"{self.serial}.pdf"

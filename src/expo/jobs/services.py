@@ -98,7 +98,7 @@ def event_certificates(event_id: int) -> list[Certificate]:
                 Application.event_id == event_id,
                 Application.status == ApplicationStatus.APPROVED.value,
                 Certificate.revoked_at.is_(None),
-                Certificate.sha256 != "",
+                Certificate.printed(),
             )
             .order_by(Certificate.serial)
         )
