@@ -582,25 +582,14 @@ def revoke_with_application(
     Run by ``registrations.services`` through ``registrations.signals.application_closed``.
     """
     status = ApplicationStatus(status).value
-    public_reason = CLOSED_REASONS[status]
-    revoked = [
-        certificate for certificate in application_certificates(application) if certificate.is_valid
-    ]
-    for certificate in revoked:
-        _revoke(certificate, reason=public_reason, actor=actor)
-        record(
-            actor,
-            AuditAction.CERTIFICATE_REVOKE,
-            certificate,
-            serial=certificate.serial,
-            reason=public_reason,
-            application_status=status,
-            stated_reason=reason,
-        )
-    if revoked:
-        _tell_revoked(application, revoked, status)
-    db.session.flush()
-    return revoked
+    return _revoke_valid(
+        application,
+        CLOSED_REASONS[status],
+        status,
+        actor=actor,
+        application_status=status,
+        stated_reason=reason,
+    )
 
 
 @check_in_undone.connect
@@ -619,21 +608,37 @@ def revoke_when_not_attended(
     """
     if has_attended(application.id) or attendance_waiver(application) is not None:
         return []
+    return _revoke_valid(
+        application, NOT_ATTENDED_REASON, NOT_ATTENDED, actor=actor, stated_reason=reason
+    )
+
+
+def _revoke_valid(
+    application: Application,
+    public_reason: str,
+    why: str,
+    *,
+    actor: User | None,
+    **audit_details: object,
+) -> list[Certificate]:
+    """Revoke the application's valid certificates with ``public_reason`` (what the
+    verification page says), each audited; the enterprise and the organizers are told
+    (``why`` picks the email's words) once the transaction commits."""
     revoked = [
         certificate for certificate in application_certificates(application) if certificate.is_valid
     ]
     for certificate in revoked:
-        _revoke(certificate, reason=NOT_ATTENDED_REASON, actor=actor)
+        _revoke(certificate, reason=public_reason, actor=actor)
         record(
             actor,
             AuditAction.CERTIFICATE_REVOKE,
             certificate,
             serial=certificate.serial,
-            reason=NOT_ATTENDED_REASON,
-            stated_reason=reason,
+            reason=public_reason,
+            **audit_details,
         )
     if revoked:
-        _tell_revoked(application, revoked, NOT_ATTENDED)
+        _tell_revoked(application, revoked, why)
     db.session.flush()
     return revoked
 
