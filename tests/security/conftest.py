@@ -130,11 +130,13 @@ def seed_world() -> World:
     )
     db.session.add(claim)
     desk = attendance.grant_desk_access(event, "desk@example.com", actor=organizer)
-    # The desk's staff: an account of no enterprise, allowed at this event's door only.
+    # The desk's staff: an account of no enterprise, allowed at this event's door only (the
+    # invitation above stays waiting, for the address that accepts it).
     desk_staff = make_user(
-        "enterprise", email="desk@example.com", name="门口", password_hash=_QUICK_HASH
+        "enterprise", email="door@example.com", name="门口", password_hash=_QUICK_HASH
     )
-    desk.user_id = desk_staff.id
+    staffed = attendance.grant_desk_access(event, desk_staff.email, actor=organizer)
+    assert staffed.user_id == desk_staff.id
     db.session.commit()
 
     values: dict[str, object] = {

@@ -332,35 +332,6 @@ def test_reading(app: Flask, shared_world: World, browsers, rule: str) -> None:
     assert _statuses(browsers, path, "DELETE") == (405,) * len(ROLES), "DELETE"
 
 
-_POST_RULES = [rule for rule in _APP_RULES if "POST" in EXPECTED[rule]]
-
-
-@pytest.mark.parametrize("rule", _POST_RULES)
-def test_posting(app: Flask, no_printing, rule: str) -> None:
-    """An empty POST as each role. A role that may act gets a world of its own: the
-    organizer's deletion must not turn the admin's answer into a 404."""
-    (route,) = [candidate for candidate in rules(app) if candidate.rule == rule]
-    expected = EXPECTED[rule]["POST"]
-    # Refusals first, in one world; then each role that may act, in a fresh one.
-    order = sorted(range(len(ROLES)), key=lambda index: _may_change(ROLES[index], expected[index]))
-    got: dict[str, int] = {}
-    world: World | None = None
-    try:
-        for index in order:
-            role = ROLES[index]
-            if world is None:
-                with app.app_context():
-                    empty_database()
-                    world = seed_world()
-            got[role] = sign_in(app, world, role).post(url(route, world)).status_code
-            if _may_change(role, got[role]):
-                world = None
-    finally:
-        with app.app_context():
-            empty_database()
-    assert tuple(got[role] for role in ROLES) == expected
-
-
 # --- the door's staff ----------------------------------------------------------------------
 # What the desk staff of the world's event may open: the desk and what its page loads.
 DESK_STAFF_PAGES = {
@@ -402,3 +373,32 @@ def test_desk_staff_open_their_desk_and_no_other_organizer_page(
             assert target.rule in DESK_STAFF_PAGES or not _organizers_only(
                 EXPECTED[target.rule].get("GET", (0,) * 5)
             ), link
+
+
+_POST_RULES = [rule for rule in _APP_RULES if "POST" in EXPECTED[rule]]
+
+
+@pytest.mark.parametrize("rule", _POST_RULES)
+def test_posting(app: Flask, no_printing, rule: str) -> None:
+    """An empty POST as each role. A role that may act gets a world of its own: the
+    organizer's deletion must not turn the admin's answer into a 404."""
+    (route,) = [candidate for candidate in rules(app) if candidate.rule == rule]
+    expected = EXPECTED[rule]["POST"]
+    # Refusals first, in one world; then each role that may act, in a fresh one.
+    order = sorted(range(len(ROLES)), key=lambda index: _may_change(ROLES[index], expected[index]))
+    got: dict[str, int] = {}
+    world: World | None = None
+    try:
+        for index in order:
+            role = ROLES[index]
+            if world is None:
+                with app.app_context():
+                    empty_database()
+                    world = seed_world()
+            got[role] = sign_in(app, world, role).post(url(route, world)).status_code
+            if _may_change(role, got[role]):
+                world = None
+    finally:
+        with app.app_context():
+            empty_database()
+    assert tuple(got[role] for role in ROLES) == expected
