@@ -24,6 +24,12 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 class DefaultConfig:
+    # The folder of this installation's own files (config.py, secret_key, the SQLite
+    # database, the outbox, the documents): instance/ beside the code when unset. Read from
+    # EXPO_INSTANCE_PATH before anything else, so it cannot come from instance/config.py;
+    # several web hosts on one machine each get their own.
+    INSTANCE_PATH: str | None = None
+
     # Database: the embedded default is a SQLite file in the instance folder (set in
     # ``load_config`` because the folder is only known once the app exists).
     DATABASE_URL: str | None = None
