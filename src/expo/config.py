@@ -146,6 +146,14 @@ class DefaultConfig:
     # in seconds; 0 sends none.
     HSTS_MAX_AGE = 60 * 60 * 24 * 365
 
+    # Read by gunicorn (deploy/gunicorn.conf.py), not by the application: declared so that
+    # EXPO_BIND, EXPO_WEB_WORKERS, EXPO_WEB_THREADS and EXPO_ACCESS_LOG, kept in the same
+    # environment file as the rest (deploy/expo.env.example), are not taken for typos.
+    BIND: str | None
+    WEB_WORKERS: int | None
+    WEB_THREADS: int | None
+    ACCESS_LOG: str | None
+
     # Settings without a default here (the code that reads them has its own, or Flask
     # has none): declared by type only, so that their EXPO_* text is converted too.
     SECRET_KEY: str

@@ -171,6 +171,18 @@ def test_an_unknown_setting_is_reported_at_start_up_and_ignored(instance, monkey
     assert app.config["MAIL_SERVER"] is None
 
 
+def test_gunicorns_variables_in_the_same_environment_are_no_typos(instance, monkeypatch, caplog):
+    monkeypatch.setenv("EXPO_BIND", "10.0.0.11:8000")
+    monkeypatch.setenv("EXPO_WEB_WORKERS", "5")
+    monkeypatch.setenv("EXPO_WEB_THREADS", "")
+    monkeypatch.setenv("EXPO_ACCESS_LOG", "-")
+
+    with caplog.at_level(logging.WARNING):
+        configured_app(instance)
+
+    assert not [r for r in caplog.records if "is not a setting" in r.getMessage()]
+
+
 def test_secret_key_from_the_environment_writes_no_key_file(instance, monkeypatch):
     monkeypatch.setenv("EXPO_SECRET_KEY", "from-the-environment")
 
