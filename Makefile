@@ -31,6 +31,9 @@ RUN_PACKAGES := python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuz
 # Chromium for the Playwright browser tests (never a downloaded browser), poppler-utils
 # (pdftotext, pdffonts) for reading the generated PDFs.
 TEST_PACKAGES := chromium poppler-utils
+# `make cluster-test`: Debian's nginx in front of the hosts, openssl for its test certificate,
+# PostgreSQL and Redis (servers of its own are started if none answers on 127.0.0.1).
+CLUSTER_PACKAGES := nginx openssl postgresql redis-server
 
 CATALOGUES = $(wildcard translations/*/LC_MESSAGES/messages.po)
 
@@ -139,6 +142,11 @@ seed: db ## Load the demo data into an empty database (safe to run again) and pr
 
 migration: install ## Autogenerate a migration from the models: make migration MESSAGE="..."
 	@scripts/new-migration.sh "$(MESSAGE)"
+
+.PHONY: cluster-test
+cluster-test: system-deps install translations ## Run deploy/ on loopback: nginx, two web and two worker hosts, checked (CLUSTER_ARGS=--record)
+	@scripts/system-deps.sh $(RUN_PACKAGES) $(CLUSTER_PACKAGES)
+	$(BIN)/python benchmarks/bench_cluster.py --require-nginx $(CLUSTER_ARGS)
 
 .PHONY: bench
 bench: system-deps install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,18 @@ from flask import Flask
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def instance_path(config: Mapping[str, Any] | None = None) -> str:
+    """The instance folder: ``INSTANCE_PATH`` given to the factory, else
+    ``EXPO_INSTANCE_PATH``, else ``instance/`` beside the code. Chosen before any setting is
+    read, since ``instance/config.py`` is one of them."""
+    chosen = (config or {}).get("INSTANCE_PATH") or os.environ.get("EXPO_INSTANCE_PATH")
+    return os.path.abspath(chosen) if chosen else str(PROJECT_ROOT / "instance")
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path(config),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -23,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from expo.config import load_config
 
     load_config(app, config)
+    app.config["INSTANCE_PATH"] = app.instance_path
 
     from expo.web import IdConverter
 

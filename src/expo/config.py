@@ -24,6 +24,12 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 class DefaultConfig:
+    # The folder of this installation's own files (config.py, secret_key, the SQLite
+    # database, the outbox, the documents): instance/ beside the code when unset. Read from
+    # EXPO_INSTANCE_PATH before anything else, so it cannot come from instance/config.py;
+    # several web hosts on one machine each get their own.
+    INSTANCE_PATH: str | None = None
+
     # Database: the embedded default is a SQLite file in the instance folder (set in
     # ``load_config`` because the folder is only known once the app exists).
     DATABASE_URL: str | None = None
@@ -145,6 +151,14 @@ class DefaultConfig:
     # Strict-Transport-Security on HTTPS responses (and on all when BASE_URL is https),
     # in seconds; 0 sends none.
     HSTS_MAX_AGE = 60 * 60 * 24 * 365
+
+    # Read by gunicorn (deploy/gunicorn.conf.py), not by the application: declared so that
+    # EXPO_BIND, EXPO_WEB_WORKERS, EXPO_WEB_THREADS and EXPO_ACCESS_LOG, kept in the same
+    # environment file as the rest (deploy/expo.env.example), are not taken for typos.
+    BIND: str | None
+    WEB_WORKERS: int | None
+    WEB_THREADS: int | None
+    ACCESS_LOG: str | None
 
     # Settings without a default here (the code that reads them has its own, or Flask
     # has none): declared by type only, so that their EXPO_* text is converted too.

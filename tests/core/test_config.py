@@ -171,6 +171,18 @@ def test_an_unknown_setting_is_reported_at_start_up_and_ignored(instance, monkey
     assert app.config["MAIL_SERVER"] is None
 
 
+def test_gunicorns_variables_in_the_same_environment_are_no_typos(instance, monkeypatch, caplog):
+    monkeypatch.setenv("EXPO_BIND", "10.0.0.11:8000")
+    monkeypatch.setenv("EXPO_WEB_WORKERS", "5")
+    monkeypatch.setenv("EXPO_WEB_THREADS", "")
+    monkeypatch.setenv("EXPO_ACCESS_LOG", "-")
+
+    with caplog.at_level(logging.WARNING):
+        configured_app(instance)
+
+    assert not [r for r in caplog.records if "is not a setting" in r.getMessage()]
+
+
 def test_secret_key_from_the_environment_writes_no_key_file(instance, monkeypatch):
     monkeypatch.setenv("EXPO_SECRET_KEY", "from-the-environment")
 
@@ -206,3 +218,25 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path_factory
             headers={"X-Forwarded-For": "203.0.113.7"},
         )
         assert response.get_data(as_text=True) == expected
+
+
+def test_the_instance_folder_can_be_chosen(tmp_path, tmp_path_factory, monkeypatch):
+    from expo import create_app
+    from tests.conftest import make_test_config
+
+    chosen = tmp_path / "host-b"
+    monkeypatch.setenv("EXPO_INSTANCE_PATH", str(chosen))
+    config = make_test_config(tmp_path_factory)
+    config.pop("SECRET_KEY", None)
+    config.pop("OUTBOX_DIR", None)
+    app = create_app(config)
+    assert app.instance_path == str(chosen)
+    assert app.config["INSTANCE_PATH"] == str(chosen)
+    assert (chosen / "secret_key").read_text().strip() == app.config["SECRET_KEY"]
+    assert app.config["OUTBOX_DIR"] == str(chosen / "outbox")
+
+    monkeypatch.delenv("EXPO_INSTANCE_PATH")
+    other = tmp_path / "host-c"
+    assert create_app(
+        make_test_config(tmp_path_factory, INSTANCE_PATH=str(other))
+    ).instance_path == str(other)
