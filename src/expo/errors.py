@@ -7,7 +7,10 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 
 class DomainError(Exception):
@@ -60,8 +63,17 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 
 
+def sign_in_again():
+    """What a script is told when the sign-in it worked under has lapsed: 401, which it
+    cannot take for the network being down."""
+    return jsonify({"status": 401, "error": _("Your sign-in has lapsed: sign in again.")}), 401
+
+
 def _error_page(status: int):
     def handler(error):
+        if isinstance(error, CSRFError) and wants_json() and not current_user.is_authenticated:
+            # The session went, and its CSRF token with it: the sign-in lapsed.
+            return sign_in_again()
         if wants_json():
             return jsonify({"status": status}), status
         context = {}

@@ -221,15 +221,24 @@ def deliver(email: Email, *, again: bool = False) -> None:
 # --- the outbox: claimed, delivered, recorded --------------------------------------------
 
 
+def _max_attempts() -> int:
+    return max(1, int(current_app.config["MESSAGES_MAX_ATTEMPTS"]))
+
+
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    """Waiting and due, or claimed by a worker that has not finished within the lease."""
-    return sa.or_(
-        sa.and_(
-            OutgoingMail.status == MailStatus.PENDING.value, OutgoingMail.next_attempt_at <= now
-        ),
-        sa.and_(
-            OutgoingMail.status == MailStatus.SENDING.value,
-            OutgoingMail.claimed_at < now - lease(),
+    """Waiting and due, or claimed by a worker that has not finished within the lease; and
+    not tried as often as allowed already (a message that kills its worker stops)."""
+    return sa.and_(
+        OutgoingMail.attempts < _max_attempts(),
+        sa.or_(
+            sa.and_(
+                OutgoingMail.status == MailStatus.PENDING.value,
+                OutgoingMail.next_attempt_at <= now,
+            ),
+            sa.and_(
+                OutgoingMail.status == MailStatus.SENDING.value,
+                OutgoingMail.claimed_at < now - lease(),
+            ),
         ),
     )
 
@@ -237,6 +246,15 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 def _orphaned(now: datetime) -> sa.ColumnElement[bool]:
     """Claimable, and overdue by a lease: the queue has evidently lost its reminder."""
     return sa.and_(_claimable(now), OutgoingMail.next_attempt_at < now - lease())
+
+
+def _exhausted(now: datetime) -> sa.ColumnElement[bool]:
+    """Held by a worker that stopped on its last allowed attempt: given up, not tried."""
+    return sa.and_(
+        OutgoingMail.status == MailStatus.SENDING.value,
+        OutgoingMail.claimed_at < now - lease(),
+        OutgoingMail.attempts >= _max_attempts(),
+    )
 
 
 def _claim(message_id: str) -> tuple[Email, int] | None:
@@ -267,8 +285,10 @@ def _claim(message_id: str) -> tuple[Email, int] | None:
     return Email(tuple(recipients), subject, text, html, message_id, date), attempts
 
 
-def _record(message_id: str, attempts: int, error: Exception | None) -> MailStatus:
-    """Write what came of an attempt; the message's status now."""
+def _record(message_id: str, attempts: int, error: Exception | None) -> MailStatus | None:
+    """Write what came of attempt number ``attempts``; the message's status now, or None
+    when this worker no longer holds it (its lease ran out and another took it over: what
+    that one records stands)."""
     now = utcnow()
     values: dict[str, object] = {"claimed_at": None}
     if error is None:
@@ -277,21 +297,23 @@ def _record(message_id: str, attempts: int, error: Exception | None) -> MailStat
     else:
         values["error"] = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
         permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
-        if permanent or attempts >= max(1, current_app.config["MESSAGES_MAX_ATTEMPTS"]):
+        if permanent or attempts >= _max_attempts():
             status = MailStatus.FAILED
         else:
             status = MailStatus.PENDING
             values["next_attempt_at"] = now + timedelta(seconds=retry_delay(attempts))
     with db.engine.begin() as connection:
-        connection.execute(
+        written = connection.execute(
             sa.update(OutgoingMail)
             .where(
                 OutgoingMail.message_id == message_id,
                 OutgoingMail.status == MailStatus.SENDING.value,
+                # The claim's own attempt: a worker whose claim was taken over writes nothing.
+                OutgoingMail.attempts == attempts,
             )
             .values(status=status.value, **values)
         )
-    return status
+    return status if written.rowcount == 1 else None
 
 
 def retry_delay(attempts: int) -> int:
@@ -321,7 +343,7 @@ def deliver_outgoing(message_id: str) -> str:
     email, attempts = claimed
     try:
         deliver(email, again=attempts > 1)
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:  # the server's refusal, or a message that cannot be built
         log.warning(
             "mail to %s not delivered (attempt %d): %s", ", ".join(email.to), attempts, error
         )
@@ -332,17 +354,51 @@ def deliver_outgoing(message_id: str) -> str:
     return "sent"
 
 
+def deliver_queued_whole(
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    date: str | None = None,
+) -> None:
+    """An email queued whole by a release before the outbox (still waiting in a queue when
+    Expo was upgraded): delivered as then, tried again by the queue, never twice written."""
+    try:
+        deliver(Email(tuple(to), subject, text, html, message_id, date), again=True)
+    except smtplib.SMTPException as error:
+        if not is_permanent(error):
+            raise
+        log.error("mail to %s refused for good: %s", ", ".join(to), error)
+
+
 def requeue_mail(*, now: datetime | None = None) -> int:
     """Remind the queue of every message whose reminder was lost: a worker killed while it
-    held the message, a queue emptied or unreachable when the message was committed."""
+    held the message, a queue emptied or unreachable when the message was committed.
+
+    Each is marked as reminded now (its claim released, ``next_attempt_at`` set), so the
+    sweeps of a minute later, or of other hosts, leave it alone for another lease. A message
+    whose worker stopped on its last allowed attempt is given up instead.
+    """
     from expo.jobs import queue, tasks
 
-    with db.engine.connect() as connection:
+    now = now or utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(OutgoingMail)
+            .where(_exhausted(now))
+            .values(
+                status=MailStatus.FAILED.value,
+                claimed_at=None,
+                error="The worker sending it stopped on its last attempt.",
+            )
+        )
         due = list(
             connection.scalars(
-                sa.select(OutgoingMail.message_id)
-                .where(_orphaned(now or utcnow()))
-                .order_by(OutgoingMail.id)
+                sa.update(OutgoingMail)
+                .where(_orphaned(now))
+                .values(status=MailStatus.PENDING.value, claimed_at=None, next_attempt_at=utcnow())
+                .returning(OutgoingMail.message_id)
             )
         )
     for message_id in due:

@@ -15,8 +15,8 @@ scraper sends ``Authorization: Bearer <token>``; without a token the address ans
   answer (the rest is then left out).
 
 **Request log** (``LOG_FORMAT = "json"`` / ``EXPO_LOG_FORMAT=json``): one line per request
-on the ``expo.requests`` logger: time, request id, method, path, endpoint, status, duration
-in milliseconds, the signed-in user's id. The request id is the proxy's ``X-Request-ID``
+on the ``expo.requests`` logger: time, request id, method, path (tokens and codes in it
+written as …), endpoint, status, duration in milliseconds, the signed-in user's id. The request id is the proxy's ``X-Request-ID``
 (nginx: ``proxy_set_header X-Request-ID $request_id``) or a new one, and is sent back in
 the response's ``X-Request-ID``, so a user's report and the log line meet.
 """
@@ -190,6 +190,19 @@ def _start_request() -> None:
     g.request_started = time.perf_counter()
 
 
+# The parts of an address that open something by themselves (a password reset, an
+# invitation, a share link, a badge): never written to a log.
+SECRET_ARGUMENTS = re.compile(r"(token|code)$")
+
+
+def _loggable_path() -> str:
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if SECRET_ARGUMENTS.search(name) and isinstance(value, str) and value:
+            path = path.replace(value, "…")
+    return path
+
+
 def _log_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:
@@ -201,7 +214,7 @@ def _log_request(response: Response) -> Response:
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "request_id": request_id,
             "method": request.method,
-            "path": request.path,
+            "path": _loggable_path(),
             "endpoint": request.endpoint,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),

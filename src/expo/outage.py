@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from expo.errors import error_response, wants_json
@@ -122,6 +122,10 @@ def _kept_fields() -> list[tuple[str, str]]:
 def unavailable() -> Response:
     """The 503 answer: JSON for scripts, else a page in both languages that needs
     nothing from the database (not even who is signed in)."""
+    if "_login_user" not in g:
+        # Who is signed in is read from the database, which is away: the page is shown as to
+        # anyone (else the sign-in's own loading fails again, inside this answer).
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     if wants_json():
         response = jsonify(
             {"status": 503, "error": "database unavailable", "retry_after": RETRY_AFTER_SECONDS}

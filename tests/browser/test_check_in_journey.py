@@ -159,3 +159,27 @@ def test_a_lapsed_sign_in_is_said_and_the_scan_kept_not_taken_for_offline(live_s
     page.goto(f"{live_server}/manage/events/{event.id}/check-in?lang=en")
     expect(page.locator("#sync-waiting")).to_be_hidden(timeout=15_000)
     assert [row.delegate_id for row in standing(db)] == [delegate.id]
+
+
+CHECK_IN_CACHES = (
+    """async () => (await caches.keys()).filter((n) => n.startsWith("expo-check-in")).length"""
+)
+
+
+def test_signing_out_clears_what_the_desk_kept_on_the_device(live_server, page, db):
+    event = make_event()
+    make_application(event)
+    organizer = make_user("organizer", name="五号门")
+    db.session.commit()
+    sign_in(page, live_server, organizer)
+    page.goto(f"{live_server}/manage/events/{event.id}/check-in?lang=en")
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-saved", "true")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # under the service worker, which keeps the page
+    expect(page.locator("#scan-form")).to_have_attribute("data-list-saved", "true")
+    assert page.evaluate(CHECK_IN_CACHES) == 1 and page.evaluate(LISTS_KEPT) == 1
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("html")).to_have_attribute("data-offline-forgotten", "true")
+    # The desk's page and the badge list of names are gone from the device.
+    assert page.evaluate(CHECK_IN_CACHES) == 0
+    assert page.evaluate(LISTS_KEPT) == 0

@@ -161,17 +161,59 @@ def test_a_worker_that_died_holding_a_mail_is_replaced_after_the_lease(app, db, 
     assert mail.deliver_outgoing(message_id) == "skipped"  # held: nobody else sends it
     assert mail.requeue_mail() == 0
     lease = app.config["JOBS_LEASE_SECONDS"]
+    # Once the lease has run out a worker's sweep releases it and reminds the queue, once:
+    # the sweeps that follow within a lease leave it alone.
     assert mail.requeue_mail(now=later(lease + 1)) == 1
-    # The next worker takes it once the lease has run out, and does not write it twice.
-    row = outgoing()
-    _db.session.execute(
-        sa.update(OutgoingMail).values(claimed_at=row.claimed_at - timedelta(seconds=lease + 1))
-    )
-    _db.session.commit()
+    assert mail.requeue_mail() == mail.requeue_mail(now=later(lease - 1)) == 0
+    assert queued.pending_count() == 1
+    # The next worker takes it and does not write it twice.
     queued.execute(queued.dequeue())
     assert len(list(outbox.glob("*.eml"))) == 1
     row = outgoing()
     assert row.status == MailStatus.SENT and row.attempts == 2
+
+
+def test_a_worker_whose_claim_was_taken_over_records_nothing(app, db, outbox, queued):
+    commit_a_message()
+    [message_id] = queued.dequeue().args
+    _email, first = mail._claim(message_id)  # worker A, then stalled past its lease
+    _db.session.execute(sa.update(OutgoingMail).values(claimed_at=utcnow() - timedelta(hours=1)))
+    _db.session.commit()
+    assert mail.deliver_outgoing(message_id) == "sent"  # worker B takes over and sends it
+    # A wakes up with a refusal from its mail server: what B recorded stands.
+    assert mail._record(message_id, first, OSError("timed out")) is None
+    row = outgoing()
+    assert row.status == MailStatus.SENT and row.attempts == 2
+
+
+def test_a_message_that_stops_its_worker_every_time_is_given_up(
+    app, db, outbox, queued, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MESSAGES_MAX_ATTEMPTS", 2)
+    commit_a_message()
+    [message_id] = queued.dequeue().args
+    lease = app.config["JOBS_LEASE_SECONDS"]
+    for _attempt in range(2):  # claimed, and the worker dies before it records anything
+        assert mail._claim(message_id) is not None
+        _db.session.execute(
+            sa.update(OutgoingMail).values(claimed_at=utcnow() - timedelta(seconds=lease + 1))
+        )
+        _db.session.commit()
+    assert mail._claim(message_id) is None  # tried as often as allowed
+    assert mail.requeue_mail() == 0
+    row = outgoing()
+    assert row.status == MailStatus.FAILED and "last attempt" in row.error
+
+
+def test_a_message_that_cannot_be_built_counts_as_a_failed_attempt(app, db, outbox, monkeypatch):
+    def broken(email, *, again=False):
+        raise ValueError("a header that cannot be written")
+
+    monkeypatch.setattr(mail, "deliver", broken)
+    commit_a_message()  # delivered at once in tests: the error is recorded, not raised
+    row = outgoing()
+    assert row.status == MailStatus.PENDING and row.attempts == 1
+    assert "ValueError" in row.error
 
 
 def test_demo_data_leaves_no_mail_behind(app, db, outbox):
@@ -261,3 +303,22 @@ def test_a_permanent_refusal_is_not_tried_again(app, db, outbox, queued, monkeyp
     assert queued.scheduled() == [] and queued.pending_count() == 0
     row = outgoing()
     assert row.status == MailStatus.FAILED and "550" in row.error
+
+
+def test_mail_queued_whole_by_an_earlier_release_is_still_delivered(app, db, outbox, queued):
+    # What the queue of a release before the outbox holds when Expo is upgraded.
+    queue.enqueue(
+        tasks.SEND_EMAIL_QUEUED_WHOLE,
+        ["buyer@example.com"],
+        "Queued before the upgrade",
+        "Body\n",
+        None,
+        "<old-1@expo.localhost>",
+        "Mon, 30 Nov 2026 08:00:00 -0000",
+    )
+    task = queued.dequeue()
+    assert task.name == "expo.mail.send"
+    queued.execute(task)
+    [message] = outbox.glob("*.eml")
+    assert "Queued before the upgrade" in message.read_text()
+    assert "Message-ID: <old-1@expo.localhost>" in message.read_text()

@@ -104,6 +104,7 @@ def test_a_request_is_one_json_line_with_its_id_and_user(watched, db, caplog):
         )
         assert signed_in.status_code == 302
         given = client.get("/events", headers={"X-Request-ID": "nginx-4f2a9c"})
+        client.get("/account/reset/a-secret-reset-token-12345")
         hostile = client.get("/events", headers={"X-Request-ID": '" status=500 forged ' + "x" * 80})
     finally:
         requests.removeHandler(caplog.handler)
@@ -111,9 +112,13 @@ def test_a_request_is_one_json_line_with_its_id_and_user(watched, db, caplog):
     assert [line["endpoint"] for line in lines] == [
         "accounts.login",
         "events.catalogue",
+        "accounts.reset_password",
         "events.catalogue",
     ]
-    login, kept, replaced = lines
+    login, kept, reset, replaced = lines
+    # A token that opens something by itself never reaches the log.
+    assert reset["path"] == "/account/reset/…"
+    assert "a-secret-reset-token" not in json.dumps(lines)
     assert login["method"] == "POST" and login["status"] == 302 and login["user_id"] == user.id
     assert kept["request_id"] == "nginx-4f2a9c" == given.headers["X-Request-ID"]
     assert kept["user_id"] == user.id and kept["status"] == 200 and kept["duration_ms"] > 0

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from expo import create_app, outage
 from expo.extensions import db
 from tests.conftest import make_test_config, scratch_database_url
-from tests.factories import make_user
+from tests.factories import DEFAULT_PASSWORD, make_user
 
 
 @pytest.fixture()
@@ -207,3 +207,17 @@ def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, m
             with app.app_context():
                 db.engine.dispose()
             proxy.close()
+
+
+def test_a_signed_in_user_also_gets_the_503_page(site):
+    app, go_away, _come_back = site
+    client = app.test_client()
+    signed_in = client.post(
+        "/account/login", data={"email": "desk@commerce.example", "password": DEFAULT_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    go_away()
+    page = client.get("/events")
+    assert page.status_code == 503
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
+    assert client.get("/manage/jobs/1.json").status_code == 503

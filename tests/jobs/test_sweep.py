@@ -34,9 +34,14 @@ def test_a_job_the_queue_lost_is_queued_again_once_a_lease_has_passed(
     assert services.lost_queued_jobs() == []
     assert "queued again: 0 jobs" in tasks.sweep()
     assert jobs(db) == [("queued", 0)]
-    job.created_at = utcnow() - lease() - timedelta(seconds=1)
+    long_ago = utcnow() - lease() - timedelta(seconds=1)
+    job.created_at = long_ago
     db.session.commit()
+    # Reminded once a lease: the sweeps that follow (of this host or another) wait.
     assert services.lost_queued_jobs() == [job.id]
+    assert services.lost_queued_jobs() == []
+    db.session.execute(sa.update(DocumentJob).values(heartbeat_at=long_ago))
+    db.session.commit()
     assert "queued again: 1 jobs" in tasks.sweep()  # tests run the job at once
     [(status, done)] = jobs(db)
     assert status == "done" and done == certificates(db) > 0
@@ -79,3 +84,28 @@ def test_a_job_given_up_by_another_worker_meanwhile_is_not_resumed_twice(
     assert services.resume_orphaned_jobs() == []
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
+
+
+def test_a_job_that_speaks_up_meanwhile_is_left_running(
+    db, organizer, event_with_applications, monkeypatch
+):
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    job_id = job.id
+    is_abandoned = DocumentJob.is_abandoned
+
+    def abandoned_but_its_worker_writes_a_heartbeat(self, now=None):
+        # Its worker records a batch between the sweep's reading and its writing.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
+            )
+        return is_abandoned(self, now)
+
+    monkeypatch.setattr(DocumentJob, "is_abandoned", abandoned_but_its_worker_writes_a_heartbeat)
+    assert services.resume_orphaned_jobs() == []
+    db.session.commit()
+    assert jobs(db) == [("running", 0)]

@@ -200,15 +200,16 @@ def test_a_batch_held_by_a_worker_that_died_is_sent_by_the_next_once(
     deliveries = sorted(message.deliveries, key=lambda d: d.id)
     everyone = sorted(d.email for d in deliveries)
     # A worker claims a batch of two and writes the first before it is killed.
-    claimed, held_before = sending._claim([d.id for d in deliveries[:2]])
-    assert claimed == [d.id for d in deliveries[:2]] and held_before == set()
-    [first, *_] = sending._outgoing(claimed, held_before)
+    claimed, claim = sending._claim([d.id for d in deliveries[:2]])
+    assert claimed == [d.id for d in deliveries[:2]]
+    [first, *_], unwritable = sending._outgoing(claimed, claim)
+    assert unwritable == [] and first.attempts == 1 and not first.again
     db.session.rollback()
     mail.deliver(first.email)
     # While its claim and the message's heartbeat are fresh nothing is queued again, and a
     # part that reaches those two sends neither.
     assert sending.requeue_messages() == 0
-    assert sending._claim(claimed) == ([], set())
+    assert sending._claim(claimed)[0] == []
     lease = timedelta(seconds=app.config["JOBS_LEASE_SECONDS"] + 1)
     db.session.execute(
         sa.update(MessageDelivery)
@@ -217,12 +218,46 @@ def test_a_batch_held_by_a_worker_that_died_is_sent_by_the_next_once(
     )
     db.session.execute(sa.update(Message).values(heartbeat_at=utcnow() - lease))
     db.session.commit()
-    # The next worker's sweep queues what is left (tests run the parts at once).
+    # The next worker's sweep queues what is left (tests run the parts at once), once.
     assert sending.requeue_messages() == 1
+    assert sending.requeue_messages() == 0
     assert addresses_written(outbox) == everyone  # each once, the first not written twice
     db.session.expire_all()
     message = db.session.get(Message, message_id)
     assert (message.status, message.delivered) == ("done", len(everyone))
+    # The dead worker wakes up and records a failure for the first: what was sent stands,
+    # and nothing is queued to be tried again.
+    stale = sending.Outcome(first.delivery_id, 1, "OSError: timed out", False, claim)
+    assert sending._record(message_id, [stale]) == []
+    db.session.expire_all()
+    assert db.session.get(MessageDelivery, first.delivery_id).status == "delivered"
+
+
+def test_an_email_that_stops_its_worker_every_time_is_given_up(
+    app, cast, db, organizer, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MESSAGES_MAX_ATTEMPTS", 2)
+    message = services.create_message(cast.event, message_data(), actor=organizer).message
+    message.status, message.started_at, message.heartbeat_at = "sending", utcnow(), utcnow()
+    db.session.commit()
+    message_id, [delivery, *_] = message.id, sorted(message.deliveries, key=lambda d: d.id)
+    delivery_id = delivery.id
+    expired = utcnow() - timedelta(seconds=app.config["JOBS_LEASE_SECONDS"] + 1)
+    for _attempt in range(2):  # claimed, and the worker dies before it records anything
+        assert sending._claim([delivery_id])[0] == [delivery_id]
+        db.session.execute(
+            sa.update(MessageDelivery)
+            .where(MessageDelivery.id == delivery_id)
+            .values(claimed_at=expired)
+        )
+        db.session.commit()
+    assert sending._claim([delivery_id])[0] == []  # tried as often as allowed
+    monkeypatch.setattr(mail, "deliver", lambda email, *, again=False: None)
+    sending.requeue_messages()  # gives it up; the others are sent (their worker is silent)
+    db.session.expire_all()
+    given_up = db.session.get(MessageDelivery, delivery_id)
+    assert given_up.status == "failed" and "last attempt" in given_up.error
+    assert db.session.get(Message, message_id).failed == 1
 
 
 def test_a_message_no_worker_started_is_queued_again(app, cast, db, organizer, outbox):

@@ -8,13 +8,13 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import flask_login
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from expo.attendance.services import can_check_in
-from expo.errors import wants_json
+from expo.errors import sign_in_again, wants_json
 from expo.extensions import db
 
 
@@ -31,9 +31,7 @@ def init_login_manager(manager: LoginManager) -> None:
         """A page sends to the sign-in form; a script (a check-in desk whose sign-in lapsed)
         is told so with 401, which it cannot take for the network being down."""
         if wants_json():
-            return jsonify(
-                {"status": 401, "error": _("Your sign-in has lapsed: sign in again.")}
-            ), 401
+            return sign_in_again()
         flash(str(manager.login_message), manager.login_message_category)
         return redirect(flask_login.login_url(manager.login_view, next_url=request.url))
 

@@ -185,11 +185,9 @@ def logout():
         run_action(lambda: services.end_all_sessions(current_user))
     logout_user()
     _fresh_session()
-    flash(_("You have signed out."), "info")
-    response = redirect(_default_landing())
-    # Pages a browser kept for offline use (a check-in desk's) leave with the sign-in.
-    response.headers["Clear-Site-Data"] = '"cache"'
-    return response
+    # The page it leads to also clears what a check-in desk kept for use offline.
+    flash(_("You have signed out."), "signed-out")
+    return redirect(_default_landing())
 
 
 @bp.route("/sign-out-everywhere", methods=["POST"])

@@ -637,8 +637,11 @@ def _revoke_valid(
             reason=public_reason,
             **audit_details,
         )
-    if revoked:
-        _tell_revoked(application, revoked, why)
+    # A certificate reserved but never printed is revoked too (it must not be printed
+    # later), but nobody holds it: the email names the ones on paper.
+    printed = [certificate for certificate in revoked if not certificate.is_pending]
+    if printed:
+        _tell_revoked(application, printed, why)
     db.session.flush()
     return revoked
 

@@ -196,7 +196,15 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
         # once resume it once.
         given_up: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
             sa.update(DocumentJob)
-            .where(DocumentJob.id == job.id, DocumentJob.status == JobStatus.RUNNING.value)
+            .where(
+                DocumentJob.id == job.id,
+                DocumentJob.status == JobStatus.RUNNING.value,
+                # Still silent: a heartbeat written since it was read keeps it running.
+                sa.func.coalesce(
+                    DocumentJob.heartbeat_at, DocumentJob.started_at, DocumentJob.created_at
+                )
+                < now - lease(),
+            )
             .values(status=JobStatus.FAILED.value, finished_at=utcnow())
         )
         if given_up.rowcount != 1:
@@ -228,15 +236,18 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
 
 
 def lost_queued_jobs(*, now: datetime | None = None) -> list[int]:
-    """Jobs still waiting for a worker a lease after they were queued: the queue may have
-    lost them (a Redis restarted empty). Queuing one again is harmless: a job is taken
-    from ``queued`` to ``running`` once."""
+    """Jobs still waiting for a worker a lease after they were queued (or last reminded):
+    the queue may have lost them (a Redis restarted empty). Each is marked as reminded now,
+    so the sweeps of the next lease leave it alone; queuing one twice is harmless anyway, a
+    job is taken from ``queued`` to ``running`` once."""
     overdue = (now or utcnow()) - lease()
-    return list(
+    reminded = sa.func.coalesce(DocumentJob.heartbeat_at, DocumentJob.created_at)
+    return sorted(
         db.session.scalars(
-            sa.select(DocumentJob.id)
-            .where(DocumentJob.status == JobStatus.QUEUED.value, DocumentJob.created_at < overdue)
-            .order_by(DocumentJob.id)
+            sa.update(DocumentJob)
+            .where(DocumentJob.status == JobStatus.QUEUED.value, reminded < overdue)
+            .values(heartbeat_at=utcnow())
+            .returning(DocumentJob.id)
         )
     )
 

@@ -349,13 +349,17 @@ WHOLE_JOBS: dict[JobKind, Callable[[int], str]] = {
 }
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
-SEND_EMAIL = "expo.mail.send"
+SEND_EMAIL = "expo.mail.deliver"
+# What releases before the outbox queued: the whole email in the task. Kept so that mail
+# still waiting in a queue when Expo is upgraded is delivered.
+SEND_EMAIL_QUEUED_WHOLE = "expo.mail.send"
 # Ask for outcome reports of events just ended, and remind those due soon.
 OUTCOME_ROUND = "expo.outcomes.round"
 TASKS: dict[str, Callable[..., Any]] = {
     RUN_DOCUMENT_JOB: run_document_job,
     RUN_PART: run_part,
     SEND_EMAIL: mail.deliver_outgoing,
+    SEND_EMAIL_QUEUED_WHOLE: mail.deliver_queued_whole,
     OUTCOME_ROUND: reminders.run_round,
     # A message to an event's enterprises: claimed, then sent in parts, one email each.
     sending.SEND_MESSAGE: sending.send_message,
@@ -377,7 +381,7 @@ def sweep() -> str:
         queue.enqueue(RUN_DOCUMENT_JOB, job.id)
         logger.info("Resuming the %s job of a worker that stopped, as job %d", job.kind, job.id)
     waiting = services.lost_queued_jobs()
-    db.session.rollback()
+    db.session.commit()
     for job_id in waiting:
         queue.enqueue(RUN_DOCUMENT_JOB, job_id)
     emails = mail.requeue_mail()
@@ -398,4 +402,7 @@ SWEEP = "expo.jobs.sweep"
 PERIODIC_TASKS: dict[str, Callable[[], Any]] = {SWEEP: sweep}
 # huey's options per task: mail goes before the parts of bulk jobs queued earlier. A mail
 # server that is down is tried again by the outbox (expo.mail), not by the queue.
-TASK_OPTIONS = {SEND_EMAIL: {"priority": 10}}
+TASK_OPTIONS: dict[str, dict[str, int]] = {
+    SEND_EMAIL: {"priority": 10},
+    SEND_EMAIL_QUEUED_WHOLE: {"priority": 10, "retries": 6, "retry_delay": 600},
+}

@@ -55,7 +55,8 @@ class Outgoing:
     delivery_id: int
     attempts: int
     email: mail.Email
-    again: bool = False  # held by a worker that stopped: it may have gone out already
+    claimed_at: datetime  # this worker's claim: what it records must still be its own
+    again: bool = False  # tried before: it may have gone out already
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Outcome:
     attempts: int
     error: str = ""
     permanent: bool = False
+    claimed_at: datetime | None = None  # the claim it was made under
 
     @property
     def delivered(self) -> bool:
@@ -127,52 +129,58 @@ def send_part(message_id: int, delivery_ids: list[int]) -> str:
     batch_size = max(1, current_app.config["JOBS_BATCH_SIZE"])
     retry: list[Outcome] = []
     for start in range(0, len(delivery_ids), batch_size):
-        outgoing = _outgoing(*_claim(delivery_ids[start : start + batch_size]))
+        outgoing, unwritable = _outgoing(*_claim(delivery_ids[start : start + batch_size]))
         db.session.rollback()  # only read: no transaction stays open while mail goes out
-        outcomes = [_send(item) for item in outgoing]
+        outcomes = unwritable + [_send(item) for item in outgoing]
         retry += _record(message_id, outcomes)
         db.session.expunge_all()
     _retry_later(message_id, retry)
     return "sent"
 
 
+def _max_attempts() -> int:
+    return max(1, int(current_app.config["MESSAGES_MAX_ATTEMPTS"]))
+
+
+def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
+    """Held by no worker, or by one whose lease has run out."""
+    return sa.or_(MessageDelivery.claimed_at.is_(None), MessageDelivery.claimed_at < now - lease())
+
+
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    """Waiting, due, and held by no worker (or by one whose lease has run out)."""
+    """Waiting, due, held by no worker, and not tried as often as allowed already (an
+    email that stops its worker every time stops being tried)."""
     return sa.and_(
         MessageDelivery.status == DeliveryStatus.PENDING.value,
+        MessageDelivery.attempts < _max_attempts(),
         sa.or_(MessageDelivery.next_attempt_at.is_(None), MessageDelivery.next_attempt_at <= now),
-        sa.or_(MessageDelivery.claimed_at.is_(None), MessageDelivery.claimed_at < now - lease()),
+        _unclaimed(now),
     )
 
 
-def _claim(delivery_ids: list[int]) -> tuple[list[int], set[int]]:
-    """Take the batch's deliveries that nobody holds for this worker: their ids, and those
-    of them a worker held before (it may have sent them before it died)."""
+def _claim(delivery_ids: list[int]) -> tuple[list[int], datetime]:
+    """Take the batch's deliveries that nobody holds for this worker, counting the attempt:
+    their ids, and the claim's time, which what this worker records must still carry."""
     now = utcnow()
-    held_before = set(
-        db.session.scalars(
-            sa.select(MessageDelivery.id).where(
-                MessageDelivery.id.in_(delivery_ids),
-                _claimable(now),
-                MessageDelivery.claimed_at.is_not(None),
-            )
-        )
-    )
     claimed = list(
         db.session.scalars(
             sa.update(MessageDelivery)
             .where(MessageDelivery.id.in_(delivery_ids), _claimable(now))
-            .values(claimed_at=now)
+            .values(claimed_at=now, attempts=MessageDelivery.attempts + 1)
             .returning(MessageDelivery.id)
         )
     )
     db.session.commit()
-    return claimed, held_before
+    return claimed, now
 
 
-def _outgoing(delivery_ids: list[int], held_before: set[int]) -> list[Outgoing]:
+def _outgoing(
+    delivery_ids: list[int], claimed_at: datetime
+) -> tuple[list[Outgoing], list[Outcome]]:
+    """The claimed deliveries as emails in their readers' languages; and the outcomes of
+    those that could not be written (recorded as failed attempts, not left to repeat)."""
     if not delivery_ids:
-        return []
+        return [], []
     deliveries = db.session.scalars(
         sa.select(MessageDelivery)
         .where(
@@ -185,15 +193,27 @@ def _outgoing(delivery_ids: list[int], held_before: set[int]) -> list[Outgoing]:
         )
         .order_by(MessageDelivery.id)
     )
-    return [
-        Outgoing(
-            delivery.id,
-            delivery.attempts + 1,
-            render_email(delivery.message, delivery),
-            again=delivery.id in held_before,
+    outgoing, unwritable = [], []
+    for delivery in deliveries:
+        try:
+            email = render_email(delivery.message, delivery)
+        except Exception as error:  # a template or a row it cannot read
+            logger.exception("message %s to %s not written", delivery.message_id, delivery.email)
+            unwritable.append(
+                Outcome(delivery.id, delivery.attempts, _describe(error), claimed_at=claimed_at)
+            )
+            continue
+        outgoing.append(
+            Outgoing(
+                delivery.id,
+                delivery.attempts,
+                email,
+                claimed_at,
+                # Tried before: the worker of that attempt may have sent it, then died.
+                again=delivery.attempts > 1,
+            )
         )
-        for delivery in deliveries
-    ]
+    return outgoing, unwritable
 
 
 def requeue_messages(*, now: datetime | None = None) -> int:
@@ -203,19 +223,25 @@ def requeue_messages(*, now: datetime | None = None) -> int:
     - deliveries of a message being sent that a killed worker held (their claim run out),
       whose retry is overdue by a lease, or that nobody has touched while the message
       recorded nothing for a lease.
+
+    Each is marked as reminded now, so the sweeps of the next lease (of any host) leave it
+    alone. A delivery whose worker stopped on its last allowed attempt is given up.
     """
     now = now or utcnow()
     overdue = now - lease()
+    _give_up_exhausted(now)
+    reminded = sa.func.coalesce(Message.heartbeat_at, Message.created_at)
     waiting = list(
         db.session.scalars(
-            sa.select(Message.id).where(
-                Message.status == MessageStatus.QUEUED.value, Message.created_at < overdue
-            )
+            sa.update(Message)
+            .where(Message.status == MessageStatus.QUEUED.value, reminded < overdue)
+            .values(heartbeat_at=utcnow())
+            .returning(Message.id)
         )
     )
     silent = sa.func.coalesce(Message.heartbeat_at, Message.started_at, Message.created_at)
-    lost = db.session.execute(
-        sa.select(MessageDelivery.message_id, MessageDelivery.id)
+    lost_ids = (
+        sa.select(MessageDelivery.id)
         .join(Message)
         .where(
             Message.status == MessageStatus.SENDING.value,
@@ -226,13 +252,18 @@ def requeue_messages(*, now: datetime | None = None) -> int:
                 sa.and_(MessageDelivery.next_attempt_at.is_(None), silent < overdue),
             ),
         )
-        .order_by(MessageDelivery.message_id, MessageDelivery.id)
+    )
+    lost = db.session.execute(
+        sa.update(MessageDelivery)
+        .where(MessageDelivery.id.in_(lost_ids))
+        .values(claimed_at=None, next_attempt_at=utcnow())
+        .returning(MessageDelivery.message_id, MessageDelivery.id)
     ).all()
-    db.session.rollback()
+    db.session.commit()
     for message_id in waiting:
         queue.enqueue(SEND_MESSAGE, message_id)
     by_message: dict[int, list[int]] = {}
-    for message_id, delivery_id in lost:
+    for message_id, delivery_id in sorted(lost):
         by_message.setdefault(message_id, []).append(delivery_id)
     size = max(1, current_app.config["JOBS_PART_SIZE"])
     parts = 0
@@ -243,16 +274,40 @@ def requeue_messages(*, now: datetime | None = None) -> int:
     return len(waiting) + parts
 
 
+def _give_up_exhausted(now: datetime) -> None:
+    """Deliveries whose worker stopped on their last allowed attempt: failed, and their
+    messages' counts written again."""
+    given_up = db.session.scalars(
+        sa.update(MessageDelivery)
+        .where(
+            MessageDelivery.status == DeliveryStatus.PENDING.value,
+            MessageDelivery.attempts >= _max_attempts(),
+            MessageDelivery.claimed_at < now - lease(),
+        )
+        .values(
+            status=DeliveryStatus.FAILED.value,
+            claimed_at=None,
+            error="The worker sending it stopped on its last attempt.",
+        )
+        .returning(MessageDelivery.message_id)
+    ).all()
+    db.session.commit()
+    for message_id in sorted(set(given_up)):
+        _record(message_id, [])
+
+
 def _send(item: Outgoing) -> Outcome:
+    claim = item.claimed_at
     try:
         mail.deliver(item.email, again=item.again)
     except smtplib.SMTPException as error:
         logger.warning("message to %s not delivered: %s", item.email.to[0], error)
-        return Outcome(item.delivery_id, item.attempts, _describe(error), mail.is_permanent(error))
-    except OSError as error:  # the server unreachable, the connection dropped: try again
+        permanent = mail.is_permanent(error)
+        return Outcome(item.delivery_id, item.attempts, _describe(error), permanent, claim)
+    except Exception as error:  # unreachable, dropped, or a message that cannot be built
         logger.warning("message to %s not delivered: %s", item.email.to[0], error)
-        return Outcome(item.delivery_id, item.attempts, _describe(error))
-    return Outcome(item.delivery_id, item.attempts)
+        return Outcome(item.delivery_id, item.attempts, _describe(error), claimed_at=claim)
+    return Outcome(item.delivery_id, item.attempts, claimed_at=claim)
 
 
 def _describe(error: Exception) -> str:
@@ -263,14 +318,10 @@ def _record(message_id: int, outcomes: list[Outcome]) -> list[Outcome]:
     """Write a batch's outcomes and the message's counts; the outcomes to try again."""
     now = utcnow()
     db.session.execute(sa.update(Message).where(Message.id == message_id).values(heartbeat_at=now))
-    max_attempts = max(1, current_app.config["MESSAGES_MAX_ATTEMPTS"])
+    max_attempts = _max_attempts()
     retry = []
     for outcome in outcomes:
-        values: dict[str, object] = {
-            "attempts": outcome.attempts,
-            "last_attempt_at": now,
-            "claimed_at": None,
-        }
+        values: dict[str, object] = {"last_attempt_at": now, "claimed_at": None}
         if outcome.delivered:
             values |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now, "error": ""}
         elif outcome.permanent or outcome.attempts >= max_attempts:
@@ -279,11 +330,18 @@ def _record(message_id: int, outcomes: list[Outcome]) -> list[Outcome]:
             delay = timedelta(seconds=mail.retry_delay(outcome.attempts))
             values |= {"error": outcome.error, "next_attempt_at": now + delay}
             retry.append(outcome)
-        db.session.execute(
+        written: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
             sa.update(MessageDelivery)
-            .where(MessageDelivery.id == outcome.delivery_id)
+            .where(
+                MessageDelivery.id == outcome.delivery_id,
+                # Still this worker's claim: one whose lease ran out and was taken over
+                # leaves what the next worker records alone.
+                MessageDelivery.claimed_at == outcome.claimed_at,
+            )
             .values(**values)
         )
+        if written.rowcount != 1 and outcome in retry:
+            retry.remove(outcome)
     counts: dict[str, int] = dict(
         db.session.execute(
             sa.select(MessageDelivery.status, sa.func.count())
