@@ -16,9 +16,10 @@ scraper sends ``Authorization: Bearer <token>``; without a token the address ans
 
 **Request log** (``LOG_FORMAT = "json"`` / ``EXPO_LOG_FORMAT=json``): one line per request
 on the ``expo.requests`` logger: time, request id, method, path (tokens and codes in it
-written as …), endpoint, status, duration in milliseconds, the signed-in user's id. The request id is the proxy's ``X-Request-ID``
-(nginx: ``proxy_set_header X-Request-ID $request_id``) or a new one, and is sent back in
-the response's ``X-Request-ID``, so a user's report and the log line meet.
+written as …), endpoint, status, duration in milliseconds, the signed-in user's id. The
+request id is the proxy's ``X-Request-ID`` (nginx: ``proxy_set_header X-Request-ID
+$request_id``) or a new one, and is sent back in the response's ``X-Request-ID``, so a
+user's report and the log line meet.
 """
 
 from __future__ import annotations
