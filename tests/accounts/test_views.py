@@ -379,9 +379,7 @@ def test_a_script_whose_sign_in_lapsed_is_told_401_and_a_page_is_sent_to_sign_in
     assert page.headers["Location"].startswith("/account/login?next=")
 
 
-def test_a_script_posting_after_its_session_went_is_told_401_not_400(
-    app, db, tmp_path_factory
-):
+def test_a_script_posting_after_its_session_went_is_told_401_not_400(app, db, tmp_path_factory):
     # The session held the CSRF token: with the session gone, the check fails first.
     from expo import create_app
     from tests.conftest import make_test_config
