@@ -94,6 +94,29 @@ def _in_app_context(app: Flask, function: Callable) -> Callable:
     return run
 
 
+HEALTH_TIMEOUT = 0.5  # seconds: a health check answers fast, whatever the queue does
+
+
+def is_reachable(app: Flask) -> bool:
+    """Whether the queue's store answers, asked within ``HEALTH_TIMEOUT`` (a silent Redis
+    must not hold a health check for the seconds an enqueue may wait)."""
+    try:
+        redis_url = app.config.get("REDIS_URL")
+        if redis_url and not immediate(app):
+            client = redis.Redis.from_url(
+                redis_url, socket_connect_timeout=HEALTH_TIMEOUT, socket_timeout=HEALTH_TIMEOUT
+            )
+            try:
+                client.ping()
+            finally:
+                client.close()
+        else:
+            queue_for(app).huey.pending_count()
+    except Exception:  # whatever the store raises: it does not answer
+        return False
+    return True
+
+
 def enqueue(name: str, *args) -> Result | None:
     """Queue the task registered as ``name``. Call it after the commit that made its row.
 
