@@ -31,6 +31,8 @@ RUN_PACKAGES := python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuz
 # Chromium for the Playwright browser tests (never a downloaded browser), poppler-utils
 # (pdftotext, pdffonts) for reading the generated PDFs.
 TEST_PACKAGES := chromium poppler-utils
+# wrk, the HTTP client benchmarks/bench_web.py measures the served pages with.
+BENCH_PACKAGES := wrk
 
 CATALOGUES = $(wildcard translations/*/LC_MESSAGES/messages.po)
 
@@ -141,5 +143,6 @@ migration: install ## Autogenerate a migration from the models: make migration M
 	@scripts/new-migration.sh "$(MESSAGE)"
 
 .PHONY: bench
-bench: system-deps install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)
+bench: install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)
+	@scripts/system-deps.sh $(RUN_PACKAGES) $(BENCH_PACKAGES)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" $(BENCH_ARGS) || exit 1; done
