@@ -47,7 +47,7 @@ class BaseForm(FlaskForm):
 
 
 @functools.cache
-def _wtforms_translations(language: str) -> support.Translations:
+def _wtforms_translations(language: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
