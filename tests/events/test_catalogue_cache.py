@@ -8,6 +8,7 @@ import time_machine
 
 from expo.db import utcnow
 from tests.factories import make_application, make_campaign, make_event, make_user, open_event
+from tests.pages import field_error
 
 
 def page(client, language: str) -> str:
@@ -79,3 +80,18 @@ def test_cards_follow_the_booths_left_and_the_clock(client, db):
     with time_machine.travel(utcnow() + timedelta(days=31), tick=False):
         html = page(client, "en")
     assert "Registration closed" in html and "booths left" not in html
+
+
+def test_the_form_library_speaks_the_readers_language(client, db):
+    """WTForms' own messages are read once per process and language (expo.fields)."""
+    make_event()
+    db.session.commit()
+    messages = {}
+    for language in ("zh", "en", "zh"):
+        response = client.get(f"/events?lang={language}&campaign=999999")
+        messages.setdefault(language, set()).add(field_error(response, "campaign"))
+    assert len(messages["zh"]) == 1 and len(messages["en"]) == 1
+    (chinese,), (english,) = messages["zh"], messages["en"]
+    assert chinese and english and chinese != english
+    assert any("\u4e00" <= character <= "\u9fff" for character in chinese)
+    assert english.isascii()
