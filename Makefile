@@ -34,6 +34,8 @@ TEST_PACKAGES := chromium poppler-utils
 # `make cluster-test`: Debian's nginx in front of the hosts, openssl for its test certificate,
 # PostgreSQL and Redis (servers of its own are started if none answers on 127.0.0.1).
 CLUSTER_PACKAGES := nginx openssl postgresql redis-server
+# wrk, the HTTP client benchmarks/bench_web.py measures the served pages with.
+BENCH_PACKAGES := wrk
 
 CATALOGUES = $(wildcard translations/*/LC_MESSAGES/messages.po)
 
@@ -149,5 +151,6 @@ cluster-test: system-deps install translations ## Run deploy/ on loopback: nginx
 	$(BIN)/python benchmarks/bench_cluster.py --require-nginx $(CLUSTER_ARGS)
 
 .PHONY: bench
-bench: system-deps install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)
+bench: install translations ## Run benchmarks/bench_*.py: tables beside the bare-library baselines (BENCH_ARGS=...)
+	@scripts/system-deps.sh $(RUN_PACKAGES) $(BENCH_PACKAGES) $(CLUSTER_PACKAGES)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script" $(BENCH_ARGS) || exit 1; done

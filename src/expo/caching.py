@@ -51,6 +51,8 @@ WATCHED: dict[str, frozenset[str]] = {
             "key_enterprise_memberships",
         }
     ),
+    # The catalogue's filters: the campaigns and countries they offer.
+    "events": frozenset({"events", "campaigns"}),
 }
 
 _CHANGED = "expo.caching.changed"  # Session.info: tables changed in this transaction
@@ -140,6 +142,11 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint released: its changes are not committed yet, and a reader who took
+        # a new token now would keep values computed from the old data under it. They
+        # stay noted for the outermost commit.
+        return
     # Changes of a transaction rolled back stay noted until the next commit: renewing a
     # generation once too often costs a recomputation, never a stale page.
     changed = session.info.pop(_CHANGED, None)

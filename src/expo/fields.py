@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from babel import support
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import DateTimeLocalField, Field, PasswordField, SelectChoice, StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional
 
 from expo import places
@@ -27,11 +31,24 @@ class BaseForm(FlaskForm):
     database holds, whatever the form (a test checks that each form derives from it).
     """
 
+    class Meta:
+        def get_translations(self, form):
+            # WTForms' own messages in the reader's language, read once per process
+            # (Flask-WTF would read their catalogue again for every request).
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_translations(current_language())
+
     def validate(self, extra_validators=None) -> bool:
         for field in leaf_fields(self):
             if _SAFE_INPUT not in field.validators:
                 field.validators = [_SAFE_INPUT, *field.validators]
         return super().validate(extra_validators)
+
+
+@functools.cache
+def _wtforms_translations(language: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def leaf_fields(fields) -> Iterator[Field]:

@@ -70,3 +70,15 @@ def test_an_unreachable_cache_slows_pages_but_never_fails_them(app, db, monkeypa
     make_user("organizer")
     db.session.execute(sa.update(Deal).values(amount_usd=Decimal("1.00")))
     db.session.commit()  # its generation cannot be renewed; the commit stands
+
+
+def test_a_savepoint_released_renews_nothing_until_the_commit(app, db):
+    from tests.factories import make_event
+
+    before = caching.generation("events")
+    with db.session.begin_nested():
+        make_event()
+    # Released, not committed: a reader now would read the old rows under a new token.
+    assert caching.generation("events") == before
+    db.session.commit()
+    assert caching.generation("events") != before

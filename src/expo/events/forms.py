@@ -6,6 +6,8 @@ not exist in the chosen zone, a known campaign) live in ``events.services``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -22,6 +24,7 @@ from expo.events.models import (
     EVENT_KIND_LABELS,
     MODERATION_LABELS,
     STATUS_LABELS,
+    Campaign,
 )
 from expo.fields import (
     BaseForm,
@@ -157,6 +160,17 @@ def _all(label, pairs) -> list:
     return choices([("", label), *pairs])
 
 
+def filter_choices(
+    campaigns: Iterable[Campaign], countries: Iterable[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The catalogue filters' campaign and country choices, in the reader's language:
+    plain strings, so that a page can keep them (``events.views``)."""
+    return (
+        [(str(campaign.id), campaign.title) for campaign in campaigns],
+        [(code, country_name(code)) for code in sort_country_codes(countries)],
+    )
+
+
 class EventFilterForm(BaseForm):
     """The catalogue's filters, read from the query string (no CSRF for a GET search)."""
 
@@ -185,13 +199,10 @@ class EventFilterForm(BaseForm):
     status = SelectField(_l("Status"), validators=[Optional()])
 
     def __init__(self, *args, campaigns=(), countries=(), **kwargs) -> None:
+        """``campaigns`` and ``countries``: the (value, label) pairs offered, in order
+        (see ``filter_choices``)."""
         super().__init__(*args, **kwargs)
-        self.campaign.choices = _all(
-            _l("All campaigns"), ((str(campaign.id), campaign.title) for campaign in campaigns)
-        )
-        self.country.choices = _all(
-            _l("All countries"),
-            ((code, country_name(code)) for code in sort_country_codes(countries)),
-        )
+        self.campaign.choices = _all(_l("All campaigns"), campaigns)
+        self.country.choices = _all(_l("All countries"), countries)
         self.kind.choices = _all(_l("All kinds"), EVENT_KIND_LABELS.items())
         self.status.choices = _all(_l("All statuses"), STATUS_LABELS.items())

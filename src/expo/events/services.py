@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
@@ -354,10 +354,12 @@ def _visible(include_drafts: bool) -> sa.Select[Event]:
     return query
 
 
-def visible_event(event_id: int, *, include_drafts: bool) -> Event | None:
-    query = (
-        _visible(include_drafts).where(Event.id == event_id).options(selectinload(Event.sessions))
-    )
+def visible_event(event_id: int, *, include_drafts: bool, agenda: bool = True) -> Event | None:
+    """The event if the reader may see it, with its campaign (and its ``agenda``, unless a
+    page does not show it: one round trip fewer)."""
+    query = _visible(include_drafts).where(Event.id == event_id).options(joinedload(Event.campaign))
+    if agenda:
+        query = query.options(selectinload(Event.sessions))
     return db.session.execute(query).scalar_one_or_none()
 
 
@@ -426,9 +428,10 @@ def search_events(
     per_page: int = 12,
     now: datetime | None = None,
 ) -> Pagination:
-    """A page of events matching the filters, with their campaigns loaded."""
+    """A page of events matching the filters (their campaigns are not loaded: the cards
+    do not show them)."""
     now = now or utcnow()
-    query = _visible(include_drafts).options(selectinload(Event.campaign))
+    query = _visible(include_drafts)
     if filters.campaign_id:
         query = query.where(Event.campaign_id == filters.campaign_id)
     if filters.country:

@@ -24,14 +24,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from expo import spreadsheets
+from expo import caching, spreadsheets
 from expo.accounts.access import organizer_required
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.documents import certificates
 from expo.events.models import Event
+from expo.i18n import current_language, viewer_timezone
 from expo.jobs.forms import JobActionForm
 from expo.jobs.services import latest_jobs
 from expo.messaging.services import application_deliveries
@@ -118,6 +120,40 @@ class BulkOutcome:
     status_label: str
 
 
+def _rows_html(event: Event, applications: list, bulk_form: BulkReviewForm) -> Markup:
+    """The list's rows. Kept per language, the reader's time zone and the applications
+    shown, until an application, a delegate or an enterprise changes (the results'
+    generation follows those tables); rendered each time when some are ticked."""
+
+    def render() -> str:
+        return render_template(
+            "registrations/manage/_rows.html",
+            event=event,
+            applications=applications,
+            bulk_form=bulk_form,
+        )
+
+    if bulk_form.application_ids.data:
+        return Markup(render())
+    shown = (application.id for application in applications)
+    key = ("review-rows", current_language(), viewer_timezone(), event.id, *shown)
+    return Markup(caching.remember("results", key, render))
+
+
+def _filter_selects_html(form: ApplicationFilterForm) -> Markup:
+    """The filters' lists (statuses, prefectures, industries: fixed lists, long to render),
+    kept per language and the values chosen; rendered each time a value is not valid."""
+    selects = (form.status, form.prefecture, form.industry)
+
+    def render() -> str:
+        return render_template("registrations/manage/_filter_selects.html", form=form)
+
+    if any(field.errors for field in selects):
+        return Markup(render())
+    key = ("review-filters", current_language(), *(repr(field.data) for field in selects))
+    return Markup(caching.remember("events", key, render))
+
+
 def _render_list(
     event: Event,
     bulk_form: BulkReviewForm,
@@ -137,8 +173,10 @@ def _render_list(
             "registrations/manage/list.html",
             event=event,
             form=filter_form,
+            filter_selects=_filter_selects_html(filter_form),
             filters=filters,
             page=page,
+            rows=_rows_html(event, list(page.items), bulk_form),
             counts=review.status_counts(event),
             capacity=services.capacity_count(event),
             bulk_form=bulk_form,

@@ -424,11 +424,19 @@ def submit_application(
     event = lock_event(event)
     if active_application(event, enterprise) is not None:
         raise AlreadyApplied()
+    status = PENDING
+    if event.moderation == Moderation.FIRST_COME:
+        # Counted under the event's row lock, which is held until the commit: no other
+        # submission or decision for this event can change the count before then.
+        fits = booths_taken(event) + data.booths_requested <= event.capacity
+        status = APPROVED if fits else WAITLISTED
     application = Application(
         event=event,
         enterprise=enterprise,
         submitted_by_id=getattr(actor, "id", None),
-        status=PENDING.value,
+        # Inserted with the status it gets (one statement, not an insert and an update).
+        status=status.value,
+        waitlisted_at=now if status == WAITLISTED else None,
         consent_version=current_notice(now).version,
         consented_at=now,
         created_at=now,
@@ -441,11 +449,10 @@ def submit_application(
     except IntegrityError as error:
         # The partial unique index: another request applied for the same enterprise.
         raise AlreadyApplied() from error
-    if event.moderation == Moderation.FIRST_COME:
-        fits = booths_taken(event) + application.booths_requested <= event.capacity
-        _move(application, APPROVED if fits else WAITLISTED, actor=None, now=now, first=True)
-    else:
+    if status == PENDING:
         _move(application, PENDING, actor=actor, now=now, first=True)
+    else:
+        _move(application, status, actor=None, now=now, first=True)
     db.session.flush()
     return application
 

@@ -43,6 +43,12 @@ def _form_data(form) -> services.ApplicationData:
     )
 
 
+def _submitted(application: Application) -> tuple[int, str]:
+    """What the answer to a submission says, read before the commit expires the row (not
+    read again after it)."""
+    return application.id, application.status_label
+
+
 def _with_spare_rows(form, event) -> None:
     while len(form.delegates) < event.max_delegates:
         form.delegates.append_entry()
@@ -52,7 +58,7 @@ def _with_spare_rows(form, event) -> None:
 @no_store
 @enterprise_member_required
 def apply(event_id: int):
-    event = event_services.visible_event(event_id, include_drafts=False)
+    event = event_services.visible_event(event_id, include_drafts=False, agenda=False)
     if event is None:
         abort(404)
     enterprise = current_user.enterprise
@@ -66,19 +72,17 @@ def apply(event_id: int):
     if not current_user.email_verified:
         return render_template("registrations/verify_email_first.html", event=event)
     form = application_form_class(event)()
-    application = save_form(
+    submitted = save_form(
         form,
-        lambda: services.submit_application(
-            event, enterprise, _form_data(form), actor=current_user
+        lambda: _submitted(
+            services.submit_application(event, enterprise, _form_data(form), actor=current_user)
         ),
         check=lambda: services.check_application(event, _form_data(form)),
     )
-    if application is not None:
-        flash(
-            _("Your application has been submitted: %(status)s.", status=application.status_label),
-            "success",
-        )
-        return redirect(url_for(".application", application_id=application.id))
+    if submitted is not None:
+        application_id, status = submitted
+        flash(_("Your application has been submitted: %(status)s.", status=status), "success")
+        return redirect(url_for(".application", application_id=application_id))
     if form.is_submitted() and not has_errors(form):
         # Refused for the event's sake (said in a flash), or a double click whose first
         # request already made the application.
