@@ -161,9 +161,7 @@ def test_a_pending_buyer_cannot_be_asked(fair):
 
 
 def test_organizers_add_and_remove_matches_audited(fair, db):
-    request = services.add_match(
-        fair.event, fair.pepper.id, fair.buyer.id, actor=fair.organizer
-    )
+    request = services.add_match(fair.event, fair.pepper.id, fair.buyer.id, actor=fair.organizer)
     assert request.status == RequestStatus.ACCEPTED and request.added_by_organizer
     with pytest.raises(InvalidInput):
         services.add_match(fair.event, fair.pepper.id, 999_999, actor=fair.organizer)
@@ -176,7 +174,9 @@ def test_organizers_add_and_remove_matches_audited(fair, db):
 
 
 def accepted(fair, application, counterpart, priority=2):
-    request = services.ask(fair.event, application, counterpart, side=Side.SICHUAN, priority=priority)
+    request = services.ask(
+        fair.event, application, counterpart, side=Side.SICHUAN, priority=priority
+    )
     return services.respond(request, side=Side.COUNTERPART, accept=True)
 
 
@@ -270,7 +270,10 @@ def test_moving_a_published_meeting_tells_both_sides(fair, db):
     )
     services.move_meeting(first, starts_at=target, table=1, actor=fair.organizer)
     mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()[before:]
-    assert {tuple(m.recipients) for m in mails} == {("peter@danube.example.com",), ("tea@example.com",)}
+    assert {tuple(m.recipients) for m in mails} == {
+        ("peter@danube.example.com",),
+        ("tea@example.com",),
+    }
     chinese = next(m for m in mails if m.recipients == ["tea@example.com"])
     assert "调整" in chinese.subject
     assert actions(db)[-1] == "matchmaking.meeting_moved"

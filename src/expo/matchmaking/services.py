@@ -46,7 +46,7 @@ from expo.matchmaking.models import (
 )
 from expo.registrations.models import Application, ApplicationStatus
 from expo.urls import external_url
-from expo.validation import InvalidValue, check_email, check_phone, check_text
+from expo.validation import InvalidValue, check_email, check_phone, check_text, is_id
 
 # Itinerary items that do not keep anyone from a table: a hotel night spans the day.
 NOT_BUSY = frozenset({ItemKind.HOTEL.value, ItemKind.FREE_TIME.value})
@@ -701,8 +701,8 @@ def add_match(
     event: Event, application_id: int | None, counterpart_id: int | None, *, actor: User | None
 ) -> MatchRequest:
     """An organizer matches two participants (accepted at once); audited."""
-    application = db.session.get(Application, application_id) if application_id else None
-    counterpart = db.session.get(Counterpart, counterpart_id) if counterpart_id else None
+    application = db.session.get(Application, application_id) if is_id(application_id) else None
+    counterpart = db.session.get(Counterpart, counterpart_id) if is_id(counterpart_id) else None
     errors: dict[str, object] = {}
     if application is None or application.event_id != event.id:
         errors["application_id"] = _l("Choose an enterprise of this event.")

@@ -17,6 +17,7 @@ from expo.accounts.access import enterprise_user_required, organizer_required
 from expo.delegations.calendar import ics_response
 from expo.events.models import Event
 from expo.extensions import db
+from expo.fields import filter_value
 from expo.i18n import current_language, format_local_datetime
 from expo.matchmaking import services
 from expo.matchmaking.calendar import meetings_ics
@@ -281,6 +282,15 @@ def register(event_id: int):
     return render_form("matchmaking/register.html", form, event=event)
 
 
+def _search(form: SearchForm) -> services.Search:
+    """What the search form asks; a field too long or malformed is left out."""
+    return services.Search(
+        text=filter_value(form.q) or "",
+        hs_chapter=filter_value(form.hs) or "",
+        country=filter_value(form.country) or "",
+    )
+
+
 def _counterpart(token: str) -> Counterpart:
     counterpart = services.counterpart_for_token(token)
     if counterpart is None:
@@ -294,9 +304,7 @@ def counterpart_home(token: str):
     event = counterpart.event
     search = SearchForm(request.args)
     search.validate()
-    found = services.search_sichuan(
-        event, services.Search(text=search.q.data or "", hs_chapter=search.hs.data or "")
-    )
+    found = services.search_sichuan(event, _search(search))
     asked = {r.application_id: r for r in services.requests_of(event, counterpart=counterpart)}
     body = render_template(
         "matchmaking/participant.html",
@@ -385,14 +393,7 @@ def enterprise_home(application_id: int):
     event = application.event
     search = SearchForm(request.args)
     search.validate()
-    found = services.search_counterparts(
-        event,
-        services.Search(
-            text=search.q.data or "",
-            hs_chapter=search.hs.data or "",
-            country=search.country.data or "",
-        ),
-    )
+    found = services.search_counterparts(event, _search(search))
     asked = {r.counterpart_id: r for r in services.requests_of(event, application=application)}
     return render_template(
         "matchmaking/participant.html",
