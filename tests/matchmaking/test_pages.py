@@ -94,6 +94,12 @@ def test_the_whole_round(app, db, fair):
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.request_id == request.id))
     assert meeting.published
 
+    for pdf in (buyer.get(f"/matchmaking/{token}.pdf"), tea.get(f"{home}.pdf")):
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert pdf.data.startswith(b"%PDF")
+    assert organizer.get(f"{manage}/grid.pdf").mimetype == "application/pdf"
+    assert organizer.get(f"{manage}/table-cards.pdf").mimetype == "application/pdf"
+
     theirs = buyer.get(f"/matchmaking/{token}.ics")
     ours = tea.get(f"{home}.ics")
     for calendar in (theirs, ours):

@@ -24,6 +24,7 @@ TOKENS = {
     "matchmaking.counterpart_ask": "match_token",
     "matchmaking.counterpart_decide": "match_token",
     "matchmaking.counterpart_calendar": "match_token",
+    "matchmaking.counterpart_pdf": "match_token",
 }
 # A file each static route serves.
 FILES = {

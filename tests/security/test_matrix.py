@@ -270,6 +270,8 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "POST": ORGANIZER_ACTION
     },
     "/manage/events/<int:event_id>/matchmaking/grid": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/matchmaking/grid.pdf": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/matchmaking/table-cards.pdf": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/matchmaking/matches": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/matchmaking/meetings/<int:meeting_id>/move": {
         "GET": ORGANIZERS,
@@ -286,6 +288,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/matchmaking/schedule": {"POST": (302, 403, 403, 200, 200)},
     "/applications/<int:application_id>/matchmaking": {"GET": (302, 200, 404, 302, 302)},
     "/applications/<int:application_id>/matchmaking.ics": {"GET": (302, 200, 404, 302, 302)},
+    "/applications/<int:application_id>/matchmaking.pdf": {"GET": (302, 200, 404, 302, 302)},
     "/applications/<int:application_id>/matchmaking/ask/<int:counterpart_id>": {
         "POST": (302, 302, 404, 302, 302)
     },
@@ -295,6 +298,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/events/<int:event_id>/matchmaking/register": {"GET": PUBLIC, "POST": (422,) * 5},
     "/matchmaking/<token>": {"GET": PUBLIC},
     "/matchmaking/<token>.ics": {"GET": PUBLIC},
+    "/matchmaking/<token>.pdf": {"GET": PUBLIC},
     "/matchmaking/<token>/ask/<int:application_id>": {"POST": (303,) * 5},
     "/matchmaking/<token>/requests/<int:request_id>/<any(accept,decline,withdraw):decision>": {
         "POST": (303,) * 5

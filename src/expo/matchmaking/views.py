@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.fields import filter_value
 from expo.i18n import current_language, format_local_datetime
-from expo.matchmaking import services
+from expo.matchmaking import documents, services
 from expo.matchmaking.calendar import meetings_ics
 from expo.matchmaking.forms import (
     AskForm,
@@ -187,6 +187,38 @@ def _grid_rows(event: Event) -> dict[str, object]:
         (m.starts_at, m.table_number): m for m in services.meetings_of(event)
     }
     return {"slots": slots, "tables": range(1, grid.tables + 1), "cells": cells}
+
+
+def _pdf(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.update(headers or {})
+    return response
+
+
+@bp.get(f"{MANAGE}/grid.pdf")
+@organizer_required
+def grid_pdf(event_id: int):
+    event = _event(event_id)
+    grid = services.grid_for(event)
+    if grid is None:
+        abort(404)
+    body = documents.render_grid(
+        event, services.grid_slots(grid), grid.tables, services.meetings_of(event)
+    )
+    return _pdf(body, f"matchmaking-grid-{event.id}.pdf")
+
+
+@bp.get(f"{MANAGE}/table-cards.pdf")
+@organizer_required
+def table_cards_pdf(event_id: int):
+    event = _event(event_id)
+    grid = services.grid_for(event)
+    if grid is None:
+        abort(404)
+    body = documents.render_table_cards(event, services.meetings_of(event), grid.tables)
+    return _pdf(body, f"table-cards-{event.id}.pdf")
 
 
 @bp.post(f"{MANAGE}/publish")
@@ -374,6 +406,20 @@ def counterpart_calendar(token: str):
     return ics_response(body, "meetings.ics", headers=PRIVATE_LINK_HEADERS)
 
 
+@bp.get("/matchmaking/<token>.pdf")
+def counterpart_pdf(token: str):
+    counterpart = _counterpart(token)
+    meetings = services.meetings_of(counterpart.event, counterpart=counterpart, published_only=True)
+    body = documents.render_schedule(
+        counterpart.event,
+        meetings,
+        side="counterpart",
+        name_zh=counterpart.organization_zh,
+        name_en=counterpart.organization_en,
+    )
+    return _pdf(body, "meetings.pdf", PRIVATE_LINK_HEADERS)
+
+
 # --- the Sichuan enterprise --------------------------------------------------------------
 
 
@@ -450,6 +496,22 @@ def enterprise_decide(application_id: int, request_id: int, decision: str):
     if _decide(match, Side.SICHUAN, decision):
         flash(_("Your answer is saved."), "success")
     return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
+
+
+@bp.get("/applications/<int:application_id>/matchmaking.pdf")
+@enterprise_user_required("matchmaking.organizer_redirect")
+def enterprise_pdf(application_id: int):
+    application = _own_application(application_id)
+    meetings = services.meetings_of(application.event, application=application, published_only=True)
+    enterprise = application.enterprise
+    body = documents.render_schedule(
+        application.event,
+        meetings,
+        side="sichuan",
+        name_zh=enterprise.name_zh,
+        name_en=enterprise.name_en,
+    )
+    return _pdf(body, "meetings.pdf")
 
 
 @bp.get("/applications/<int:application_id>/matchmaking.ics")
