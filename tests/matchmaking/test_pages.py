@@ -93,6 +93,12 @@ def test_the_whole_round(app, db, fair):
     assert "Danube Foods" in grid.text
     meeting = db.session.scalar(sa.select(Meeting).where(Meeting.request_id == request.id))
     assert meeting.published
+    recorded = organizer.post(
+        f"{manage}/meetings/{meeting.id}/outcome", data={"attendance": "held", "interest": "deal"}
+    )
+    assert recorded.status_code == 302
+    db.session.refresh(meeting)
+    assert (meeting.attendance, meeting.interest) == ("held", "deal")
 
     for pdf in (buyer.get(f"/matchmaking/{token}.pdf"), tea.get(f"{home}.pdf")):
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

@@ -31,6 +31,8 @@ from expo.matchmaking.forms import (
     SearchForm,
 )
 from expo.matchmaking.models import (
+    ATTENDANCE_LABELS,
+    INTEREST_LABELS,
     Counterpart,
     CounterpartStatus,
     MatchRequest,
@@ -186,7 +188,13 @@ def _grid_rows(event: Event) -> dict[str, object]:
     cells: dict[tuple[datetime, int], Meeting] = {
         (m.starts_at, m.table_number): m for m in services.meetings_of(event)
     }
-    return {"slots": slots, "tables": range(1, grid.tables + 1), "cells": cells}
+    return {
+        "slots": slots,
+        "tables": range(1, grid.tables + 1),
+        "cells": cells,
+        "attendance_labels": [(a.value, str(label)) for a, label in ATTENDANCE_LABELS.items()],
+        "interest_labels": [(i.value, str(label)) for i, label in INTEREST_LABELS.items()],
+    }
 
 
 def _pdf(body: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
