@@ -306,3 +306,17 @@ def test_a_second_application_cannot_be_matched_across_events(fair, db):
     elsewhere = make_application(make_event())
     with pytest.raises(InvalidInput):
         services.add_match(fair.event, elsewhere.id, fair.buyer.id, actor=fair.organizer)
+
+
+def test_inbound_delegation_members_join_once(fair, db):
+    with pytest.raises(DomainError):
+        services.add_delegation_members(fair.event, actor=fair.organizer)
+    delegation = make_delegation()
+    delegation.events.append(fair.event)
+    make_member(delegation, role="leader")
+    make_member(delegation)
+    make_member(delegation, role="interpreter")
+    assert services.add_delegation_members(fair.event, actor=fair.organizer) == 2
+    assert services.add_delegation_members(fair.event, actor=fair.organizer) == 0
+    joined = [c for c in services.counterparts(fair.event) if c.member_id]
+    assert len(joined) == 2 and all(c.status == CounterpartStatus.APPROVED for c in joined)

@@ -22,7 +22,13 @@ from expo.accounts.models import User
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import like_pattern, utcnow
-from expo.delegations.models import ItemKind, ItineraryItem, Member
+from expo.delegations.models import (
+    Delegation,
+    ItemKind,
+    ItineraryItem,
+    Member,
+    delegation_events,
+)
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
 from expo.extensions import db
@@ -474,6 +480,41 @@ def add_member_as_counterpart(event: Event, member: Member, *, actor: User | Non
     db.session.flush()
     record(actor, AuditAction.MATCHMAKING_COUNTERPART_APPROVED, event, counterpart=counterpart.id)
     return counterpart
+
+
+def add_delegation_members(event: Event, *, actor: User | None) -> int:
+    """Every member of the inbound delegations linked to the event joins the tables."""
+    from expo.delegations.models import Direction, MemberRole
+
+    matchmaking_event(event)
+    added = 0
+    delegations = [d for d in _linked_delegations(event) if d.direction == Direction.INBOUND]
+    if not delegations:
+        raise DomainError(_l("No inbound delegation is linked to this event."))
+    for delegation in delegations:
+        for member in delegation.members:
+            if member.role not in (MemberRole.LEADER.value, MemberRole.MEMBER.value):
+                continue
+            existing = db.session.scalar(
+                sa.select(Counterpart.id).where(
+                    Counterpart.event_id == event.id, Counterpart.member_id == member.id
+                )
+            )
+            if existing is None:
+                add_member_as_counterpart(event, member, actor=actor)
+                added += 1
+    return added
+
+
+def _linked_delegations(event: Event) -> list[Delegation]:
+    return list(
+        db.session.scalars(
+            sa.select(Delegation)
+            .join(delegation_events)
+            .where(delegation_events.c.event_id == event.id)
+            .order_by(Delegation.id)
+        )
+    )
 
 
 def review_counterpart(

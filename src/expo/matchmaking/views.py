@@ -127,6 +127,16 @@ def review(event_id: int, counterpart_id: int):
     return redirect(url_for("matchmaking.manage", event_id=event.id))
 
 
+@bp.post(f"{MANAGE}/delegation-members")
+@organizer_required
+def add_delegation_members(event_id: int):
+    event = _event(event_id)
+    added = run_service(lambda: services.add_delegation_members(event, actor=_user()))
+    if added is not None:
+        flash(_("%(count)d delegation members join the meetings.", count=added), "success")
+    return redirect(url_for("matchmaking.manage", event_id=event.id))
+
+
 @bp.post(f"{MANAGE}/matches")
 @organizer_required
 def add_match(event_id: int):
