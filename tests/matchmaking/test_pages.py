@@ -161,3 +161,16 @@ def test_the_grid_form_refuses_a_window_outside_the_event(app, db, fair):
     assert "Every stretch of meetings must lie within the event." in page.text
     db.session.refresh(fair.grid)
     assert fair.grid.tables == 2
+
+
+def test_the_enterprise_saves_its_profile_and_a_bad_one_changes_nothing(app, db, fair):
+    from expo.matchmaking import services
+
+    user = make_enterprise_user(fair.tea.enterprise, email="tea-clerk@example.com")
+    tea = signed_in(app, user)
+    url = f"/applications/{fair.tea.id}/matchmaking/profile?lang=en"
+    refused = tea.post(url, data={"languages": "", "hs_chapters": "x"}, follow_redirects=True)
+    assert "Give at least one language you speak." in refused.text
+    assert services.profile_for(fair.tea) is None
+    tea.post(url, data={"languages": "zh, en", "hs_chapters": "09", "summary_en": "Green tea"})
+    assert services.sichuan_languages(fair.tea) == frozenset({"zh", "en"})

@@ -320,3 +320,15 @@ def test_inbound_delegation_members_join_once(fair, db):
     assert services.add_delegation_members(fair.event, actor=fair.organizer) == 0
     joined = [c for c in services.counterparts(fair.event) if c.member_id]
     assert len(joined) == 2 and all(c.status == CounterpartStatus.APPROVED for c in joined)
+
+
+def test_the_sichuan_profile_sets_languages_for_the_interpreters(fair, db):
+    with pytest.raises(InvalidInput) as refused:
+        services.save_profile(fair.tea, services.ProfileData(languages="", hs_chapters="123"))
+    assert set(refused.value.errors) == {"languages", "hs_chapters"}
+    assert services.profile_for(fair.tea) is None
+    services.save_profile(
+        fair.tea, services.ProfileData(summary_en="Green tea", hs_chapters="09", languages="zh,en")
+    )
+    assert services.sichuan_languages(fair.tea) == frozenset({"zh", "en"})
+    assert services.search_sichuan(fair.event, services.Search(hs_chapter="09")) == [fair.tea]

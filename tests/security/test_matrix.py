@@ -294,6 +294,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "POST": (302, 302, 404, 302, 302)
     },
     "/applications/<int:application_id>/matchmaking/manage": {"GET": ORGANIZERS_SENT_ON},
+    "/applications/<int:application_id>/matchmaking/profile": {"POST": (302, 302, 404, 302, 302)},
     "/applications/<int:application_id>/matchmaking/requests/<int:request_id>/"
     "<any(accept,decline,withdraw):decision>": {"POST": (302, 302, 404, 302, 302)},
     "/events/<int:event_id>/matchmaking/register": {"GET": PUBLIC, "POST": (422,) * 5},

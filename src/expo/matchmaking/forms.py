@@ -106,6 +106,17 @@ class CounterpartForm(BaseForm):
         )
 
 
+class ProfileForm(BaseForm):
+    summary_zh = _text(_l("What you offer (Chinese)"), 1000, long=True, render_kw={"rows": 2})
+    summary_en = _text(_l("What you offer (English)"), 1000, long=True, render_kw={"rows": 2})
+    hs_chapters = _text(_l("HS chapters"), 300, description=_l("Two digits each, e.g. 09, 21, 84."))
+    languages = _text(
+        _l("Languages your delegates speak"),
+        100,
+        description=_l("Language codes, e.g. en, ru, es."),
+    )
+
+
 class SearchForm(BaseForm):
     class Meta:
         csrf = False

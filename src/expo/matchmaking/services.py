@@ -340,6 +340,45 @@ def sichuan_languages(application: Application) -> frozenset[str]:
 
 
 @dataclass
+class ProfileData:
+    summary_zh: str = ""
+    summary_en: str = ""
+    hs_chapters: str = ""
+    languages: str = "zh"
+
+
+def save_profile(application: Application, data: ProfileData) -> SichuanProfile:
+    """What the enterprise shows the other side, and the languages its delegates speak."""
+    errors: dict[str, object] = {}
+    clean = ProfileData()
+    for name in ("summary_zh", "summary_en"):
+        try:
+            setattr(clean, name, check_text(getattr(data, name), max_length=1000, multiline=True))
+        except InvalidValue as error:
+            errors[name] = error.message
+    try:
+        clean.hs_chapters = check_hs_chapters(data.hs_chapters)
+    except InvalidValue as error:
+        errors["hs_chapters"] = error.message
+    try:
+        clean.languages = check_languages(data.languages)
+        if not clean.languages:
+            errors["languages"] = _l("Give at least one language you speak.")
+    except InvalidValue as error:
+        errors["languages"] = error.message
+    if errors:
+        raise InvalidInput(errors)
+    profile = profile_for(application) or SichuanProfile(application=application)
+    profile.summary_zh = clean.summary_zh
+    profile.summary_en = clean.summary_en
+    profile.hs_chapters = clean.hs_chapters
+    profile.languages = clean.languages
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+@dataclass
 class CounterpartData:
     organization_zh: str = ""
     organization_en: str = ""

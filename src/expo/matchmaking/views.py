@@ -28,6 +28,7 @@ from expo.matchmaking.forms import (
     MatchForm,
     MoveForm,
     OutcomeForm,
+    ProfileForm,
     SearchForm,
 )
 from expo.matchmaking.models import (
@@ -472,7 +473,25 @@ def enterprise_home(application_id: int):
         ask_form=AskForm(),
         requests_open=services.requests_open(services.grid_for(event)),
         profiles={},
+        profile_form=ProfileForm(obj=services.profile_for(application)),
     )
+
+
+@bp.post("/applications/<int:application_id>/matchmaking/profile")
+@enterprise_user_required("matchmaking.organizer_redirect")
+def enterprise_profile(application_id: int):
+    application = _own_application(application_id)
+    form = ProfileForm()
+    saved = save_form(
+        form, lambda: services.save_profile(application, form_to(services.ProfileData, form))
+    )
+    if saved is not None:
+        flash(_("Your profile is saved."), "success")
+    else:
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "warning")
+    return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
 
 
 @bp.get("/applications/<int:application_id>/matchmaking/manage")
