@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo.enterprises.views import bp as enterprises_bp
     from expo.events.views import bp as events_bp
     from expo.jobs.views import bp as jobs_bp
+    from expo.matchmaking.views import bp as matchmaking_bp
     from expo.messaging.views import bp as messaging_bp
     from expo.outcomes.views import bp as outcomes_bp
     from expo.registrations.views import bp as registrations_bp
@@ -129,5 +130,6 @@ def _register_blueprints(app: Flask) -> None:
         outcomes_bp,
         results_bp,
         messaging_bp,
+        matchmaking_bp,
     ):
         app.register_blueprint(blueprint)

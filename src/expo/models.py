@@ -9,6 +9,15 @@ from expo.enterprises.models import Enterprise
 from expo.events.models import AgendaSession, Campaign, Event, Question
 from expo.jobs.models import DocumentJob, DocumentJobFile
 from expo.mail import OutgoingMail
+from expo.matchmaking.models import (
+    Counterpart,
+    MatchGrid,
+    MatchInterpreter,
+    MatchRequest,
+    MatchWindow,
+    Meeting,
+    SichuanProfile,
+)
 from expo.messaging.models import Message, MessageDelivery
 from expo.outcomes.models import Deal, ExchangeRate, OutcomeReport, OutcomeSettings
 from expo.ratelimit import RateLimitCounter
@@ -24,6 +33,7 @@ __all__ = [
     "Certificate",
     "CheckIn",
     "CheckInDesk",
+    "Counterpart",
     "Deal",
     "Delegate",
     "Delegation",
@@ -34,15 +44,21 @@ __all__ = [
     "Event",
     "ExchangeRate",
     "ItineraryItem",
+    "MatchGrid",
+    "MatchInterpreter",
+    "MatchRequest",
+    "MatchWindow",
+    "Meeting",
     "Member",
     "Message",
     "MessageDelivery",
-    "OutgoingMail",
     "OutcomeReport",
     "OutcomeSettings",
+    "OutgoingMail",
     "Question",
     "RateLimitCounter",
     "Role",
+    "SichuanProfile",
     "Transition",
     "User",
 ]

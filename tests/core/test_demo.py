@@ -338,7 +338,8 @@ def test_applications_in_every_status_with_their_history(outbox, seeded_on, toda
     assert {a.status for a in applications} == {status.value for status in ApplicationStatus}
     for application in applications:
         assert application.transitions[-1].to_status == application.status
-        assert application.answers, "the demo event's questions are answered"
+        if application.event.questions:
+            assert application.answers, "the demo event's questions are answered"
     rejected = next(a for a in applications if a.status == "rejected")
     assert rejected.transitions[-1].reason
     demo_enterprise = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 
 import pypdf
@@ -30,6 +31,9 @@ from expo.enterprises.claim_links import make_claim_token
 from expo.enterprises.models import EnterpriseClaim
 from expo.enterprises.services import make_invitation_token
 from expo.extensions import db
+from expo.i18n import utc_to_local
+from expo.matchmaking import services as matchmaking
+from expo.matchmaking.models import Counterpart, MatchRequest, Meeting, RequestStatus, Side
 from expo.messaging.models import Message
 from expo.privacy import current_notice
 from tests.factories import (
@@ -137,6 +141,44 @@ def seed_world() -> World:
     )
     staffed = attendance.grant_desk_access(event, desk_staff.email, actor=organizer)
     assert staffed.user_id == desk_staff.id
+    # Matchmaking: a grid, an approved buyer with a private link, one scheduled meeting.
+    day = utc_to_local(event.starts_at, event.timezone).date() + timedelta(days=1)
+    grid = matchmaking.save_grid(
+        event,
+        matchmaking.GridData(windows=f"{day:%Y-%m-%d} 10:00-10:40", tables=3),
+        actor=organizer,
+    )
+    counterpart = Counterpart(
+        event=event,
+        organization_en="Danube Foods",
+        country="HU",
+        email="buyer@example.com",
+        needs="tea",
+        status="approved",
+    )
+    db.session.add(counterpart)
+    match_token = matchmaking.issue_link(counterpart)
+    match = MatchRequest(
+        event_id=event.id,
+        application=application,
+        counterpart=counterpart,
+        from_side=Side.SICHUAN,
+        status=RequestStatus.ACCEPTED,
+    )
+    db.session.add(match)
+    db.session.flush()
+    slot = matchmaking.grid_slots(grid)[0]
+    meeting = Meeting(
+        event_id=event.id,
+        request_id=match.id,
+        application_id=application.id,
+        counterpart_id=counterpart.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        table_number=1,
+        published=True,
+    )
+    db.session.add(meeting)
     db.session.commit()
 
     values: dict[str, object] = {
@@ -161,6 +203,10 @@ def seed_world() -> World:
         "delegate_id": delegate.id,
         "check_in_id": standing.id,
         "desk_id": desk.id,
+        "counterpart_id": counterpart.id,
+        "request_id": match.id,
+        "meeting_id": meeting.id,
+        "match_token": match_token,
         "desk_invitation_token": attendance.make_desk_invitation_token(desk),
         "claim_token": make_claim_token("claimant@example.com", ours.credit_code),
         "reset_token": make_password_reset_token(owner),

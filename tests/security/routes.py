@@ -20,6 +20,11 @@ TOKENS = {
     "documents.shared_itinerary": "share_token",
     "documents.check_in": "check_in_token",
     "attendance.accept_invitation": "desk_invitation_token",
+    "matchmaking.counterpart_home": "match_token",
+    "matchmaking.counterpart_ask": "match_token",
+    "matchmaking.counterpart_decide": "match_token",
+    "matchmaking.counterpart_calendar": "match_token",
+    "matchmaking.counterpart_pdf": "match_token",
 }
 # A file each static route serves.
 FILES = {

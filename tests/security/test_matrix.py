@@ -272,6 +272,48 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     # Prometheus scrapes with a bearer token (tests/core/test_monitoring.py); without one
     # configured the address is not there for anybody, signed in or not.
     "/metrics": {"GET": (404, 404, 404, 404, 404)},
+    # Matchmaking: organizers run it; the Sichuan side from its application's page; buyers
+    # and suppliers without an account, by the private link mailed to them.
+    "/manage/events/<int:event_id>/matchmaking": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/review": {
+        "POST": ORGANIZER_ACTION
+    },
+    "/manage/events/<int:event_id>/matchmaking/delegation-members": {"POST": ORGANIZER_ACTION},
+    "/manage/events/<int:event_id>/matchmaking/grid": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/matchmaking/grid.pdf": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/matchmaking/table-cards.pdf": {"GET": ORGANIZERS},
+    "/manage/events/<int:event_id>/matchmaking/matches": {"POST": ORGANIZER_ACTION},
+    "/manage/events/<int:event_id>/matchmaking/meetings/<int:meeting_id>/move": {
+        "GET": ORGANIZERS,
+        "POST": ORGANIZER_FORM,
+    },
+    "/manage/events/<int:event_id>/matchmaking/meetings/<int:meeting_id>/outcome": {
+        "POST": ORGANIZER_ACTION
+    },
+    "/manage/events/<int:event_id>/matchmaking/publish": {"POST": ORGANIZER_ACTION},
+    "/manage/events/<int:event_id>/matchmaking/requests/<int:request_id>/remove": {
+        "POST": ORGANIZER_ACTION
+    },
+    # The scheduler's report is the page the POST answers with.
+    "/manage/events/<int:event_id>/matchmaking/schedule": {"POST": (302, 403, 403, 200, 200)},
+    "/applications/<int:application_id>/matchmaking": {"GET": (302, 200, 404, 302, 302)},
+    "/applications/<int:application_id>/matchmaking.ics": {"GET": (302, 200, 404, 302, 302)},
+    "/applications/<int:application_id>/matchmaking.pdf": {"GET": (302, 200, 404, 302, 302)},
+    "/applications/<int:application_id>/matchmaking/ask/<int:counterpart_id>": {
+        "POST": (302, 302, 404, 302, 302)
+    },
+    "/applications/<int:application_id>/matchmaking/manage": {"GET": ORGANIZERS_SENT_ON},
+    "/applications/<int:application_id>/matchmaking/profile": {"POST": (302, 302, 404, 302, 302)},
+    "/applications/<int:application_id>/matchmaking/requests/<int:request_id>/"
+    "<any(accept,decline,withdraw):decision>": {"POST": (302, 302, 404, 302, 302)},
+    "/events/<int:event_id>/matchmaking/register": {"GET": PUBLIC, "POST": (422,) * 5},
+    "/matchmaking/<token>": {"GET": PUBLIC},
+    "/matchmaking/<token>.ics": {"GET": PUBLIC},
+    "/matchmaking/<token>.pdf": {"GET": PUBLIC},
+    "/matchmaking/<token>/ask/<int:application_id>": {"POST": (303,) * 5},
+    "/matchmaking/<token>/requests/<int:request_id>/<any(accept,decline,withdraw):decision>": {
+        "POST": (303,) * 5
+    },
     "/outcomes": {"GET": (302, 200, 200, 403, 403)},
     "/outcomes/<int:report_id>": {"GET": OWNER},
     "/outcomes/<int:report_id>/edit": {"GET": OWNER, "POST": (302, 422, 404, 403, 403)},

@@ -276,6 +276,47 @@ class AuditAction(enum.StrEnum):
         _l("Check-in desk access revoked"),
     )
 
+    MATCHMAKING_GRID_SAVED = (
+        "matchmaking.grid_saved",
+        AuditSubject.EVENTS,
+        _l("Matchmaking grid saved"),
+    )
+    MATCHMAKING_COUNTERPART_APPROVED = (
+        "matchmaking.counterpart_approved",
+        AuditSubject.EVENTS,
+        _l("Matchmaking buyer or supplier approved"),
+    )
+    MATCHMAKING_COUNTERPART_REJECTED = (
+        "matchmaking.counterpart_rejected",
+        AuditSubject.EVENTS,
+        _l("Matchmaking buyer or supplier rejected"),
+    )
+    MATCHMAKING_MATCH_ADDED = (
+        "matchmaking.match_added",
+        AuditSubject.EVENTS,
+        _l("Matchmaking: match added by an organizer"),
+    )
+    MATCHMAKING_MATCH_REMOVED = (
+        "matchmaking.match_removed",
+        AuditSubject.EVENTS,
+        _l("Matchmaking: match removed by an organizer"),
+    )
+    MATCHMAKING_SCHEDULED = (
+        "matchmaking.scheduled",
+        AuditSubject.EVENTS,
+        _l("Matchmaking schedule computed"),
+    )
+    MATCHMAKING_MEETING_MOVED = (
+        "matchmaking.meeting_moved",
+        AuditSubject.EVENTS,
+        _l("Matchmaking meeting moved by hand"),
+    )
+    MATCHMAKING_PUBLISHED = (
+        "matchmaking.published",
+        AuditSubject.EVENTS,
+        _l("Matchmaking schedule published"),
+    )
+
     @classmethod
     def for_application_status(cls, status: str) -> AuditAction:
         """The action of an organizer's move of an application to ``status``."""

@@ -28,6 +28,7 @@ from expo.delegations import services as delegations
 from expo.delegations.itinerary import TEXT_FIELDS, ItemData, add_item
 from expo.delegations.models import Delegation
 from expo.demo.key_enterprises import seed_key_enterprises
+from expo.demo.matchmaking import seed_matchmaking
 from expo.demo.outcomes import seed_outcomes
 from expo.demo.seasons import Seasons, dated, local_moment, read, seasons_on
 from expo.enterprises.credit_codes import build_credit_code
@@ -95,6 +96,7 @@ def seed_demo(today: date, *, force: bool = False) -> bool:
     seed_key_enterprises(
         read("key-enterprises.toml")["enterprises"], enterprises, organizer, seasons
     )
+    seed_matchmaking(events["mexico-matchmaking"], organizer, today)
     return True
 
 
