@@ -59,18 +59,20 @@ def environment(workdir: Path, args) -> dict[str, str]:
 def seed(count: int):
     """One event with ``count`` approved applications, each of its own enterprise."""
     from expo.accounts.models import User
+    from expo.documents.models import AttendanceWaiver
     from expo.enterprises.models import Enterprise
     from expo.events.models import Campaign, Event
     from expo.extensions import db
     from expo.registrations.models import Application
 
     db.create_all()
-    starts = datetime(2027, 5, 10, 7, 0, tzinfo=UTC)
+    # Held already: certificates are issued once an event has begun.
+    starts = datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
     campaign = Campaign(
         kind="going_global",
-        year=2027,
-        title_zh="川行天下·2027",
-        title_en="Sichuan Going Global 2027",
+        year=2026,
+        title_zh="川行天下·2026",
+        title_en="Sichuan Going Global 2026",
         status="published",
     )
     event = Event(
@@ -100,17 +102,18 @@ def seed(count: int):
             credit_code=f"91510100MA{number:06d}XX",
             prefecture="510100",
             industry="food",
+            verified=True,
         )
-        db.session.add(
-            Application(
-                event=event,
-                enterprise=enterprise,
-                status="approved",
-                booths_requested=1,
-                consent_version="bench",
-                consented_at=datetime.now(UTC),
-            )
+        application = Application(
+            event=event,
+            enterprise=enterprise,
+            status="approved",
+            booths_requested=1,
+            consent_version="bench",
+            consented_at=datetime.now(UTC),
         )
+        # Someone came (recorded by the organizer): what a certificate needs.
+        db.session.add_all([application, AttendanceWaiver(application=application, reason="bench")])
     db.session.commit()
     return event, organizer
 
