@@ -1,7 +1,7 @@
 """Bundling an event's stored certificates: the ZIP and the print file in volumes.
 
     make bench                        # or: .venv/bin/python benchmarks/bench_bundle.py
-    .venv/bin/python benchmarks/bench_bundle.py --counts 1000,10000 --volume-pages 500
+    .venv/bin/python benchmarks/bench_bundle.py --counts 1000,10000 --volume-pages 250
 
 What a worker does once a certificates job has issued everything (``expo.jobs.services
 .bundle``): read each stored certificate once, write it into the ZIP (a temporary file,
@@ -188,7 +188,7 @@ def check_volumes(result: dict, count: int, volume_pages: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counts", default="1000,10000", help="certificates (1000,10000)")
-    parser.add_argument("--volume-pages", type=int, default=500, help="pages a volume (500)")
+    parser.add_argument("--volume-pages", type=int, default=250, help="pages a volume (250)")
     parser.add_argument("--variants", type=int, default=5, help="certificates rendered (5)")
     parser.add_argument(
         "--baseline-max", type=int, default=1000, help="largest count for pypdf (1000; 0: none)"
@@ -206,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = sorted(int(value) for value in args.counts.split(","))
     rows = []
-    with tempfile.TemporaryDirectory(prefix="expo-bench-bundle-") as folder:
+    with tempfile.TemporaryDirectory(
+        prefix="expo-bench-bundle-", ignore_cleanup_errors=True
+    ) as folder:
         workdir = Path(folder)
         app = make_app(workdir)
         with app.app_context():

@@ -11,8 +11,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pikepdf
 import sqlalchemy as sa
@@ -297,15 +296,20 @@ class _Volumes:
         self.done: list[PrintVolume] = []
         self._output: pikepdf.Pdf | None = None
         self._sources: list[pikepdf.Pdf] = []
+        self._files: list[BinaryIO] = []
         self._first = 0
         self._last = 0
         self._pages = 0
 
-    def add(self, number: int, data: bytes) -> None:
-        source = pikepdf.open(BytesIO(data))
+    def add(self, number: int, sha256: str) -> None:
+        # Read from the stored file as qpdf needs it, not copied into memory; its bytes
+        # were checked against the SHA-256 when its ZIP entry was written.
+        file = self.store.open(sha256)
+        self._files.append(file)
+        source = pikepdf.open(file)
         pages = len(source.pages)
         if self._output is not None and self._pages + pages > self.max_pages:
-            self.close_volume()
+            self.close_volume(keep_last=True)
         if self._output is None:
             self._output = pikepdf.new()
             self._first, self._pages = number, 0
@@ -316,7 +320,9 @@ class _Volumes:
         self._last = number
         self._pages += pages
 
-    def close_volume(self) -> None:
+    def close_volume(self, *, keep_last: bool = False) -> None:
+        """Save and store the open volume; ``keep_last``: the file just opened is the
+        next volume's, not this one's."""
         if self._output is None:
             return
         with tempfile.TemporaryFile() as file:
@@ -327,7 +333,10 @@ class _Volumes:
         self._output.close()
         for source in self._sources:
             source.close()
-        self._output, self._sources = None, []
+        kept = self._files[-1:] if keep_last else []
+        for opened in self._files[: len(self._files) - len(kept)]:
+            opened.close()
+        self._output, self._sources, self._files = None, [], kept
         self.done.append(
             PrintVolume(len(self.done) + 1, sha256, self._first, self._last, self._pages)
         )
@@ -360,9 +369,9 @@ def bundle(
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
                 archive.writestr(info, data)
-                if volumes is not None:
-                    volumes.add(number, data)
                 del data
+                if volumes is not None:
+                    volumes.add(number, entry.sha256)
         zip_file.seek(0)
         zip_sha256 = store.put_file(zip_file)
     if volumes is None:
