@@ -365,7 +365,7 @@ def bundle(
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
             for number, entry in enumerate(entries, start=1):
-                data = store.get(entry.sha256)  # read (and checked) once for both
+                data = store.get(entry.sha256)  # checked against its SHA-256
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
                 archive.writestr(info, data)
