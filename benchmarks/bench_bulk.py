@@ -14,7 +14,7 @@ PDFs and the merged print file built from the stored files.
 Measured: the job's wall time (queued to done), split at the last batch; each worker
 process's peak resident memory (``VmHWM`` from ``/proc``); the largest certificate file,
 and the sizes of the ZIP and the merged file. Goals: 1,000 certificates in at most 60 s,
-peak memory at most 600 MB per worker, each certificate file at most 120 KiB.
+peak memory at most 350 MB per worker, each certificate file at most 120 KiB.
 
 Beside it, the bare-library baseline: the same certificate's HTML, with the same print
 faces, printed by WeasyPrint in a plain loop in one process (a new font configuration each
@@ -39,14 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_documents import bare_renderer, machine  # noqa: E402
 
 GOAL_SECONDS = 60
-GOAL_PEAK_MB = 600
+GOAL_PEAK_MB = 350
 GOAL_FILE_KIB = 120
 
 
 def environment(workdir: Path, args) -> dict[str, str]:
     """The configuration the measuring process and the worker share (``EXPO_*``)."""
     return {
-        "EXPO_SECRET_KEY": "benchmark",
+        "EXPO_SECRET_KEY": "benchmark-secret-key-of-at-least-32-characters",
         "EXPO_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "EXPO_JOBS_DATABASE": str(workdir / "jobs.sqlite3"),
         "EXPO_DOCUMENTS_DIR": str(workdir / "documents"),
@@ -58,19 +58,24 @@ def environment(workdir: Path, args) -> dict[str, str]:
 
 def seed(count: int):
     """One event with ``count`` approved applications, each of its own enterprise."""
+    from flask_migrate import stamp
+
     from expo.accounts.models import User
+    from expo.documents.models import AttendanceWaiver
     from expo.enterprises.models import Enterprise
     from expo.events.models import Campaign, Event
     from expo.extensions import db
     from expo.registrations.models import Application
 
     db.create_all()
-    starts = datetime(2027, 5, 10, 7, 0, tzinfo=UTC)
+    stamp()  # the tables are the models': the worker checks the migrations before it starts
+    # Held already: certificates are issued once an event has begun.
+    starts = datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
     campaign = Campaign(
         kind="going_global",
-        year=2027,
-        title_zh="川行天下·2027",
-        title_en="Sichuan Going Global 2027",
+        year=2026,
+        title_zh="川行天下·2026",
+        title_en="Sichuan Going Global 2026",
         status="published",
     )
     event = Event(
@@ -100,17 +105,18 @@ def seed(count: int):
             credit_code=f"91510100MA{number:06d}XX",
             prefecture="510100",
             industry="food",
+            verified=True,
         )
-        db.session.add(
-            Application(
-                event=event,
-                enterprise=enterprise,
-                status="approved",
-                booths_requested=1,
-                consent_version="bench",
-                consented_at=datetime.now(UTC),
-            )
+        application = Application(
+            event=event,
+            enterprise=enterprise,
+            status="approved",
+            booths_requested=1,
+            consent_version="bench",
+            consented_at=datetime.now(UTC),
         )
+        # Someone came (recorded by the organizer): what a certificate needs.
+        db.session.add_all([application, AttendanceWaiver(application=application, reason="bench")])
     db.session.commit()
     return event, organizer
 
@@ -207,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             mean = db.session.scalar(sa.select(sa.func.avg(Certificate.size_bytes))) or 0
             store = document_store()
             zip_size = store.path(job.zip_sha256).stat().st_size if job.zip_sha256 else 0
-            merged_size = store.path(job.merged_sha256).stat().st_size if job.merged_sha256 else 0
+            volumes = job.volumes
+            merged_size = sum(store.path(volume.sha256).stat().st_size for volume in volumes)
 
             bare_seconds = None
             if args.baseline:
@@ -268,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| ≤ {GOAL_FILE_KIB} KiB | {verdict(largest <= GOAL_FILE_KIB * 1024)} | |"
     )
     print(f"| ZIP of single PDFs | {zip_size / 1024 / 1024:.1f} MiB | | | |")
-    print(f"| merged print file | {merged_size / 1024 / 1024:.1f} MiB | | | |")
+    print(f"| print file | {merged_size / 1024 / 1024:.1f} MiB in {len(volumes)} volume(s) | | | |")
     return 0
 
 

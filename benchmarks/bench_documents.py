@@ -94,18 +94,20 @@ def seed():
     """One approved application with a certificate, and an event with a 3-day agenda."""
     from expo.accounts.models import User
     from expo.documents import certificates
+    from expo.documents.models import AttendanceWaiver
     from expo.enterprises.models import Enterprise
     from expo.events.models import AgendaSession, Campaign, Event
     from expo.extensions import db
     from expo.registrations.models import Application
 
     db.create_all()
-    starts = datetime(2027, 5, 10, 7, 0, tzinfo=UTC)
+    # Held already: certificates are issued once an event has begun.
+    starts = datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
     campaign = Campaign(
         kind="going_global",
-        year=2027,
-        title_zh="川行天下·2027",
-        title_en="Sichuan Going Global 2027",
+        year=2026,
+        title_zh="川行天下·2026",
+        title_en="Sichuan Going Global 2026",
         status="published",
     )
     event = Event(
@@ -147,6 +149,7 @@ def seed():
         credit_code="91510100MA6CXXXX1X",
         prefecture="510100",
         industry="food",
+        verified=True,
     )
     organizer = User(email="bench@example.com", password_hash="-", name="李明", role="organizer")
     application = Application(
@@ -158,6 +161,8 @@ def seed():
         consented_at=datetime.now(UTC),
     )
     db.session.add_all([campaign, event, enterprise, organizer, application])
+    # Someone came (recorded by the organizer): what a certificate needs.
+    db.session.add(AttendanceWaiver(application=application, reason="benchmark"))
     db.session.flush()
     certificate = certificates.issue_certificate(application, actor=organizer)
     db.session.commit()

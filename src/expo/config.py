@@ -45,6 +45,10 @@ class DefaultConfig:
     # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
+    # The print file of a bulk job is made in volumes of at most this many pages, so the
+    # process merging them holds one volume at a time, whatever the size of the event:
+    # about 0.3 MB a page (qpdf's objects of a certificate), i.e. ~75 MB for 250 pages.
+    JOBS_VOLUME_PAGES = 250
     # A running job whose worker has been silent this long is resumed by the next worker
     # to start (see expo.jobs.models.lease). Longer than the longest single step: bundling
     # a thousand certificates, laying out a results report over many events.

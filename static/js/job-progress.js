@@ -25,7 +25,25 @@
     show("job-failed", job.failed > 0);
     var zip = document.getElementById("job-zip");
     if (job.zip_url && zip) zip.href = job.zip_url;
-    if (job.merged_url) document.getElementById("job-merged").href = job.merged_url;
+    var merged = document.getElementById("job-merged");
+    if (job.volumes && job.volumes.length && merged) {
+      // A print file in volumes: a link for each, in place of the single one.
+      var list = document.createElement("ul");
+      list.className = "list-unstyled mb-0";
+      list.id = "job-volumes";
+      job.volumes.forEach(function (volume) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.className = "btn btn-outline-primary mb-1";
+        link.href = volume.url;
+        link.textContent = volume.label;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      merged.replaceWith(list);
+    } else if (job.merged_url && merged) {
+      merged.href = job.merged_url;
+    }
     if (job.zip_url || job.merged_url) show("job-downloads", true);
     if (!job.active) {
       show("job-active-actions", false);

@@ -189,6 +189,7 @@ def seed_world() -> World:
         "application_id": application.id,
         "certificate_id": certificate.id,
         "job_id": job.id,
+        "number": 1,  # a print file's first volume
         "message_id": message.id,
         "report_id": report.id,
         "delegation_id": delegation.id,

@@ -261,6 +261,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip": {"GET": NOTHING_TO_DOWNLOAD},
     "/manage/jobs/<int:job_id>/cancel": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>/merged.pdf": {"GET": NOTHING_TO_DOWNLOAD},
+    "/manage/jobs/<int:job_id>/print-<int:number>.pdf": {"GET": NOTHING_TO_DOWNLOAD},
     "/manage/outcomes/<int:report_id>": {"GET": ORGANIZERS},
     "/manage/results": {"GET": ORGANIZERS},
     "/manage/results.pdf": {"GET": ORGANIZERS},

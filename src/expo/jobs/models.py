@@ -75,6 +75,30 @@ class JobState:
 
 
 @dataclass(frozen=True)
+class PrintVolume:
+    """One volume of a job's print file: documents ``first`` to ``last`` (from 1)."""
+
+    number: int
+    sha256: str
+    first: int
+    last: int
+    pages: int
+
+    @classmethod
+    def from_json(cls, number: int, value: dict[str, Any]) -> PrintVolume:
+        return cls(
+            number=number,
+            sha256=str(value["sha256"]),
+            first=int(value["first"]),
+            last=int(value["last"]),
+            pages=int(value["pages"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "first": self.first, "last": self.last, "pages": self.pages}
+
+
+@dataclass(frozen=True)
 class JobKindInfo:
     """What the pages say about a kind of job. The work itself is ``tasks.BATCHES[kind]``."""
 
@@ -153,7 +177,13 @@ class DocumentJob(Model):
     failed: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(sa.Text, default="")
     zip_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # The print file; with a large event its first volume.
     merged_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # The print file in volumes of at most JOBS_VOLUME_PAGES pages, in order, each
+    # ``{"sha256", "first", "last", "pages"}`` (first and last: which documents, from 1).
+    print_volumes: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -207,6 +237,15 @@ class DocumentJob(Model):
     @property
     def download_label(self) -> str:
         return str(JOB_KINDS[JobKind(self.kind)].download_label)
+
+    @property
+    def volumes(self) -> list[PrintVolume]:
+        """The print file's volumes, in order: none for a job without volumes (badges,
+        a results report, or one made before volumes), whose print file is one file."""
+        return [
+            PrintVolume.from_json(number, value)
+            for number, value in enumerate(self.print_volumes or [], start=1)
+        ]
 
     def __repr__(self) -> str:
         return f"<DocumentJob {self.id} {self.kind} event={self.event_id} {self.status}>"

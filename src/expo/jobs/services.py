@@ -6,18 +6,17 @@ Like every service these flush and never commit; the view commits, then queues t
 
 from __future__ import annotations
 
-import gc
 import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import pikepdf
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy.exc import IntegrityError
 
 from expo.audit.actions import AuditAction
@@ -35,6 +34,7 @@ from expo.jobs.models import (
     DocumentJobFile,
     JobKind,
     JobStatus,
+    PrintVolume,
     lease,
 )
 from expo.registrations.models import Application, ApplicationStatus
@@ -285,40 +285,128 @@ class BundleEntry:
     dated: datetime  # the ZIP entry's date: the document's, so bundles are reproducible
 
 
-def bundle(entries: Iterable[BundleEntry], *, merged_sha256: str | None = None) -> tuple[str, str]:
-    """Store a ZIP of the stored files and one merged print file; their SHA-256s.
+@dataclass(frozen=True)
+class Bundled:
+    zip_sha256: str
+    merged_sha256: str | None  # the print file, or its first volume; None: nothing to print
+    volumes: list[PrintVolume]  # the merged volumes, in order (none if the file was given)
+
+
+class _Volumes:
+    """The print file in volumes of at most ``max_pages`` pages, merged by qpdf.
+
+    A volume takes whole documents: the next one starts a new volume if its pages would
+    not fit (a document longer than a volume makes a volume of its own). Only the open
+    volume's documents are held; each volume is saved to a temporary file and stored, so
+    the memory used is that of one volume whatever the number of documents.
+    """
+
+    def __init__(self, max_pages: int) -> None:
+        self.max_pages = max(1, max_pages)
+        self.store = document_store()
+        self.done: list[PrintVolume] = []
+        self._output: pikepdf.Pdf | None = None
+        self._sources: list[pikepdf.Pdf] = []
+        self._files: list[BinaryIO] = []
+        self._first = 0
+        self._last = 0
+        self._pages = 0
+
+    def add(self, number: int, sha256: str) -> None:
+        # Read from the stored file as qpdf needs it, not copied into memory; its bytes
+        # were checked against the SHA-256 when its ZIP entry was written.
+        file = self.store.open(sha256)
+        self._files.append(file)
+        source = pikepdf.open(file)
+        pages = len(source.pages)
+        if self._output is not None and self._pages + pages > self.max_pages:
+            self.close_volume(keep_last=True)
+        if self._output is None:
+            self._output = pikepdf.new()
+            self._first, self._pages = number, 0
+        # qpdf copies the pages' objects now and their streams when the volume is saved:
+        # the source stays open until then.
+        self._output.pages.extend(source.pages)
+        self._sources.append(source)
+        self._last = number
+        self._pages += pages
+
+    def close_volume(self, *, keep_last: bool = False) -> None:
+        """Save and store the open volume; ``keep_last``: the file just opened is the
+        next volume's, not this one's."""
+        if self._output is None:
+            return
+        with tempfile.TemporaryFile() as file:
+            # A fixed /ID: the same documents make the same volume, byte for byte.
+            self._output.save(file, deterministic_id=True)
+            file.seek(0)
+            sha256 = self.store.put_file(file)
+        self._output.close()
+        for source in self._sources:
+            source.close()
+        kept = self._files[-1:] if keep_last else []
+        for opened in self._files[: len(self._files) - len(kept)]:
+            opened.close()
+        self._output, self._sources, self._files = None, [], kept
+        self.done.append(
+            PrintVolume(len(self.done) + 1, sha256, self._first, self._last, self._pages)
+        )
+
+
+def bundle(
+    entries: Iterable[BundleEntry],
+    *,
+    merged_sha256: str | None = None,
+    volume_pages: int | None = None,
+) -> Bundled:
+    """Store a ZIP of the stored files and the print file, in volumes; their SHA-256s.
 
     Both are made from the stored files, the very bytes issued, never rendered again,
     unless the print file is given (``merged_sha256``, already stored): badges are laid
-    out anew for the whole event, sheet after full sheet. They are built in temporary
-    files, one document read at a time, and stored from there in chunks, so only the
-    merged document's structure is held in memory.
+    out anew for the whole event, sheet after full sheet. One document is read at a time:
+    its ZIP entry is written to a temporary file and its pages added to the open volume of
+    the print file (``JOBS_VOLUME_PAGES`` pages at most, unless ``volume_pages``), each
+    volume stored once full. The memory used stays that of one volume, whether the event
+    has a hundred documents or ten thousand.
     """
     store = document_store()
-    writer = PdfWriter() if merged_sha256 is None else None
+    if volume_pages is None:
+        volume_pages = current_app.config["JOBS_VOLUME_PAGES"]
+    volumes = _Volumes(volume_pages) if merged_sha256 is None else None
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
-            for entry in entries:
-                data = store.get(entry.sha256)  # read (and checked) once for both
+            for number, entry in enumerate(entries, start=1):
+                data = store.get(entry.sha256)  # checked against its SHA-256
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
                 archive.writestr(info, data)
-                if writer is not None:
-                    writer.append(PdfReader(BytesIO(data)))
+                del data
+                if volumes is not None:
+                    volumes.add(number, entry.sha256)
         zip_file.seek(0)
         zip_sha256 = store.put_file(zip_file)
-    if writer is None:
-        assert merged_sha256 is not None
-        return zip_sha256, merged_sha256
+    if volumes is None:
+        return Bundled(zip_sha256, merged_sha256, [])
+    volumes.close_volume()
+    first = volumes.done[0].sha256 if volumes.done else None
+    return Bundled(zip_sha256, first, volumes.done)
 
-    with tempfile.TemporaryFile() as merged_file:
-        writer.write(merged_file)
-        writer.close()
-        del writer
-        gc.collect()  # the writer's many small objects, before the file is read back
-        merged_file.seek(0)
-        merged_sha256 = store.put_file(merged_file)
-    return zip_sha256, merged_sha256
+
+def event_certificate_entries(event_id: int) -> list[BundleEntry]:
+    """The entries of :func:`event_certificates`, read as columns: ten thousand of them
+    cost a list of tuples, not ten thousand loaded certificates."""
+    rows = db.session.execute(
+        sa.select(Certificate.serial, Certificate.sha256, Certificate.issued_at)
+        .join(Application, Certificate.application_id == Application.id)
+        .where(
+            Application.event_id == event_id,
+            Application.status == ApplicationStatus.APPROVED.value,
+            Certificate.revoked_at.is_(None),
+            Certificate.printed(),
+        )
+        .order_by(Certificate.serial)
+    )
+    return [BundleEntry(f"{serial}.pdf", sha256, issued) for serial, sha256, issued in rows]
 
 
 def certificate_entries(certificates: Iterable[Certificate]) -> list[BundleEntry]:

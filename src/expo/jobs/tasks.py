@@ -280,7 +280,7 @@ def _bundle(job_id: int) -> str:
         raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
     merged_sha256 = None
     if job.kind == JobKind.CERTIFICATES:
-        entries = services.certificate_entries(services.event_certificates(event.id))
+        entries = services.event_certificate_entries(event.id)
     else:
         files = services.job_files(job_id)
         entries = services.job_file_entries(files)
@@ -296,7 +296,8 @@ def _bundle(job_id: int) -> str:
         else services.bundle(entries, merged_sha256=merged_sha256)
     )
     job = db.session.get_one(DocumentJob, job_id)
-    job.zip_sha256, job.merged_sha256 = bundled
+    job.zip_sha256, job.merged_sha256 = bundled.zip_sha256, bundled.merged_sha256
+    job.print_volumes = [volume.to_json() for volume in bundled.volumes]
     _finish(job, JobStatus.DONE)
     return JobStatus.DONE.value
 

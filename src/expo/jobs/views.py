@@ -58,7 +58,29 @@ def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
         "error": state.error,
         "zip_url": url_for(".zip_file", job_id=job.id, kind=job.kind) if job.zip_sha256 else None,
         "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
+        "volumes": volume_links(job),
     }
+
+
+def volume_links(job: DocumentJob) -> list[dict[str, str]]:
+    """The print file's volumes as downloads, when it has more than one (one volume is
+    the print file itself, at ``merged.pdf``)."""
+    volumes = job.volumes
+    if len(volumes) < 2:
+        return []
+    return [
+        {
+            "url": url_for(".volume_pdf", job_id=job.id, number=volume.number),
+            "label": _(
+                "Print file, volume %(number)d of %(count)d (certificates %(first)d–%(last)d)",
+                number=volume.number,
+                count=len(volumes),
+                first=volume.first,
+                last=volume.last,
+            ),
+        }
+        for volume in volumes
+    ]
 
 
 def subject(job: DocumentJob) -> dict[str, object]:
@@ -165,5 +187,20 @@ def zip_file(job_id: int, kind: str):
 @organizer_required
 def merged_pdf(job_id: int):
     job = get_or_404(DocumentJob, job_id)
-    name = job.parameters.get("file_name") or f"{job.kind}-event-{job.event_id}-print"
-    return _download(job, job.merged_sha256, f"{name}.pdf", "application/pdf")
+    return _download(job, job.merged_sha256, f"{_print_name(job)}.pdf", "application/pdf")
+
+
+def _print_name(job: DocumentJob) -> str:
+    return job.parameters.get("file_name") or f"{job.kind}-event-{job.event_id}-print"
+
+
+@bp.route("/manage/jobs/<int:job_id>/print-<int:number>.pdf")
+@organizer_required
+def volume_pdf(job_id: int, number: int):
+    """One volume of a print file made in volumes, named by its number and their count."""
+    job = get_or_404(DocumentJob, job_id)
+    volumes = job.volumes
+    if not 1 <= number <= len(volumes):
+        abort(404)
+    name = f"{_print_name(job)}-{number}-of-{len(volumes)}.pdf"
+    return _download(job, volumes[number - 1].sha256, name, "application/pdf")

@@ -1,0 +1,185 @@
+"""The print file in volumes: every document's pages, in order, split at whole documents."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pikepdf
+import pytest
+import sqlalchemy as sa
+
+from expo.documents.models import Certificate
+from expo.documents.storage import document_store
+from expo.jobs import services
+from expo.jobs.models import DocumentJob
+from tests.jobs.test_services import start_and_run
+from tests.pages import attachment_name, page_text, sign_in
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler")
+
+DATED = datetime(2027, 5, 13, 9, 0, tzinfo=UTC)
+
+
+def pdf_pages(sha256: str) -> list[str]:
+    """The text of each page of a stored PDF, as poppler extracts it."""
+    path = document_store().path(sha256)  # type: ignore[attr-defined]
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page.strip() for page in text.split("\f")][:-1]
+
+
+def document(label: str, pages: int) -> bytes:
+    """A small PDF whose page ``n`` says ``<label> page <n>``."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont="/Helvetica"
+        )
+    )
+    for number in range(1, pages + 1):
+        page = pdf.add_blank_page(page_size=(300, 200))
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        content = f"BT /F1 12 Tf 20 100 Td ({label} page {number}) Tj ET".encode()
+        page.Contents = pdf.make_stream(content)
+    out = BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
+
+
+def stored(documents: list[tuple[str, int]]) -> list[services.BundleEntry]:
+    store = document_store()
+    return [
+        services.BundleEntry(f"{label}.pdf", store.put(document(label, pages)), DATED)
+        for label, pages in documents
+    ]
+
+
+@needs_poppler
+def test_volumes_hold_every_page_in_order_and_split_at_whole_documents(db):
+    # Volumes of at most 3 pages: D1 (1) + D2 (2) fill the first; D3 (3) fills the
+    # second alone; D4 (4) is longer than a volume and makes one of its own; D5 (1).
+    entries = stored([("D1", 1), ("D2", 2), ("D3", 3), ("D4", 4), ("D5", 1)])
+    bundled = services.bundle(entries, volume_pages=3)
+    volumes = bundled.volumes
+    assert [(v.number, v.first, v.last, v.pages) for v in volumes] == [
+        (1, 1, 2, 3),
+        (2, 3, 3, 3),
+        (3, 4, 4, 4),
+        (4, 5, 5, 1),
+    ]
+    assert bundled.merged_sha256 == volumes[0].sha256
+    pages = [text for volume in volumes for text in pdf_pages(volume.sha256)]
+    assert pages == [
+        "D1 page 1",
+        "D2 page 1",
+        "D2 page 2",
+        "D3 page 1",
+        "D3 page 2",
+        "D3 page 3",
+        "D4 page 1",
+        "D4 page 2",
+        "D4 page 3",
+        "D4 page 4",
+        "D5 page 1",
+    ]
+
+
+@needs_poppler
+def test_one_volume_when_everything_fits_and_the_same_bytes_each_time(db):
+    entries = stored([(f"D{n}", 1) for n in range(1, 6)])
+    first = services.bundle(entries, volume_pages=5)
+    assert [(v.first, v.last, v.pages) for v in first.volumes] == [(1, 5, 5)]
+    assert pdf_pages(first.volumes[0].sha256) == [f"D{n} page 1" for n in range(1, 6)]
+    again = services.bundle(entries, volume_pages=5)
+    assert again == first  # reproducible: the same documents make the same files
+
+
+def test_nothing_to_print_makes_no_volume(db):
+    bundled = services.bundle([], volume_pages=5)
+    assert bundled.volumes == [] and bundled.merged_sha256 is None
+    assert document_store().exists(bundled.zip_sha256)
+
+
+@pytest.fixture()
+def job_in_volumes(app, db, organizer, event_with_applications, monkeypatch):
+    """The event's three certificates issued by a job, printed in volumes of two pages."""
+    event, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 2)
+    return start_and_run(db, event, organizer)
+
+
+@needs_poppler
+def test_certificates_job_prints_its_volumes_in_serial_order(db, job_in_volumes):
+    job = job_in_volumes
+    serials = sorted(db.session.scalars(sa.select(Certificate.serial)))
+    volumes = job.volumes
+    assert [(v.first, v.last, v.pages) for v in volumes] == [(1, 2, 2), (3, 3, 1)]
+    assert job.merged_sha256 == volumes[0].sha256
+    pages = [text for volume in volumes for text in pdf_pages(volume.sha256)]
+    assert len(pages) == 3
+    for serial, text in zip(serials, pages, strict=True):
+        assert serial in text
+
+
+def test_the_job_page_lists_each_volume_in_both_languages(app, db, organizer, job_in_volumes):
+    job = job_in_volumes
+    browser = sign_in(app, organizer)
+    english = page_text(browser.get(f"/manage/jobs/{job.id}?lang=en"))
+    assert "Print file, volume 1 of 2 (certificates 1–2)" in english
+    assert "Print file, volume 2 of 2 (certificates 3–3)" in english
+    chinese = page_text(browser.get(f"/manage/jobs/{job.id}?lang=zh"))
+    assert "第 1 册，共 2 册（证书第 1–2 份）" in chinese
+    assert "第 2 册，共 2 册（证书第 3–3 份）" in chinese
+    data = browser.get(f"/manage/jobs/{job.id}.json").get_json()
+    assert [volume["url"] for volume in data["volumes"]] == [
+        f"/manage/jobs/{job.id}/print-1.pdf",
+        f"/manage/jobs/{job.id}/print-2.pdf",
+    ]
+
+
+def test_each_volume_downloads_under_its_number(app, db, organizer, job_in_volumes):
+    job = job_in_volumes
+    browser = sign_in(app, organizer)
+    for number, volume in enumerate(job.volumes, start=1):
+        response = browser.get(f"/manage/jobs/{job.id}/print-{number}.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        assert attachment_name(response) == (
+            f"certificates-event-{job.event_id}-print-{number}-of-2.pdf"
+        )
+        assert response.headers["ETag"] == f'"{volume.sha256}"'
+    for number in (0, 3):
+        assert browser.get(f"/manage/jobs/{job.id}/print-{number}.pdf").status_code == 404
+    # The single print file's address gives the first volume.
+    merged = browser.get(f"/manage/jobs/{job.id}/merged.pdf")
+    assert merged.status_code == 200 and merged.headers["ETag"] == f'"{job.volumes[0].sha256}"'
+
+
+def test_one_volume_keeps_the_single_print_file(app, db, organizer, event_with_applications):
+    event, *_ = event_with_applications
+    job = start_and_run(db, event, organizer)
+    assert [(v.first, v.last, v.pages) for v in job.volumes] == [(1, 3, 3)]
+    browser = sign_in(app, organizer)
+    text = page_text(browser.get(f"/manage/jobs/{job.id}?lang=en"))
+    assert "Download one print file (PDF)" in text and "volume" not in text
+    assert browser.get(f"/manage/jobs/{job.id}.json").get_json()["volumes"] == []
+    merged = browser.get(f"/manage/jobs/{job.id}/merged.pdf")
+    assert attachment_name(merged) == f"certificates-event-{job.event_id}-print.pdf"
+    assert merged.headers["ETag"] == f'"{job.merged_sha256}"'
+    # Its only volume is the same file.
+    volume = browser.get(f"/manage/jobs/{job.id}/print-1.pdf")
+    assert volume.status_code == 200 and volume.headers["ETag"] == merged.headers["ETag"]
+    assert browser.get(f"/manage/jobs/{job.id}/print-2.pdf").status_code == 404
+
+
+def test_a_job_without_volumes_has_no_volume_to_download(app, db, organizer):
+    job = DocumentJob(kind="results", status="done", merged_sha256="0" * 64)
+    db.session.add(job)
+    db.session.commit()
+    assert job.volumes == []
+    browser = sign_in(app, organizer)
+    assert browser.get(f"/manage/jobs/{job.id}/print-1.pdf").status_code == 404
