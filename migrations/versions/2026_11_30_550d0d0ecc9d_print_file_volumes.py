@@ -1,7 +1,7 @@
 """print file volumes
 
 Revision ID: 550d0d0ecc9d
-Revises: 7728edeb99ec
+Revises: d0ddf941ba59
 Create Date: 2026-11-30 07:18:39.840045
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "550d0d0ecc9d"
-down_revision = "7728edeb99ec"
+down_revision = "d0ddf941ba59"
 branch_labels = None
 depends_on = None
 
