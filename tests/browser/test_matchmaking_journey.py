@@ -5,13 +5,17 @@ printed schedule and calendar file."""
 import email
 import email.policy
 import re
+import subprocess
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
 from playwright.sync_api import expect
 
 from expo.i18n import utc_to_local
 from expo.matchmaking import services
+from expo.matchmaking.models import Meeting
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_application,
@@ -31,7 +35,9 @@ def sign_in(page, live_server, address):
     page.locator("main form button[type=submit]").click()
 
 
-def test_register_ask_accept_schedule_publish_and_download(app, live_server, chromium, db, outbox):
+def test_register_ask_accept_schedule_publish_and_download(
+    app, live_server, chromium, db, outbox, tmp_path
+):
     event = open_event(
         kind="b2b_matchmaking",
         title_zh="四川—匈牙利采购对接会",
@@ -118,15 +124,33 @@ def test_register_ask_accept_schedule_publish_and_download(app, live_server, chr
     expect(sichuan.locator("main")).to_contain_text("Danube Spice Trading Kft.")
     buyer.goto(f"{live_server}{link}?lang=en")
     expect(buyer.locator("main")).to_contain_text("Europe/Budapest")
+    db.session.expire_all()
+    [meeting] = db.session.scalars(sa.select(Meeting).where(Meeting.event_id == event.id))
+    local_start = utc_to_local(meeting.starts_at, event.timezone)
+    texts = {}
     for page, label in ((sichuan, "打印版日程（PDF）"), (buyer, "Printable schedule (PDF)")):
         href = page.get_by_role("link", name=label).get_attribute("href")
         pdf = page.request.get(f"{live_server}{href}")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-        assert pdf.body().startswith(b"%PDF")
+        path = tmp_path / f"{label}.pdf"
+        path.write_bytes(pdf.body())
+        texts[page] = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    for text in texts.values():
+        # The same slot and table for both, in the event's zone, in both languages.
+        assert f"{local_start:%H:%M}" in text and "Europe/Budapest" in text
+        assert re.search(rf"\b{meeting.table_number}\b", text)
+        assert "洽谈" in text and "Table" in text
+    assert "Danube Spice Trading Kft." in texts[sichuan]  # the counterpart of each
+    assert "汉源花椒集团" in texts[buyer] and "Hanyuan Pepper Group" in texts[buyer]
     for page, label in ((sichuan, "日历文件（ICS）"), (buyer, "Calendar file (ICS)")):
         href = page.get_by_role("link", name=label).get_attribute("href")
         ics = page.request.get(f"{live_server}{href}")
-        assert ics.ok and "BEGIN:VEVENT" in ics.text()
-        assert "TZID=Europe/Budapest" in ics.text()
+        assert ics.ok
+        [entry] = Calendar.from_ical(ics.body()).walk("VEVENT")
+        start = entry["DTSTART"].dt
+        assert str(start.tzinfo) == "Europe/Budapest"  # the zone named, not UTC
+        assert start.replace(tzinfo=None) == local_start  # the slot the PDFs show
     for context in (buyer_context, organizer_context, clerk_context):
         context.close()
