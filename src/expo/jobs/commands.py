@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
+import time
 
 import click
 from flask import current_app
+from huey.consumer import Consumer
 
 from expo.extensions import db
 from expo.jobs import queue, tasks
@@ -15,6 +19,9 @@ from expo.startup import refuse_to_start_if_unready
 # Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
 # bundles 1,000 certificates): a large host gets a few, not one per core.
 MAX_DEFAULT_WORKERS = 4
+# What the worker processes get to leave their loop once told to stop, before they are
+# killed: huey has already given the task in hand its shutdown timeout.
+CHILD_EXIT_SECONDS = 5.0
 
 
 def default_workers() -> int:
@@ -83,4 +90,29 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
         # 10 s): a job or an email starts soon after the click.
         max_delay=2.0,
     )
-    consumer.run()
+    # huey installs its signal handlers only after it has started the worker processes. A
+    # Ctrl-C or SIGTERM in between would end this process alone and leave the workers
+    # polling for ever, with nobody to stop them: both end the start-up instead, and the
+    # workers are stopped below.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        consumer.run()
+    finally:
+        _stop_worker_processes(consumer)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_worker_processes(consumer: Consumer) -> None:
+    """No worker process outlives this one, however it came to end."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_IGN)  # a second Ctrl-C does not cut this short
+    consumer.stop_flag.set()
+    deadline = time.monotonic() + CHILD_EXIT_SECONDS
+    for child in multiprocessing.active_children():
+        child.join(max(deadline - time.monotonic(), 0))
+        if child.is_alive():
+            child.kill()
+            child.join()
