@@ -71,6 +71,9 @@ class Application(Model):
             sqlite_where=sa.text(_ACTIVE_SQL),
         ),
         sa.Index("ix_applications_event_status", "event_id", "status"),
+        # The review list's default order (oldest first): a page is read from the index,
+        # not sorted out of every application of the event.
+        sa.Index("ix_applications_event_created", "event_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import current_language
 from expo.registrations.models import Application, ApplicationStatus
+from expo.registrations.services import CapacityCount, capacity_of
 
 DEFAULT_SORT = "submitted"
 SORT_KEYS = ("submitted", "enterprise", "booths", "status")
@@ -106,12 +107,15 @@ def applications_query(
     event: Event, filters: ApplicationFilters, *, language: str | None = None
 ) -> sa.Select:
     """The event's applications matching ``filters``, in their order, enterprise loaded."""
-    statement = (
-        sa.select(Application)
-        .join(Application.enterprise)
-        .where(Application.event_id == event.id)
-        .options(contains_eager(Application.enterprise))
+    return _matching(sa.select(Application), event, filters, language).options(
+        contains_eager(Application.enterprise)
     )
+
+
+def _matching(
+    statement: sa.Select, event: Event, filters: ApplicationFilters, language: str | None
+) -> sa.Select:
+    statement = statement.join(Application.enterprise).where(Application.event_id == event.id)
     if filters.status:
         statement = statement.where(Application.status == filters.status)
     if filters.prefecture:
@@ -132,24 +136,61 @@ def list_applications(
     per_page: int = 50,
     *,
     language: str | None = None,
+    total: int | None = None,
 ):
-    """One page of the review list: two statements for the page, one for its delegates."""
-    statement = applications_query(event, filters, language=language).options(
-        selectinload(Application.delegates)
+    """One page of the review list, as application ids: the rows are kept rendered, so a
+    page usually needs no more (:func:`page_applications` loads the rest). ``total``, when
+    the caller knows it (the list unfiltered: the sum of the status counts), spares the
+    count over every application of the event."""
+    statement = _matching(sa.select(Application.id), event, filters, language)
+    pagination = db.paginate(
+        statement, page=page, per_page=per_page, error_out=False, count=total is None
     )
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    if total is not None:
+        pagination.total = total
+    return pagination
 
 
-def status_counts(event: Event) -> dict[str, int]:
-    """``{status: number of applications}`` for every status, zeros included."""
+def page_applications(application_ids: list[int]) -> list[Application]:
+    """The applications of a page, in its order, enterprise and delegates loaded: three
+    statements."""
+    if not application_ids:
+        return []
+    loaded = db.session.scalars(
+        sa.select(Application)
+        .where(Application.id.in_(application_ids))
+        .options(selectinload(Application.enterprise), selectinload(Application.delegates))
+    ).all()
+    by_id = {application.id: application for application in loaded}
+    return [by_id[number] for number in application_ids if number in by_id]
+
+
+def unfiltered(filters: ApplicationFilters) -> bool:
+    """No filter narrows the list (the order does not count)."""
+    return not (
+        filters.status
+        or filters.prefecture
+        or filters.industry
+        or filters.key_only
+        or (filters.q or "").strip()
+    )
+
+
+def status_tally(event: Event) -> tuple[dict[str, int], CapacityCount]:
+    """The applications by status (zeros included) and the event's booths, in one pass."""
     rows = db.session.execute(
-        sa.select(Application.status, sa.func.count(Application.id))
+        sa.select(
+            Application.status,
+            sa.func.count(Application.id),
+            sa.func.sum(Application.booths_requested),
+        )
         .where(Application.event_id == event.id)
         .group_by(Application.status)
     ).all()
     counts = {status.value: 0 for status in STATUS_ORDER}
-    counts.update({status: number for status, number in rows})
-    return counts
+    counts.update({status: number for status, number, _ in rows})
+    booths = {str(status): int(total or 0) for status, _, total in rows}
+    return counts, capacity_of(event, booths)
 
 
 def export_applications(event: Event, filters: ApplicationFilters) -> list[Application]:

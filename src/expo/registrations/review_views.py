@@ -120,23 +120,23 @@ class BulkOutcome:
     status_label: str
 
 
-def _rows_html(event: Event, applications: list, bulk_form: BulkReviewForm) -> Markup:
+def _rows_html(event: Event, application_ids: list[int], bulk_form: BulkReviewForm) -> Markup:
     """The list's rows. Kept per language, the reader's time zone and the applications
     shown, until an application, a delegate or an enterprise changes (the results'
-    generation follows those tables); rendered each time when some are ticked."""
+    generation follows those tables); rendered each time when some are ticked. Only a
+    rendering loads the applications themselves."""
 
     def render() -> str:
         return render_template(
             "registrations/manage/_rows.html",
             event=event,
-            applications=applications,
+            applications=review.page_applications(application_ids),
             bulk_form=bulk_form,
         )
 
     if bulk_form.application_ids.data:
         return Markup(render())
-    shown = (application.id for application in applications)
-    key = ("review-rows", current_language(), viewer_timezone(), event.id, *shown)
+    key = ("review-rows", current_language(), viewer_timezone(), event.id, *application_ids)
     return Markup(caching.remember("results", key, render))
 
 
@@ -162,11 +162,13 @@ def _render_list(
 ):
     filter_form = ApplicationFilterForm(request.args)
     filters = filter_form.filters()
+    counts, capacity = review.status_tally(event)
     page = review.list_applications(
         event,
         filters,
         page=page_number(),
         per_page=current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE),
+        total=sum(counts.values()) if review.unfiltered(filters) else None,
     )
     return (
         render_template(
@@ -177,8 +179,8 @@ def _render_list(
             filters=filters,
             page=page,
             rows=_rows_html(event, list(page.items), bulk_form),
-            counts=review.status_counts(event),
-            capacity=services.capacity_count(event),
+            counts=counts,
+            capacity=capacity,
             bulk_form=bulk_form,
             export_form=ApplicationExportForm.carrying(filters),
             outcomes=outcomes,

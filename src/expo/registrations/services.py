@@ -336,7 +336,11 @@ def capacity_count(event: Event) -> CapacityCount:
         .where(Application.event_id == event.id, Application.status.in_(ACTIVE_STATUSES))
         .group_by(Application.status)
     ).all()
-    booths = {status: int(total or 0) for status, total in rows}
+    return capacity_of(event, {status: int(total or 0) for status, total in rows})
+
+
+def capacity_of(event: Event, booths: Mapping[str, int]) -> CapacityCount:
+    """The event's capacity beside the booths its applications ask, by status."""
     return CapacityCount(
         capacity=event.capacity,
         approved=booths.get(APPROVED, 0),
