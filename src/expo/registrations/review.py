@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
 from expo.db import like_pattern
@@ -149,6 +150,22 @@ def list_applications(
     if total is not None:
         pagination.total = total
     return pagination
+
+
+class KeptPage(Pagination):
+    """A page whose ids and total were read before (and kept): nothing to query."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+def kept_page(application_ids: list[int], total: int, page: int, per_page: int) -> KeptPage:
+    return KeptPage(
+        page=page, per_page=per_page, error_out=False, items=application_ids, total=total
+    )
 
 
 def page_applications(application_ids: list[int]) -> list[Application]:

@@ -9,6 +9,7 @@ reach these pages (403), nor anonymous visitors (the sign-in page).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -39,6 +40,7 @@ from expo.jobs.services import latest_jobs
 from expo.messaging.services import application_deliveries
 from expo.registrations import exports, review, services
 from expo.registrations.models import STATUS_LABELS, Application, ApplicationStatus
+from expo.registrations.review import ApplicationFilters
 from expo.registrations.review_forms import (
     BULK_ACTIONS,
     DECISION_LABELS,
@@ -154,6 +156,30 @@ def _filter_selects_html(form: ApplicationFilterForm) -> Markup:
     return Markup(caching.remember("events", key, render))
 
 
+def _page_of_ids(event: Event, filters: ApplicationFilters, applications: int):
+    """The page's application ids and the number matching, read once per generation of the
+    results (which follows applications, delegates and enterprises), per language (the
+    names' order), filters and page."""
+    number = page_number()
+    per_page = current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE)
+
+    def read() -> tuple[list[int], int]:
+        found = review.list_applications(
+            event,
+            filters,
+            page=number,
+            per_page=per_page,
+            # Unfiltered, every application: no count over them all.
+            total=applications if review.unfiltered(filters) else None,
+        )
+        return list(found.items), int(found.total or 0)
+
+    chosen = hashlib.sha256(repr(filters).encode()).hexdigest()
+    key = ("review-page", current_language(), event.id, chosen, number, per_page)
+    ids, total = caching.remember("results", key, read)
+    return review.kept_page(ids, total, number, per_page)
+
+
 def _render_list(
     event: Event,
     bulk_form: BulkReviewForm,
@@ -162,14 +188,10 @@ def _render_list(
 ):
     filter_form = ApplicationFilterForm(request.args)
     filters = filter_form.filters()
-    counts, capacity = review.status_tally(event)
-    page = review.list_applications(
-        event,
-        filters,
-        page=page_number(),
-        per_page=current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE),
-        total=sum(counts.values()) if review.unfiltered(filters) else None,
+    counts, capacity = caching.remember(
+        "results", ("review-tally", event.id), lambda: review.status_tally(event)
     )
+    page = _page_of_ids(event, filters, sum(counts.values()))
     return (
         render_template(
             "registrations/manage/list.html",
