@@ -22,7 +22,7 @@ from expo.events import services as event_services
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
 from expo.outcomes import services as outcome_services
-from expo.registrations.services import booths_left
+from expo.registrations.services import kept_booths_left
 
 bp = Blueprint("site", __name__)
 
@@ -58,7 +58,7 @@ def home():
         "home.html",
         campaigns=event_services.open_campaigns(),
         events=events,
-        booths_left=booths_left(events),
+        booths_left=kept_booths_left(events),
         # An enterprise's tasks: the outcome reports it is asked for.
         outcome_tasks=outcome_services.open_reports(enterprise) if enterprise else [],
     )

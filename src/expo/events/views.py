@@ -17,7 +17,7 @@ from expo.events import services
 from expo.events.forms import EventFilterForm, filter_choices
 from expo.fields import filter_value
 from expo.i18n import current_language
-from expo.registrations.services import active_application, booths_left
+from expo.registrations.services import active_application, kept_booths_left
 from expo.web import page_number
 
 bp = Blueprint("events", __name__)
@@ -108,7 +108,7 @@ def catalogue():
         filters=_filters_html(form, organizer),
         page=page,
         organizer=organizer,
-        cards=_cards_html(page.items, booths_left(page.items)),
+        cards=_cards_html(page.items, kept_booths_left(page.items)),
     )
 
 
@@ -134,7 +134,10 @@ def campaign(campaign_id: int):
         abort(404)
     events = services.campaign_events(campaign, include_drafts=organizer)
     return render_template(
-        "events/campaign.html", campaign=campaign, events=events, booths_left=booths_left(events)
+        "events/campaign.html",
+        campaign=campaign,
+        events=events,
+        booths_left=kept_booths_left(events),
     )
 
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from expo import caching
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
@@ -365,6 +366,15 @@ def booths_left(events: Iterable[Event]) -> dict[int, int]:
     ).all()
     taken = {event_id: int(total or 0) for event_id, total in rows}
     return {event.id: max(event.capacity - taken.get(event.id, 0), 0) for event in events}
+
+
+def kept_booths_left(events: Iterable[Event]) -> dict[int, int]:
+    """:func:`booths_left` for pages that only show it (the catalogue, the home page),
+    kept until an application or an event changes. Never for deciding: a decision counts
+    under the event's lock."""
+    events = list(events)
+    key = ("booths-left", *(event.id for event in events))
+    return caching.remember("results", key, lambda: booths_left(events))
 
 
 # --- transitions -----------------------------------------------------------------------
