@@ -186,6 +186,18 @@ class TestList:
         beyond = client.get(base(event) + "?page=9")
         assert beyond.status_code == 200 and listed(beyond.get_data(as_text=True)) == []
 
+    def test_a_page_longer_than_a_hundred_rows(self, app, client, db, organizer, monkeypatch):
+        monkeypatch.setitem(app.config, "REVIEW_PER_PAGE", 150)
+        event = open_event(capacity=400)
+        for minute in range(250):
+            submit(event, minutes=minute)
+        db.session.commit()
+        for _ in range(2):  # read, then kept
+            html = client.get(base(event) + "?lang=en").get_data(as_text=True)
+            assert len(listed(html)) == 150 and "250 applications" in html
+            assert f"{base(event)}?page=2" in html and "page=3" not in html
+        assert len(listed(client.get(base(event) + "?page=2").get_data(as_text=True))) == 100
+
     def test_the_number_of_queries_does_not_grow_with_the_rows(self, client, db, organizer):
         event = open_event(capacity=100)
         for minute in range(5):

@@ -102,13 +102,19 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
+    _hold_stop_signals()
     raise SystemExit(128 + signum)
+
+
+def _hold_stop_signals() -> None:
+    """A second Ctrl-C or SIGTERM waits until this process ends: it cannot cut the
+    stopping of the worker processes short."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _stop_worker_processes(consumer: Consumer) -> None:
     """No worker process outlives this one, however it came to end."""
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, signal.SIG_IGN)  # a second Ctrl-C does not cut this short
+    _hold_stop_signals()
     consumer.stop_flag.set()
     deadline = time.monotonic() + CHILD_EXIT_SECONDS
     for child in multiprocessing.active_children():

@@ -1,9 +1,11 @@
 """What organizers read while reviewing: the filtered, sorted and paginated applications.
 
 The status changes themselves are in :mod:`expo.registrations.services`; this module only
-reads. Every listing costs a fixed number of statements whatever the number of rows: the
-enterprise comes in the same statement as the application (a join the filters need
-anyway), delegates and answers in one extra statement each.
+reads. Every listing costs a fixed number of statements whatever the number of rows. The
+review list reads a page as application ids (the page's rows are usually kept rendered)
+and loads the applications, their enterprises and delegates only to render them; an
+export reads the applications with their enterprise in one statement (a join the filters
+need anyway), delegates and answers in one extra statement each.
 """
 
 from __future__ import annotations
@@ -164,7 +166,12 @@ class KeptPage(Pagination):
 
 def kept_page(application_ids: list[int], total: int, page: int, per_page: int) -> KeptPage:
     return KeptPage(
-        page=page, per_page=per_page, error_out=False, items=application_ids, total=total
+        page=page,
+        per_page=per_page,
+        max_per_page=None,  # as db.paginate, which read the ids
+        error_out=False,
+        items=application_ids,
+        total=total,
     )
 
 

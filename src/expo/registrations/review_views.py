@@ -163,19 +163,18 @@ def _page_of_ids(event: Event, filters: ApplicationFilters, applications: int):
     number = page_number()
     per_page = current_app.config.get("REVIEW_PER_PAGE", DEFAULT_PER_PAGE)
 
+    # Unfiltered, every application: no count over them all. The number borrowed is part
+    # of the key: the counts may have been read in the generation before this one.
+    borrowed = applications if review.unfiltered(filters) else None
+
     def read() -> tuple[list[int], int]:
         found = review.list_applications(
-            event,
-            filters,
-            page=number,
-            per_page=per_page,
-            # Unfiltered, every application: no count over them all.
-            total=applications if review.unfiltered(filters) else None,
+            event, filters, page=number, per_page=per_page, total=borrowed
         )
         return list(found.items), int(found.total or 0)
 
     chosen = hashlib.sha256(repr(filters).encode()).hexdigest()
-    key = ("review-page", current_language(), event.id, chosen, number, per_page)
+    key = ("review-page", current_language(), event.id, chosen, number, per_page, borrowed)
     ids, total = caching.remember("results", key, read)
     return review.kept_page(ids, total, number, per_page)
 
