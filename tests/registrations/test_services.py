@@ -113,6 +113,23 @@ class TestSubmit:
         again = apply(event, enterprise=enterprise)
         assert again.status == "pending"
 
+    def test_a_duplicate_the_check_missed_is_refused_and_the_transaction_goes_on(
+        self, db, monkeypatch
+    ):
+        """Were the check under the event's lock ever to miss an application (it cannot on
+        PostgreSQL; two SQLite processes may both read before either writes), the unique
+        index refuses the second inside a savepoint: the enterprise is told, and the rest of
+        the transaction stands."""
+        event = open_event()
+        enterprise = make_enterprise()
+        first = apply(event, enterprise=enterprise)
+        monkeypatch.setattr(services, "active_application", lambda event, enterprise: None)
+        with pytest.raises(services.AlreadyApplied):
+            apply(event, enterprise=enterprise)
+        assert db.session.scalars(sa.select(Application.id)).all() == [first.id]
+        db.session.commit()
+        assert db.session.get(Application, first.id).status == "pending"
+
     def test_the_database_refuses_a_second_active_application(self, db):
         event = open_event()
         enterprise = make_enterprise()

@@ -456,9 +456,11 @@ def submit_application(
         created_at=now,
     )
     _fill(application, data, answers)
-    db.session.add(application)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending before it
+        # starts, so an application added earlier would be inserted outside it.
         with db.session.begin_nested():
+            db.session.add(application)
             db.session.flush()
     except IntegrityError as error:
         # The partial unique index: another request applied for the same enterprise.
