@@ -49,6 +49,9 @@ WATCHED: dict[str, frozenset[str]] = {
             "campaigns",
             "enterprises",
             "key_enterprise_memberships",
+            # Matchmaking meetings and their outcomes, the foreign side's country.
+            "match_meetings",
+            "match_counterparts",
         }
     ),
     # The catalogue's filters: the campaigns and countries they offer.

@@ -129,6 +129,9 @@ LABELS = {
     "host_countries": _l("Host countries"),
     "markets": _l("Markets with deals"),
     "buyers": _l("Buyers met"),
+    "meetings_scheduled": _l("Matchmaking meetings scheduled"),
+    "meetings_held": _l("Meetings held"),
+    "meetings_interested": _l("Meetings that led to a follow-up, an intention or a deal"),
     "on_site_usd": _l("Signed on site (USD)"),
     "on_site_cny": _l("Signed on site (CNY)"),
     "after_usd": _l("Signed after (USD)"),
@@ -476,6 +479,12 @@ def results_workbook(filters: Filters, *, language: str) -> bytes:
                 [_("Buyers met"), head.buyers_met],
                 [_("Confirmed reports"), head.reports_confirmed],
                 [_("Reports awaiting confirmation"), head.reports_awaiting],
+                [_("Matchmaking meetings scheduled"), head.meetings.scheduled],
+                [_("Meetings held"), head.meetings.held],
+                [_("Meetings: no-shows"), head.meetings.no_show],
+                [_("Meetings: follow-ups"), head.meetings.follow_up],
+                [_("Meetings: intentions"), head.meetings.intention],
+                [_("Meetings: deals"), head.meetings.deal],
                 *[
                     [str(text), value]
                     for text, value in zip(
@@ -497,6 +506,8 @@ def results_workbook(filters: Filters, *, language: str) -> bytes:
                 _("Delegates"),
                 _("Confirmed reports"),
                 _("Buyers met"),
+                _("Meetings held"),
+                _("Meetings that led to a follow-up, an intention or a deal"),
                 *[str(text) for text in AMOUNT_HEADINGS],
             ]
         ]
@@ -508,6 +519,8 @@ def results_workbook(filters: Filters, *, language: str) -> bytes:
                     figures.delegates,
                     figures.reports_confirmed,
                     figures.buyers_met,
+                    figures.meetings.held,
+                    figures.meetings.interested,
                     *_amount_cells(figures.amounts),
                 ]
             )

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from expo.enterprises.industries import BY_KEY as INDUSTRIES
 from expo.enterprises.industries import INDUSTRIES as INDUSTRY_LIST
@@ -45,6 +45,7 @@ from expo.enterprises.prefectures import PREFECTURES as PREFECTURE_LIST
 from expo.events.models import Campaign, Event
 from expo.extensions import db
 from expo.i18n import STAFF_TIMEZONE, pick
+from expo.matchmaking.models import Attendance, Counterpart, Interest, Meeting
 from expo.outcomes.models import Deal, DealKind, OutcomeReport, ReportStatus
 from expo.places import country_name
 from expo.registrations.models import Application, ApplicationStatus, Delegate
@@ -181,13 +182,15 @@ def scope_conditions(
         )
         where.append(member if filters.key == "key" else ~member)
     if deals and filters.region:
-        countries = region_countries(filters.region)
-        if countries is None:
-            listed = sorted(_region_of())
-            where.append(Deal.counterparty_country.not_in(listed))
-        else:
-            where.append(Deal.counterparty_country.in_(sorted(countries)))
+        where.append(_in_region(Deal.counterparty_country, filters.region))
     return where
+
+
+def _in_region(country: InstrumentedAttribute[str], region: str) -> sa.ColumnElement[bool]:
+    countries = region_countries(region)
+    if countries is None:  # the countries of no listed region
+        return country.not_in(sorted(_region_of()))
+    return country.in_(sorted(countries))
 
 
 # --- the figures -----------------------------------------------------------------------
@@ -254,6 +257,41 @@ class Row:
 
 
 @dataclass
+class MeetingFigures:
+    """The one-to-one meetings of matchmaking sessions and what their participants marked
+    afterwards (a meeting's outcome is one, whichever side marked it)."""
+
+    scheduled: int = 0
+    held: int = 0
+    no_show: int = 0
+    follow_up: int = 0
+    intention: int = 0
+    deal: int = 0
+
+    @property
+    def interested(self) -> int:
+        """Meetings that led somewhere: a follow-up, an intention or a deal."""
+        return self.follow_up + self.intention + self.deal
+
+    def merge(self, other: MeetingFigures) -> None:
+        for name in ("scheduled", "held", "no_show", "follow_up", "intention", "deal"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def count(self, attendance: str | None, interest: str | None, number: int) -> None:
+        self.scheduled += number
+        if attendance == Attendance.HELD:
+            self.held += number
+        elif attendance == Attendance.NO_SHOW:
+            self.no_show += number
+        if interest == Interest.FOLLOW_UP:
+            self.follow_up += number
+        elif interest == Interest.INTENTION:
+            self.intention += number
+        elif interest == Interest.DEAL:
+            self.deal += number
+
+
+@dataclass
 class Headline:
     enterprises: int = 0
     delegates: int = 0
@@ -265,6 +303,7 @@ class Headline:
     reports_confirmed: int = 0
     reports_awaiting: int = 0
     amounts: Amounts = field(default_factory=Amounts)
+    meetings: MeetingFigures = field(default_factory=MeetingFigures)
 
 
 @dataclass
@@ -276,6 +315,7 @@ class EventFigures:
     buyers_met: int = 0
     amounts: Amounts = field(default_factory=Amounts)
     by_market: list[Row] = field(default_factory=list)
+    meetings: MeetingFigures = field(default_factory=MeetingFigures)
 
 
 @dataclass
@@ -326,11 +366,12 @@ class Gathered:
     # event id → (enterprises, delegates), and → (confirmed reports, buyers met)
     participation: dict[int, tuple[int, int]]
     reports: dict[int, tuple[int, int]]
+    meetings: dict[int, MeetingFigures]
 
 
 def _gather(filters: Filters, list_year: int | None) -> Gathered:
     """The headline figures and the grouped rows behind the breakdowns and the events:
-    3 queries, each grouped by event so the headline and the events share them."""
+    4 queries, each grouped by event so the headline and the events share them."""
     base = scope_conditions(filters, list_year)
     approved = Application.status == ApplicationStatus.APPROVED
     # One row per enterprise and event: distinct enterprises, events and countries are
@@ -434,7 +475,30 @@ def _gather(filters: Filters, list_year: int | None) -> Gathered:
         headline.amounts.unconverted += row.unconverted
         markets.add(row.country)
     headline.markets = len(markets)
-    return Gathered(headline, deal_rows, participation, reports)
+    meetings = _meetings(filters, list_year)
+    for figures in meetings.values():
+        headline.meetings.merge(figures)
+    return Gathered(headline, deal_rows, participation, reports, meetings)
+
+
+def _meetings(filters: Filters, list_year: int | None) -> dict[int, MeetingFigures]:
+    """The scope's matchmaking meetings by event (the region filter reads the foreign
+    participant's country): 1 query."""
+    where = scope_conditions(filters, list_year)
+    if filters.region:
+        where.append(_in_region(Counterpart.country, filters.region))
+    figures: dict[int, MeetingFigures] = defaultdict(MeetingFigures)
+    for event_id, attendance, interest, number in db.session.execute(
+        sa.select(Meeting.event_id, Meeting.attendance, Meeting.interest, sa.func.count())
+        .join(Event, Event.id == Meeting.event_id)
+        .join(Application, Application.id == Meeting.application_id)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .join(Counterpart, Counterpart.id == Meeting.counterpart_id)
+        .where(*where)
+        .group_by(Meeting.event_id, Meeting.attendance, Meeting.interest)
+    ):
+        figures[event_id].count(attendance, interest, int(number))
+    return dict(figures)
 
 
 def to_cents(value: object) -> Decimal | None:
@@ -482,6 +546,9 @@ def _event_figures(filters: Filters, gathered: Gathered) -> list[EventFigures]:
         if event_id in figures:
             figures[event_id].reports_confirmed = confirmed
             figures[event_id].buyers_met = buyers
+    for event_id, meetings in gathered.meetings.items():
+        if event_id in figures:
+            figures[event_id].meetings = meetings
     rows_of: dict[int, list[DealRow]] = {event.id: [] for event in events}
     for row in gathered.deal_rows:
         event_figures = figures.get(row.event_id)
