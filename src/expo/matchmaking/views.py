@@ -378,30 +378,37 @@ def counterpart_home(token: str):
 @bp.post("/matchmaking/<token>/ask/<int:application_id>")
 def counterpart_ask(token: str, application_id: int):
     counterpart = _counterpart(token)
-    event = counterpart.event
-    application = _of_event(Application, application_id, event)
+    _ask(_of_event(Application, application_id, counterpart.event), counterpart, Side.COUNTERPART)
+    return redirect(url_for("matchmaking.counterpart_home", token=token)), 303, PRIVATE_LINK_HEADERS
+
+
+def _ask(application: Application, counterpart: Counterpart, side: Side) -> None:
+    """One side asks the other for a meeting, with the priority and note of the form."""
     form = AskForm()
     if form.validate() and run_action(
         lambda: services.ask(
-            event,
+            application.event,
             application,
             counterpart,
-            side=Side.COUNTERPART,
+            side=side,
             priority=int(form.priority.data),
             note=form.note.data or "",
         )
     ):
         flash(_("Your request has been sent."), "success")
-    return redirect(url_for("matchmaking.counterpart_home", token=token)), 303, PRIVATE_LINK_HEADERS
 
 
 DECISIONS = "<any(accept,decline,withdraw):decision>"
 
 
-def _decide(match: MatchRequest, side: Side, decision: str) -> bool:
+def _decide(match: MatchRequest, side: Side, decision: str) -> None:
+    """A side accepts, declines or withdraws a request it may answer or withdraw."""
     if decision == "withdraw":
-        return run_action(lambda: services.withdraw(match, side=side))
-    return run_action(lambda: services.respond(match, side=side, accept=decision == "accept"))
+        done = run_action(lambda: services.withdraw(match, side=side))
+    else:
+        done = run_action(lambda: services.respond(match, side=side, accept=decision == "accept"))
+    if done:
+        flash(_("Your answer is saved."), "success")
 
 
 @bp.post(f"/matchmaking/<token>/requests/<int:request_id>/{DECISIONS}")
@@ -410,8 +417,7 @@ def counterpart_decide(token: str, request_id: int, decision: str):
     match = db.session.get(MatchRequest, request_id)
     if match is None or match.counterpart_id != counterpart.id:
         abort(404)
-    if _decide(match, Side.COUNTERPART, decision):
-        flash(_("Your answer is saved."), "success")
+    _decide(match, Side.COUNTERPART, decision)
     return redirect(url_for("matchmaking.counterpart_home", token=token)), 303, PRIVATE_LINK_HEADERS
 
 
@@ -506,20 +512,7 @@ def organizer_redirect(application_id: int):
 @enterprise_user_required("matchmaking.organizer_redirect")
 def enterprise_ask(application_id: int, counterpart_id: int):
     application = _own_application(application_id)
-    event = application.event
-    counterpart = _of_event(Counterpart, counterpart_id, event)
-    form = AskForm()
-    if form.validate() and run_action(
-        lambda: services.ask(
-            event,
-            application,
-            counterpart,
-            side=Side.SICHUAN,
-            priority=int(form.priority.data),
-            note=form.note.data or "",
-        )
-    ):
-        flash(_("Your request has been sent."), "success")
+    _ask(application, _of_event(Counterpart, counterpart_id, application.event), Side.SICHUAN)
     return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
 
 
@@ -530,8 +523,7 @@ def enterprise_decide(application_id: int, request_id: int, decision: str):
     match = db.session.get(MatchRequest, request_id)
     if match is None or match.application_id != application.id:
         abort(404)
-    if _decide(match, Side.SICHUAN, decision):
-        flash(_("Your answer is saved."), "success")
+    _decide(match, Side.SICHUAN, decision)
     return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
 
 
