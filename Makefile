@@ -89,7 +89,7 @@ lint: install ## Check the code: ruff (rules and formatting), mypy (types), impo
 system-deps: ## Install the Debian packages the application needs, if any is missing
 	@scripts/system-deps.sh $(RUN_PACKAGES)
 
-system-deps-test: ## The same, plus Chromium and poppler-utils for the tests
+system-deps-test: ## The same, plus Chromium, poppler-utils and systemd-analyze for the tests
 	@scripts/system-deps.sh $(RUN_PACKAGES) $(TEST_PACKAGES)
 
 install: $(INSTALLED_DEV) ## Create .venv and install Expo with its dev tools, from the lock

@@ -15,7 +15,7 @@ from expo.matchmaking.models import Counterpart, MatchRequest, Meeting
 from expo.registrations.models import Application
 from expo.results import reports, services
 from expo.results.services import Filters
-from tests.factories import make_user
+from tests.factories import make_application, make_enterprise, make_user
 from tests.results.conftest import MAY, NEW_YEAR
 
 HELD = re.compile(r">Held</dt><dd[^>]*>(\d+)</dd>")
@@ -78,6 +78,16 @@ def meetings_world(world):
     meeting(chengdu_at_budapest, "DE", 2, MAY, "no_show")
     meeting(chengdu_at_budapest, "HU", 3, MAY)  # nobody marked it yet
     meeting(mianyang_at_jakarta, "ID", 0, NEW_YEAR, "held", "intention")
+    # Counted nowhere: a draft the organizer has not published; an interest marked for a
+    # meeting nobody came to; a withdrawn application's meeting that never took place.
+    meeting(mianyang_at_jakarta, "CN", 1, NEW_YEAR, "held", "deal").published = False
+    meeting(mianyang_at_jakarta, "VN", 2, NEW_YEAR, "no_show", "deal")
+    other = make_application(jakarta, make_enterprise(prefecture="510700"), status="withdrawn")
+    meeting(other, "TH", 3, NEW_YEAR, None, "follow_up")
+    # ... but one that took place counts, whatever became of the application since.
+    meeting(
+        make_application(jakarta, make_enterprise(), status="cancelled"), "MY", 4, NEW_YEAR, "held"
+    )
     db.session.commit()
 
 
@@ -85,18 +95,18 @@ def test_meetings_count_in_the_headline_and_per_event(world):
     meetings_world(world)
     found = services.results(Filters(campaign_id=world["campaign"].id), language="en")
     head = found.headline.meetings
-    assert (head.scheduled, head.held, head.no_show) == (5, 3, 1)
+    assert (head.scheduled, head.held, head.no_show) == (7, 4, 2)
     assert (head.follow_up, head.intention, head.deal, head.interested) == (1, 1, 1, 3)
     by_event = {figures.event.id: figures.meetings for figures in found.events}
     assert (by_event[world["budapest"].id].scheduled, by_event[world["budapest"].id].held) == (4, 2)
-    assert (by_event[world["jakarta"].id].held, by_event[world["jakarta"].id].intention) == (1, 1)
+    assert (by_event[world["jakarta"].id].held, by_event[world["jakarta"].id].intention) == (2, 1)
 
 
 def test_the_filters_narrow_the_meetings(world):
     meetings_world(world)
     campaign = world["campaign"].id
     mianyang = services.results(Filters(campaign_id=campaign, prefecture="510700")).headline
-    assert (mianyang.meetings.scheduled, mianyang.meetings.intention) == (1, 1)
+    assert (mianyang.meetings.scheduled, mianyang.meetings.intention) == (2, 1)
     # The region is the foreign participant's country's.
     america = services.results(Filters(campaign_id=campaign, region="north_america")).headline
     assert (america.meetings.scheduled, america.meetings.follow_up) == (1, 1)
@@ -110,8 +120,8 @@ def test_the_spreadsheet_and_the_page_show_the_meetings(client, world, login_as)
     workbook = reports.results_workbook(Filters(campaign_id=campaign), language="en")
     book = load_workbook(io.BytesIO(workbook))
     headline = {row[0]: row[1] for row in book["Headline"].iter_rows(values_only=True)}
-    assert headline["Matchmaking meetings scheduled"] == 5
-    assert headline["Meetings held"] == 3
+    assert headline["Matchmaking meetings scheduled"] == 7
+    assert headline["Meetings held"] == 4
     assert headline["Meetings: deals"] == 1
     events = list(book["Events"].iter_rows(values_only=True))
     held = events[0].index("Meetings held")
@@ -124,9 +134,13 @@ def test_the_spreadsheet_and_the_page_show_the_meetings(client, world, login_as)
         assert "Matchmaking meetings" in html and "Deals at a meeting" in html
         return int(HELD.search(html).group(1))
 
-    assert held_on_the_page() == 3
+    assert held_on_the_page() == 4
     # A meeting marked afterwards shows at once: the results' cache follows the meetings.
-    unmarked = db.session.scalars(sa.select(Meeting).where(Meeting.attendance.is_(None))).one()
+    unmarked = db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.event_id == world["budapest"].id, Meeting.attendance.is_(None)
+        )
+    ).one()
     unmarked.attendance = "held"
     db.session.commit()
-    assert held_on_the_page() == 4
+    assert held_on_the_page() == 5

@@ -3,7 +3,8 @@
 The scope is a campaign, a year on the department's clock (China time, by the day an
 event starts), or both; it narrows further by event, the enterprise's prefecture and
 industry, whether the enterprise is on the key-enterprise list of the scope's year, and
-the market region of the deal's counterparty (the region narrows the deal figures only).
+the market region of the deal's counterparty (the region narrows the deal figures and,
+by the foreign participant's country, the matchmaking meetings).
 
 **Only confirmed reports count.** A submitted report may still be returned with a
 question and corrected; a confirmed one has been checked by an organizer and is locked,
@@ -283,6 +284,7 @@ class MeetingFigures:
             self.held += number
         elif attendance == Attendance.NO_SHOW:
             self.no_show += number
+            return  # an interest marked for a meeting nobody came to is not counted
         if interest == Interest.FOLLOW_UP:
             self.follow_up += number
         elif interest == Interest.INTENTION:
@@ -369,9 +371,10 @@ class Gathered:
     meetings: dict[int, MeetingFigures]
 
 
-def _gather(filters: Filters, list_year: int | None) -> Gathered:
+def _gather(filters: Filters, list_year: int | None, *, meetings: bool = True) -> Gathered:
     """The headline figures and the grouped rows behind the breakdowns and the events:
-    4 queries, each grouped by event so the headline and the events share them."""
+    4 queries (3 without the ``meetings``), each grouped by event so the headline and the
+    events share them."""
     base = scope_conditions(filters, list_year)
     approved = Application.status == ApplicationStatus.APPROVED
     # One row per enterprise and event: distinct enterprises, events and countries are
@@ -475,16 +478,25 @@ def _gather(filters: Filters, list_year: int | None) -> Gathered:
         headline.amounts.unconverted += row.unconverted
         markets.add(row.country)
     headline.markets = len(markets)
-    meetings = _meetings(filters, list_year)
-    for figures in meetings.values():
+    by_event = _meetings(filters, list_year) if meetings else {}
+    for figures in by_event.values():
         headline.meetings.merge(figures)
-    return Gathered(headline, deal_rows, participation, reports, meetings)
+    return Gathered(headline, deal_rows, participation, reports, by_event)
 
 
 def _meetings(filters: Filters, list_year: int | None) -> dict[int, MeetingFigures]:
     """The scope's matchmaking meetings by event (the region filter reads the foreign
-    participant's country): 1 query."""
+    participant's country): 1 query. Only published schedules count (a draft changes with
+    every run of the scheduler), and only meetings of approved applications, or held ones:
+    a meeting that took place counts even if its application was later withdrawn."""
     where = scope_conditions(filters, list_year)
+    where += [
+        Meeting.published.is_(True),
+        sa.or_(
+            Application.status == ApplicationStatus.APPROVED,
+            Meeting.attendance == Attendance.HELD,
+        ),
+    ]
     if filters.region:
         where.append(_in_region(Counterpart.country, filters.region))
     figures: dict[int, MeetingFigures] = defaultdict(MeetingFigures)
@@ -585,7 +597,10 @@ def results(filters: Filters, *, language: str | None = None) -> Results:
         before = _previous_campaign(campaign)
         if campaign is None or before is not None:
             earlier = filters.previous(before.id if before else None)
-            previous = _gather(earlier, list_year - 1 if list_year else None).headline
+            # The comparison with the year before shows no meetings: not read.
+            previous = _gather(
+                earlier, list_year - 1 if list_year else None, meetings=False
+            ).headline
             previous_label = (
                 pick(before.title_zh, before.title_en, language)
                 if before
