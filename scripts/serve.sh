@@ -23,10 +23,36 @@ start() {
     children+=("$!")
 }
 
+# How long the processes get to finish what they are doing once told to stop (gunicorn's
+# graceful_timeout and the worker's shutdown timeout are 10 s each) before they are killed,
+# with whatever processes they started.
+STOP_GRACE_SECONDS="${STOP_GRACE_SECONDS:-25}"
+
+running() {
+    local pid
+    for pid in "${children[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            return 0
+        fi
+    done
+    return 1
+}
+
 stop() {
     trap - INT TERM EXIT
+    local pid waited=0
     for pid in "${children[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
+    done
+    while running && ((waited < STOP_GRACE_SECONDS * 5)); do
+        sleep 0.2
+        waited=$((waited + 1))
+    done
+    for pid in "${children[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            pkill -KILL -P "$pid" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
     done
     wait || true
 }

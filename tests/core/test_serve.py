@@ -49,7 +49,9 @@ def test_gunicorn_and_a_worker_serve_until_ctrl_c_stops_them_all(environment):
         assert sum("gunicorn" in args for args in started) == 3  # the master and two workers
         assert any("expo worker" in args for args in started)
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
-        server.wait(timeout=30)
+        # Whatever is stuck is killed after serve.sh's grace period (25 s); a loaded machine
+        # may take a while to get there.
+        server.wait(timeout=60)
         assert processes_left(server.pid, after_seconds=15) == []
     finally:
         kill_group(server.pid)
