@@ -254,6 +254,48 @@ def test_the_manifest_describes_every_file(source, tmp_path, caplog):
     )
 
 
+def test_secrets_set_inside_blocks_are_left_out_too(tmp_path):
+    config = tmp_path / "config.py"
+    config.write_text(
+        "import os\n"
+        "if os.environ.get('OFFICE') == 'chengdu':\n"
+        "    SECRET_KEY = 'the-nested-secret'\n"
+        "    MAIL_PORT = 465\n"
+        "else:\n"
+        "    MAIL_USERNAME, MAIL_PASSWORD = 'expo', 'the-tuple-secret'\n"
+        "try:\n"
+        "    REDIS_URL: str = (\n"
+        "        'redis://:the-redis-secret@cache/0'\n"
+        "    )\n"
+        "except ImportError:\n"
+        "    pass\n"
+    )
+    stripped = archive._config_without_secrets(config, tmp_path / "copy.py").read_text()
+    assert "secret@" not in stripped and "the-" not in stripped
+    assert stripped == (
+        "import os\n"
+        "if os.environ.get('OFFICE') == 'chengdu':\n"
+        "    pass  # SECRET_KEY: left out of the backup (give it as EXPO_SECRET_KEY)\n"
+        "    MAIL_PORT = 465\n"
+        "else:\n"
+        "    pass  # MAIL_PASSWORD, MAIL_USERNAME: left out of the backup"
+        " (give them as EXPO_MAIL_PASSWORD, EXPO_MAIL_USERNAME)\n"
+        "try:\n"
+        "    pass  # REDIS_URL: left out of the backup (give it as EXPO_REDIS_URL)\n"
+        "except ImportError:\n"
+        "    pass\n"
+    )
+    compile(stripped, "copy.py", "exec")  # still a settings file Python reads
+
+
+def test_a_config_that_cannot_lose_its_secrets_safely_is_not_copied(tmp_path):
+    config = tmp_path / "config.py"
+    config.write_text("if True: SECRET_KEY = 'the-inline-secret'\nelse: pass\n")
+    with pytest.raises(archive.BackupError, match="without its secrets"):
+        archive._config_without_secrets(config, tmp_path / "copy.py")
+    assert not (tmp_path / "copy.py").exists()
+
+
 def test_a_database_never_migrated_is_not_backed_up(app, db, tmp_path):
     result = run(app, "backup", str(tmp_path / "expo.tar"))
     assert result.exit_code != 0

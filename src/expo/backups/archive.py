@@ -295,28 +295,56 @@ def _load_database(kind: str, url: str, dump: Path) -> None:
 # --- backing up -----------------------------------------------------------------------------
 
 
+def _secret_statements(module: ast.Module) -> list[tuple[ast.stmt, list[str]]]:
+    """Every simple statement of ``module``, at any depth (under an ``if``, a ``try``, a
+    function), that stores one of ``SECRET_SETTINGS``, with the names it stores; in the
+    order of the file."""
+    found = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.stmt) or hasattr(node, "body"):
+            continue  # a compound statement: its own simple statements are walked too
+        names = {
+            name.id
+            for name in ast.walk(node)
+            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store)
+        }
+        if secret := sorted(names & SECRET_SETTINGS):
+            found.append((node, secret))
+    return sorted(found, key=lambda item: item[0].lineno)
+
+
 def _config_without_secrets(config: Path, target: Path) -> Path:
-    """A copy of ``config.py`` at ``target`` whose top-level assignments of
-    ``SECRET_SETTINGS`` are replaced by a comment; the rest is kept line for line."""
+    """A copy of ``config.py`` at ``target`` whose assignments of ``SECRET_SETTINGS``,
+    wherever they stand, are replaced by a comment (by ``pass`` and the comment inside a
+    block, which must keep a statement); the rest is kept line for line."""
     text = config.read_text()
     try:
         module = ast.parse(text, filename=str(config))
     except SyntaxError as error:
         raise BackupError(f"{config} is not valid Python: {error}") from error
     lines = text.splitlines(keepends=True)
-    for node in reversed(module.body):
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            targets = [node.target]
-        names = {target.id for target in targets if isinstance(target, ast.Name)}
-        if secret := sorted(names & SECRET_SETTINGS):
-            end = node.end_lineno or node.lineno
-            lines[node.lineno - 1 : end] = [
-                f"# {', '.join(secret)}: left out of the backup (give it as EXPO_{secret[0]})\n"
-            ]
-    target.write_text("".join(lines))
+    replaced_from = len(lines) + 1
+    for node, secret in reversed(_secret_statements(module)):
+        end = node.end_lineno or node.lineno
+        if end >= replaced_from:  # on a line already replaced (``A = 1; SECRET_KEY = …``)
+            continue
+        given = ", ".join(f"EXPO_{name}" for name in secret)
+        pronoun = "it" if len(secret) == 1 else "them"
+        comment = f"# {', '.join(secret)}: left out of the backup (give {pronoun} as {given})\n"
+        indent = lines[node.lineno - 1][: node.col_offset]
+        if node.col_offset and not indent.strip():
+            comment = f"{indent}pass  {comment}"
+        lines[node.lineno - 1 : end] = [comment]
+        replaced_from = node.lineno
+    stripped = "".join(lines)
+    try:
+        ast.parse(stripped)
+    except SyntaxError as error:  # e.g. a secret set after another statement on its line
+        raise BackupError(
+            f"{config} could not be copied without its secrets ({error}): "
+            "give each secret a line of its own, or back up --with-secrets"
+        ) from error
+    target.write_text(stripped)
     return target
 
 
