@@ -1,3 +1,4 @@
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -372,6 +373,66 @@ def test_concurrent_submissions_never_overbook(app, db):
         ).all()
     )
     assert counts == {"approved": 5, "waitlisted": 15}
+
+
+def _table_touched(statement: str) -> tuple[str, str]:
+    """("SELECT", "applications") for a statement: its verb and the table it is on."""
+    verb = statement.split()[0].upper()
+    pattern = {
+        "SELECT": r"\bFROM (\w+)",
+        "INSERT": r"^INSERT INTO (\w+)",
+        "UPDATE": r"^UPDATE (\w+)",
+    }
+    found = re.search(pattern.get(verb, r"(\w+)"), statement)
+    return verb, found.group(1) if found else ""
+
+
+def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app, db):
+    """Submissions to one event wait on each other for what runs between the lock and the
+    commit: the application, its delegates, the duplicate check and the recipients are
+    done before the lock; under it only the count, the status, the history and the
+    notice remain."""
+    event = open_event(moderation="first_come", capacity=5)
+    enterprise = make_enterprise_user().enterprise
+    db.session.commit()
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    def committed(conn):
+        seen.append("COMMIT")
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    sa.event.listen(db.engine, "commit", committed)
+    try:
+        application = services.submit_application(
+            event, enterprise, application_data(delegates=2), actor=None
+        )
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+        sa.event.remove(db.engine, "commit", committed)
+    assert application.status == "approved"
+    # PostgreSQL: SELECT … FOR NO KEY UPDATE; SQLite: an UPDATE that takes the write lock.
+    locks = [
+        number
+        for number, statement in enumerate(seen)
+        if re.match(r"(SELECT events\.id\b.* FOR NO KEY UPDATE|UPDATE events SET id)", statement)
+    ]
+    assert len(locks) == 1, seen
+    held = seen[locks[0] + 1 : seen.index("COMMIT")]
+    touched = [_table_touched(statement) for statement in held]
+    touched = [pair for pair in touched if pair != ("SELECT", "events")]  # SQLite's re-read
+    assert sorted(touched) == [
+        ("INSERT", "application_transitions"),
+        ("INSERT", "outgoing_mail"),
+        ("SELECT", "applications"),  # the booths taken
+        ("UPDATE", "applications"),  # the status
+    ], held
+    count = next(statement for statement in held if "sum(" in statement)
+    assert _table_touched(count) == ("SELECT", "applications")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegate)) == 2
 
 
 class TestDelegatesAbroad:

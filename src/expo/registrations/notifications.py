@@ -6,9 +6,18 @@ change that caused them is committed.
 
 from __future__ import annotations
 
+from expo.enterprises.models import Enterprise
 from expo.mail import send_templated_email
 from expo.registrations.models import Application
 from expo.urls import external_url
+
+
+def enterprise_users(enterprise: Enterprise) -> list:
+    """The enterprise's users, read once for the session: reading them before a lock is
+    taken keeps that statement out of the time the lock is held (the notice reads them
+    again from the session)."""
+    return list(enterprise.users)
+
 
 NOTICES = frozenset(
     {"submitted", "approved", "waitlisted", "rejected", "cancelled", "withdrawn", "promoted"}
@@ -17,7 +26,7 @@ NOTICES = frozenset(
 
 def recipients(application: Application) -> list:
     """The enterprise's active users; the submitter first."""
-    users = [user for user in application.enterprise.users if user.active]
+    users = [user for user in enterprise_users(application.enterprise) if user.active]
     users.sort(key=lambda user: user.id != application.submitted_by_id)
     return users
 

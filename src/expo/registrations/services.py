@@ -40,7 +40,7 @@ from expo.registrations.models import (
     Transition,
     status_label,
 )
-from expo.registrations.notifications import notify_status
+from expo.registrations.notifications import enterprise_users, notify_status
 from expo.registrations.signals import application_closed
 from expo.validation import (
     check_email,
@@ -291,7 +291,10 @@ def lock_event(event: Event) -> Event:
     return db.session.execute(
         sa.select(Event)
         .where(Event.id == event.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE: decisions wait on each other, while a row that only
+        # refers to the event (an application inserted before its decision) does not
+        # wait, nor make the lock wait for it.
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalar_one()
 
@@ -435,40 +438,39 @@ def submit_application(
     if not event.registration_is_open(now):
         raise RegistrationClosed()
     answers = _validate(event, data, new=True, now=now)
-    event = lock_event(event)
-    if active_application(event, enterprise) is not None:
-        raise AlreadyApplied()
-    status = PENDING
-    if event.moderation == Moderation.FIRST_COME:
-        # Counted under the event's row lock, which is held until the commit: no other
-        # submission or decision for this event can change the count before then.
-        fits = booths_taken(event) + data.booths_requested <= event.capacity
-        status = APPROVED if fits else WAITLISTED
     application = Application(
         event=event,
         enterprise=enterprise,
         submitted_by_id=getattr(actor, "id", None),
-        # Inserted with the status it gets (one statement, not an insert and an update).
-        status=status.value,
-        waitlisted_at=now if status == WAITLISTED else None,
+        status=PENDING.value,
         consent_version=current_notice(now).version,
         consented_at=now,
         created_at=now,
     )
     _fill(application, data, answers)
+    enterprise_users(enterprise)  # the notice's recipients, read before any lock
     try:
-        # Added inside the savepoint: begin_nested() flushes what is pending before it
-        # starts, so an application added earlier would be inserted outside it.
+        # Inserted before the event's lock is taken, with its delegates: a pending row
+        # counts for no booths, and a second active application of the enterprise is
+        # refused by the partial unique index. Added inside the savepoint, since
+        # begin_nested() flushes what is pending before it starts.
         with db.session.begin_nested():
             db.session.add(application)
             db.session.flush()
     except IntegrityError as error:
-        # The partial unique index: another request applied for the same enterprise.
         raise AlreadyApplied() from error
-    if status == PENDING:
+    if event.moderation != Moderation.FIRST_COME:
         _move(application, PENDING, actor=actor, now=now, first=True)
-    else:
-        _move(application, status, actor=None, now=now, first=True)
+        db.session.flush()
+        return application
+    # Decided under the event's row lock, held until the commit: no other submission or
+    # decision for this event can change the count before then. What is done from here
+    # to the commit (the count, the status, the history, the notice) is all that
+    # submissions to one event wait on each other for.
+    event = lock_event(event)
+    fits = booths_taken(event) + data.booths_requested <= event.capacity
+    status = APPROVED if fits else WAITLISTED
+    _move(application, status, actor=None, now=now, first=True)
     db.session.flush()
     return application
 
