@@ -17,6 +17,16 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from flask import Config
 
 ENV_PREFIX = "EXPO_"
+# libpq's limits for a PostgreSQL server that does not answer: seconds to connect, TCP
+# keepalives on idle connections, and milliseconds that sent data may stay unacknowledged.
+POSTGRESQL_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15000,
+}
 # The test suite's own variables (EXPO_TEST_DATABASE_URL, …): not settings of the app.
 TEST_PREFIX = "EXPO_TEST_"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -297,6 +307,13 @@ def load_config(app, overrides: Mapping[str, Any] | None = None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'expo.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        # A server that stops answering (a host frozen, a network silently dropping
+        # packets) is an outage too: without limits a connection attempt or a query would
+        # wait for minutes, and every page with it, instead of answering 503.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**POSTGRESQL_CONNECT_ARGS, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         try:
             app.config["SECRET_KEY"] = _secret_key_from_instance(instance_path)

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from expo import privacy
+from expo import outage, privacy
 from expo.events import services as event_services
 from expo.extensions import db
 from expo.i18n import SESSION_KEY, current_language, select_locale, supported_languages
@@ -104,7 +104,11 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify({"status": "error", "database": "unreachable"}), 503
+        return (
+            jsonify({"status": "error", "database": "unreachable"}),
+            503,
+            {"Retry-After": str(outage.RETRY_AFTER_SECONDS)},
+        )
     if not queue.is_reachable(current_app._get_current_object()):
         return jsonify({"status": "degraded", "database": "ok", "queue": "unreachable"})
     return jsonify({"status": "ok", "database": "ok", "queue": "ok"})

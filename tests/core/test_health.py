@@ -29,6 +29,7 @@ def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path_factory):
     response = app.test_client().get("/healthz")
 
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"  # a load balancer asks again in a minute
     assert response.is_json
     assert response.get_json()["status"] != "ok"
     assert response.get_json()["database"] != "ok"

@@ -9,10 +9,12 @@ import logging
 import os
 import socket
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
+from expo import config as config_module
 from expo import create_app, outage
 from expo.extensions import db
 from tests.conftest import make_test_config, scratch_database_url
@@ -207,6 +209,51 @@ def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, m
             with app.app_context():
                 db.engine.dispose()
             proxy.close()
+
+
+def test_a_database_server_that_does_not_answer_is_an_outage_too(
+    tmp_path_factory, monkeypatch, caplog
+):
+    """A server that takes the connection and never answers (a frozen host) gives the 503
+    within the connection timeout, not a page that waits for minutes."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True).start()
+    port = silent.getsockname()[1]
+    monkeypatch.setattr(outage, "PROBE_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setitem(config_module.POSTGRESQL_CONNECT_ARGS, "connect_timeout", 2)
+    app = create_app(
+        make_test_config(
+            tmp_path_factory, DATABASE_URL=f"postgresql+psycopg://expo@127.0.0.1:{port}/expo"
+        )
+    )
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.INFO, logger="expo"):
+            response = app.test_client().get("/events", headers={"Accept-Language": "en"})
+        waited = time.monotonic() - started
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "60"
+        assert accepted, "the app never reached the silent server"
+        assert waited < 30  # libpq's connect_timeout of 2 s per address tried, not minutes
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        silent.close()
+        for connection in accepted:
+            connection.close()
+
+
+def test_postgresql_connections_have_limits_a_sqlite_file_does_not_need(tmp_path_factory):
+    options = create_app(
+        make_test_config(tmp_path_factory, DATABASE_URL="postgresql+psycopg://expo@db/expo")
+    ).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"]["connect_timeout"] == 5
+    assert options["connect_args"]["tcp_user_timeout"] == 15000
+    assert options["pool_pre_ping"] is True
+    file = tmp_path_factory.mktemp("sqlite") / "expo.sqlite3"
+    on_file = create_app(make_test_config(tmp_path_factory, DATABASE_URL=f"sqlite:///{file}"))
+    assert "connect_args" not in on_file.config["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
 def test_a_signed_in_user_also_gets_the_503_page(site):
