@@ -5,6 +5,7 @@ folder takes files again."""
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -50,6 +51,22 @@ def test_a_read_only_folder_is_refused_the_same_way(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StorageUnwritable):
         LocalDocumentStore(blocker / "documents").put(b"%PDF-1.7 a certificate")
+
+
+def test_a_folder_that_may_not_be_entered_is_refused_the_same_way(tmp_path, monkeypatch):
+    """A documents folder of mode 000 under another user: even asking whether a file is
+    there fails (EACCES). Faked, since the tests may run as root, whom modes do not stop."""
+    store = LocalDocumentStore(tmp_path / "documents")
+    real_exists = Path.exists
+
+    def not_permitted(path, *args, **kwargs):
+        if store.root in path.parents:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_exists(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", not_permitted)
+    with pytest.raises(StorageUnwritable, match="Permission denied"):
+        store.put(b"%PDF-1.7 a certificate")
 
 
 def test_issuing_on_a_full_disk_records_nothing_and_works_once_freed(app, db, organizer, full_disk):

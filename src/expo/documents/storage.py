@@ -79,8 +79,11 @@ class LocalDocumentStore:
 
     def put(self, data: bytes) -> str:
         digest = sha256_of(data)
-        if self.path(digest).exists():
-            return digest  # same bytes, same name: already there
+        try:
+            if self.path(digest).exists():
+                return digest  # same bytes, same name: already there
+        except OSError as error:  # a folder that may not be entered (EACCES)
+            raise StorageUnwritable(reason=error.strerror or type(error).__name__) from error
         return self.put_file(BytesIO(data))
 
     def put_file(self, source: BinaryIO) -> str:
