@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from expo import create_app
 from expo.caching import cache
 from expo.extensions import db as _db
+from expo.jobs import queue
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every area)
 
@@ -219,3 +220,14 @@ def pytest_collection_modifyitems(config, items) -> None:
             if REQUIRE_POSTGRESQL:
                 raise pytest.UsageError(f"{item.nodeid} needs PostgreSQL but would be skipped")
             item.add_marker(skip)
+
+
+@pytest.fixture()
+def queued(app, tmp_path):
+    """The embedded queue (huey on SQLite): tasks wait in it instead of running at once."""
+    saved = {key: app.config.get(key) for key in ("JOBS_IMMEDIATE", "JOBS_DATABASE")}
+    app.config.update(JOBS_IMMEDIATE=False, JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"))
+    app.extensions.pop(queue.EXTENSION, None)
+    yield queue.queue_for(app).huey
+    app.config.update(saved)
+    app.extensions.pop(queue.EXTENSION, None)

@@ -19,17 +19,6 @@ from expo.mail import MailStatus, OutgoingMail
 from tests.mailserver import free_port
 
 
-@pytest.fixture()
-def queued(app, tmp_path):
-    """The embedded queue (huey on SQLite) instead of running tasks at once."""
-    saved = {key: app.config.get(key) for key in ("JOBS_IMMEDIATE", "JOBS_DATABASE")}
-    app.config.update(JOBS_IMMEDIATE=False, JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"))
-    app.extensions.pop(queue.EXTENSION, None)
-    yield queue.queue_for(app).huey
-    app.config.update(saved)
-    app.extensions.pop(queue.EXTENSION, None)
-
-
 def commit_a_message(subject: str = "审核结果 · Review result") -> None:
     mail.send_email("buyer@example.com", subject, "正文 Body\n")
     _db.session.commit()

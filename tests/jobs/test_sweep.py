@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from expo.db import utcnow
 from expo.documents.models import Certificate
-from expo.jobs import services, tasks
+from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob, JobStatus, lease
 
 
@@ -109,3 +109,33 @@ def test_a_job_that_speaks_up_meanwhile_is_left_running(
     assert services.resume_orphaned_jobs() == []
     db.session.commit()
     assert jobs(db) == [("running", 0)]
+
+
+def test_a_silent_job_whose_parts_wait_behind_another_jobs_is_left_running(
+    db, organizer, event_with_applications, queued
+):
+    """One worker busy for longer than a lease on another event's job: this job's parts
+    still wait in the queue, so its silence is a queue's, not a dead worker's."""
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status = JobStatus.RUNNING.value
+    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    queued.flush()  # the start's own reminder: this job is past it
+    queue.enqueue(tasks.RUN_PART, job.id, [1, 2])
+    assert queue.waiting_job_ids([tasks.RUN_PART]) == {job.id}
+    assert tasks.sweep().startswith("0 jobs resumed")
+    assert jobs(db) == [("running", 0)]
+    queued.flush()  # the part is lost (a Redis restarted empty, a worker killed holding it)
+    assert tasks.sweep().startswith("1 jobs resumed")
+    assert [status for status, _ in jobs(db)] == ["failed", "queued"]
+
+
+def test_an_unreadable_queue_leaves_the_leases_to_decide(app, monkeypatch, caplog):
+    def unreachable():
+        raise ConnectionError("the queue does not answer")
+
+    monkeypatch.setattr(queue.queue_for(app).huey, "pending", unreachable)
+    with app.app_context():
+        assert queue.waiting_job_ids([tasks.RUN_PART]) == set()
+    assert "could not read the queue's waiting tasks" in caplog.text

@@ -18,8 +18,9 @@ context of the app that made the queue.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import redis
@@ -30,6 +31,8 @@ from huey.api import Result, TaskWrapper
 EXTENSION = "expo.jobs.queue"
 QUEUE_NAME = "expo"
 REDIS_TIMEOUT = 5  # seconds
+
+logger = logging.getLogger(__name__)
 
 
 def immediate(app: Flask) -> bool:
@@ -115,6 +118,23 @@ def is_reachable(app: Flask) -> bool:
     except Exception:  # whatever the store raises: it does not answer
         return False
     return True
+
+
+def waiting_job_ids(names: Iterable[str]) -> set[int]:
+    """The jobs (a task's first argument) with a task of ``names`` waiting in the queue:
+    someone will run them, however long they wait behind other jobs' parts. Empty when
+    the queue cannot be read; the sweep then goes by the leases alone."""
+    wanted = set(names)
+    try:
+        pending = job_queue().huey.pending()
+    except Exception:  # whatever the store raises: nothing is known to be waiting
+        logger.warning("could not read the queue's waiting tasks", exc_info=True)
+        return set()
+    return {
+        task.args[0]
+        for task in pending
+        if task.name in wanted and task.args and isinstance(task.args[0], int)
+    }
 
 
 def enqueue(name: str, *args) -> Result | None:

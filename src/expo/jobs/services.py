@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -178,11 +178,16 @@ def start_results_job(parameters: dict[str, Any], *, total: int, actor: User | N
     return Started(job, created=True)
 
 
-def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
+def resume_orphaned_jobs(
+    *, now: datetime | None = None, waiting: Collection[int] = ()
+) -> list[DocumentJob]:
     """Every running job whose workers went silent for longer than the lease (killed,
     their machine gone), given up and started again as a new job of the same kind, for the
     same event or report, on behalf of the same organizer. What the old one made is
-    reused: certificates issued or reserved keep their serials."""
+    reused: certificates issued or reserved keep their serials.
+
+    ``waiting``: jobs with a part still in the queue, left alone however long they have
+    been silent; their parts wait behind another job's, and a worker will take them."""
     now = now or utcnow()
     resumed = []
     for job in db.session.scalars(
@@ -190,7 +195,7 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
         .where(DocumentJob.status == JobStatus.RUNNING.value)
         .order_by(DocumentJob.id)
     ).all():
-        if not job.is_abandoned(now):
+        if not job.is_abandoned(now) or job.id in waiting:
             continue
         # Given up only by whoever flips it first: two workers starting (or sweeping) at
         # once resume it once.
