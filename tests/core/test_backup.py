@@ -33,6 +33,7 @@ from expo.documents import certificates
 from expo.documents.models import Certificate
 from expo.documents.storage import LocalDocumentStore
 from expo.enterprises.models import Enterprise
+from expo.events.models import Event
 from expo.extensions import db as _db
 from expo.registrations.models import Application, ApplicationStatus
 from tests.conftest import FreshContextClient, make_test_config, scratch_database_url
@@ -157,16 +158,39 @@ def organizer_client(app):
     return client
 
 
-def exports(app, event_id: int) -> tuple[bytes, list[list[object]]]:
-    """The event's applications as CSV (bytes) and as XLSX (cell values)."""
+def workbook_cells(data: bytes) -> dict[str, list[list[object]]]:
+    """Every sheet of an XLSX file by its title, as cell values (the file's own bytes
+    carry the moment it was written)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    return {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+        for sheet in workbook.worksheets
+    }
+
+
+def exports(app) -> dict[str, object]:
+    """Every export an organizer can take: each event's applications as CSV (bytes) and
+    XLSX, its arrivals, and the results workbook in both languages (cell values)."""
     client = organizer_client(app)
-    base = f"/manage/events/{event_id}/applications"
-    csv_response = client.post(f"{base}/export.csv?lang=en")
-    xlsx_response = client.post(f"{base}/export.xlsx?lang=en")
-    assert csv_response.status_code == xlsx_response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_response.data)).active
-    assert sheet is not None
-    return csv_response.data, [list(row) for row in sheet.iter_rows(values_only=True)]
+    with app.app_context():
+        event_ids = _db.session.scalars(sa.select(Event.id).order_by(Event.id)).all()
+    taken: dict[str, object] = {}
+
+    def take(url: str, method: str = "get") -> bytes:
+        response = getattr(client, method)(url)
+        assert response.status_code == 200, url
+        return response.data
+
+    for event_id in event_ids:
+        base = f"/manage/events/{event_id}/applications"
+        taken[f"{base}/export.csv"] = take(f"{base}/export.csv?lang=en", "post")
+        taken[f"{base}/export.xlsx"] = workbook_cells(take(f"{base}/export.xlsx?lang=en", "post"))
+        arrivals = f"/manage/events/{event_id}/arrivals.xlsx"
+        taken[arrivals] = workbook_cells(take(f"{arrivals}?lang=en"))
+    for language in ("zh", "en"):
+        results = take(f"/manage/results.xlsx?year={DEMO_DAY.year}&lang={language}")
+        taken[f"results.xlsx ({language})"] = workbook_cells(results)
+    return taken
 
 
 def test_an_installation_comes_back_whole_in_a_fresh_one(source, target, tmp_path):
@@ -191,8 +215,11 @@ def test_an_installation_comes_back_whole_in_a_fresh_one(source, target, tmp_pat
     assert all(response.status_code == 200 for response in verified.values())
     source_documents = documents_in(Path(source.config["DOCUMENTS_DIR"]))
     assert len(source_documents) == CERTIFICATES
-    source_exports = exports(source, event_id)
-    assert len(csv.reader(io.StringIO(source_exports[0].decode("utf-8-sig"))).__next__()) > 5
+    source_exports = exports(source)
+    exported_csv = source_exports[f"/manage/events/{event_id}/applications/export.csv"]
+    assert isinstance(exported_csv, bytes)
+    assert len(list(csv.reader(io.StringIO(exported_csv.decode("utf-8-sig"))))) > 2
+    assert len(source_exports) > 10
 
     path = back_up(source, tmp_path / "expo.tar.gz", "--with-secrets")
     restored = run(target, "restore", str(path))
@@ -211,7 +238,7 @@ def test_an_installation_comes_back_whole_in_a_fresh_one(source, target, tmp_pat
             assert copy is not None
             assert certificates.certificate_pdf(copy) == source_documents[name]
         assert archive.database_head() == archive.code_head()
-    assert exports(target, event_id) == source_exports
+    assert exports(target) == source_exports
     instance = Path(target.instance_path)
     assert (instance / "config.py").read_text() == SOURCE_CONFIG
     assert (instance / "secret_key").read_text() == "the-source-secret"
