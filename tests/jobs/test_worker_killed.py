@@ -5,18 +5,21 @@ every email is delivered, none twice."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask_migrate import stamp
 
 from expo import create_app, mail
@@ -34,6 +37,7 @@ from tests.factories import (
     make_user,
     open_event,
 )
+from tests.mailserver import free_port
 
 APPLICATIONS = 24
 LEASE_SECONDS = 2
@@ -163,13 +167,47 @@ def test_a_killed_worker_job_is_resumed_by_the_next_worker(installation):
 
 
 MAILS = 400
+HELD = 20  # the message the mail server holds unanswered while the worker is killed
+
+
+class HoldingHandler:
+    """A mail server that takes messages, except that it holds the ``HELD``-th one
+    unanswered until ``release`` is set and then refuses it for now (451), as a server
+    whose client vanished mid-conversation never accepts the message."""
+
+    def __init__(self) -> None:
+        self.accepted: list[str] = []
+        self.seen = 0
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.held_id = ""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.seen += 1
+        if self.seen == HELD:
+            self.held_id = str(message["Message-ID"])
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "451 Connection lost before the message was accepted"
+        self.accepted.append(str(message["Message-ID"]))
+        return "250 Message accepted for delivery"
 
 
 def test_a_killed_worker_mail_batch_is_delivered_once_by_the_next_worker(installation):
-    """Killed in the middle of sending a batch of emails: the next worker sends the rest,
-    takes over the one the dead worker held, and writes no message twice."""
+    """Killed while a message is in the middle of being sent, with hundreds still
+    waiting: the next worker sends the rest, takes over the one the dead worker held,
+    and the mail server receives every message once."""
     site, environment = installation
-    outbox = Path(environment["EXPO_OUTBOX_DIR"])
+    handler = HoldingHandler()
+    server = Controller(handler, hostname="127.0.0.1", port=free_port())
+    server.start()
+    environment = {
+        **environment,
+        "EXPO_MAIL_SERVER": "127.0.0.1",
+        "EXPO_MAIL_PORT": str(server.port),
+    }
     with site.app_context():
         for number in range(MAILS):
             mail.send_email(f"buyer{number}@example.com", f"批次 Batch {number}", "正文 Body\n")
@@ -182,38 +220,40 @@ def test_a_killed_worker_mail_batch_is_delivered_once_by_the_next_worker(install
         message_ids = set(db.session.scalars(sa.select(OutgoingMail.message_id)))
     assert len(message_ids) == MAILS
 
-    def written() -> list[Path]:
-        return list(outbox.glob("*.eml")) if outbox.exists() else []
-
-    def sent() -> int:
+    def rows() -> dict[str, tuple[str, int]]:
         with site.app_context():
-            return db.session.scalar(
-                sa.select(sa.func.count(OutgoingMail.id)).where(OutgoingMail.status == "sent")
-            )
+            return {
+                row.message_id: (row.status, row.attempts)
+                for row in db.session.scalars(sa.select(OutgoingMail))
+            }
 
-    first = start_worker(environment)
     try:
-        wait_for(lambda: len(written()) >= 20)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    assert sent() < MAILS  # killed halfway
+        first = start_worker(environment)
+        try:
+            assert handler.holding.wait(timeout=120), "no message reached the mail server"
+            # The worker waits for the server's answer to a message it has claimed.
+            assert rows()[handler.held_id][0] == "sending"
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        handler.release.set()
+        killed = rows()
+        assert handler.accepted and len(handler.accepted) < MAILS - 1
+        assert killed[handler.held_id][0] == "sending"  # held by a worker that is gone
 
-    time.sleep(LEASE_SECONDS + 0.5)  # the lease of the message it held runs out
-    second = start_worker(environment)
-    try:
-        wait_for(lambda: sent() == MAILS)
+        time.sleep(LEASE_SECONDS + 0.5)  # the lease of the message it held runs out
+        second = start_worker(environment)
+        try:
+            wait_for(lambda: {status for status, _ in rows().values()} == {"sent"})
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=30)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=30)
+        server.stop()
 
-    files = written()
-    identities = [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Message-ID"]
-        for path in files
-    ]
-    assert len(identities) == MAILS and set(identities) == message_ids
+    # Every message reached the server once, the held one too, sent again by the second
+    # worker under the same Message-ID.
+    assert sorted(handler.accepted) == sorted(message_ids)
+    assert handler.accepted.count(handler.held_id) == 1
     with site.app_context():
-        rows = list(db.session.scalars(sa.select(OutgoingMail)))
-        assert {row.status for row in rows} == {"sent"}
-        assert all(row.sent_at is not None for row in rows)
+        assert all(row.sent_at is not None for row in db.session.scalars(sa.select(OutgoingMail)))
