@@ -6,10 +6,13 @@ import signal
 import time
 
 import sqlalchemy as sa
+from huey.consumer import Consumer
 
+from expo import create_app
 from expo.documents.models import Certificate
 from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob
+from tests.conftest import make_test_config
 
 
 def test_a_consumer_thread_runs_a_queued_job(app, db, organizer, event_with_applications, tmp_path):
@@ -50,3 +53,26 @@ def test_a_consumer_thread_runs_a_queued_job(app, db, organizer, event_with_appl
     assert job.zip_sha256 and job.merged_sha256
     assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == len(approved)
     assert huey.pending_count() == 0
+
+
+def test_a_worker_started_before_the_database_starts_all_the_same(
+    tmp_path_factory, tmp_path, monkeypatch
+):
+    """The database not answering yet (the host booted in the wrong order): the worker
+    says so in one line and starts, instead of failing with a traceback in a restart loop."""
+    consumed = []
+    monkeypatch.setattr(Consumer, "run", lambda consumer: consumed.append(consumer))
+    site = create_app(
+        make_test_config(
+            tmp_path_factory,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'not-there' / 'expo.sqlite3'}",
+            JOBS_IMMEDIATE=False,
+            JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"),
+        )
+    )
+    with site.app_context():
+        result = site.test_cli_runner().invoke(args=["worker", "--worker-type", "thread"])
+    assert result.exit_code == 0, result.output
+    assert "Not swept yet, the database does not answer" in result.output
+    assert "Traceback" not in result.output
+    assert len(consumed) == 1  # the worker went on to take tasks

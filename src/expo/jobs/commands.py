@@ -9,6 +9,7 @@ import signal
 import time
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from huey.consumer import Consumer
 
@@ -79,7 +80,13 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
     # Jobs whose workers were killed are not left waiting for an organizer: resumed, and
     # what the queue lost is queued again (the sweep runs every minute after this, too).
     with app.app_context():
-        click.echo(f"Swept: {tasks.sweep()}")
+        try:
+            click.echo(f"Swept: {tasks.sweep()}")
+        except sa.exc.OperationalError as error:
+            # The database not answering yet (started before it): the worker starts all
+            # the same, and its scheduler sweeps again within the minute.
+            db.session.rollback()
+            click.echo(f"Not swept yet, the database does not answer: {error.orig}", err=True)
 
     consumer = huey.create_consumer(
         workers=workers,
