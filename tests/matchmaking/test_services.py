@@ -279,6 +279,28 @@ def test_moving_a_published_meeting_tells_both_sides(fair, db):
     assert actions(db)[-1] == "matchmaking.meeting_moved"
 
 
+def test_a_published_meeting_whose_interpreters_are_gone_keeps_its_table(fair, db):
+    """The grid's interpreters removed after publishing: the published meeting stays where
+    it is, and the scheduler gives its table to no other meeting at that time."""
+    data = services.grid_data_from(fair.grid)
+    data.tables = 1
+    services.save_grid(fair.event, data, actor=fair.organizer)
+    accepted(fair, fair.tea, fair.buyer)  # Chinese and English: an interpreter each time
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    services.publish(fair.event, actor=fair.organizer)
+    [kept] = db.session.scalars(sa.select(Meeting)).all()
+    assert kept.interpreter_language == "en"
+    data.interpreters = ""
+    services.save_grid(fair.event, data, actor=fair.organizer)
+    services.save_profile(fair.pepper, services.ProfileData(languages="zh, en"))
+    accepted(fair, fair.pepper, fair.other_buyer)  # English in common: no interpreter
+    report = services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.id)).all()
+    assert report.placed == 2 and report.unplaced == []
+    assert meetings[0] is kept and kept.table_number == 1
+    assert meetings[1].starts_at != kept.starts_at  # one table: another time
+
+
 def test_publishing_without_a_schedule_is_refused(fair):
     with pytest.raises(DomainError):
         services.publish(fair.event, actor=fair.organizer)

@@ -183,6 +183,10 @@ def schedule(problem: Problem) -> Result:
         if request.fixed is not None:
             _check_fixed(problem, request, allowed)
             allowed = [request.fixed[0]]
+            # A meeting kept where it is (published: its people hold the timetable)
+            # keeps its slot and table even when its interpreters have since been taken
+            # off the grid; leaving it out would give its table to another meeting.
+            languages = languages or [""]
         if not allowed:
             unplaced.append(Unplaced(request.key, Reason.NO_COMMON_SLOT))
             continue
