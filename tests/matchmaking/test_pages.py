@@ -174,3 +174,20 @@ def test_the_enterprise_saves_its_profile_and_a_bad_one_changes_nothing(app, db,
     assert services.profile_for(fair.tea) is None
     tea.post(url, data={"languages": "zh, en", "hs_chapters": "09", "summary_en": "Green tea"})
     assert services.sichuan_languages(fair.tea) == frozenset({"zh", "en"})
+
+
+def test_an_enterprise_not_approved_sees_nothing_of_the_other_side(app, db, fair):
+    user = make_enterprise_user(fair.tea.enterprise, email="tea-waiting@example.com")
+    fair.tea.status = "pending"
+    tea = signed_in(app, user)
+    for path in ("", ".pdf", ".ics"):
+        response = tea.get(f"/applications/{fair.tea.id}/matchmaking{path}?lang=en")
+        assert response.status_code == 404, path
+        assert "Danube Foods" not in response.text
+    asked = tea.post(f"/applications/{fair.tea.id}/matchmaking/ask/{fair.buyer.id}?lang=en")
+    assert asked.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(MatchRequest.id))) == 0
+    fair.tea.status = "approved"
+    db.session.commit()
+    page = tea.get(f"/applications/{fair.tea.id}/matchmaking?lang=en")
+    assert page.status_code == 200 and "Danube Foods" in page.text

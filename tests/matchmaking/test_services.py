@@ -152,6 +152,20 @@ def test_requests_outside_the_window_or_beyond_the_limit_are_refused(fair, db):
     assert db.session.scalar(sa.select(sa.func.count(MatchRequest.id))) == 1
 
 
+def test_a_declined_request_is_not_sent_again_but_the_other_side_may_ask(fair, db):
+    fair.grid.max_requests = 1
+    request = services.ask(fair.event, fair.tea, fair.buyer, side=Side.SICHUAN)
+    services.respond(request, side=Side.COUNTERPART, accept=False)
+    for _ in range(2):
+        with pytest.raises(DomainError, match="declined"):
+            services.ask(fair.event, fair.tea, fair.buyer, side=Side.SICHUAN)
+    assert request.status == RequestStatus.DECLINED
+    # The buyer changes their mind: they ask, and the enterprise answers.
+    again = services.ask(fair.event, fair.tea, fair.buyer, side=Side.COUNTERPART)
+    assert again is request and again.status == RequestStatus.REQUESTED
+    assert db.session.scalar(sa.select(sa.func.count(MatchRequest.id))) == 1
+
+
 def test_a_pending_buyer_cannot_be_asked(fair):
     pending = services.register_counterpart(
         fair.event, counterpart_data(email="later@example.com"), language="en"

@@ -735,6 +735,14 @@ def ask(
         RequestStatus.ACCEPTED,
     ):
         raise DomainError(_l("A request between you and them exists already."))
+    if (
+        existing is not None
+        and existing.status == RequestStatus.DECLINED
+        and existing.from_side == side
+    ):
+        # Asked again and again, a declined request would stay within every limit; only
+        # the side that declined may change its mind and ask.
+        raise DomainError(_l("They declined your request; it cannot be sent again."))
     sender = application.id if side == Side.SICHUAN else counterpart.id
     if _sent_count(event, side, sender) >= grid.max_requests:
         raise DomainError(

@@ -40,7 +40,7 @@ from expo.matchmaking.models import (
     Meeting,
     Side,
 )
-from expo.registrations.models import Application
+from expo.registrations.models import Application, ApplicationStatus
 from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
@@ -453,6 +453,9 @@ def _own_application(application_id: int) -> Application:
     if application is None or application.enterprise_id != current_user.enterprise_id:
         abort(404)
     if services.grid_for(application.event) is None:
+        abort(404)
+    if application.status != ApplicationStatus.APPROVED:
+        # The other side's profiles and the schedule are for approved enterprises only.
         abort(404)
     return application
 
