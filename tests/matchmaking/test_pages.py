@@ -191,3 +191,16 @@ def test_an_enterprise_not_approved_sees_nothing_of_the_other_side(app, db, fair
     db.session.commit()
     page = tea.get(f"/applications/{fair.tea.id}/matchmaking?lang=en")
     assert page.status_code == 200 and "Danube Foods" in page.text
+
+
+def test_the_organizer_hands_a_new_private_link(app, db, fair):
+    organizer = signed_in(app, make_user("organizer", email="links@example.com"))
+    manage = f"/manage/events/{fair.event.id}/matchmaking"
+    page = organizer.post(
+        f"{manage}/counterparts/{fair.buyer.id}/link?lang=en", follow_redirects=True
+    )
+    assert page.status_code == 200
+    found = re.search(r"the old one no longer works\): \S*/matchmaking/([\w-]+)", page.text)
+    assert found is not None
+    buyer = app.test_client().get(f"/matchmaking/{found.group(1)}?lang=en")
+    assert buyer.status_code == 200 and "Danube Foods" in buyer.text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from expo.audit.models import AuditEntry
 from expo.errors import DomainError, InvalidInput
@@ -157,8 +159,10 @@ def test_a_declined_request_is_not_sent_again_but_the_other_side_may_ask(fair, d
     request = services.ask(fair.event, fair.tea, fair.buyer, side=Side.SICHUAN)
     services.respond(request, side=Side.COUNTERPART, accept=False)
     for _ in range(2):
-        with pytest.raises(DomainError, match="declined"):
+        with pytest.raises(DomainError) as refused:
             services.ask(fair.event, fair.tea, fair.buyer, side=Side.SICHUAN)
+        with force_locale("en"):
+            assert "They declined your request" in str(refused.value)
     assert request.status == RequestStatus.DECLINED
     # The buyer changes their mind: they ask, and the enterprise answers.
     again = services.ask(fair.event, fair.tea, fair.buyer, side=Side.COUNTERPART)
@@ -356,6 +360,45 @@ def test_inbound_delegation_members_join_once(fair, db):
     assert services.add_delegation_members(fair.event, actor=fair.organizer) == 0
     joined = [c for c in services.counterparts(fair.event) if c.member_id]
     assert len(joined) == 2 and all(c.status == CounterpartStatus.APPROVED for c in joined)
+
+
+def test_a_delegation_member_gets_a_private_page_of_their_own(fair, db):
+    """Added by the organizers, a member can answer requests and fetch their schedule
+    like a buyer who registered: the link is mailed to them, or handed over by the
+    organizers when they gave no address (and nothing is mailed to a made-up one)."""
+    delegation = make_delegation()
+    delegation.events.append(fair.event)
+    with_mail = make_member(delegation, email="nagy@import.example.com")
+    without = make_member(delegation, email="")
+    before = db.session.scalar(sa.select(sa.func.count(OutgoingMail.id)))
+    assert services.add_delegation_members(fair.event, actor=fair.organizer) == 2
+    mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()[before:]
+    assert [m.recipients for m in mails] == [["nagy@import.example.com"]]
+    token = re.search(r"/matchmaking/([\w-]+)", mails[0].text)
+    assert token is not None
+    mailed = services.counterpart_for_token(token.group(1))
+    assert mailed is not None and mailed.member_id == with_mail.id
+    silent = next(c for c in services.counterparts(fair.event) if c.member_id == without.id)
+    assert silent.email == ""  # no made-up address to mail
+    handed = services.send_link(silent)  # the organizers' "new private link"
+    assert services.counterpart_for_token(handed) is silent
+    assert len(db.session.scalars(sa.select(OutgoingMail)).all()) == before + 1
+    # The member answers a Sichuan enterprise's request through that page's service.
+    request = services.ask(fair.event, fair.tea, silent, side=Side.SICHUAN)
+    services.respond(request, side=Side.COUNTERPART, accept=True)
+    assert request.status == RequestStatus.ACCEPTED
+
+
+def test_a_new_link_replaces_the_old_one(fair, db):
+    first = services.send_link(fair.buyer)
+    second = services.send_link(fair.buyer)
+    assert services.counterpart_for_token(first) is None
+    assert services.counterpart_for_token(second) is fair.buyer
+    pending = services.register_counterpart(
+        fair.event, counterpart_data(email="later@example.com"), language="en"
+    )
+    with pytest.raises(DomainError):
+        services.send_link(pending)
 
 
 def test_the_sichuan_profile_sets_languages_for_the_interpreters(fair, db):

@@ -279,6 +279,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/review": {
         "POST": ORGANIZER_ACTION
     },
+    "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/link": {
+        "POST": ORGANIZER_ACTION
+    },
     "/manage/events/<int:event_id>/matchmaking/delegation-members": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/matchmaking/grid": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/matchmaking/grid.pdf": {"GET": ORGANIZERS},

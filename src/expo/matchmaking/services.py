@@ -508,7 +508,7 @@ def add_member_as_counterpart(event: Event, member: Member, *, actor: User | Non
         country=member.nationality or member.delegation.origin_country,
         contact_name_zh=member.name_zh,
         contact_name_latin=member.name_latin,
-        email=member.email or f"member-{member.id}@invalid",
+        email=member.email,  # none for some members: their link is handed over instead
         needs=member.needs,
         languages="en",
         status=CounterpartStatus.APPROVED,
@@ -518,7 +518,21 @@ def add_member_as_counterpart(event: Event, member: Member, *, actor: User | Non
     db.session.add(counterpart)
     db.session.flush()
     record(actor, AuditAction.MATCHMAKING_COUNTERPART_APPROVED, event, counterpart=counterpart.id)
+    send_link(counterpart)
     return counterpart
+
+
+def send_link(counterpart: Counterpart) -> str:
+    """A new private link for an approved counterpart (any earlier one stops working),
+    mailed in their language when they have an address; returned, for the organizer to
+    hand over to someone without one (a delegation member who gave none)."""
+    if counterpart.status != CounterpartStatus.APPROVED:
+        raise DomainError(_l("Only an approved buyer or supplier has a private page."))
+    token = issue_link(counterpart)
+    db.session.flush()
+    if counterpart.email:
+        _mail_review(counterpart, token)
+    return token
 
 
 def add_delegation_members(event: Event, *, actor: User | None) -> int:
@@ -574,6 +588,12 @@ def review_counterpart(
         action = AuditAction.MATCHMAKING_COUNTERPART_REJECTED
     db.session.flush()
     record(actor, action, counterpart.event, counterpart=counterpart.id)
+    _mail_review(counterpart, token)
+    return token
+
+
+def _mail_review(counterpart: Counterpart, token: str | None) -> None:
+    """Approved with their private link (``token``), or not accepted; in their language."""
     send_templated_email(
         counterpart.email,
         "matchmaking_reviewed",
@@ -582,7 +602,6 @@ def review_counterpart(
         event=counterpart.event,
         link=external_url("matchmaking.counterpart_home", token=token) if token else None,
     )
-    return token
 
 
 def issue_link(counterpart: Counterpart) -> str:
@@ -1156,15 +1175,16 @@ def _notify(meetings: list[Meeting], *, cancelled: bool = False) -> None:
     for meeting in meetings:
         event = db.session.get(Event, meeting.event_id)
         counterpart = meeting.counterpart
-        send_templated_email(
-            counterpart.email,
-            "matchmaking_changed",
-            counterpart.language,
-            meeting=meeting,
-            event=event,
-            cancelled=cancelled,
-            other=meeting.application.enterprise.name,
-        )
+        if counterpart.email:  # a delegation member without one is told by the organizers
+            send_templated_email(
+                counterpart.email,
+                "matchmaking_changed",
+                counterpart.language,
+                meeting=meeting,
+                event=event,
+                cancelled=cancelled,
+                other=meeting.application.enterprise.name,
+            )
         application = meeting.application
         recipients = [u for u in application.enterprise.users if u.email]
         for user in recipients:

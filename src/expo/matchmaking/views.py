@@ -41,6 +41,7 @@ from expo.matchmaking.models import (
     Side,
 )
 from expo.registrations.models import Application, ApplicationStatus
+from expo.urls import external_url
 from expo.web import (
     PRIVATE_LINK_HEADERS,
     form_to,
@@ -125,6 +126,27 @@ def review(event_id: int, counterpart_id: int):
         )
     ):
         flash(_("The registration has been reviewed and they have been told."), "success")
+    return redirect(url_for("matchmaking.manage", event_id=event.id))
+
+
+@bp.post(f"{MANAGE}/counterparts/<int:counterpart_id>/link")
+@organizer_required
+def new_link(event_id: int, counterpart_id: int):
+    """A new private link (the old one stops working): mailed when they have an address,
+    and shown once here for the organizers to hand over or print."""
+    event = _event(event_id)
+    counterpart = _of_event(Counterpart, counterpart_id, event)
+    token = run_service(lambda: services.send_link(counterpart))
+    if token is not None:
+        link = external_url("matchmaking.counterpart_home", token=token)
+        flash(
+            _(
+                "A new private link for %(organization)s (the old one no longer works): %(link)s",
+                organization=counterpart.organization_both,
+                link=link,
+            ),
+            "success",
+        )
     return redirect(url_for("matchmaking.manage", event_id=event.id))
 
 
