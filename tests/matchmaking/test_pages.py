@@ -204,3 +204,20 @@ def test_the_organizer_hands_a_new_private_link(app, db, fair):
     assert found is not None
     buyer = app.test_client().get(f"/matchmaking/{found.group(1)}?lang=en")
     assert buyer.status_code == 200 and "Danube Foods" in buyer.text
+
+
+def test_a_buyer_browses_by_industry_in_their_language(app, db, fair):
+    from expo.matchmaking import services
+
+    fair.tea.enterprise.industry = "food"
+    fair.pepper.enterprise.industry = "machinery"
+    token = services.send_link(fair.buyer)
+    db.session.commit()
+    buyer = app.test_client()
+    page = buyer.get(f"/matchmaking/{token}?lang=en&industry=food")
+    assert page.status_code == 200
+    assert '<option selected value="food">Food</option>' in page.text
+    assert "Sichuan Tea Group" in page.text and "Hanyuan Pepper" not in page.text
+    # A hand-edited industry shows everyone rather than an error.
+    page = buyer.get(f"/matchmaking/{token}?lang=en&industry=%3Cscript%3E")
+    assert page.status_code == 200 and "Hanyuan Pepper" in page.text

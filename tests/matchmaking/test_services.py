@@ -125,6 +125,16 @@ def test_search_by_product_hs_chapter_and_country(fair):
     ]
     assert services.search_counterparts(fair.event, services.Search(country="DE")) == []
     assert services.search_sichuan(fair.event, services.Search(text="Tea")) == [fair.tea]
+    # "9" is chapter 09, as the profiles keep it.
+    assert services.search_counterparts(fair.event, services.Search(hs_chapter="9")) == [fair.buyer]
+
+
+def test_the_other_side_finds_sichuan_enterprises_by_industry(fair):
+    fair.tea.enterprise.industry = "food"
+    fair.pepper.enterprise.industry = "machinery"
+    assert services.search_sichuan(fair.event, services.Search(industry="food")) == [fair.tea]
+    assert services.search_sichuan(fair.event, services.Search(industry="chemicals")) == []
+    assert len(services.search_sichuan(fair.event, services.Search())) == 2
 
 
 # --- requests ----------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from expo.enterprises.industries import industry_choices
 from expo.fields import LOCAL_TIME_FORMAT, BaseForm, choices, strip
-from expo.i18n import country_choices
+from expo.i18n import country_choices, current_language
 from expo.matchmaking.models import (
     ATTENDANCE_LABELS,
     COUNTERPART_ROLE_LABELS,
@@ -124,6 +125,15 @@ class SearchForm(BaseForm):
     q = StringField(_l("Product or name"), filters=[strip], validators=[Length(max=100)])
     hs = StringField(_l("HS chapter"), filters=[strip], validators=[Length(max=2)])
     country = StringField(_l("Country code"), filters=[strip], validators=[Length(max=2)])
+    # The Sichuan side's industries, for the other side browsing it; choices per language.
+    industry = SelectField(_l("Industry"), choices=[])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.industry.choices = [
+            ("", str(_l("All industries"))),
+            *industry_choices(current_language()),
+        ]
 
 
 class AskForm(BaseForm):

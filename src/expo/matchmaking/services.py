@@ -634,6 +634,12 @@ class Search:
     text: str = ""
     hs_chapter: str = ""
     country: str = ""
+    industry: str = ""  # the Sichuan side's, as the other side browses it
+
+    def chapter(self) -> str:
+        """The HS chapter as profiles keep it: two digits ("9" finds "09")."""
+        chapter = self.hs_chapter.strip()
+        return chapter.zfill(2) if chapter.isdigit() else chapter
 
 
 def search_counterparts(event: Event, search: Search) -> list[Counterpart]:
@@ -655,7 +661,7 @@ def search_counterparts(event: Event, search: Search) -> list[Counterpart]:
         statement = statement.where(Counterpart.country == search.country.upper())
     found = list(db.session.scalars(statement.order_by(Counterpart.id)))
     if search.hs_chapter:
-        found = [c for c in found if search.hs_chapter in c.hs_list]
+        found = [c for c in found if search.chapter() in c.hs_list]
     return found
 
 
@@ -679,12 +685,14 @@ def search_sichuan(event: Event, search: Search) -> list[Application]:
                 Enterprise.industry.ilike(pattern, escape="\\"),
             )
         )
+    if search.industry:
+        statement = statement.where(Enterprise.industry == search.industry)
     found = list(db.session.scalars(statement.order_by(Application.id)))
     if search.hs_chapter:
         found = [
             a
             for a in found
-            if (profile := profile_for(a)) and search.hs_chapter in split_codes(profile.hs_chapters)
+            if (profile := profile_for(a)) and search.chapter() in split_codes(profile.hs_chapters)
         ]
     return found
 

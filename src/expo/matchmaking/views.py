@@ -361,6 +361,7 @@ def _search(form: SearchForm) -> services.Search:
         text=filter_value(form.q) or "",
         hs_chapter=filter_value(form.hs) or "",
         country=filter_value(form.country) or "",
+        industry=filter_value(form.industry) or "",
     )
 
 
