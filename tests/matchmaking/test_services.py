@@ -329,6 +329,38 @@ def test_a_published_meeting_whose_interpreters_are_gone_keeps_its_table(fair, d
     assert meetings[1].starts_at != kept.starts_at  # one table: another time
 
 
+def test_publishing_tells_each_participant_their_meetings_once(fair, db):
+    from tests.factories import make_enterprise_user
+
+    make_enterprise_user(fair.tea.enterprise, email="tea@example.com", locale="zh")
+    make_enterprise_user(fair.pepper.enterprise, email="pepper@example.com", locale="en")
+    first, second = placed(fair, db)
+    services.publish(fair.event, actor=fair.organizer)
+    mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()
+    published = {
+        m.recipients[0]: m for m in mails if "schedule" in m.subject or "日程" in m.subject
+    }
+    assert set(published) == {
+        "tea@example.com",
+        "pepper@example.com",
+        "peter@danube.example.com",
+        "anna@baltic.example.com",
+    }
+    table = f"table {first.table_number}"
+    buyer = published["peter@danube.example.com"].text  # in English, with both scripts
+    assert table in buyer and "川茶集团 / Sichuan Tea Group" in buyer
+    assert fair.event.timezone in buyer
+    assert "/matchmaking/" not in buyer  # their private link is not kept to be mailed
+    tea = published["tea@example.com"]
+    assert "日程" in tea.subject and f"{first.table_number}号桌" in tea.text
+    assert f"/applications/{fair.tea.id}/matchmaking" in tea.text
+    assert "Hanyuan" not in tea.text  # only their own meetings
+    # Published again with nothing new: nobody is told twice.
+    before = len(mails)
+    services.publish(fair.event, actor=fair.organizer)
+    assert db.session.scalar(sa.select(sa.func.count(OutgoingMail.id))) == before
+
+
 def test_publishing_without_a_schedule_is_refused(fair):
     with pytest.raises(DomainError):
         services.publish(fair.event, actor=fair.organizer)

@@ -29,6 +29,7 @@ from expo.delegations.models import (
     Member,
     delegation_events,
 )
+from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import Event
 from expo.extensions import db
@@ -667,8 +668,6 @@ def search_counterparts(event: Event, search: Search) -> list[Counterpart]:
 
 def search_sichuan(event: Event, search: Search) -> list[Application]:
     """The approved Sichuan enterprises, as the other side browses them."""
-    from expo.enterprises.models import Enterprise
-
     statement = (
         sa.select(Application)
         .join(Enterprise)
@@ -1175,7 +1174,50 @@ def publish(event: Event, *, actor: User | None) -> int:
     grid.published_at = utcnow()
     db.session.flush()
     record(actor, AuditAction.MATCHMAKING_PUBLISHED, event, meetings=len(meetings))
+    _announce(event, fresh)
     return len(fresh)
+
+
+def _both_scripts(enterprise: Enterprise) -> str:
+    """The enterprise's name in Chinese and in English, for a reader of either."""
+    return " / ".join(dict.fromkeys(n for n in (enterprise.name_zh, enterprise.name_en) if n))
+
+
+def _announce(event: Event, fresh: list[Meeting]) -> None:
+    """Everyone with a meeting newly published gets one email, in their language, listing
+    their meetings; a later publishing tells only those it gives a new meeting."""
+    by_application: dict[int, list[Meeting]] = defaultdict(list)
+    by_counterpart: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in fresh:
+        by_application[meeting.application_id].append(meeting)
+        by_counterpart[meeting.counterpart_id].append(meeting)
+    for application_id in by_application:
+        application = db.session.get_one(Application, application_id)
+        mine = meetings_of(event, application=application, published_only=True)
+        link = external_url("matchmaking.enterprise_home", application_id=application_id)
+        for user in application.enterprise.users:
+            if user.active and user.email:
+                send_templated_email(
+                    user.email,
+                    "matchmaking_published",
+                    user.locale or "zh",
+                    event=event,
+                    meetings=[(m, m.counterpart.organization_both) for m in mine],
+                    link=link,
+                )
+    for counterpart_id in by_counterpart:
+        counterpart = db.session.get_one(Counterpart, counterpart_id)
+        if not counterpart.email:  # a delegation member told by the organizers
+            continue
+        mine = meetings_of(event, counterpart=counterpart, published_only=True)
+        send_templated_email(
+            counterpart.email,
+            "matchmaking_published",
+            counterpart.language,
+            event=event,
+            meetings=[(m, _both_scripts(m.application.enterprise)) for m in mine],
+            link=None,  # their private link is theirs alone: it is not kept to be mailed
+        )
 
 
 def _notify(meetings: list[Meeting], *, cancelled: bool = False) -> None:
