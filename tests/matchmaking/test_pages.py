@@ -221,3 +221,48 @@ def test_a_buyer_browses_by_industry_in_their_language(app, db, fair):
     # A hand-edited industry shows everyone rather than an error.
     page = buyer.get(f"/matchmaking/{token}?lang=en&industry=%3Cscript%3E")
     assert page.status_code == 200 and "Hanyuan Pepper" in page.text
+
+
+def test_both_sides_say_how_their_meeting_went_on_their_pages(app, db, fair):
+    from expo.matchmaking import services
+    from expo.matchmaking.models import Side
+
+    request = services.ask(fair.event, fair.tea, fair.buyer, side=Side.SICHUAN)
+    services.respond(request, side=Side.COUNTERPART, accept=True)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    services.publish(fair.event, actor=fair.organizer)
+    [meeting] = db.session.scalars(sa.select(Meeting)).all()
+    token = services.send_link(fair.buyer)
+    user = make_enterprise_user(fair.tea.enterprise, email="tea-outcome@example.com")
+    tea = signed_in(app, user)
+    home = f"/applications/{fair.tea.id}/matchmaking"
+    # The event lies ahead: no form yet, and a post is refused with a message.
+    assert 'name="interest"' not in tea.get(f"{home}?lang=en").text
+    refused = tea.post(
+        f"{home}/meetings/{meeting.id}/outcome?lang=en",
+        data={"attendance": "held", "interest": "deal"},
+        follow_redirects=True,
+    )
+    assert "once it has begun" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).attendance is None
+    # The day has come (moved back in time rather than the clock forward).
+    shift = meeting.starts_at - (meeting.starts_at.replace(year=2000))
+    db.session.get(Meeting, meeting.id).starts_at -= shift
+    db.session.commit()
+    page = tea.get(f"{home}?lang=en").text
+    assert 'name="interest"' in page
+    tea.post(
+        f"{home}/meetings/{meeting.id}/outcome", data={"attendance": "held", "interest": "deal"}
+    )
+    buyer = app.test_client()
+    answered = buyer.post(
+        f"/matchmaking/{token}/meetings/{meeting.id}/outcome",
+        data={"attendance": "held", "interest": "intention"},
+    )
+    assert answered.status_code == 303
+    db.session.expire_all()
+    kept = db.session.get(Meeting, meeting.id)
+    assert (kept.attendance, kept.interest) == ("held", "intention")  # the last word
+    # Another's meeting, or a made-up one, is not theirs to tell.
+    assert buyer.post(f"/matchmaking/{token}/meetings/999999/outcome").status_code == 404

@@ -374,6 +374,23 @@ def test_the_grid_cannot_drop_slots_that_hold_meetings(fair, db):
         services.save_grid(fair.event, data, actor=fair.organizer)
 
 
+def test_either_side_tells_how_a_meeting_went_once_it_has_begun(fair, db):
+    first, _ = placed(fair, db)
+    with pytest.raises(DomainError):  # not published yet
+        services.record_outcome(first, attendance="held", interest=None, participant=True)
+    services.publish(fair.event, actor=fair.organizer)
+    before = first.starts_at - timedelta(minutes=1)
+    with pytest.raises(DomainError):
+        services.record_outcome(
+            first, attendance="held", interest=None, participant=True, now=before
+        )
+    assert first.attendance is None
+    services.record_outcome(
+        first, attendance="held", interest="follow_up", participant=True, now=first.starts_at
+    )
+    assert (first.attendance, first.interest) == ("held", "follow_up")
+
+
 def test_outcomes_are_recorded(fair, db):
     first, _ = placed(fair, db)
     services.record_outcome(first, attendance="held", interest="intention")

@@ -23,6 +23,7 @@ TOKENS = {
     "matchmaking.counterpart_home": "match_token",
     "matchmaking.counterpart_ask": "match_token",
     "matchmaking.counterpart_decide": "match_token",
+    "matchmaking.counterpart_outcome": "match_token",
     "matchmaking.counterpart_calendar": "match_token",
     "matchmaking.counterpart_pdf": "match_token",
 }

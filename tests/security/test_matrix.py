@@ -307,6 +307,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "POST": (302, 302, 404, 302, 302)
     },
     "/applications/<int:application_id>/matchmaking/manage": {"GET": ORGANIZERS_SENT_ON},
+    "/applications/<int:application_id>/matchmaking/meetings/<int:meeting_id>/outcome": {
+        "POST": (302, 302, 404, 302, 302)
+    },
     "/applications/<int:application_id>/matchmaking/profile": {"POST": (302, 302, 404, 302, 302)},
     "/applications/<int:application_id>/matchmaking/requests/<int:request_id>/"
     "<any(accept,decline,withdraw):decision>": {"POST": (302, 302, 404, 302, 302)},
@@ -315,6 +318,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/matchmaking/<token>.ics": {"GET": PUBLIC},
     "/matchmaking/<token>.pdf": {"GET": PUBLIC},
     "/matchmaking/<token>/ask/<int:application_id>": {"POST": (303,) * 5},
+    "/matchmaking/<token>/meetings/<int:meeting_id>/outcome": {"POST": (303,) * 5},
     "/matchmaking/<token>/requests/<int:request_id>/<any(accept,decline,withdraw):decision>": {
         "POST": (303,) * 5
     },

@@ -373,6 +373,10 @@ class Meeting(Model):
     application: Mapped[Application] = relationship()
     counterpart: Mapped[Counterpart] = relationship()
 
+    def has_begun(self, now: datetime | None = None) -> bool:
+        """Published and begun: its two sides may say how it went."""
+        return self.published and self.starts_at <= (now or utcnow())
+
     @property
     def attendance_label(self) -> str:
         return str(ATTENDANCE_LABELS[Attendance(self.attendance)]) if self.attendance else ""

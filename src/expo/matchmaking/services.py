@@ -1249,9 +1249,20 @@ def _notify(meetings: list[Meeting], *, cancelled: bool = False) -> None:
             )
 
 
-def record_outcome(meeting: Meeting, *, attendance: str | None, interest: str | None) -> Meeting:
+def record_outcome(
+    meeting: Meeting,
+    *,
+    attendance: str | None,
+    interest: str | None,
+    participant: bool = False,
+    now: datetime | None = None,
+) -> Meeting:
+    """How the meeting went, from the organizers or (``participant``) either of its two
+    sides, once it has begun; one record per meeting, the last word kept."""
     from expo.matchmaking.models import Attendance, Interest
 
+    if participant and not meeting.has_begun(now):
+        raise DomainError(_l("How a meeting went can be told once it has begun."))
     errors: dict[str, object] = {}
     if attendance and attendance not in {a.value for a in Attendance}:
         errors["attendance"] = _l("Choose held or no-show.")

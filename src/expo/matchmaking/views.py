@@ -7,6 +7,7 @@ A buyer or supplier has no account: once approved they are mailed a private link
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -320,16 +321,31 @@ def move(event_id: int, meeting_id: int):
 @organizer_required
 def outcome(event_id: int, meeting_id: int):
     event = _event(event_id)
-    meeting = _of_event(Meeting, meeting_id, event)
+    _record_outcome(_of_event(Meeting, meeting_id, event), participant=False)
+    return redirect(url_for("matchmaking.grid_view", event_id=event.id))
+
+
+def _participant_outcome(meeting_id: int, theirs: Callable[[Meeting], bool]) -> None:
+    """One side's word on one of its own meetings (another's is not found)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not theirs(meeting):
+        abort(404)
+    _record_outcome(meeting, participant=True)
+
+
+def _record_outcome(meeting: Meeting, *, participant: bool) -> None:
+    """The outcome form's answer for ``meeting``, from the organizers or one of its sides."""
     form = OutcomeForm()
     form.validate()
     if run_action(
         lambda: services.record_outcome(
-            meeting, attendance=form.attendance.data or None, interest=form.interest.data or None
+            meeting,
+            attendance=form.attendance.data or None,
+            interest=form.interest.data or None,
+            participant=participant,
         )
     ):
         flash(_("The outcome is recorded."), "success")
-    return redirect(url_for("matchmaking.grid_view", event_id=event.id))
 
 
 # --- buyers and suppliers (no account) ---------------------------------------------------
@@ -392,6 +408,7 @@ def counterpart_home(token: str):
         requests=list(asked.values()),
         meetings=services.meetings_of(event, counterpart=counterpart, published_only=True),
         ask_form=AskForm(),
+        outcome_form=OutcomeForm(formdata=None),
         requests_open=services.requests_open(services.grid_for(event)),
         profiles={a.id: services.profile_for(a) for a in found},
     )
@@ -441,6 +458,13 @@ def counterpart_decide(token: str, request_id: int, decision: str):
     if match is None or match.counterpart_id != counterpart.id:
         abort(404)
     _decide(match, Side.COUNTERPART, decision)
+    return redirect(url_for("matchmaking.counterpart_home", token=token)), 303, PRIVATE_LINK_HEADERS
+
+
+@bp.post("/matchmaking/<token>/meetings/<int:meeting_id>/outcome")
+def counterpart_outcome(token: str, meeting_id: int):
+    counterpart = _counterpart(token)
+    _participant_outcome(meeting_id, lambda meeting: meeting.counterpart_id == counterpart.id)
     return redirect(url_for("matchmaking.counterpart_home", token=token)), 303, PRIVATE_LINK_HEADERS
 
 
@@ -503,6 +527,7 @@ def enterprise_home(application_id: int):
         requests=list(asked.values()),
         meetings=services.meetings_of(event, application=application, published_only=True),
         ask_form=AskForm(),
+        outcome_form=OutcomeForm(formdata=None),
         requests_open=services.requests_open(services.grid_for(event)),
         profiles={},
         profile_form=ProfileForm(obj=services.profile_for(application)),
@@ -550,6 +575,14 @@ def enterprise_decide(application_id: int, request_id: int, decision: str):
     if match is None or match.application_id != application.id:
         abort(404)
     _decide(match, Side.SICHUAN, decision)
+    return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
+
+
+@bp.post("/applications/<int:application_id>/matchmaking/meetings/<int:meeting_id>/outcome")
+@enterprise_user_required("matchmaking.organizer_redirect")
+def enterprise_outcome(application_id: int, meeting_id: int):
+    application = _own_application(application_id)
+    _participant_outcome(meeting_id, lambda meeting: meeting.application_id == application.id)
     return redirect(url_for("matchmaking.enterprise_home", application_id=application.id))
 
 
