@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--slots", type=int, default=40)
     parser.add_argument("--tables", type=int, default=60)
-    parser.add_argument("--time-limit", type=float, default=15.0)
+    parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=2030)
     args, _unknown = parser.parse_known_args()
 
