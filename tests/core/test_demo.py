@@ -552,3 +552,34 @@ def test_the_key_enterprise_lists_of_two_seasons_cover_the_province(seeded_on, t
     assert past.not_reached
     this_season = coverage(open_year, now=start_of(today))
     assert this_season.total.applied > 0
+
+
+def test_the_demo_has_a_matchmaking_day_with_a_published_schedule(seeded):
+    """`make run` shows a matchmaking session: some forty buyers, the Sichuan side, their
+    requests and a published schedule in which nobody is booked twice."""
+    from expo.matchmaking.models import Counterpart, MatchRequest, Meeting
+
+    event = seeded.session.scalars(
+        sa.select(Event)
+        .join(Counterpart, Counterpart.event_id == Event.id)
+        .where(Event.kind == "b2b_matchmaking")
+        .group_by(Event.id)
+        .order_by(sa.func.count(Counterpart.id).desc())
+    ).first()
+    assert event is not None
+    buyers = seeded.session.scalars(
+        sa.select(Counterpart).where(Counterpart.event_id == event.id)
+    ).all()
+    meetings = seeded.session.scalars(sa.select(Meeting).where(Meeting.event_id == event.id)).all()
+    assert len(buyers) >= 40
+    assert (
+        seeded.session.scalar(
+            sa.select(sa.func.count(MatchRequest.id)).where(MatchRequest.event_id == event.id)
+        )
+        >= 100
+    )
+    assert len({meeting.application_id for meeting in meetings}) >= 40
+    assert meetings and all(meeting.published for meeting in meetings)
+    for side in ("application_id", "counterpart_id"):
+        booked = [(getattr(meeting, side), meeting.starts_at) for meeting in meetings]
+        assert len(booked) == len(set(booked)), f"{side} booked twice at once"

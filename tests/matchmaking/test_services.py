@@ -236,6 +236,78 @@ def test_a_buyer_on_an_itinerary_item_is_not_booked_then(fair, db):
     assert meeting.starts_at >= slot_at(fair, 11)
 
 
+def test_a_move_into_an_itinerary_item_is_refused_and_changes_nothing(fair, db):
+    delegation = make_delegation()
+    delegation.events.append(fair.event)
+    guest = services.add_member_as_counterpart(
+        fair.event, make_member(delegation), actor=fair.organizer
+    )
+    make_itinerary_item(
+        delegation, kind="site_visit", starts_at=slot_at(fair, 8), ends_at=slot_at(fair, 10)
+    )
+    accepted(fair, fair.tea, guest)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    (meeting,) = db.session.scalars(sa.select(Meeting)).all()
+    was = (meeting.starts_at, meeting.table_number)
+    with pytest.raises(InvalidInput) as refused:
+        services.move_meeting(meeting, starts_at=slot_at(fair, 9), table=1, actor=fair.organizer)
+    with force_locale("en"):
+        assert "itinerary" in str(refused.value.errors["starts_at"])
+    db.session.refresh(meeting)
+    assert (meeting.starts_at, meeting.table_number) == was
+
+
+def test_a_sichuan_enterprise_on_its_own_itinerary_is_not_booked_then(fair, db):
+    delegation = make_delegation()  # the enterprise's own trip, with one of its delegates
+    db.session.flush()
+    traveller = make_member(delegation, source_delegate_id=fair.tea.delegates[0].id)
+    make_itinerary_item(
+        delegation,
+        kind="site_visit",
+        starts_at=slot_at(fair, 8),
+        ends_at=slot_at(fair, 10),
+        everyone=False,
+        members=[traveller],
+    )
+    accepted(fair, fair.tea, fair.buyer)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    (meeting,) = db.session.scalars(sa.select(Meeting)).all()
+    assert meeting.starts_at >= slot_at(fair, 11)
+
+
+def test_a_move_with_no_interpreter_free_is_refused(fair, db):
+    data = services.grid_data_from(fair.grid)
+    data.interpreters = "en=1"
+    services.save_grid(fair.event, data, actor=fair.organizer)
+    accepted(fair, fair.tea, fair.buyer)  # Chinese and English: an interpreter each
+    accepted(fair, fair.pepper, fair.other_buyer)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    first, second = db.session.scalars(sa.select(Meeting).order_by(Meeting.request_id)).all()
+    assert first.starts_at != second.starts_at  # one interpreter: never at once
+    was = (second.starts_at, second.table_number)
+    with pytest.raises(InvalidInput) as refused:
+        services.move_meeting(second, starts_at=first.starts_at, table=2, actor=fair.organizer)
+    with force_locale("en"):
+        assert "interpreter" in str(refused.value.errors["starts_at"])
+    db.session.refresh(second)
+    assert (second.starts_at, second.table_number) == was
+
+
+def test_removing_a_published_match_tells_both_sides_it_is_cancelled(fair, db):
+    from tests.factories import make_enterprise_user
+
+    make_enterprise_user(fair.tea.enterprise, email="tea@example.com", locale="en")
+    request = accepted(fair, fair.tea, fair.buyer)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    services.publish(fair.event, actor=fair.organizer)
+    before = db.session.scalar(sa.select(sa.func.count(OutgoingMail.id)))
+    services.remove_match(request, actor=fair.organizer)
+    mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()[before:]
+    assert sorted(m.recipients[0] for m in mails) == ["peter@danube.example.com", "tea@example.com"]
+    assert all("cancelled" in m.subject for m in mails)
+    assert db.session.scalars(sa.select(Meeting)).all() == []
+
+
 def placed(fair, db):
     accepted(fair, fair.tea, fair.buyer)
     accepted(fair, fair.pepper, fair.other_buyer)
