@@ -375,6 +375,24 @@ def test_concurrent_submissions_never_overbook(app, db):
     assert counts == {"approved": 5, "waitlisted": 15}
 
 
+def test_an_event_switched_to_review_meanwhile_is_not_decided_first_come(db, monkeypatch):
+    """The organizer made the event a reviewed one while the submission was on its way:
+    read again under the lock, the event leaves the application to them."""
+    event = open_event(moderation="first_come", capacity=5)
+    locked = services.lock_event
+
+    def switched_meanwhile(event):
+        event = locked(event)
+        event.moderation = "review"  # as the organizer's committed change reads
+        return event
+
+    monkeypatch.setattr(services, "lock_event", switched_meanwhile)
+    application = services.submit_application(
+        event, make_enterprise(), application_data(), actor=None
+    )
+    assert application.status == "pending"
+
+
 def _table_touched(statement: str) -> tuple[str, str]:
     """("SELECT", "applications") for a statement: its verb and the table it is on."""
     verb = statement.split()[0].upper()

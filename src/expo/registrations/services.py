@@ -459,15 +459,16 @@ def submit_application(
             db.session.flush()
     except IntegrityError as error:
         raise AlreadyApplied() from error
-    if event.moderation != Moderation.FIRST_COME:
+    if event.moderation == Moderation.FIRST_COME:
+        # Decided under the event's row lock, held until the commit: no other submission
+        # or decision for this event can change the count before then. What is done from
+        # here to the commit (the count, the status, the history, the notice) is all that
+        # submissions to one event wait on each other for.
+        event = lock_event(event)
+    if event.moderation != Moderation.FIRST_COME:  # review, or switched to it meanwhile
         _move(application, PENDING, actor=actor, now=now, first=True)
         db.session.flush()
         return application
-    # Decided under the event's row lock, held until the commit: no other submission or
-    # decision for this event can change the count before then. What is done from here
-    # to the commit (the count, the status, the history, the notice) is all that
-    # submissions to one event wait on each other for.
-    event = lock_event(event)
     fits = booths_taken(event) + data.booths_requested <= event.capacity
     status = APPROVED if fits else WAITLISTED
     _move(application, status, actor=None, now=now, first=True)
