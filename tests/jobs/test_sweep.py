@@ -126,8 +126,12 @@ def test_a_silent_job_whose_parts_wait_behind_another_jobs_is_left_running(
     assert queue.waiting_job_ids([tasks.RUN_PART]) == {job.id}
     assert tasks.sweep().startswith("0 jobs resumed")
     assert jobs(db) == [("running", 0)]
+    db.session.refresh(job)
+    assert not job.is_abandoned()  # the job page agrees: still running, not failed
+    assert services.start_certificate_job(event, actor=organizer).created is False
     queued.flush()  # the part is lost (a Redis restarted empty, a worker killed holding it)
-    assert tasks.sweep().startswith("1 jobs resumed")
+    later = utcnow() + lease() + timedelta(seconds=1)
+    assert [again.kind for again in services.resume_orphaned_jobs(now=later)] == ["certificates"]
     assert [status for status, _ in jobs(db)] == ["failed", "queued"]
 
 

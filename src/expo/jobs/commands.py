@@ -86,7 +86,7 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
             # The database not answering yet (started before it): the worker starts all
             # the same, and its scheduler sweeps again within the minute.
             db.session.rollback()
-            click.echo(f"Not swept yet, the database does not answer: {error.orig}", err=True)
+            click.echo(f"Not swept yet ({error.orig}): it runs again within the minute", err=True)
 
     consumer = huey.create_consumer(
         workers=workers,

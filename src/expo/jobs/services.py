@@ -178,16 +178,23 @@ def start_results_job(parameters: dict[str, Any], *, total: int, actor: User | N
     return Started(job, created=True)
 
 
-def resume_orphaned_jobs(
-    *, now: datetime | None = None, waiting: Collection[int] = ()
-) -> list[DocumentJob]:
+def keep_alive(job_ids: Collection[int]) -> None:
+    """Running jobs with a part still waiting in the queue (behind another job's parts)
+    are not silent for a dead worker's sake: their lease is renewed, so neither the sweep
+    nor a page takes them for abandoned."""
+    if job_ids:
+        db.session.execute(
+            sa.update(DocumentJob)
+            .where(DocumentJob.id.in_(job_ids), DocumentJob.status == JobStatus.RUNNING.value)
+            .values(heartbeat_at=utcnow())
+        )
+
+
+def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
     """Every running job whose workers went silent for longer than the lease (killed,
     their machine gone), given up and started again as a new job of the same kind, for the
     same event or report, on behalf of the same organizer. What the old one made is
-    reused: certificates issued or reserved keep their serials.
-
-    ``waiting``: jobs with a part still in the queue, left alone however long they have
-    been silent; their parts wait behind another job's, and a worker will take them."""
+    reused: certificates issued or reserved keep their serials."""
     now = now or utcnow()
     resumed = []
     for job in db.session.scalars(
@@ -195,7 +202,7 @@ def resume_orphaned_jobs(
         .where(DocumentJob.status == JobStatus.RUNNING.value)
         .order_by(DocumentJob.id)
     ).all():
-        if not job.is_abandoned(now) or job.id in waiting:
+        if not job.is_abandoned(now):
             continue
         # Given up only by whoever flips it first: two workers starting (or sweeping) at
         # once resume it once.

@@ -376,9 +376,9 @@ def sweep() -> str:
     queued (a Redis restarted empty, a queue unreachable at the commit) are queued again.
     Claims keep anything from being done twice, however many workers sweep.
     """
-    resumed = services.resume_orphaned_jobs(
-        waiting=queue.waiting_job_ids((RUN_DOCUMENT_JOB, RUN_PART))
-    )
+    services.keep_alive(queue.waiting_job_ids((RUN_DOCUMENT_JOB, RUN_PART)))
+    db.session.commit()
+    resumed = services.resume_orphaned_jobs()
     db.session.commit()
     for job in resumed:
         queue.enqueue(RUN_DOCUMENT_JOB, job.id)
