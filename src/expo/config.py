@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import sqlalchemy as sa
 from flask import Config
 
 ENV_PREFIX = "EXPO_"
 # libpq's limits for a PostgreSQL server that does not answer: seconds to connect, TCP
 # keepalives on idle connections, and milliseconds that sent data may stay unacknowledged.
+LIBPQ_DRIVERS = ("psycopg", "psycopg2")  # others take none of these arguments
 POSTGRESQL_CONNECT_ARGS = {
     "connect_timeout": 5,
     "keepalives": 1,
@@ -307,12 +309,15 @@ def load_config(app, overrides: Mapping[str, Any] | None = None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance_path / 'expo.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    if app.config["DATABASE_URL"].startswith("postgresql"):
+    url = sa.make_url(app.config["DATABASE_URL"])
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() in LIBPQ_DRIVERS:
         # A server that stops answering (a host frozen, a network silently dropping
         # packets) is an outage too: without limits a connection attempt or a query would
-        # wait for minutes, and every page with it, instead of answering 503.
+        # wait for minutes, and every page with it, instead of answering 503. What the
+        # address itself sets (?connect_timeout=30) is left as it is.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {**POSTGRESQL_CONNECT_ARGS, **options.get("connect_args", {})}
+        limits = {k: v for k, v in POSTGRESQL_CONNECT_ARGS.items() if k not in url.query}
+        options["connect_args"] = {**limits, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         try:

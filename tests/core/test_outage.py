@@ -251,6 +251,13 @@ def test_postgresql_connections_have_limits_a_sqlite_file_does_not_need(tmp_path
     assert options["connect_args"]["connect_timeout"] == 5
     assert options["connect_args"]["tcp_user_timeout"] == 15000
     assert options["pool_pre_ping"] is True
+    # What the address sets itself is kept.
+    given = create_app(
+        make_test_config(
+            tmp_path_factory, DATABASE_URL="postgresql+psycopg://expo@db/expo?connect_timeout=30"
+        )
+    ).config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert "connect_timeout" not in given and given["keepalives"] == 1
     file = tmp_path_factory.mktemp("sqlite") / "expo.sqlite3"
     on_file = create_app(make_test_config(tmp_path_factory, DATABASE_URL=f"sqlite:///{file}"))
     assert "connect_args" not in on_file.config["SQLALCHEMY_ENGINE_OPTIONS"]
