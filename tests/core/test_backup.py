@@ -315,10 +315,19 @@ def test_secrets_set_inside_blocks_are_left_out_too(tmp_path):
     compile(stripped, "copy.py", "exec")  # still a settings file Python reads
 
 
-def test_a_config_that_cannot_lose_its_secrets_safely_is_not_copied(tmp_path):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if True: SECRET_KEY = 'the-inline-secret'\nelse: pass\n",
+        "DEBUG = False; SECRET_KEY = 'the-inline-secret'\n",
+        "SECRET_KEY = 'the-inline-secret'; DEBUG = False\n",
+    ],
+    ids=["under-an-if", "after-a-statement", "before-a-statement"],
+)
+def test_a_config_that_cannot_lose_its_secrets_safely_is_not_copied(tmp_path, text):
     config = tmp_path / "config.py"
-    config.write_text("if True: SECRET_KEY = 'the-inline-secret'\nelse: pass\n")
-    with pytest.raises(archive.BackupError, match="without its secrets"):
+    config.write_text(text)
+    with pytest.raises(archive.BackupError, match="shares its line"):
         archive._config_without_secrets(config, tmp_path / "copy.py")
     assert not (tmp_path / "copy.py").exists()
 

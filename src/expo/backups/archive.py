@@ -332,7 +332,16 @@ def _config_without_secrets(config: Path, target: Path) -> Path:
         pronoun = "it" if len(secret) == 1 else "them"
         comment = f"# {', '.join(secret)}: left out of the backup (give {pronoun} as {given})\n"
         indent = lines[node.lineno - 1][: node.col_offset]
-        if node.col_offset and not indent.strip():
+        after = lines[end - 1][node.end_col_offset or 0 :].strip()
+        if indent.strip() or (after and not after.startswith("#")):
+            # Another statement on its line (``DEBUG = False; SECRET_KEY = …``) would be
+            # lost with it.
+            raise BackupError(
+                f"{config}, line {node.lineno}: {', '.join(secret)} shares its line with "
+                "another statement: give each secret a line of its own, "
+                "or back up --with-secrets"
+            )
+        if node.col_offset:
             comment = f"{indent}pass  {comment}"
         lines[node.lineno - 1 : end] = [comment]
         replaced_from = node.lineno
