@@ -433,6 +433,26 @@ def test_publishing_tells_each_participant_their_meetings_once(fair, db):
     assert db.session.scalar(sa.select(sa.func.count(OutgoingMail.id))) == before
 
 
+def test_an_enterprise_that_withdraws_leaves_the_tables(fair, db):
+    """Withdrawn after the schedule was published: its meetings are called off at once,
+    the buyer is told, its requests are withdrawn; the next run schedules without it."""
+    from expo.registrations import services as registrations
+
+    first, second = placed(fair, db)
+    open_request = services.ask(fair.event, fair.tea, fair.other_buyer, side=Side.SICHUAN)
+    services.publish(fair.event, actor=fair.organizer)
+    before = db.session.scalar(sa.select(sa.func.count(OutgoingMail.id)))
+    registrations.withdraw(fair.tea, actor=None, reason="行程取消")
+    assert [m.id for m in db.session.scalars(sa.select(Meeting))] == [second.id]
+    assert open_request.status == RequestStatus.WITHDRAWN
+    assert first.request.status == RequestStatus.WITHDRAWN
+    mails = db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)).all()[before:]
+    cancelled = [m for m in mails if m.recipients == ["peter@danube.example.com"]]
+    assert len(cancelled) == 1 and "cancelled" in cancelled[0].subject
+    report = services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    assert report.placed == 1
+
+
 def test_publishing_without_a_schedule_is_refused(fair):
     with pytest.raises(DomainError):
         services.publish(fair.event, actor=fair.organizer)

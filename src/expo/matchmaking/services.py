@@ -52,6 +52,7 @@ from expo.matchmaking.models import (
     split_codes,
 )
 from expo.registrations.models import Application, ApplicationStatus
+from expo.registrations.signals import application_closed
 from expo.urls import external_url
 from expo.validation import InvalidValue, check_email, check_phone, check_text, is_id
 
@@ -856,6 +857,13 @@ def remove_match(request: MatchRequest, *, actor: User | None) -> None:
     """An organizer undoes a match; its meeting goes, and if published both are told."""
     if request.status != RequestStatus.ACCEPTED:
         raise DomainError(_l("Only an accepted match can be removed."))
+    _call_off(request)
+    db.session.flush()
+    record(actor, AuditAction.MATCHMAKING_MATCH_REMOVED, _event_of(request), request=request.id)
+
+
+def _call_off(request: MatchRequest) -> None:
+    """The request withdrawn; its meeting goes, and if published both sides are told."""
     meeting = request.meeting
     if meeting is not None:
         if meeting.published:
@@ -863,8 +871,36 @@ def remove_match(request: MatchRequest, *, actor: User | None) -> None:
         db.session.delete(meeting)
     request.status = RequestStatus.WITHDRAWN
     request.decided_at = utcnow()
+
+
+@application_closed.connect
+def leave_with_application(
+    application: Application, *, actor: User | None = None, **_signal_data: object
+) -> int:
+    """A withdrawn or cancelled enterprise leaves the tables in the same transaction: its
+    open and accepted requests are withdrawn and its meetings go, the other side of a
+    published one told, so no buyer waits at a table for nobody.
+
+    Run by ``registrations.services`` through ``registrations.signals.application_closed``.
+    """
+    requests = db.session.scalars(
+        sa.select(MatchRequest).where(
+            MatchRequest.application_id == application.id,
+            MatchRequest.status.in_([RequestStatus.REQUESTED, RequestStatus.ACCEPTED]),
+        )
+    ).all()
+    for request in requests:
+        _call_off(request)
     db.session.flush()
-    record(actor, AuditAction.MATCHMAKING_MATCH_REMOVED, _event_of(request), request=request.id)
+    if requests:
+        record(
+            actor,
+            AuditAction.MATCHMAKING_MATCH_REMOVED,
+            application.event,
+            requests=[request.id for request in requests],
+            application=application.id,
+        )
+    return len(requests)
 
 
 def _event_of(request: MatchRequest) -> Event:
