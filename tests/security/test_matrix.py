@@ -279,8 +279,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/review": {
         "POST": ORGANIZER_ACTION
     },
+    # The new link is shown on the page the POST answers with, once.
     "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/link": {
-        "POST": ORGANIZER_ACTION
+        "POST": (302, 403, 403, 200, 200)
     },
     "/manage/events/<int:event_id>/matchmaking/delegation-members": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/matchmaking/grid": {"GET": ORGANIZERS},

@@ -533,7 +533,14 @@ def send_link(counterpart: Counterpart) -> str:
     token = issue_link(counterpart)
     db.session.flush()
     if counterpart.email:
-        _mail_review(counterpart, token)
+        send_templated_email(
+            counterpart.email,
+            "matchmaking_link",
+            counterpart.language,
+            counterpart=counterpart,
+            event=counterpart.event,
+            link=external_url("matchmaking.counterpart_home", token=token),
+        )
     return token
 
 

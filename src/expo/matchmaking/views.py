@@ -134,21 +134,20 @@ def review(event_id: int, counterpart_id: int):
 @organizer_required
 def new_link(event_id: int, counterpart_id: int):
     """A new private link (the old one stops working): mailed when they have an address,
-    and shown once here for the organizers to hand over or print."""
+    and shown once on the page this answers with (not in a flash, which the session
+    cookie would carry), for the organizers to hand over or print."""
     event = _event(event_id)
     counterpart = _of_event(Counterpart, counterpart_id, event)
     token = run_service(lambda: services.send_link(counterpart))
-    if token is not None:
-        link = external_url("matchmaking.counterpart_home", token=token)
-        flash(
-            _(
-                "A new private link for %(organization)s (the old one no longer works): %(link)s",
-                organization=counterpart.organization_both,
-                link=link,
-            ),
-            "success",
-        )
-    return redirect(url_for("matchmaking.manage", event_id=event.id))
+    if token is None:
+        return redirect(url_for("matchmaking.manage", event_id=event.id))
+    body = render_template(
+        "matchmaking/new_link.html",
+        event=event,
+        counterpart=counterpart,
+        link=external_url("matchmaking.counterpart_home", token=token),
+    )
+    return body, 200, PRIVATE_LINK_HEADERS
 
 
 @bp.post(f"{MANAGE}/delegation-members")
