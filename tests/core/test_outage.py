@@ -196,6 +196,19 @@ def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, m
             for _ in range(10):
                 response = client.get("/events")
                 assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+            text = response.get_data(as_text=True)
+            assert "系统暂时无法访问" in text and "Temporarily unavailable" in text
+            scripted = client.get("/manage/jobs/1.json")
+            assert scripted.status_code == 503
+            assert scripted.json["error"] == "database unavailable"
+            sent = client.post(
+                "/account/login",
+                data={"email": "desk@commerce.example", "password": "secret-words"},
+            )
+            assert sent.status_code == 503
+            form = sent.get_data(as_text=True)
+            assert "Nothing you sent was saved" in form and "secret-words" not in form
+            assert 'name="email" value="desk@commerce.example"' in form
             assert client.get("/healthz").status_code == 503
             lines = [r for r in caplog.records if r.name == "expo.outage"]
             assert [r.levelno for r in lines] == [logging.ERROR]
@@ -204,7 +217,8 @@ def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, m
             proxy.restore()
             assert client.get("/events").status_code == 200
             back = [r.getMessage() for r in caplog.records if r.name == "expo.outage"][1:]
-            assert len(back) == 1 and "; 10 requests were refused" in back[0]
+            # Ten pages, the JSON and the form (the health check answers itself).
+            assert len(back) == 1 and "; 12 requests were refused" in back[0]
         finally:
             with app.app_context():
                 db.engine.dispose()
