@@ -270,3 +270,16 @@ def test_both_sides_say_how_their_meeting_went_on_their_pages(app, db, fair):
     assert (kept.attendance, kept.interest) == ("held", "intention")  # the last word
     # Another's meeting, or a made-up one, is not theirs to tell.
     assert buyer.post(f"/matchmaking/{token}/meetings/999999/outcome").status_code == 404
+
+
+def test_the_organizer_corrects_a_buyers_languages_and_a_bad_entry_changes_nothing(app, db, fair):
+    organizer = signed_in(app, make_user("organizer", email="languages@example.com"))
+    url = f"/manage/events/{fair.event.id}/matchmaking/counterparts/{fair.buyer.id}/languages"
+    refused = organizer.post(f"{url}?lang=en", data={"languages": "zz"}, follow_redirects=True)
+    assert "Give language codes such as zh, en, ru" in refused.text
+    db.session.expire_all()
+    assert db.session.get(Counterpart, fair.buyer.id).languages == "en,hu"
+    saved = organizer.post(f"{url}?lang=en", data={"languages": "de, en"}, follow_redirects=True)
+    assert "the next run of the scheduler uses them" in saved.text
+    db.session.expire_all()
+    assert db.session.get(Counterpart, fair.buyer.id).languages == "de,en"

@@ -540,6 +540,30 @@ def test_a_delegation_member_gets_a_private_page_of_their_own(fair, db):
     assert request.status == RequestStatus.ACCEPTED
 
 
+def test_organizers_say_which_languages_a_member_speaks(fair, db):
+    """A member is taken to speak English; told they speak only Russian, the scheduler
+    books them a Russian interpreter."""
+    data = services.grid_data_from(fair.grid)
+    data.interpreters = "ru=1"
+    services.save_grid(fair.event, data, actor=fair.organizer)
+    delegation = make_delegation()
+    delegation.events.append(fair.event)
+    guest = services.add_member_as_counterpart(
+        fair.event, make_member(delegation), actor=fair.organizer
+    )
+    assert guest.language_list == ["en"]
+    for bad in ("", "klingon"):
+        with pytest.raises(InvalidInput) as refused:
+            services.set_languages(guest, bad)
+        assert set(refused.value.errors) == {"languages"}
+    assert guest.languages == "en"
+    services.set_languages(guest, "RU")
+    accepted(fair, fair.tea, guest)
+    services.run_scheduler(fair.event, actor=fair.organizer, time_limit=5)
+    (meeting,) = db.session.scalars(sa.select(Meeting)).all()
+    assert meeting.interpreter_language == "ru"
+
+
 def test_a_new_link_replaces_the_old_one(fair, db):
     first = services.send_link(fair.buyer)
     second = services.send_link(fair.buyer)

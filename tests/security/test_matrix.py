@@ -283,6 +283,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/link": {
         "POST": (302, 403, 403, 200, 200)
     },
+    "/manage/events/<int:event_id>/matchmaking/counterparts/<int:counterpart_id>/languages": {
+        "POST": ORGANIZER_ACTION
+    },
     "/manage/events/<int:event_id>/matchmaking/delegation-members": {"POST": ORGANIZER_ACTION},
     "/manage/events/<int:event_id>/matchmaking/grid": {"GET": ORGANIZERS},
     "/manage/events/<int:event_id>/matchmaking/grid.pdf": {"GET": ORGANIZERS},

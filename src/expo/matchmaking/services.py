@@ -105,6 +105,14 @@ def check_languages(raw: str) -> str:
     )
 
 
+def spoken_languages(raw: str) -> str:
+    """:func:`check_languages`, at least one: who meets at a table speaks something."""
+    languages = check_languages(raw)
+    if not languages:
+        raise InvalidValue(_l("Give at least one language you speak."))
+    return languages
+
+
 def check_hs_chapters(raw: str) -> str:
     value = _codes(
         raw,
@@ -363,9 +371,7 @@ def save_profile(application: Application, data: ProfileData) -> SichuanProfile:
     except InvalidValue as error:
         errors["hs_chapters"] = error.message
     try:
-        clean.languages = check_languages(data.languages)
-        if not clean.languages:
-            errors["languages"] = _l("Give at least one language you speak.")
+        clean.languages = spoken_languages(data.languages)
     except InvalidValue as error:
         errors["languages"] = error.message
     if errors:
@@ -445,9 +451,7 @@ def _validated_counterpart(data: CounterpartData) -> CounterpartData:
     except InvalidValue as error:
         errors["hs_chapters"] = error.message
     try:
-        clean.languages = check_languages(data.languages)
-        if not clean.languages:
-            errors["languages"] = _l("Give at least one language you speak.")
+        clean.languages = spoken_languages(data.languages)
     except InvalidValue as error:
         errors["languages"] = error.message
     if not data.consent:
@@ -611,6 +615,18 @@ def _mail_review(counterpart: Counterpart, token: str | None) -> None:
         event=counterpart.event,
         link=external_url("matchmaking.counterpart_home", token=token) if token else None,
     )
+
+
+def set_languages(counterpart: Counterpart, raw: str) -> Counterpart:
+    """The languages a buyer or supplier speaks, as the organizers know them (a delegation
+    member is taken to speak English until they say otherwise): they decide when an
+    interpreter is booked at the next run of the scheduler."""
+    try:
+        counterpart.languages = spoken_languages(raw)
+    except InvalidValue as error:
+        raise InvalidInput({"languages": error.message}) from None
+    db.session.flush()
+    return counterpart
 
 
 def issue_link(counterpart: Counterpart) -> str:

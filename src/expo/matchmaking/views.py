@@ -150,6 +150,16 @@ def new_link(event_id: int, counterpart_id: int):
     return body, 200, PRIVATE_LINK_HEADERS
 
 
+@bp.post(f"{MANAGE}/counterparts/<int:counterpart_id>/languages")
+@organizer_required
+def counterpart_languages(event_id: int, counterpart_id: int):
+    event = _event(event_id)
+    counterpart = _of_event(Counterpart, counterpart_id, event)
+    if run_action(lambda: services.set_languages(counterpart, request.form.get("languages", ""))):
+        flash(_("The languages are saved: the next run of the scheduler uses them."), "success")
+    return redirect(url_for("matchmaking.manage", event_id=event.id))
+
+
 @bp.post(f"{MANAGE}/delegation-members")
 @organizer_required
 def add_delegation_members(event_id: int):
