@@ -231,3 +231,17 @@ def queued(app, tmp_path):
     yield queue.queue_for(app).huey
     app.config.update(saved)
     app.extensions.pop(queue.EXTENSION, None)
+
+
+@pytest.fixture(autouse=True)
+def _signals_left_as_found():
+    """A test that runs a command in this process (the worker) must put back the signal
+    handling it changed: a SIGTERM blocked here is blocked in every process the later
+    tests start, and they would never stop."""
+    import signal
+
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    handler = signal.getsignal(signal.SIGTERM)
+    yield
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == mask, "stop signals left blocked"
+    assert signal.getsignal(signal.SIGTERM) == handler, "SIGTERM's handler left changed"

@@ -70,8 +70,17 @@ def test_a_worker_started_before_the_database_starts_all_the_same(
             JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"),
         )
     )
-    with site.app_context():
-        result = site.test_cli_runner().invoke(args=["worker", "--worker-type", "thread"])
+    # The command takes over SIGTERM and blocks the stop signals on its way out, as a
+    # worker process should; in the test's own process both are put back, or every
+    # process started by a later test would inherit the blocked SIGTERM.
+    handler = signal.getsignal(signal.SIGTERM)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    try:
+        with site.app_context():
+            result = site.test_cli_runner().invoke(args=["worker", "--worker-type", "thread"])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     assert result.exit_code == 0, result.output
     assert "Not swept yet (" in result.output
     assert "Traceback" not in result.output
