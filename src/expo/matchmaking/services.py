@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from expo.accounts.models import User
 from expo.audit.actions import AuditAction
@@ -601,12 +602,6 @@ def review_counterpart(
         action = AuditAction.MATCHMAKING_COUNTERPART_REJECTED
     db.session.flush()
     record(actor, action, counterpart.event, counterpart=counterpart.id)
-    _mail_review(counterpart, token)
-    return token
-
-
-def _mail_review(counterpart: Counterpart, token: str | None) -> None:
-    """Approved with their private link (``token``), or not accepted; in their language."""
     send_templated_email(
         counterpart.email,
         "matchmaking_reviewed",
@@ -615,6 +610,7 @@ def _mail_review(counterpart: Counterpart, token: str | None) -> None:
         event=counterpart.event,
         link=external_url("matchmaking.counterpart_home", token=token) if token else None,
     )
+    return token
 
 
 def set_languages(counterpart: Counterpart, raw: str) -> Counterpart:
@@ -1252,16 +1248,26 @@ def _both_scripts(enterprise: Enterprise) -> str:
 def _announce(event: Event, fresh: list[Meeting]) -> None:
     """Everyone with a meeting newly published gets one email, in their language, listing
     their meetings; a later publishing tells only those it gives a new meeting."""
+    published = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.published.is_(True))
+        .order_by(Meeting.starts_at, Meeting.table_number)
+        .options(
+            selectinload(Meeting.counterpart),
+            selectinload(Meeting.application)
+            .selectinload(Application.enterprise)
+            .selectinload(Enterprise.users),
+        )
+    ).all()
     by_application: dict[int, list[Meeting]] = defaultdict(list)
     by_counterpart: dict[int, list[Meeting]] = defaultdict(list)
-    for meeting in fresh:
+    for meeting in published:
         by_application[meeting.application_id].append(meeting)
         by_counterpart[meeting.counterpart_id].append(meeting)
-    for application_id in by_application:
-        application = db.session.get_one(Application, application_id)
-        mine = meetings_of(event, application=application, published_only=True)
+    for application_id in dict.fromkeys(m.application_id for m in fresh):
+        mine = by_application[application_id]
         link = external_url("matchmaking.enterprise_home", application_id=application_id)
-        for user in application.enterprise.users:
+        for user in mine[0].application.enterprise.users:
             if user.active and user.email:
                 send_templated_email(
                     user.email,
@@ -1271,11 +1277,11 @@ def _announce(event: Event, fresh: list[Meeting]) -> None:
                     meetings=[(m, m.counterpart.organization_both) for m in mine],
                     link=link,
                 )
-    for counterpart_id in by_counterpart:
-        counterpart = db.session.get_one(Counterpart, counterpart_id)
+    for counterpart_id in dict.fromkeys(m.counterpart_id for m in fresh):
+        mine = by_counterpart[counterpart_id]
+        counterpart = mine[0].counterpart
         if not counterpart.email:  # a delegation member told by the organizers
             continue
-        mine = meetings_of(event, counterpart=counterpart, published_only=True)
         send_templated_email(
             counterpart.email,
             "matchmaking_published",
