@@ -436,7 +436,9 @@ def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app
     locks = [
         number
         for number, statement in enumerate(seen)
-        if re.match(r"(SELECT events\.id\b.* FOR NO KEY UPDATE|UPDATE events SET id)", statement)
+        if re.match(
+            r"(SELECT .* FROM events WHERE .* FOR NO KEY UPDATE|UPDATE events SET id)", statement
+        )
     ]
     assert len(locks) == 1, seen
     held = seen[locks[0] + 1 : seen.index("COMMIT")]

@@ -195,6 +195,26 @@ class TestMyApplications:
         assert "已撤回" in html
 
 
+def test_the_form_of_events_without_questions_is_shared_yet_speaks_each_reader_language(
+    client, db, login_as
+):
+    """Built once per process for every event that asks nothing: its labels are translated
+    when shown, so each reader still reads them in the page's language, and an event with
+    a question still gets that question's field."""
+    plain, other = open_event(), open_event()
+    asking = open_event()
+    question = make_question(asking, required=True)
+    login_as(make_enterprise_user())
+    english = client.get(f"/events/{plain.id}/apply?lang=en").get_data(as_text=True)
+    chinese = client.get(f"/events/{other.id}/apply?lang=zh").get_data(as_text=True)
+    assert "Booths requested" in english and "Booths requested" not in chinese
+    assert "I agree that the organizers" in english
+    assert "I agree that the organizers" not in chinese and "answer_" not in chinese
+    asked = client.get(f"/events/{asking.id}/apply?lang=en").get_data(as_text=True)
+    assert f'name="answer_{question.id}"' in asked
+    assert "answer_" not in client.get(f"/events/{plain.id}/apply?lang=en").get_data(as_text=True)
+
+
 class TestOneRound:
     """A failed submit shows every mistake at once: questions, consent and delegates."""
 

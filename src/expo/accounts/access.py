@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload
 
 from expo.attendance.services import can_check_in
 from expo.errors import sign_in_again, wants_json
@@ -42,7 +43,8 @@ def init_login_manager(manager: LoginManager) -> None:
         user_part, _, stamp = user_id.partition(":")
         if not user_part.isdigit():
             return None
-        user = db.session.get(User, int(user_part))
+        # The enterprise comes in the same statement: most signed-in pages show it.
+        user = db.session.get(User, int(user_part), options=[joinedload(User.enterprise)])
         if user is None or (stamp and stamp != user.session_stamp):
             return None
         return user

@@ -354,13 +354,18 @@ def _visible(include_drafts: bool) -> sa.Select[Event]:
     return query
 
 
-def visible_event(event_id: int, *, include_drafts: bool, agenda: bool = True) -> Event | None:
+def visible_event(
+    event_id: int, *, include_drafts: bool, agenda: bool = True, questions: bool = False
+) -> Event | None:
     """The event if the reader may see it, with its campaign (and its ``agenda``, unless a
-    page does not show it: one round trip fewer)."""
+    page does not show it: one round trip fewer; and its ``questions`` in the same
+    statement, for the application form)."""
     query = _visible(include_drafts).where(Event.id == event_id).options(joinedload(Event.campaign))
     if agenda:
         query = query.options(selectinload(Event.sessions))
-    return db.session.execute(query).scalar_one_or_none()
+    if questions:
+        query = query.options(joinedload(Event.questions))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def visible_campaign(campaign_id: int, *, include_drafts: bool) -> Campaign | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import types
 
 from flask_babel import lazy_gettext as _l
@@ -87,10 +88,23 @@ class WithdrawForm(BaseForm):
 def application_form_class(event) -> type[ApplicationForm]:
     """The application form for ``event``: its questions added as fields, then the
     consent, in the order the page shows them (and the error summary lists them)."""
-    with_questions = add_answer_fields(ApplicationForm, list(event.questions))
+    questions = list(event.questions)
+    if not questions:
+        return _form_without_questions()
+    return _consent_last(add_answer_fields(ApplicationForm, questions))
+
+
+@functools.cache
+def _form_without_questions() -> type[ApplicationForm]:
+    """The form of an event that asks no questions: the same for every such event and
+    every reader (its texts are translated when shown), so built once per process."""
+    return _consent_last(ApplicationForm)
+
+
+def _consent_last(form_class: type[ApplicationForm]) -> type[ApplicationForm]:
     return types.new_class(
         ApplicationForm.__name__,
-        (with_questions,),
+        (form_class,),
         {},
         lambda namespace: namespace.update(consent=_consent_field()),
     )

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from expo import caching
 from expo.audit.actions import AuditAction
@@ -279,24 +281,24 @@ def _fill(application: Application, data: ApplicationData, answers: dict[int, ob
 # --- capacity --------------------------------------------------------------------------
 
 
+_DECIDING = ["moderation", "capacity"]  # what a decision reads of the event
+
+
 def lock_event(event: Event) -> Event:
-    """Take the event's row lock for the rest of the transaction and reload it."""
+    """Take the event's row lock for the rest of the transaction and read again what a
+    decision reads of it (its moderation and capacity)."""
     db.session.flush()  # pending changes must reach the database before it is re-read
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks; a write takes the database's write lock, which other
         # writers wait for (busy_timeout) until this transaction ends.
         db.session.execute(sa.update(Event).where(Event.id == event.id).values(id=Event.id))
-        db.session.refresh(event)
+        db.session.refresh(event, _DECIDING)
         return event
-    return db.session.execute(
-        sa.select(Event)
-        .where(Event.id == event.id)
-        # FOR NO KEY UPDATE: decisions wait on each other, while a row that only
-        # refers to the event (an application inserted before its decision) does not
-        # wait, nor make the lock wait for it.
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    # FOR NO KEY UPDATE: decisions wait on each other, while a row that only refers to
+    # the event (an application inserted before its decision) does not wait, nor make the
+    # lock wait for it.
+    db.session.refresh(event, _DECIDING, with_for_update={"key_share": True})
+    return event
 
 
 def booths_taken(event: Event) -> int:
@@ -438,27 +440,25 @@ def submit_application(
     if not event.registration_is_open(now):
         raise RegistrationClosed()
     answers = _validate(event, data, new=True, now=now)
-    application = Application(
-        event=event,
-        enterprise=enterprise,
+    enterprise_users(enterprise)  # the notice's recipients, read before any lock
+    # Inserted before the event's lock is taken: a pending row counts for no booths. A
+    # second active application of the enterprise is refused by the partial unique index;
+    # ON CONFLICT DO NOTHING inserts no row then, and leaves the transaction as it was.
+    application = _insert_application(
+        event_id=event.id,
+        enterprise_id=enterprise.id,
         submitted_by_id=getattr(actor, "id", None),
         status=PENDING.value,
+        booths_requested=data.booths_requested,
+        exhibits=data.exhibits.strip(),
         consent_version=current_notice(now).version,
         consented_at=now,
         created_at=now,
+        updated_at=now,
     )
-    _fill(application, data, answers)
-    enterprise_users(enterprise)  # the notice's recipients, read before any lock
-    try:
-        # Inserted before the event's lock is taken, with its delegates: a pending row
-        # counts for no booths, and a second active application of the enterprise is
-        # refused by the partial unique index. Added inside the savepoint, since
-        # begin_nested() flushes what is pending before it starts.
-        with db.session.begin_nested():
-            db.session.add(application)
-            db.session.flush()
-    except IntegrityError as error:
-        raise AlreadyApplied() from error
+    if application is None:
+        raise AlreadyApplied()
+    _fill(application, data, answers)  # its delegates, flushed before the lock below
     if event.moderation == Moderation.FIRST_COME:
         # Decided under the event's row lock, held until the commit: no other submission
         # or decision for this event can change the count before then. What is done from
@@ -473,6 +473,19 @@ def submit_application(
     status = APPROVED if fits else WAITLISTED
     _move(application, status, actor=None, now=now, first=True)
     db.session.flush()
+    return application
+
+
+def _insert_application(**values: object) -> Application | None:
+    """The new application, or None when the partial unique index refused it; one
+    statement, where a savepoint around the unit of work's insert took three."""
+    upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(Application).values(**values).on_conflict_do_nothing()
+    application = db.session.scalars(statement.returning(Application)).one_or_none()
+    if application is not None:
+        # A new row has none of these: known empty, not loaded to be filled.
+        for collection in ("delegates", "answers", "transitions"):
+            set_committed_value(application, collection, [])
     return application
 
 

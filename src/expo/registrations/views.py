@@ -58,7 +58,9 @@ def _with_spare_rows(form, event) -> None:
 @no_store
 @enterprise_member_required
 def apply(event_id: int):
-    event = event_services.visible_event(event_id, include_drafts=False, agenda=False)
+    event = event_services.visible_event(
+        event_id, include_drafts=False, agenda=False, questions=True
+    )
     if event is None:
         abort(404)
     enterprise = current_user.enterprise
