@@ -46,3 +46,24 @@ def test_every_status_has_its_message(db, smtp_server):
         ("first@example.com", "Application cancelled"),
         ("second@example.com", "A place has come free"),
     ]
+
+
+def test_a_page_in_one_language_mails_each_reader_in_theirs(client, db, login_as, smtp_server):
+    """The page is in Chinese and the applicant reads English: the email is rendered in
+    the applicant's language, not in the page's (each rendering takes its own catalogue)."""
+    from tests.registrations.test_views import form
+
+    event = open_event(title_zh="塔什干博览会", title_en="Tashkent Fair")
+    user = login_as(make_enterprise_user(email="en@example.com", locale="en"))
+    make_enterprise_user(user.enterprise, email="zh@example.com", locale="zh")
+    db.session.commit()
+    response = client.post(f"/events/{event.id}/apply?lang=zh", data=form())
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"] + "?lang=zh").get_data(as_text=True)
+    assert "待审核" in page and "Pending review" not in page
+    by_recipient = {message["To"]: message for message in smtp_server.messages}
+    english = by_recipient["en@example.com"]
+    assert english["Subject"].startswith("Application received")
+    assert "We have received your enterprise's application" in english.get_content()
+    chinese = by_recipient["zh@example.com"]
+    assert "塔什干博览会" in chinese["Subject"] and "Application received" not in chinese["Subject"]

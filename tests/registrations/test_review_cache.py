@@ -7,6 +7,7 @@ import pytest
 
 from expo.registrations import services
 from tests.factories import make_user, open_event
+from tests.pages import error_at
 from tests.registrations.test_review import base, listed, submit
 
 
@@ -64,3 +65,33 @@ def test_a_chosen_filter_stays_chosen(client, db, organizer):
     html = page(client, event, "?lang=en&prefecture=510700")
     assert len(listed(html)) == 1
     assert re.search(r'<option[^>]*selected[^>]*value="510700"|value="510700"[^>]*selected', html)
+
+
+def test_the_kept_form_fields_follow_the_language_and_what_was_typed(client, db, organizer):
+    """The filter and decision fields are kept per language and values: a search typed
+    shows in its box, and a decision sent back keeps its reason and its mistake, while the
+    next plain page shows the empty fields again."""
+    event = open_event()
+    application = submit(event, name_en="Panda Tea Co.")
+    db.session.commit()
+    for _ in range(2):
+        english, chinese = page(client, event, "?lang=en"), page(client, event, "?lang=zh")
+        assert "Required to reject or cancel" in english
+        assert "Required to reject or cancel" not in chinese and "Key enterprises only" in english
+        assert "Key enterprises only" not in chinese
+    searched = page(client, event, "?lang=en&q=Panda")
+    assert re.search(r'name="q"[^>]*value="Panda"|value="Panda"[^>]*name="q"', searched)
+    assert 'value="Panda"' not in page(client, event, "?lang=en")
+    sent_back = client.post(
+        f"{base(event)}/bulk?lang=en",
+        data={"application_ids": [str(application.id)], "action": "reject", "reason": " "},
+    )
+    assert sent_back.status_code == 422
+    assert "Give a reason" in error_at(sent_back.get_data(as_text=True), "reason")
+    typed = client.post(
+        f"{base(event)}/bulk?lang=en",
+        data={"application_ids": [], "action": "reject", "reason": "Late papers"},
+    )
+    assert typed.status_code == 422 and "Late papers" in typed.get_data(as_text=True)
+    plain = page(client, event, "?lang=en")
+    assert "Late papers" not in plain and "Give a reason" not in plain

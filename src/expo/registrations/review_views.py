@@ -142,18 +142,32 @@ def _rows_html(event: Event, application_ids: list[int], bulk_form: BulkReviewFo
     return Markup(caching.remember("results", key, render))
 
 
-def _filter_selects_html(form: ApplicationFilterForm) -> Markup:
-    """The filters' lists (statuses, prefectures, industries: fixed lists, long to render),
-    kept per language and the values chosen; rendered each time a value is not valid."""
-    selects = (form.status, form.prefecture, form.industry)
+def _filter_fields_html(form: ApplicationFilterForm) -> Markup:
+    """The filter form's fields (the search, the fixed lists of statuses, prefectures and
+    industries, long to render, the key-enterprise box, the order): kept per language and
+    the values chosen; rendered each time a value is not valid."""
 
     def render() -> str:
-        return render_template("registrations/manage/_filter_selects.html", form=form)
+        return render_template("registrations/manage/_filter_fields.html", form=form)
 
-    if any(field.errors for field in selects):
+    if any(field.errors for field in form):
         return Markup(render())
-    key = ("review-filters", current_language(), *(repr(field.data) for field in selects))
+    key = ("review-filters", current_language(), *(repr(field.data) for field in form))
     return Markup(caching.remember("events", key, render))
+
+
+def _bulk_fields_html(bulk_form: BulkReviewForm) -> Markup:
+    """The decision's fields (the action's list and the reason), the same on every list
+    page of a language: kept per language, unless the form comes back with what was typed
+    or its mistakes."""
+
+    def render() -> str:
+        return render_template("registrations/manage/_bulk_fields.html", bulk_form=bulk_form)
+
+    fields = (bulk_form.action, bulk_form.reason)
+    if any(field.errors or field.data for field in fields):
+        return Markup(render())
+    return Markup(caching.remember("events", ("review-bulk-fields", current_language()), render))
 
 
 def _page_of_ids(event: Event, filters: ApplicationFilters, applications: int):
@@ -196,7 +210,8 @@ def _render_list(
             "registrations/manage/list.html",
             event=event,
             form=filter_form,
-            filter_selects=_filter_selects_html(filter_form),
+            filter_fields=_filter_fields_html(filter_form),
+            bulk_fields=_bulk_fields_html(bulk_form),
             filters=filters,
             page=page,
             rows=_rows_html(event, list(page.items), bulk_form),
