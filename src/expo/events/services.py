@@ -357,14 +357,15 @@ def _visible(include_drafts: bool) -> sa.Select[Event]:
 def visible_event(
     event_id: int, *, include_drafts: bool, agenda: bool = True, questions: bool = False
 ) -> Event | None:
-    """The event if the reader may see it, with its campaign (and its ``agenda``, unless a
-    page does not show it: one round trip fewer; and its ``questions`` in the same
-    statement, for the application form)."""
+    """The event if the reader may see it, in one statement with its campaign, its
+    ``agenda`` (unless a page does not show it) and its ``questions`` (for the
+    application form)."""
     query = _visible(include_drafts).where(Event.id == event_id).options(joinedload(Event.campaign))
     if agenda:
-        query = query.options(selectinload(Event.sessions))
+        query = query.options(joinedload(Event.sessions))
     if questions:
-        query = query.options(joinedload(Event.questions))
+        # Joined beside the agenda, the two lists would multiply each other's rows.
+        query = query.options((selectinload if agenda else joinedload)(Event.questions))
     return db.session.execute(query).unique().scalar_one_or_none()
 
 

@@ -64,7 +64,11 @@ def apply(event_id: int):
     if event is None:
         abort(404)
     enterprise = current_user.enterprise
-    existing = services.active_application(event, enterprise)
+    form = application_form_class(event)()
+    # Shown, the page sends an enterprise that has applied to its application. Sent, the
+    # form is not checked first: the insert itself refuses a second application (the
+    # unique index), and the refusal below then leads there too.
+    existing = None if form.is_submitted() else services.active_application(event, enterprise)
     if existing is not None:
         flash(_("Your enterprise has already applied to this event."), "info")
         return redirect(url_for(".application", application_id=existing.id))
@@ -73,7 +77,6 @@ def apply(event_id: int):
         return redirect(url_for("events.detail", event_id=event.id))
     if not current_user.email_verified:
         return render_template("registrations/verify_email_first.html", event=event)
-    form = application_form_class(event)()
     submitted = save_form(
         form,
         lambda: _submitted(
