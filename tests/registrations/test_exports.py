@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -7,15 +8,17 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from expo import spreadsheets
+from expo import create_app, spreadsheets
 from expo.audit.models import AuditEntry
 from expo.events.models import Question
 from expo.extensions import db as _db
 from expo.registrations import exports, services
 from expo.registrations.models import Delegate
-from tests.factories import make_user, open_event
+from tests.conftest import make_test_config
+from tests.factories import DEFAULT_PASSWORD, make_user, open_event
 from tests.registrations.test_review import base, submit
 
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -150,6 +153,45 @@ class TestCsv:
             assert response.headers["Location"] == f"{base(event)}?status=approved&lang=en"
         recorded = db.session.query(AuditEntry).filter_by(action="event.export_applications")
         assert recorded.count() == 0
+
+    def test_with_csrf_on_the_buttons_carry_the_page_token_beside_the_kept_filters(
+        self, app, db, event, organizer, tmp_path_factory
+    ):
+        """The kept hidden fields hold no token: each page's own is rendered beside them,
+        and the export it posts is accepted."""
+        protected = create_app(
+            make_test_config(
+                tmp_path_factory, WTF_CSRF_ENABLED=True, DATABASE_URL=app.config["DATABASE_URL"]
+            )
+        )
+        db.session.commit()
+        tokens = []
+        try:
+            for _ in range(2):
+                client = protected.test_client()
+                login = client.get("/account/login").text
+                client.post(
+                    "/account/login",
+                    data={
+                        "email": organizer.email,
+                        "password": DEFAULT_PASSWORD,
+                        "csrf_token": TOKEN.search(login).group(1),
+                    },
+                )
+                html = client.get(f"{base(event)}?lang=en&status=approved").text
+                form = html[html.index('<form method="post" id="export-form"') :]
+                form = form[: form.index("</form>")]
+                (token,) = TOKEN.findall(form)
+                tokens.append(token)
+                fields = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', form))
+                assert fields["status"] == "approved"
+                exported = client.post(f"{base(event)}/export.csv?lang=en", data=fields)
+                assert exported.status_code == 200
+                assert exported.headers["Content-Type"].startswith("text/csv")
+        finally:
+            with protected.app_context():
+                _db.engine.dispose()
+        assert tokens[0] != tokens[1]  # each session its own, though the filters were kept
 
     def test_the_buttons_post_the_filters_of_the_list(self, client, db, event):
         db.session.commit()

@@ -170,6 +170,19 @@ def _bulk_fields_html(bulk_form: BulkReviewForm) -> Markup:
     return Markup(caching.remember("events", ("review-bulk-fields", current_language()), render))
 
 
+def _export_fields_html(export_form: ApplicationExportForm) -> Markup:
+    """The filters the export buttons carry, as hidden fields (the form's CSRF token is
+    the page's own, rendered beside them): kept per the filters' values."""
+
+    def render() -> str:
+        return render_template("registrations/manage/_export_fields.html", form=export_form)
+
+    token = export_form.meta.csrf_field_name
+    carried = [field for field in export_form if field.name != token]
+    key = ("review-export-fields", *(f"{field.name}={field.data!r}" for field in carried))
+    return Markup(caching.remember("events", key, render))
+
+
 def _page_of_ids(event: Event, filters: ApplicationFilters, applications: int):
     """The page's application ids and the number matching, read once per generation of the
     results (which follows applications, delegates and enterprises), per language (the
@@ -205,6 +218,7 @@ def _render_list(
         "results", ("review-tally", event.id), lambda: review.status_tally(event)
     )
     page = _page_of_ids(event, filters, sum(counts.values()))
+    export_form = ApplicationExportForm.carrying(filters)
     return (
         render_template(
             "registrations/manage/list.html",
@@ -218,7 +232,8 @@ def _render_list(
             counts=counts,
             capacity=capacity,
             bulk_form=bulk_form,
-            export_form=ApplicationExportForm.carrying(filters),
+            export_form=export_form,
+            export_fields=_export_fields_html(export_form),
             outcomes=outcomes,
             latest_jobs=latest_jobs(event),
             job_form=JobActionForm(formdata=None),
