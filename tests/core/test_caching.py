@@ -3,6 +3,8 @@ the ORM or a bulk statement is seen by the next reader at once."""
 
 from __future__ import annotations
 
+import os
+import time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -82,3 +84,43 @@ def test_a_savepoint_released_renews_nothing_until_the_commit(app, db):
     assert caching.generation("events") == before
     db.session.commit()
     assert caching.generation("events") != before
+
+
+def test_the_file_cache_never_reads_its_folder_to_write_and_the_sweep_removes_what_expired(
+    tmp_path, monkeypatch
+):
+    """Past 500 files cachelib would read the whole folder on every write; here a write is
+    one file, however many there are, and what expired is deleted by the sweep's call."""
+    folder = tmp_path / "cache"
+    app = make_app(tmp_path, CACHE_DIR=str(folder))
+    with app.app_context():
+        backend = caching.cache.cache
+        for number in range(600):
+            caching.cache.set(f"kept-{number}", number, timeout=300)
+        listed = []
+        real_listdir = os.listdir
+
+        def listdir(path):
+            listed.append(path)
+            return real_listdir(path)
+
+        monkeypatch.setattr(os, "listdir", listdir)
+        caching.renew("results")  # a write past the 500 files
+        caching.cache.set("another", 1, timeout=300)
+        assert listed == []
+        monkeypatch.undo()
+        assert backend.get("kept-0") == 0 and backend.get("kept-599") == 599
+        caching.cache.set("short", "gone soon", timeout=1)
+        generation = caching.generation("results")
+        now = time.time()
+        assert caching.remove_expired(now=now) == 0
+        assert caching.remove_expired(now=now + 400) == 602  # the 600, "another", "short"
+        assert caching.cache.get("kept-0") is None and caching.cache.get("short") is None
+        assert caching.generation("results") == generation  # generations never expire
+        assert len(list(folder.iterdir())) == 1
+
+
+def test_removing_expired_values_leaves_redis_alone(tmp_path):
+    app = make_app(tmp_path, REDIS_URL="redis://127.0.0.1:6399/3")
+    with app.app_context():
+        assert caching.remove_expired(now=time.time() + 10**6) == 0

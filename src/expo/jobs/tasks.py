@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from expo import mail
+from expo import caching, mail
 from expo.accounts.models import User
 from expo.db import utcnow
 from expo.documents import badges, certificates
@@ -374,7 +374,8 @@ def sweep() -> str:
     A job whose workers went silent for a lease (killed, machine gone) is resumed as a new
     job; a job, an email or a message's recipients still waiting a lease after they were
     queued (a Redis restarted empty, a queue unreachable at the commit) are queued again.
-    Claims keep anything from being done twice, however many workers sweep.
+    Claims keep anything from being done twice, however many workers sweep. The file
+    cache's values past their time are deleted too (``caching.remove_expired``).
     """
     services.keep_alive(queue.waiting_job_ids((RUN_DOCUMENT_JOB, RUN_PART)))
     db.session.commit()
@@ -393,9 +394,10 @@ def sweep() -> str:
         logger.info(
             "queued again: %d jobs, %d emails, %d message tasks", len(waiting), emails, parts
         )
+    expired = caching.remove_expired()
     return (
         f"{len(resumed)} jobs resumed; queued again: {len(waiting)} jobs, {emails} emails, "
-        f"{parts} message tasks"
+        f"{parts} message tasks; {expired} expired cache files removed"
     )
 
 
