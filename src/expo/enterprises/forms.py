@@ -38,7 +38,7 @@ from expo.enterprises.prefectures import PREFECTURES
 from expo.enterprises.services import validate_credit_code
 from expo.errors import InvalidInput
 from expo.fields import BaseForm, choices, searchable, strip, workbook_field
-from expo.i18n import country_choices, pick
+from expo.i18n import country_choices, current_language, pick
 from expo.validation import EmailAddress, Phone
 
 # One label per profile field, also used to name the fields in the audit log.
@@ -61,6 +61,7 @@ FIELD_LABELS = {
 
 
 def prefecture_choices(language: str | None = None) -> list[tuple[str, str]]:
+    language = language or current_language()  # once, not once a prefecture
     return [
         (prefecture.code, pick(prefecture.name_zh, prefecture.name_en, language))
         for prefecture in PREFECTURES

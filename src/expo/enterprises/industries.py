@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from expo.i18n import pick
+from expo.i18n import current_language, pick
 
 
 class Industry(NamedTuple):
@@ -46,4 +46,5 @@ def industry_label(key: str | None, language: str | None = None) -> str:
 
 
 def industry_choices(language: str | None = None) -> list[tuple[str, str]]:
+    language = language or current_language()  # once, not once an industry
     return [(industry.key, industry_label(industry.key, language)) for industry in INDUSTRIES]
