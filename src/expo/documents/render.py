@@ -218,16 +218,30 @@ def write_pdf_pages(
             for page, metadata in zip(document.pages, pages, strict=False)
         ):
             raise PagesMismatch(f"{len(pages)} pages expected, {len(document.pages)} laid out")
-        pdfs = []
-        for page, metadata in zip(document.pages, pages, strict=True):
-            single = document.copy([page])
-            single.metadata = copy.copy(document.metadata)
-            single.metadata.title = metadata.title
-            single.metadata.description = metadata.description or None
-            single.metadata.keywords = list(metadata.keywords)
-            pdfs.append(single.write_pdf())
+        pdfs = [
+            _write_page(document, page, metadata)
+            for page, metadata in zip(document.pages, pages, strict=True)
+        ]
         printer.warmed_up()
+        # The layout's boxes point at their parents: tens of MB in reference cycles that
+        # the collector would free only batches later, by when the next layout is there
+        # too. Collected now (~12 ms) the worker's peak stays where printing one document
+        # at a time keeps it (docs/benchmarks.md).
+        del document
+        gc.collect()
     return pdfs
+
+
+def _write_page(document: Any, page: Any, metadata: PageMetadata) -> bytes:
+    """One page of a laid-out document as a PDF of its own: its fonts subset to that
+    page's glyphs, its metadata its own."""
+    single = document.copy([page])
+    single.metadata = copy.copy(document.metadata)
+    single.metadata.title = metadata.title
+    single.metadata.description = metadata.description or None
+    single.metadata.keywords = list(metadata.keywords)
+    pdf: bytes = single.write_pdf()
+    return pdf
 
 
 def render_pdf(template: str, *, language: str, title: str, **context: Any) -> bytes:
