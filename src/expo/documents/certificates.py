@@ -431,8 +431,8 @@ def render_certificates(batch: list[Certificate]) -> list[bytes]:
     """Each certificate's PDF, as :func:`render_certificate` makes it, laid out together.
 
     The batch is laid out as one document, a page per certificate, then each page is
-    written as a file of its own (its own font subset, title and QR code), which spares
-    the per-document cost of printing them one by one (docs/benchmarks.md). Raises
+    written as a file of its own (its own font subset, title and QR code): what printing
+    them one by one costs per document is paid once a batch (docs/benchmarks.md). Raises
     :class:`~expo.documents.render.PagesMismatch` if a certificate did not fit its page.
     """
     pages = []
