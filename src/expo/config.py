@@ -54,7 +54,9 @@ class DefaultConfig:
     JOBS_DATABASE: str | None = None
     JOBS_IMMEDIATE = False
     # A bulk job is split into parts of JOBS_PART_SIZE items, which every worker process
-    # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel).
+    # takes in turn; a part commits every JOBS_BATCH_SIZE items (progress, cancel). A
+    # batch of certificates is laid out as one document: larger batches save little more
+    # and hold more pages in memory (docs/benchmarks.md).
     JOBS_PART_SIZE = 50
     JOBS_BATCH_SIZE = 10
     # The print file of a bulk job is made in volumes of at most this many pages, so the

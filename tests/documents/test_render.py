@@ -6,6 +6,7 @@ import re
 import zlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import weasyprint
 
 from expo.documents import render, schedules
@@ -159,3 +160,39 @@ class TestRenderPdf:
         assert parsed == []
         assert font_configs == []
         assert render._current_printer() is printer
+
+
+def sections(*bodies: str) -> str:
+    """A document of sections, each beginning a page of its own."""
+    pages = "".join(
+        f'<section id="part-{number}">{body}</section>' for number, body in enumerate(bodies)
+    )
+    head = "<title>批</title><style>section + section { break-before: page }</style>"
+    return f'<!doctype html><html lang="zh-CN"><head>{head}</head><body>{pages}</body></html>'
+
+
+class TestWritePdfPages:
+    def test_one_whole_pdf_per_page_with_its_own_title(self, db, tmp_path):
+        pages = [
+            render.PageMetadata("part-0", "第一份 · First", keywords=("ONE",)),
+            render.PageMetadata("part-1", "第二份 · Second", keywords=("TWO",)),
+        ]
+        pdfs = render.write_pdf_pages(sections("甲乙丙", "丁戊己"), pages)
+        assert len(pdfs) == 2
+        for pdf, metadata, own, other in zip(
+            pdfs, pages, ("甲乙丙", "丁戊己"), ("丁戊己", "甲乙丙"), strict=True
+        ):
+            info = pdf_info(pdf, tmp_path)
+            assert (info["Pages"], info["Title"]) == ("1", metadata.title)
+            assert info["Keywords"] == metadata.keywords[0]
+            text = pdf_text(pdf)
+            assert own in text and other not in text
+            assert all(font.embedded and font.subset for font in pdf_fonts(pdf, tmp_path))
+
+    def test_a_section_running_onto_a_second_page_is_refused(self, db):
+        pages = [render.PageMetadata("part-0", "一"), render.PageMetadata("part-1", "二")]
+        too_long = "<p>长</p>" * 200
+        with pytest.raises(render.PagesMismatch):
+            render.write_pdf_pages(sections("短", too_long), pages)
+        with pytest.raises(render.PagesMismatch):  # an element that is not there
+            render.write_pdf_pages(sections("短", "短"), [pages[0], render.PageMetadata("x", "x")])

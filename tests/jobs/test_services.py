@@ -97,9 +97,9 @@ def test_cancelled_after_the_first_batch(app, db, organizer, event_with_applicat
     db.session.commit()
     print_certificate = certificates.print_certificate
 
-    def print_then_cancel(certificate):
+    def print_then_cancel(certificate, **batch):
         # As if an organizer clicked Cancel while the first certificate was printing.
-        printed = print_certificate(certificate)
+        printed = print_certificate(certificate, **batch)
         with app.app_context():  # the organizer's request: its own session, committed
             db.session.execute(
                 sa.update(DocumentJob).where(DocumentJob.id == job_id).values(cancel_requested=True)
@@ -123,10 +123,11 @@ def test_a_failing_certificate_is_recorded_and_printed_when_run_again(
     print_certificate = certificates.print_certificate
     broken = approved[1].id
 
-    def sometimes_broken(certificate):
+    def sometimes_broken(certificate, **batch):
+        # Storing fails for one certificate of the batch (printed with the others).
         if certificate.application_id == broken:
             raise OSError("disk full")
-        return print_certificate(certificate)
+        return print_certificate(certificate, **batch)
 
     monkeypatch.setattr(certificates, "print_certificate", sometimes_broken)
     job = start_and_run(db, event, organizer)

@@ -33,7 +33,15 @@ from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import AttendanceWaiver, Certificate
-from expo.documents.render import ISSUER_TIMEZONE, qr_data_uri, render_pdf
+from expo.documents.render import (
+    ISSUER_TIMEZONE,
+    PageMetadata,
+    qr_data_uri,
+    render_html,
+    render_pdf,
+    stylesheet_names,
+    write_pdf_pages,
+)
 from expo.documents.storage import document_store
 from expo.enterprises.services import active_organizers
 from expo.errors import DomainError, InvalidInput
@@ -54,6 +62,9 @@ SERIAL_PREFIXES = {
     CampaignKind.IMPORT_EXPANSION.value: "SIE",  # Sichuan Import Expansion, 扩大进口
 }
 TEMPLATE = "documents/certificate.html"
+# A job's batch: its certificates laid out at once, then written one file each.
+BATCH_TEMPLATE = "documents/certificate_batch.html"
+BATCH_STYLESHEET = "certificate_batch"
 REASON_MAX_LENGTH = 500
 # A serial taken by a concurrent issuer is skipped, a few times at most (a safety net:
 # the serial lock makes it rare).
@@ -324,12 +335,13 @@ class Printed:
     size: int
 
 
-def print_certificate(certificate: Certificate) -> Printed:
-    """Render a reserved certificate and keep the file in the document store.
+def print_certificate(certificate: Certificate, *, rendered: bytes | None = None) -> Printed:
+    """Render a reserved certificate (unless it was, with its batch: ``rendered``) and keep
+    the file in the document store.
 
     Writes no database row, so it needs no transaction and holds no lock.
     """
-    pdf = render_certificate(certificate)
+    pdf = render_certificate(certificate) if rendered is None else rendered
     return Printed(document_store().put(pdf), len(pdf))
 
 
@@ -412,8 +424,34 @@ def _allocate(application: Application, actor: User | None, now: datetime) -> Ce
 def render_certificate(certificate: Certificate) -> bytes:
     """The certificate's PDF: bilingual, A4 landscape, with its QR code."""
     context = certificate_context(certificate)
-    title = f"{context['zh']['title']} {certificate.serial} · {context['en']['title']}"
-    return render_pdf(TEMPLATE, language="zh", title=title, **context)
+    return render_pdf(TEMPLATE, language="zh", title=_document_title(context), **context)
+
+
+def render_certificates(batch: list[Certificate]) -> list[bytes]:
+    """Each certificate's PDF, as :func:`render_certificate` makes it, laid out together.
+
+    The batch is laid out as one document, a page per certificate, then each page is
+    written as a file of its own (its own font subset, title and QR code): what printing
+    them one by one costs per document is paid once a batch (docs/benchmarks.md). Raises
+    :class:`~expo.documents.render.PagesMismatch` if a certificate did not fit its page.
+    """
+    pages = []
+    metadata = []
+    for number, certificate in enumerate(batch):
+        context = certificate_context(certificate)
+        anchor = f"certificate-{number}"
+        title = _document_title(context)
+        pages.append({**context, "anchor": anchor})
+        metadata.append(PageMetadata(anchor, title, title, (certificate.serial,)))
+    html = render_html(BATCH_TEMPLATE, language="zh", title=metadata[0].title, pages=pages)
+    return write_pdf_pages(
+        html, metadata, stylesheets=[*stylesheet_names(TEMPLATE), BATCH_STYLESHEET]
+    )
+
+
+def _document_title(context: dict[str, Any]) -> str:
+    """The PDF's title (and description): the certificate's name in both languages."""
+    return f"{context['zh']['title']} {context['certificate'].serial} · {context['en']['title']}"
 
 
 def certificate_title(certificate: Certificate) -> tuple[str, str]:

@@ -14,6 +14,11 @@ elsewhere), so all of them share what matters on paper:
   WeasyPrint writes into the document information dictionary;
 - the :class:`~expo.documents.fetcher.SafeFetcher`: data: URIs and static files only.
 
+Many one-page documents of the same kind (a job's certificates) can be laid out as one
+document and written out page by page with :func:`write_pdf_pages`: each file is still a
+whole PDF with its own metadata and its own font subset, and the stylesheets, fonts and
+fetcher are set up once for the lot.
+
 WeasyPrint is slow to start and leaks when misused, so each worker process keeps one
 ``FontConfiguration`` and parses each print stylesheet once with it. Renderings within a
 process take turns (a lock): Pango's font map is shared and not meant for threads.
@@ -21,10 +26,12 @@ process take turns (a lock): Pango's font map is shared and not meant for thread
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +150,13 @@ def render_html(template: str, *, language: str, title: str, **context: Any) -> 
         )
 
 
+def _stylesheets(printer: _Printer, names: Sequence[str], static: Path) -> list[CSS]:
+    """The print faces, then the named print stylesheets, parsed once per process."""
+    sheets = [printer.font_face_sheet(fonts.font_folder(), static)]
+    sheets += [printer.stylesheet(path, static) for path in stylesheet_paths(names)]
+    return sheets
+
+
 def write_pdf(
     html: str,
     *,
@@ -153,13 +167,80 @@ def write_pdf(
     printer = _current_printer()
     static = static_folder()
     fetcher = fetcher or SafeFetcher(static)
-    paths = stylesheet_paths(stylesheets)
     with printer.lock:
-        sheets = [printer.font_face_sheet(fonts.font_folder(), static)]
-        sheets += [printer.stylesheet(path, static) for path in paths]
+        sheets = _stylesheets(printer, stylesheets, static)
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=printer.font_config)
         printer.warmed_up()
+    return pdf
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    """What one page's own PDF says about itself: its ``<title>`` and ``<meta>`` tags."""
+
+    anchor: str  # the id of an element on the page
+    title: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+class PagesMismatch(Exception):
+    """The document did not lay out as one page per expected document (a page overflowed,
+    or an element was missing): the caller prints those documents one by one instead."""
+
+
+def write_pdf_pages(
+    html: str,
+    pages: Sequence[PageMetadata],
+    *,
+    stylesheets: Sequence[str] = (BASE_STYLESHEET,),
+) -> list[bytes]:
+    """One PDF per page of ``html``, laid out once: ``pages[i]`` is the i-th page.
+
+    Each file is written from its own page only, so it holds the fonts that page uses,
+    subset to its glyphs, and is whole by itself; its metadata is the page's own. The
+    layout, the costly half of a rendering, is done for all pages at once. Every page must
+    hold the element ``pages[i].anchor`` and there must be as many pages as documents
+    (none overflowed onto a second page), or :class:`PagesMismatch` is raised and
+    nothing is written.
+    """
+    printer = _current_printer()
+    static = static_folder()
+    fetcher = SafeFetcher(static)
+    with printer.lock:
+        sheets = _stylesheets(printer, stylesheets, static)
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=printer.font_config
+        )
+        if len(document.pages) != len(pages) or any(
+            metadata.anchor not in page.anchors
+            for page, metadata in zip(document.pages, pages, strict=False)
+        ):
+            raise PagesMismatch(f"{len(pages)} pages expected, {len(document.pages)} laid out")
+        pdfs = [
+            _write_page(document, page, metadata)
+            for page, metadata in zip(document.pages, pages, strict=True)
+        ]
+        printer.warmed_up()
+        # The layout's boxes point at their parents: tens of MB in reference cycles that
+        # the collector would free only batches later, by when the next layout is there
+        # too. Collected now (~12 ms) the worker's peak stays where printing one document
+        # at a time keeps it (docs/benchmarks.md).
+        del document
+        gc.collect()
+    return pdfs
+
+
+def _write_page(document: Any, page: Any, metadata: PageMetadata) -> bytes:
+    """One page of a laid-out document as a PDF of its own: its fonts subset to that
+    page's glyphs, its metadata its own."""
+    single = document.copy([page])
+    single.metadata = copy.copy(document.metadata)
+    single.metadata.title = metadata.title
+    single.metadata.description = metadata.description or None
+    single.metadata.keywords = list(metadata.keywords)
+    pdf: bytes = single.write_pdf()
     return pdf
 
 

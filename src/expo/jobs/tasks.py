@@ -5,10 +5,11 @@ approved applications) and queues one ``run_part`` task per part, so every worke
 (on this machine, or on others through Redis) takes parts of the same job at once.
 
 For certificates a part reserves a batch (their serials) and commits, prints them outside
-any transaction, then records the files and the progress and commits again: the serial
-lock and, on SQLite, the database's write lock are held for milliseconds, never during a
-rendering. For badges a part prints each enterprise's sheets and records them the same
-way. The part whose progress completes the job bundles the results.
+any transaction (laid out as one document, written out one file each), then records the
+files and the progress and commits again: the serial lock and, on SQLite, the database's
+write lock are held for milliseconds, never during a rendering. For badges a part prints
+each enterprise's sheets and records them the same way. The part whose progress completes
+the job bundles the results.
 
 ``TASKS`` names every task; ``expo.jobs.queue`` registers them on the app's queue under
 these names, which the web process and every worker share.
@@ -202,16 +203,19 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
             errors.append(f"#{application_id} {name}: {both_languages(error)}")
     db.session.commit()
 
-    printed: list[tuple[Certificate, certificates.Printed | None]] = []
-    for certificate in reserved:
-        if not certificate.is_pending:  # issued before (a job run again)
-            printed.append((certificate, None))
-            continue
+    # Issued before (a job run again): nothing to print.
+    printed: list[tuple[Certificate, certificates.Printed | None]] = [
+        (certificate, None) for certificate in reserved if not certificate.is_pending
+    ]
+    pending = [certificate for certificate in reserved if certificate.is_pending]
+    for certificate, pdf in zip(pending, _render_batch(pending), strict=True):
         try:
-            printed.append((certificate, certificates.print_certificate(certificate)))
+            stored = certificates.print_certificate(certificate, rendered=pdf)
         except Exception as error:
             logger.exception("certificate %s could not be printed", certificate.serial)
             errors.append(f"#{certificate.application_id}: {problem(error)}")
+            continue
+        printed.append((certificate, stored))
     db.session.rollback()  # only read while printing: end that transaction before the lock
 
     _lock_job(job_id)
@@ -221,6 +225,23 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
     complete = _count(job_id, len(printed), len(application_ids) - len(printed), errors)
     db.session.commit()
     return complete
+
+
+def _render_batch(pending: list[Certificate]) -> list[bytes | None]:
+    """The batch's PDFs laid out together, or None for each (then each is printed alone):
+    one certificate the batch cannot print, say one too long for its page, must not cost
+    the others theirs."""
+    if len(pending) > 1:
+        try:
+            return list(certificates.render_certificates(pending))
+        except Exception:
+            logger.warning(
+                "a batch of %d certificates could not be printed together; printing them "
+                "one at a time",
+                len(pending),
+                exc_info=True,
+            )
+    return [None] * len(pending)
 
 
 def _print_badges(job_id: int, application_ids: list[int]) -> bool:
