@@ -21,6 +21,7 @@ Changes made with plain SQL outside the ORM are not seen; values also expire aft
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import struct
 import time
@@ -60,9 +61,7 @@ WATCHED: dict[str, frozenset[str]] = {
     "events": frozenset({"events", "campaigns"}),
 }
 
-_CHANGED = "expo.caching.changed"
-# cachelib writes a value to a temporary file of this ending, then renames it.
-TEMPORARY_SUFFIX = ".__wz_cache"  # Session.info: tables changed in this transaction
+_CHANGED = "expo.caching.changed"  # Session.info: tables changed in this transaction
 
 
 def init_app(app: Flask) -> None:
@@ -93,20 +92,23 @@ def _uses_files(app: Flask) -> bool:
     return not app.config.get("CACHE_TYPE") and not app.config.get("REDIS_URL")
 
 
-# cachelib's files: the moment a value expires (whole seconds, 0 for never), then the value.
+# cachelib's files: named by the SHA-256 of the key (Flask-Caching's default), holding the
+# moment the value expires (whole seconds, 0 for never) and then the value.
 _EXPIRES = struct.Struct("I")
+_VALUE_FILE = re.compile(r"[0-9a-f]{64}")
 
 
 def remove_expired(now: float | None = None) -> int:
     """Delete the cache files whose values are past their time (the file cache only:
-    Redis expires its own); the number deleted. A file being written, or one removed
-    meanwhile by another process, is left alone."""
+    Redis expires its own); the number deleted. Only files named as the cache names its
+    values are read, so nothing else in the folder is touched; one removed meanwhile by
+    another process is skipped."""
     if not has_app_context() or not _uses_files(current_app):
         return 0
     now = time.time() if now is None else now
     removed = 0
     for path in _folder(current_app).glob("*"):
-        if not path.is_file() or path.name.endswith(TEMPORARY_SUFFIX):
+        if not _VALUE_FILE.fullmatch(path.name) or not path.is_file():
             continue
         try:
             with path.open("rb") as stored:

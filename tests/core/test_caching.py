@@ -96,7 +96,7 @@ def test_the_file_cache_never_reads_its_folder_to_write_and_the_sweep_removes_wh
     with app.app_context():
         backend = caching.cache.cache
         for number in range(600):
-            caching.cache.set(f"kept-{number}", number, timeout=300)
+            caching.cache.set(f"kept-{number}", number, timeout=3000)
         listed = []
         real_listdir = os.listdir
 
@@ -106,18 +106,22 @@ def test_the_file_cache_never_reads_its_folder_to_write_and_the_sweep_removes_wh
 
         monkeypatch.setattr(os, "listdir", listdir)
         caching.renew("results")  # a write past the 500 files
-        caching.cache.set("another", 1, timeout=300)
+        caching.cache.set("another", 1, timeout=3000)
         assert listed == []
         monkeypatch.undo()
         assert backend.get("kept-0") == 0 and backend.get("kept-599") == 599
-        caching.cache.set("short", "gone soon", timeout=1)
+        caching.cache.set("short", "gone soon", timeout=300)
         generation = caching.generation("results")
+        (folder / "notes.txt").write_text("abcd: not a value of the cache")
         now = time.time()
         assert caching.remove_expired(now=now) == 0
-        assert caching.remove_expired(now=now + 400) == 602  # the 600, "another", "short"
-        assert caching.cache.get("kept-0") is None and caching.cache.get("short") is None
+        assert caching.remove_expired(now=now + 1000) == 1  # "short" alone
+        assert caching.cache.get("short") is None and caching.cache.get("kept-0") == 0
+        assert caching.remove_expired(now=now + 10_000) == 601  # the 600 and "another"
+        assert caching.cache.get("kept-0") is None
         assert caching.generation("results") == generation  # generations never expire
-        assert len(list(folder.iterdir())) == 1
+        assert sorted(path.name for path in folder.iterdir())[-1] == "notes.txt"
+        assert len(list(folder.iterdir())) == 2
 
 
 def test_removing_expired_values_leaves_redis_alone(tmp_path):

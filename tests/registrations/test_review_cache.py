@@ -79,6 +79,12 @@ def test_the_kept_form_fields_follow_the_language_and_what_was_typed(client, db,
         assert "Required to reject or cancel" in english
         assert "Required to reject or cancel" not in chinese and "Key enterprises only" in english
         assert "Key enterprises only" not in chinese
+    # A box sent with an odd value shows it to its sender only; the plain page's box still
+    # sends what ticks it.
+    assert 'name="key_only" type="checkbox" value="false"' in page(
+        client, event, "?lang=en&key_only=false"
+    )
+    assert 'name="key_only" type="checkbox" value="y"' in page(client, event, "?lang=en")
     searched = page(client, event, "?lang=en&q=Panda")
     assert re.search(r'name="q"[^>]*value="Panda"|value="Panda"[^>]*name="q"', searched)
     assert 'value="Panda"' not in page(client, event, "?lang=en")

@@ -114,22 +114,19 @@ class TestSubmit:
         again = apply(event, enterprise=enterprise)
         assert again.status == "pending"
 
-    def test_a_duplicate_the_check_missed_is_refused_and_the_transaction_goes_on(
-        self, db, monkeypatch
-    ):
-        """Were the check under the event's lock ever to miss an application (it cannot on
-        PostgreSQL; two SQLite processes may both read before either writes), the unique
-        index refuses the second inside a savepoint: the enterprise is told, and the rest of
-        the transaction stands."""
+    def test_a_refused_duplicate_leaves_the_rest_of_the_transaction_to_commit(self, db):
+        """The unique index refuses the second application (its insert does nothing): the
+        enterprise is told, and what the transaction did before stands and commits."""
         event = open_event()
         enterprise = make_enterprise()
-        first = apply(event, enterprise=enterprise)
-        monkeypatch.setattr(services, "active_application", lambda event, enterprise: None)
+        first = apply(event, enterprise=enterprise)  # not committed yet
         with pytest.raises(services.AlreadyApplied):
             apply(event, enterprise=enterprise)
         assert db.session.scalars(sa.select(Application.id)).all() == [first.id]
         db.session.commit()
+        db.session.expire_all()
         assert db.session.get(Application, first.id).status == "pending"
+        assert len(db.session.get(Application, first.id).delegates) == 1
 
     def test_the_database_refuses_a_second_active_application(self, db):
         event = open_event()
@@ -373,6 +370,49 @@ def test_concurrent_submissions_never_overbook(app, db):
         ).all()
     )
     assert counts == {"approved": 5, "waitlisted": 15}
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("moderation", ["first_come", "review"])
+def test_one_enterprise_racing_itself_gets_one_application(app, db, moderation):
+    """Six clicks of one enterprise at once, each on its own connection: one application,
+    five told it exists, and each refused transaction still usable."""
+    event = open_event(moderation=moderation, capacity=5)
+    enterprise = make_enterprise()
+    db.session.commit()
+    event_id, enterprise_id = event.id, enterprise.id
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        from expo.enterprises.models import Enterprise
+        from expo.events.models import Event
+
+        with app.app_context():
+            start.wait()
+            try:
+                services.submit_application(
+                    db.session.get(Event, event_id),
+                    db.session.get(Enterprise, enterprise_id),
+                    application_data(),
+                    actor=None,
+                )
+                outcomes.append("made")
+            except services.AlreadyApplied:
+                assert db.session.scalar(sa.select(sa.literal(1))) == 1  # still usable
+                outcomes.append("refused")
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcomes.append(repr(error))
+            db.session.commit()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["made", *["refused"] * 5]
+    count = sa.select(sa.func.count()).where(Application.event_id == event_id)
+    assert db.session.scalar(count) == 1
 
 
 def test_an_event_switched_to_review_meanwhile_is_not_decided_first_come(db, monkeypatch):

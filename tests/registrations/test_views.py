@@ -97,6 +97,27 @@ class TestApply:
         assert first.headers["Location"] == second.headers["Location"]
         assert count_applications(db) == 1
 
+    def test_an_enterprise_that_has_applied_is_led_to_its_application_whatever_it_sends(
+        self, client, db, login_as
+    ):
+        """Sent again (valid or with a mistake), or sent once registration has closed, the
+        form leads to the application made, saying so, and makes no second one."""
+        event = open_event()
+        login_as(make_enterprise_user())
+        made = client.post(f"/events/{event.id}/apply?lang=en", data=form())
+        assert made.status_code == 302
+        for data in (form(), form(consent=None), form(delegates=(("张三", "", "1"),))):
+            again = client.post(f"/events/{event.id}/apply?lang=en", data=data)
+            assert again.status_code == 302
+            assert again.headers["Location"] == made.headers["Location"]
+            page = client.get(again.headers["Location"] + "?lang=en").get_data(as_text=True)
+            assert page.count("already applied") == 1
+        event.registration_closes_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+        late = client.post(f"/events/{event.id}/apply?lang=en", data=form())
+        assert late.headers["Location"] == made.headers["Location"]
+        assert count_applications(db) == 1
+
     def test_closed_event_sends_back_to_the_event(self, client, db, login_as):
         now = datetime.now(UTC)
         event = open_event(

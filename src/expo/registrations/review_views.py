@@ -152,8 +152,13 @@ def _filter_fields_html(form: ApplicationFilterForm) -> Markup:
 
     if any(field.errors for field in form):
         return Markup(render())
-    key = ("review-filters", current_language(), *(repr(field.data) for field in form))
+    # What was typed as well as what it means: a box renders the text it was sent.
+    key = ("review-filters", current_language(), *map(_as_sent, form))
     return Markup(caching.remember("events", key, render))
+
+
+def _as_sent(field) -> str:
+    return f"{field.name}={field.data!r}/{field.raw_data!r}"
 
 
 def _bulk_fields_html(bulk_form: BulkReviewForm) -> Markup:
@@ -165,7 +170,7 @@ def _bulk_fields_html(bulk_form: BulkReviewForm) -> Markup:
         return render_template("registrations/manage/_bulk_fields.html", bulk_form=bulk_form)
 
     fields = (bulk_form.action, bulk_form.reason)
-    if any(field.errors or field.data for field in fields):
+    if any(field.errors or field.data or field.raw_data for field in fields):
         return Markup(render())
     return Markup(caching.remember("events", ("review-bulk-fields", current_language()), render))
 
@@ -178,8 +183,10 @@ def _export_fields_html(export_form: ApplicationExportForm) -> Markup:
         return render_template("registrations/manage/_export_fields.html", form=export_form)
 
     token = export_form.meta.csrf_field_name
-    carried = [field for field in export_form if field.name != token]
-    key = ("review-export-fields", *(f"{field.name}={field.data!r}" for field in carried))
+    key = (
+        "review-export-fields",
+        *(_as_sent(field) for field in export_form if field.name != token),
+    )
     return Markup(caching.remember("events", key, render))
 
 

@@ -49,6 +49,15 @@ def _submitted(application: Application) -> tuple[int, str]:
     return application.id, application.status_label
 
 
+def _own_active_application(event, enterprise):
+    """The way to the enterprise's application to ``event``, if it has one."""
+    existing = services.active_application(event, enterprise)
+    if existing is None:
+        return None
+    flash(_("Your enterprise has already applied to this event."), "info")
+    return redirect(url_for(".application", application_id=existing.id))
+
+
 def _with_spare_rows(form, event) -> None:
     while len(form.delegates) < event.max_delegates:
         form.delegates.append_entry()
@@ -65,36 +74,40 @@ def apply(event_id: int):
         abort(404)
     enterprise = current_user.enterprise
     form = application_form_class(event)()
-    # Shown, the page sends an enterprise that has applied to its application. Sent, the
-    # form is not checked first: the insert itself refuses a second application (the
-    # unique index), and the refusal below then leads there too.
-    existing = None if form.is_submitted() else services.active_application(event, enterprise)
-    if existing is not None:
-        flash(_("Your enterprise has already applied to this event."), "info")
-        return redirect(url_for(".application", application_id=existing.id))
+    sent = form.is_submitted()
+    # A form sent is not checked for an earlier application first: the insert refuses a
+    # second one. Whatever turns a form away, an enterprise that has applied is then led
+    # to its application, as the page shown leads it at once.
+    turned_away = not event.registration_is_open() or not current_user.email_verified
+    if not sent or turned_away:
+        if (own := _own_active_application(event, enterprise)) is not None:
+            return own
     if not event.registration_is_open():
         flash(_("Registration for this event is not open."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
     if not current_user.email_verified:
         return render_template("registrations/verify_email_first.html", event=event)
+
+    def submit() -> tuple[int, str] | None:
+        try:
+            return _submitted(
+                services.submit_application(event, enterprise, _form_data(form), actor=current_user)
+            )
+        except services.AlreadyApplied:
+            return None  # nothing was written: said below, with the way to it
+
     submitted = save_form(
-        form,
-        lambda: _submitted(
-            services.submit_application(event, enterprise, _form_data(form), actor=current_user)
-        ),
-        check=lambda: services.check_application(event, _form_data(form)),
+        form, submit, check=lambda: services.check_application(event, _form_data(form))
     )
     if submitted is not None:
         application_id, status = submitted
         flash(_("Your application has been submitted: %(status)s.", status=status), "success")
         return redirect(url_for(".application", application_id=application_id))
-    if form.is_submitted() and not has_errors(form):
-        # Refused for the event's sake (said in a flash), or a double click whose first
-        # request already made the application.
-        existing = services.active_application(event, enterprise)
-        if existing is not None:
-            return redirect(url_for(".application", application_id=existing.id))
-        return redirect(url_for("events.detail", event_id=event.id))
+    if sent:
+        if (own := _own_active_application(event, enterprise)) is not None:
+            return own
+        if not has_errors(form):  # refused for the event's sake, said in a flash
+            return redirect(url_for("events.detail", event_id=event.id))
     _with_spare_rows(form, event)
     # The page links to the notice in force; agreeing on it agrees to that version.
     notice = current_notice()
