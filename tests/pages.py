@@ -115,3 +115,12 @@ def selected_option(text: str, name: str) -> str | None:
             value = re.search(r'\bvalue="([^"]*)"', attributes)
             return html.unescape(value.group(1)) if value else None
     return None
+
+
+def tampered(signed: str) -> str:
+    """``signed`` with one character of its signature changed: the third from the end,
+    whose bits all count (the last character of unpadded base64 may carry bits that
+    decoding ignores, so changing it can leave the signature as it was)."""
+    position = len(signed) - 3
+    replacement = "A" if signed[position] != "A" else "B"
+    return signed[:position] + replacement + signed[position + 1 :]

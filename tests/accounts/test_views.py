@@ -14,7 +14,7 @@ from expo.enterprises.models import Enterprise
 from expo.extensions import db as _db
 from tests.conftest import make_test_config
 from tests.factories import make_enterprise, make_user, valid_credit_code
-from tests.pages import PHONE_MESSAGE, field_error, h1_count, page_text
+from tests.pages import PHONE_MESSAGE, field_error, h1_count, page_text, tampered
 
 # The one message for a phone number of the wrong shape, in every area.
 
@@ -142,7 +142,7 @@ def test_a_tampered_verification_link_verifies_nothing(client, db, sent_mail):
     client.post("/account/signup?lang=en", data=SIGNUP)
     link = verification_link(sent_mail()[0])
 
-    response = client.post(link[:-2] + "xx")
+    response = client.post(tampered(link))
 
     assert response.status_code == 400
     assert "This link no longer works" in page_text(response)
