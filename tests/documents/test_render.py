@@ -189,6 +189,23 @@ class TestWritePdfPages:
             assert own in text and other not in text
             assert all(font.embedded and font.subset for font in pdf_fonts(pdf, tmp_path))
 
+    def test_documents_of_several_pages_are_cut_at_their_own_pages(self, db, tmp_path):
+        documents = [
+            render.PageMetadata("part-0", "两页 · Two pages", pages=2),
+            render.PageMetadata("part-1", "一页 · One page"),
+        ]
+        two_pages = '甲乙丙<p class="next">庚辛壬</p>'
+        html = sections(two_pages, "丁戊己").replace(
+            "</style>", " .next { break-before: page }</style>"
+        )
+        first, second = render.write_pdf_pages(html, documents)
+        assert pdf_info(first, tmp_path)["Pages"] == "2"
+        assert pdf_info(second, tmp_path)["Pages"] == "1"
+        assert "庚辛壬" in pdf_text(first) and "丁戊己" not in pdf_text(first)
+        assert "丁戊己" in pdf_text(second) and "庚辛壬" not in pdf_text(second)
+        with pytest.raises(render.PagesMismatch):  # told one page where there are two
+            render.write_pdf_pages(html, [render.PageMetadata("part-0", "一"), documents[1]])
+
     def test_a_section_running_onto_a_second_page_is_refused(self, db):
         pages = [render.PageMetadata("part-0", "一"), render.PageMetadata("part-1", "二")]
         too_long = "<p>长</p>" * 200

@@ -38,3 +38,16 @@ def event_with_applications(db):
         check_in(application)
     db.session.commit()
     return event, approved, withdrawn, elsewhere
+
+
+def calls_of(monkeypatch, owner, name: str, key) -> list:
+    """``key`` of the argument of every call of ``owner.name`` from now on (still called)."""
+    calls: list = []
+    original = getattr(owner, name)
+
+    def counted(argument):
+        calls.append(key(argument))
+        return original(argument)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
+import pikepdf
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from expo.documents import badges
+from expo.documents import badges, render
 from expo.documents.storage import document_store
 from expo.jobs.models import DocumentJob, DocumentJobFile
 from expo.registrations import services as registration_services
-from tests.documents.conftest import pdf_text, qr_codes
+from tests.documents.conftest import flat, pdf_fonts, pdf_text, qr_codes
 from tests.factories import make_enterprise, make_enterprise_user, open_event
+from tests.jobs.conftest import calls_of
 from tests.pages import attachment_name, sign_in
 from tests.registrations.test_services import application_data
 
@@ -82,3 +86,72 @@ def test_an_enterprise_with_more_than_eight_delegates_gets_two_sheets(app, db, o
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
     assert "张9" in pdf_text(pdf)
     assert job.merged_sha256 and job.done == 1
+
+
+@pytest.fixture()
+def alone_sheets(monkeypatch):
+    """The enterprises whose badges were printed one enterprise at a time."""
+    return calls_of(monkeypatch, badges, "application_badge_sheet", lambda item: item.id)
+
+
+def badge_files(db) -> list[tuple[DocumentJobFile, bytes]]:
+    files = db.session.scalars(sa.select(DocumentJobFile).order_by(DocumentJobFile.application_id))
+    return [(file, document_store().get(file.sha256)) for file in files]
+
+
+def test_a_batch_is_laid_out_once_and_stored_a_whole_file_per_enterprise(
+    app, db, organizer, alone_sheets, tmp_path
+):
+    event = open_event(moderation="first_come", max_delegates=10)
+    applications = []
+    for count in (10, 1, 3):
+        enterprise = make_enterprise()
+        applications.append(
+            registration_services.submit_application(
+                event,
+                enterprise,
+                application_data(delegates=count),
+                actor=make_enterprise_user(enterprise),
+            )
+        )
+    db.session.commit()
+    browser = sign_in(app, organizer)
+    browser.post(f"/manage/events/{event.id}/jobs/badges")
+    job = db.session.scalars(sa.select(DocumentJob)).one()
+    assert (job.status, job.done, job.failed) == ("done", 3, 0)
+    assert alone_sheets == []  # the three enterprises in one layout
+
+    stored = badge_files(db)
+    assert [file.application_id for file, _ in stored] == [item.id for item in applications]
+    for (file, pdf), application, sheets in zip(stored, applications, (2, 1, 1), strict=True):
+        assert hashlib.sha256(pdf).hexdigest() == file.sha256 and len(pdf) == file.size_bytes
+        # Each file holds its own enterprise's sheets and badges, no other's.
+        assert len(PdfReader(io.BytesIO(pdf)).pages) == sheets
+        urls = [badges.check_in_url(delegate) for delegate in application.delegates]
+        assert sorted(qr_codes(pdf)) == sorted(urls[: badges.PER_SHEET])  # its first sheet
+        alone = badges.application_badge_sheet(application)
+        assert flat(pdf) == flat(alone)
+        with pikepdf.open(io.BytesIO(pdf)) as batch_file, pikepdf.open(io.BytesIO(alone)) as one:
+            for key in ("/Title", "/Subject", "/Author"):
+                assert batch_file.docinfo.get(key) == one.docinfo.get(key)
+        assert all(font.embedded and font.subset for font in pdf_fonts(pdf, tmp_path))
+
+
+def test_a_batch_that_cannot_be_laid_out_is_printed_an_enterprise_at_a_time(
+    app, db, organizer, event_with_applications, alone_sheets, monkeypatch
+):
+    event, approved, _, _ = event_with_applications
+
+    def broken(*args, **kwargs):
+        raise render.PagesMismatch("a badge sheet overflowed")
+
+    monkeypatch.setattr(badges, "write_pdf_pages", broken)
+    sign_in(app, organizer).post(f"/manage/events/{event.id}/jobs/badges")
+    job = db.session.scalars(sa.select(DocumentJob)).one()
+    assert (job.status, job.done, job.failed) == ("done", 3, 0)
+    assert alone_sheets == [application.id for application in approved]
+    for (file, pdf), application in zip(badge_files(db), approved, strict=True):
+        assert hashlib.sha256(pdf).hexdigest() == file.sha256
+        assert qr_codes(pdf) == [
+            badges.check_in_url(delegate) for delegate in application.delegates
+        ]

@@ -22,6 +22,7 @@ from expo.jobs import queue, services, tasks
 from expo.jobs.models import DocumentJob
 from tests.documents.conftest import approved_application, flat, pdf_fonts, pdf_info, qr_codes
 from tests.factories import check_in, held, make_enterprise, open_event
+from tests.jobs.conftest import calls_of
 
 # Names that share no character outside 有限公司, so each file's glyphs can be told apart.
 NAMES = (
@@ -54,15 +55,7 @@ def named_event(db):
 @pytest.fixture()
 def alone_calls(monkeypatch):
     """The certificates printed one at a time (today's path for a single certificate)."""
-    calls: list[str] = []
-    render_certificate = certificates.render_certificate
-
-    def counted(certificate):
-        calls.append(certificate.serial)
-        return render_certificate(certificate)
-
-    monkeypatch.setattr(certificates, "render_certificate", counted)
-    return calls
+    return calls_of(monkeypatch, certificates, "render_certificate", lambda item: item.serial)
 
 
 def run_job(db, event, organizer) -> DocumentJob:

@@ -23,7 +23,14 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import selectinload
 
-from expo.documents.render import qr_data_uri, render_pdf
+from expo.documents.render import (
+    PageMetadata,
+    qr_data_uri,
+    render_html,
+    render_pdf,
+    stylesheet_names,
+    write_pdf_pages,
+)
 from expo.events.models import Event
 from expo.extensions import db
 from expo.i18n import pick
@@ -126,6 +133,13 @@ def badge_sheet_title(event: Event) -> str:
     return f"{pick(event.title_zh, event.title_en, 'zh')} · 胸卡 · Name badges"
 
 
+def _sheet_context(event: Event) -> dict[str, str]:
+    return {
+        "event_zh": pick(event.title_zh, event.title_en, "zh"),
+        "event_en": pick(event.title_zh, event.title_en, "en"),
+    }
+
+
 def render_badge_sheet(event: Event, delegates: Sequence[Delegate]) -> bytes:
     """The badges of ``delegates`` (all of ``event``), eight to an A4 page with cut lines.
 
@@ -138,10 +152,37 @@ def render_badge_sheet(event: Event, delegates: Sequence[Delegate]) -> bytes:
         TEMPLATE,
         language="zh",
         title=badge_sheet_title(event),
-        event_zh=pick(event.title_zh, event.title_en, "zh"),
-        event_en=pick(event.title_zh, event.title_en, "en"),
         sheets=sheets(badges),
+        **_sheet_context(event),
     )
+
+
+def render_badge_sheets(applications: Sequence[Application]) -> list[bytes]:
+    """Each application's badges, as :func:`application_badge_sheet` prints them, laid out
+    together: one layout for the lot, then one file per enterprise (its own sheets, font
+    subset and metadata). The applications are of one event and each has delegates.
+    Raises :class:`~expo.documents.render.PagesMismatch` if the sheets did not lay out
+    as counted.
+    """
+    event = applications[0].event
+    context = _sheet_context(event)
+    title = badge_sheet_title(event)
+    description = f"{context['event_zh']} · {context['event_en']}"
+    all_sheets: list[list[dict[str, str]]] = []
+    anchors: list[str] = []
+    documents = []
+    for number, application in enumerate(applications):
+        if application.event_id != event.id or not application.delegates:
+            raise ValueError(f"application {application.id} has no badges of {event.id}")
+        own = sheets([_badge(delegate) for delegate in application.delegates])
+        anchor = f"application-{number}"
+        anchors += [anchor] + [""] * (len(own) - 1)
+        all_sheets += own
+        documents.append(PageMetadata(anchor, title, description, pages=len(own)))
+    html = render_html(
+        TEMPLATE, language="zh", title=title, sheets=all_sheets, anchors=anchors, **context
+    )
+    return write_pdf_pages(html, documents, stylesheets=stylesheet_names(TEMPLATE))
 
 
 def application_badge_sheet(application: Application) -> bytes:

@@ -14,10 +14,12 @@ elsewhere), so all of them share what matters on paper:
   WeasyPrint writes into the document information dictionary;
 - the :class:`~expo.documents.fetcher.SafeFetcher`: data: URIs and static files only.
 
-Many one-page documents of the same kind (a job's certificates) can be laid out as one
-document and written out page by page with :func:`write_pdf_pages`: each file is still a
+Many documents of the same kind whose page count is known beforehand (a job's
+certificates, a page each; its enterprises' badge sheets) can be laid out as one document
+and written out document by document with :func:`write_pdf_pages`: each file is still a
 whole PDF with its own metadata and its own font subset, and the stylesheets, fonts and
-fetcher are set up once for the lot.
+fetcher are set up once for the lot. Documents numbered "page x of y" cannot: the ``pages``
+counter of a layout is its total, and CSS gives no way to reset it per document.
 
 WeasyPrint is slow to start and leaks when misused, so each worker process keeps one
 ``FontConfiguration`` and parses each print stylesheet once with it. Renderings within a
@@ -177,33 +179,36 @@ def write_pdf(
 
 @dataclass(frozen=True)
 class PageMetadata:
-    """What one page's own PDF says about itself: its ``<title>`` and ``<meta>`` tags."""
+    """One document of a layout shared with others: how many pages it has, and what its
+    own PDF says about itself (its ``<title>`` and ``<meta>`` tags)."""
 
-    anchor: str  # the id of an element on the page
+    anchor: str  # the id of an element on its first page
     title: str
     description: str = ""
     keywords: tuple[str, ...] = ()
+    pages: int = 1
 
 
 class PagesMismatch(Exception):
-    """The document did not lay out as one page per expected document (a page overflowed,
-    or an element was missing): the caller prints those documents one by one instead."""
+    """The layout did not give each document the pages expected (one overflowed, or an
+    element was missing): the caller prints those documents one by one instead."""
 
 
 def write_pdf_pages(
     html: str,
-    pages: Sequence[PageMetadata],
+    documents: Sequence[PageMetadata],
     *,
     stylesheets: Sequence[str] = (BASE_STYLESHEET,),
 ) -> list[bytes]:
-    """One PDF per page of ``html``, laid out once: ``pages[i]`` is the i-th page.
+    """One PDF per document of ``html``, laid out once: ``documents[i]`` is the i-th.
 
-    Each file is written from its own page only, so it holds the fonts that page uses,
-    subset to its glyphs, and is whole by itself; its metadata is the page's own. The
-    layout, the costly half of a rendering, is done for all pages at once. Every page must
-    hold the element ``pages[i].anchor`` and there must be as many pages as documents
-    (none overflowed onto a second page), or :class:`PagesMismatch` is raised and
-    nothing is written.
+    The documents follow each other, each ``documents[i].pages`` pages long. Each file is
+    written from its own pages only, so it holds the fonts those pages use, subset to their
+    glyphs, and is whole by itself; its metadata is the document's own. The layout, the
+    costly half of a rendering, is done for all documents at once. Every document's first
+    page must hold the element ``documents[i].anchor`` and the pages must add up (none
+    overflowed onto one more page), or :class:`PagesMismatch` is raised and nothing is
+    written.
     """
     printer = _current_printer()
     static = static_folder()
@@ -213,29 +218,41 @@ def write_pdf_pages(
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=printer.font_config
         )
-        if len(document.pages) != len(pages) or any(
-            metadata.anchor not in page.anchors
-            for page, metadata in zip(document.pages, pages, strict=False)
-        ):
-            raise PagesMismatch(f"{len(pages)} pages expected, {len(document.pages)} laid out")
+        ranges = _page_ranges(document.pages, documents)
         pdfs = [
-            _write_page(document, page, metadata)
-            for page, metadata in zip(document.pages, pages, strict=True)
+            _write_pages(document, pages, metadata)
+            for pages, metadata in zip(ranges, documents, strict=True)
         ]
         printer.warmed_up()
         # The layout's boxes point at their parents: tens of MB in reference cycles that
         # the collector would free only batches later, by when the next layout is there
         # too. Collected now (~12 ms) the worker's peak stays where printing one document
         # at a time keeps it (docs/benchmarks.md).
-        del document
+        del document, ranges
         gc.collect()
     return pdfs
 
 
-def _write_page(document: Any, page: Any, metadata: PageMetadata) -> bytes:
-    """One page of a laid-out document as a PDF of its own: its fonts subset to that
-    page's glyphs, its metadata its own."""
-    single = document.copy([page])
+def _page_ranges(pages: Sequence[Any], documents: Sequence[PageMetadata]) -> list[list[Any]]:
+    """The laid-out ``pages`` cut into the documents', checked against what was expected."""
+    expected = sum(metadata.pages for metadata in documents)
+    if len(pages) != expected:
+        raise PagesMismatch(f"{expected} pages expected, {len(pages)} laid out")
+    ranges = []
+    start = 0
+    for metadata in documents:
+        own = list(pages[start : start + metadata.pages])
+        if metadata.pages < 1 or metadata.anchor not in own[0].anchors:
+            raise PagesMismatch(f"{metadata.anchor!r} is not on page {start + 1}")
+        ranges.append(own)
+        start += metadata.pages
+    return ranges
+
+
+def _write_pages(document: Any, pages: list[Any], metadata: PageMetadata) -> bytes:
+    """Some pages of a laid-out document as a PDF of its own: its fonts subset to those
+    pages' glyphs, its metadata its own."""
+    single = document.copy(pages)
     single.metadata = copy.copy(document.metadata)
     single.metadata.title = metadata.title
     single.metadata.description = metadata.description or None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,6 +45,8 @@ from expo.results.services import Filters
 
 logger = logging.getLogger(__name__)
 
+# What a batch prints: certificates, or the applications whose badges they are.
+Document = TypeVar("Document")
 NO_LONGER_APPROVED = _l("This application is no longer approved.")
 
 
@@ -208,7 +210,8 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
         (certificate, None) for certificate in reserved if not certificate.is_pending
     ]
     pending = [certificate for certificate in reserved if certificate.is_pending]
-    for certificate, pdf in zip(pending, _render_batch(pending), strict=True):
+    rendered = _render_batch(pending, certificates.render_certificates)
+    for certificate, pdf in zip(pending, rendered, strict=True):
         try:
             stored = certificates.print_certificate(certificate, rendered=pdf)
         except Exception as error:
@@ -227,21 +230,23 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
     return complete
 
 
-def _render_batch(pending: list[Certificate]) -> list[bytes | None]:
+def _render_batch(
+    items: list[Document], render_together: Callable[[list[Document]], list[bytes]]
+) -> list[bytes | None]:
     """The batch's PDFs laid out together, or None for each (then each is printed alone):
-    one certificate the batch cannot print, say one too long for its page, must not cost
-    the others theirs."""
-    if len(pending) > 1:
+    one document the batch cannot print, say a certificate too long for its page, must not
+    cost the others theirs."""
+    if len(items) > 1:
         try:
-            return list(certificates.render_certificates(pending))
+            return list(render_together(items))
         except Exception:
             logger.warning(
-                "a batch of %d certificates could not be printed together; printing them "
+                "a batch of %d documents could not be printed together; printing them "
                 "one at a time",
-                len(pending),
+                len(items),
                 exc_info=True,
             )
-    return [None] * len(pending)
+    return [None] * len(items)
 
 
 def _print_badges(job_id: int, application_ids: list[int]) -> bool:
@@ -261,13 +266,27 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
             )
         )
     }
+    approved = []
     for application_id in application_ids:
         application = loaded.get(application_id)
         if application is None or application.status != ApplicationStatus.APPROVED.value:
             errors.append(f"#{application_id}: {both_languages(NO_LONGER_APPROVED)}")
-            continue
+        else:
+            approved.append(application)
+    # Laid out together, those with badges; an enterprise without delegates gets the
+    # empty sheet it would get alone.
+    with_badges = [application for application in approved if application.delegates]
+    rendered = dict(
+        zip(
+            (application.id for application in with_badges),
+            _render_batch(with_badges, badges.render_badge_sheets),
+            strict=True,
+        )
+    )
+    for application in approved:
+        application_id = application.id
         try:
-            pdf = badges.application_badge_sheet(application)
+            pdf = rendered.get(application_id) or badges.application_badge_sheet(application)
             sha256 = document_store().put(pdf)
         except Exception as error:
             logger.exception("badges of application %s could not be printed", application_id)
