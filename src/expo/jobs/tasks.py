@@ -34,6 +34,7 @@ from expo.documents import badges, certificates
 from expo.documents.models import Certificate
 from expo.documents.storage import document_store
 from expo.errors import DomainError
+from expo.events.models import Event
 from expo.extensions import db
 from expo.jobs import queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
@@ -190,26 +191,51 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
     actor = _actor(job_id)
     errors: list[str] = []
 
-    reserved = []
+    reserved: list[int] = []
+    # The batch in one query, its enterprises and event with it; reserved in a few more.
+    loaded = {
+        application.id: application
+        for application in db.session.scalars(
+            sa.select(Application)
+            .where(Application.id.in_(application_ids))
+            .options(joinedload(Application.enterprise), joinedload(Application.event))
+        )
+    }
+    present = [loaded[number] for number in application_ids if number in loaded]
+    outcomes = certificates.reserve_certificates(present, actor=actor) if present else []
     for application_id in application_ids:
-        application = db.session.get_one(Application, application_id)
-        try:
-            with db.session.begin_nested():
-                reserved.append(certificates.reserve_certificate(application, actor=actor))
-        except DomainError as error:
+        if application_id not in loaded:
+            errors.append(f"#{application_id}: {both_languages(NO_LONGER_APPROVED)}")
+    for application, outcome in zip(present, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
             # Refused (no longer approved, the event not begun, nobody checked in): the
             # job goes on and its page says which application was refused and why.
-            db.session.refresh(application)
             enterprise = application.enterprise
             name = enterprise.name_zh or enterprise.name_en
-            errors.append(f"#{application_id} {name}: {both_languages(error)}")
+            errors.append(f"#{application.id} {name}: {both_languages(outcome)}")
+        else:
+            reserved.append(outcome.id)
     db.session.commit()
+    # What printing reads of them, in one query rather than one per expired object.
+    batch = list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.id.in_(reserved))
+            .options(
+                joinedload(Certificate.application).options(
+                    joinedload(Application.enterprise),
+                    joinedload(Application.event).joinedload(Event.campaign),
+                )
+            )
+            .order_by(Certificate.serial)
+        )
+    )
 
     # Issued before (a job run again): nothing to print.
     printed: list[tuple[Certificate, certificates.Printed | None]] = [
-        (certificate, None) for certificate in reserved if not certificate.is_pending
+        (certificate, None) for certificate in batch if not certificate.is_pending
     ]
-    pending = [certificate for certificate in reserved if certificate.is_pending]
+    pending = [certificate for certificate in batch if certificate.is_pending]
     rendered = _render_batch(pending, certificates.render_certificates)
     for certificate, pdf in zip(pending, rendered, strict=True):
         try:
@@ -219,12 +245,11 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
             errors.append(f"#{certificate.application_id}: {problem(error)}")
             continue
         printed.append((certificate, stored))
+    files = {certificate.id: result for certificate, result in printed if result is not None}
     db.session.rollback()  # only read while printing: end that transaction before the lock
 
     _lock_job(job_id)
-    for certificate, result in printed:
-        if result is not None:
-            certificates.finish_certificate(certificate, result, actor=actor)
+    certificates.finish_certificates(files, actor=actor)
     complete = _count(job_id, len(printed), len(application_ids) - len(printed), errors)
     db.session.commit()
     return complete
