@@ -87,6 +87,8 @@ def test_the_delegation_page_offers_both_jobs(app, db, organizer, buyers):
     assert "Print every member's itinerary" in text
     assert f'action="/manage/delegations/{delegation.id}/jobs/invitations"' in text
     assert f'action="/manage/delegations/{delegation.id}/jobs/itineraries"' in text
+    chinese = page_text(sign_in(app, organizer).get(f"/manage/delegations/{delegation.id}?lang=zh"))
+    assert "打印全体成员邀请函" in chinese and "打印全体成员行程" in chinese
 
 
 def test_every_members_letter_in_a_file_of_its_own(app, db, organizer, buyers, tmp_path):
@@ -167,7 +169,9 @@ def test_every_members_itinerary_in_their_language(app, db, organizer, buyers):
 
 
 def test_an_outbound_delegations_members_read_chinese_and_get_no_letters(app, db, organizer):
-    delegation = make_delegation(direction="outbound", origin_country="CN", destination_country="HU")
+    delegation = make_delegation(
+        direction="outbound", origin_country="CN", destination_country="HU"
+    )
     member = make_member(delegation, nationality="", name_zh="张伟", name_latin="ZHANG Wei")
     make_itinerary_item(delegation)
     browser = sign_in(app, organizer)
@@ -189,9 +193,7 @@ def test_an_outbound_delegations_members_read_chinese_and_get_no_letters(app, db
     assert "洽谈会" in flat(document_store().get(file.sha256))
 
 
-def test_a_second_click_leads_to_the_running_job_which_can_be_cancelled(
-    app, db, organizer, buyers
-):
+def test_a_second_click_leads_to_the_running_job_which_can_be_cancelled(app, db, organizer, buyers):
     delegation, _ = buyers
     job = delegation_jobs.start_delegation_job(
         delegation, JobKind.MEMBER_ITINERARIES, actor=organizer

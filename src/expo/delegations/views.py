@@ -148,7 +148,7 @@ def manage_detail(delegation_id: int):
         days=itinerary.timeline(delegation),
         latest_jobs=delegation_jobs.latest_jobs(delegation),
         job_form=JobActionForm(formdata=None),
-        letters_at_once=members.total <= letters.LETTERS_AT_ONCE,
+        letters_at_once=(members.total or 0) <= letters.LETTERS_AT_ONCE,
     )
 
 

@@ -315,7 +315,8 @@ def _bundle(job_id: int) -> str:
         entries = services.job_file_entries(files)
         # The print file in the layout of the event's badge sheet: the enterprises'
         # badges run on, eight to a sheet, rather than a part-empty sheet for each.
-        delegates = badges.approved_delegates(event, [file.application_id for file in files])
+        application_ids = [file.application_id for file in files if file.application_id]
+        delegates = badges.approved_delegates(event, application_ids)
         if delegates:
             merged_sha256 = document_store().put(badges.render_badge_sheet(event, delegates))
     db.session.rollback()  # no transaction stays open during the seconds of bundling

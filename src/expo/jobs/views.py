@@ -121,9 +121,7 @@ def subject(job: DocumentJob) -> dict[str, object]:
 KIND_IN_URL = f"any({', '.join(kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS)})"
 # The kinds an event's page starts (a delegation's start from its own page).
 EVENT_KINDS = [
-    kind
-    for kind in JOB_KINDS
-    if kind not in tasks.WHOLE_JOBS and kind not in delegation_jobs.KINDS
+    kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS and kind not in delegation_jobs.KINDS
 ]
 EVENT_KIND_IN_URL = f"any({', '.join(EVENT_KINDS)})"
 
