@@ -320,3 +320,20 @@ def test_enterprise_users_and_strangers_are_kept_out(app, db, client, organizer,
     assert browser.post(f"/manage/jobs/{job.id}/cancel").status_code == 403
     assert db_session().get(DocumentJob, job.id).status == "queued"
     assert db_session().scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
+
+
+def test_starting_again_gives_up_a_job_whose_worker_went_silent(app, db, organizer, buyers):
+    delegation, _ = buyers
+    silent = delegation_jobs.start_delegation_job(
+        delegation, JobKind.MEMBER_ITINERARIES, actor=organizer
+    ).job
+    silent.status = JobStatus.RUNNING.value
+    silent.started_at = silent.heartbeat_at = utcnow() - STALE_AFTER - timedelta(minutes=1)
+    db.session.commit()
+    silent_id = silent.id
+    response = sign_in(app, organizer).post(f"/manage/delegations/{delegation.id}/jobs/itineraries")
+    newest = db_session().scalar(sa.select(sa.func.max(DocumentJob.id)))
+    assert newest != silent_id and response.headers["Location"].endswith(f"/manage/jobs/{newest}")
+    old = db_session().get(DocumentJob, silent_id)
+    assert old.status == "failed" and "The worker stopped answering." in old.error
+    assert db_session().get(DocumentJob, newest).status == "done"
