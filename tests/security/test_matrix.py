@@ -118,6 +118,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     # An empty POST to an edit form keeps the values it has (Flask-WTF reads no form data).
     "/manage/delegations/<int:delegation_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_ACTION},
     "/manage/delegations/<int:delegation_id>/invitations.pdf": {"GET": ORGANIZERS},
+    "/manage/delegations/<int:delegation_id>/jobs/<any(invitations, itineraries):kind>": {
+        "POST": ORGANIZER_ACTION
+    },
     "/manage/delegations/<int:delegation_id>/itinerary": {
         "GET": ORGANIZERS,
         "POST": ORGANIZER_FORM,
@@ -258,7 +261,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "/manage/messages/<int:message_id>/resume": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>": {"GET": ORGANIZERS},
     "/manage/jobs/<int:job_id>.json": {"GET": ORGANIZERS_JSON},
-    "/manage/jobs/<int:job_id>/<any(certificates, badges):kind>.zip": {"GET": NOTHING_TO_DOWNLOAD},
+    "/manage/jobs/<int:job_id>/<any(certificates, badges, invitations, itineraries):kind>.zip": {
+        "GET": NOTHING_TO_DOWNLOAD
+    },
     "/manage/jobs/<int:job_id>/cancel": {"POST": ORGANIZER_ACTION},
     "/manage/jobs/<int:job_id>/merged.pdf": {"GET": NOTHING_TO_DOWNLOAD},
     "/manage/jobs/<int:job_id>/print-<int:number>.pdf": {"GET": NOTHING_TO_DOWNLOAD},

@@ -39,10 +39,13 @@ from expo.delegations.forms import (
     StatusForm,
 )
 from expo.delegations.models import Delegation, Member
+from expo.documents import letters
 from expo.errors import error_response
 from expo.events.models import Event
 from expo.events.services import all_campaigns
 from expo.fields import FILE_TOO_LARGE, MAX_IMPORT_BYTES, filter_value
+from expo.jobs import delegation_jobs
+from expo.jobs.forms import JobActionForm
 from expo.spreadsheets import XLSX_MIMETYPE
 from expo.urls import external_url
 from expo.web import (
@@ -143,6 +146,9 @@ def manage_detail(delegation_id: int):
         status_form=StatusForm(data={"status": delegation.status}),
         from_event_form=FromEventForm(events=delegation.events),
         days=itinerary.timeline(delegation),
+        latest_jobs=delegation_jobs.latest_jobs(delegation),
+        job_form=JobActionForm(formdata=None),
+        letters_at_once=(members.total or 0) <= letters.LETTERS_AT_ONCE,
     )
 
 

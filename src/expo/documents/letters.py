@@ -7,8 +7,9 @@ the purpose of the visit, the dates of stay, who covers the costs and whom to co
 The Chinese letter and its English version are printed on consecutive pages, each a
 whole letter. Only inbound delegations come to China, so only they have letters.
 
-Letters are rendered on request (the member's details may be corrected until the visa
-application leaves), never stored.
+A letter is rendered on request (the member's details may be corrected until the visa
+application leaves), never stored. A small delegation's letters come in one file at once;
+a larger one's are printed by a job (``expo.jobs.delegation_jobs``), a file per member.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ COSTS = {
         "and transport during the stay in China are borne by the invitee or their organization."
     ),
 }
+
+
+# The most letters printed in one request; a larger delegation's are printed by a job.
+LETTERS_AT_ONCE = 10
 
 
 class NotInbound(DomainError):

@@ -150,4 +150,13 @@ def invitations(delegation_id: int) -> ResponseReturnValue:
     if letters.has_letters(delegation) and not delegation.members:
         flash(_("The delegation has no members yet: there are no letters to print."), "info")
         return redirect(url_for("delegations.manage_detail", delegation_id=delegation.id))
+    if letters.has_letters(delegation) and len(delegation.members) > letters.LETTERS_AT_ONCE:
+        # Minutes of printing in one request: a job prints them, a file per member.
+        flash(
+            _("Print this delegation's letters with “Print every member's invitation letter”."),
+            "info",
+        )
+        return redirect(
+            url_for("delegations.manage_detail", delegation_id=delegation.id, _anchor="members")
+        )
     return _letters(delegation, list(delegation.members), f"invitations-{delegation.id}.pdf")

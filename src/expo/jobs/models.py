@@ -15,6 +15,7 @@ from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
+    from expo.delegations.models import Delegation
     from expo.events.models import Event
 
 
@@ -22,6 +23,10 @@ class JobKind(enum.StrEnum):
     CERTIFICATES = "certificates"  # each approved application's certificate, issued once
     BADGES = "badges"  # each approved application's name badges, on sheets of its own
     RESULTS = "results"  # the results report of a campaign or year, one PDF
+    # A delegation's: each member's visa invitation letter (inbound only), each member's
+    # own itinerary; one PDF per member (jobs.delegation_jobs).
+    INVITATION_LETTERS = "invitations"
+    MEMBER_ITINERARIES = "itineraries"
 
 
 class JobStatus(enum.StrEnum):
@@ -131,6 +136,18 @@ JOB_KINDS: dict[JobKind, JobKindInfo] = {
         already_running="",
         download_label=_l("Download the results report (PDF)"),
     ),
+    JobKind.INVITATION_LETTERS: JobKindInfo(
+        label=_l("Invitation letters"),
+        item_label=_l("Members processed"),
+        zip_label=_l("Download ZIP (one invitation letter per member)"),
+        already_running=_l("Invitation letters are already being printed for this delegation."),
+    ),
+    JobKind.MEMBER_ITINERARIES: JobKindInfo(
+        label=_l("Members' itineraries"),
+        item_label=_l("Members processed"),
+        zip_label=_l("Download ZIP (one itinerary per member)"),
+        already_running=_l("Itineraries are already being printed for this delegation."),
+    ),
 }
 
 
@@ -156,6 +173,14 @@ class DocumentJob(Model):
             postgresql_where=sa.text(_ACTIVE_SQL),
             sqlite_where=sa.text(_ACTIVE_SQL),
         ),
+        sa.Index(
+            "uq_document_jobs_active_delegation_kind",
+            "delegation_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text(_ACTIVE_SQL),
+            sqlite_where=sa.text(_ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +189,10 @@ class DocumentJob(Model):
     # ``parameters`` (the results page's filters) select.
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    # The delegation whose members' documents are made (letters, itineraries), if any.
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
     )
     parameters: Mapped[dict[str, Any]] = mapped_column(
         sa.JSON, default=dict, server_default=sa.text("'{}'")
@@ -193,6 +222,7 @@ class DocumentJob(Model):
     finished_at: Mapped[datetime | None]
 
     event: Mapped[Event | None] = relationship()
+    delegation: Mapped[Delegation | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property
@@ -252,20 +282,27 @@ class DocumentJob(Model):
 
 
 class DocumentJobFile(Model):
-    """A file a job made for one application (its badge sheet), kept for the bundles.
+    """A file a job made for one application (its badge sheet) or one delegation member
+    (their invitation letter, their itinerary), kept for the bundles.
 
     Certificates need no such row: the certificate itself records its file.
     """
 
     __tablename__ = "document_job_files"
-    __table_args__ = (sa.UniqueConstraint("job_id", "application_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("job_id", "application_id"),
+        sa.UniqueConstraint("job_id", "member_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(
         sa.ForeignKey("document_jobs.id", ondelete="CASCADE"), index=True
     )
-    application_id: Mapped[int] = mapped_column(
+    application_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation_members.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(200))  # the file's name in the ZIP
     sha256: Mapped[str] = mapped_column(sa.String(64))

@@ -225,6 +225,7 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
         again = DocumentJob(
             kind=job.kind,
             event_id=job.event_id,
+            delegation_id=job.delegation_id,
             parameters=dict(job.parameters),
             requested_by_id=job.requested_by_id,
             status=JobStatus.QUEUED.value,
@@ -239,6 +240,7 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
             again,
             kind=again.kind,
             event_id=again.event_id,
+            delegation_id=again.delegation_id,
             total=again.total,
             resumed_from=job.id,
         )

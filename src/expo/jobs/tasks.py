@@ -36,7 +36,7 @@ from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
-from expo.jobs import queue, services
+from expo.jobs import delegation_jobs, queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
 from expo.messaging import sending
 from expo.outcomes import reminders
@@ -121,16 +121,21 @@ def run_document_job(job_id: int) -> str:
         job = db.session.get_one(DocumentJob, job_id)
         if job.kind in WHOLE_JOBS:
             return WHOLE_JOBS[job.kind](job_id)
-        if job.kind not in BATCHES or job.event_id is None:
+        if job.kind not in BATCHES:
             raise ValueError(f"unknown job kind {job.kind!r}")
-        application_ids = services.approved_application_ids(job.event_id)
-        job.total = len(application_ids)
+        if job.delegation_id is not None:
+            item_ids = delegation_jobs.member_ids(job.delegation_id)
+        elif job.event_id is not None:
+            item_ids = services.approved_application_ids(job.event_id)
+        else:
+            raise ValueError(f"job {job_id} of kind {job.kind!r} has no subject")
+        job.total = len(item_ids)
         db.session.commit()
-        if not application_ids:
+        if not item_ids:
             return _bundle(job_id)
         size = max(1, current_app.config["JOBS_PART_SIZE"])
-        for start in range(0, len(application_ids), size):
-            queue.enqueue(RUN_PART, job_id, application_ids[start : start + size])
+        for start in range(0, len(item_ids), size):
+            queue.enqueue(RUN_PART, job_id, item_ids[start : start + size])
     except Exception as error:
         return _fail(job_id, error)
     db.session.expire_all()  # inline (tests), the parts have run already
@@ -341,17 +346,21 @@ def _bundle(job_id: int) -> str:
         return _stop(job_id)
     job = db.session.get_one(DocumentJob, job_id)
     event = job.event
-    if event is None:
-        raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
     merged_sha256 = None
-    if job.kind == JobKind.CERTIFICATES:
+    if job.kind in delegation_jobs.KINDS:
+        # A file per member; the print file is merged from them, in volumes.
+        entries = delegation_jobs.bundle_entries(job_id)
+    elif event is None:
+        raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
+    elif job.kind == JobKind.CERTIFICATES:
         entries = services.event_certificate_entries(event.id)
     else:
         files = services.job_files(job_id)
         entries = services.job_file_entries(files)
         # The print file in the layout of the event's badge sheet: the enterprises'
         # badges run on, eight to a sheet, rather than a part-empty sheet for each.
-        delegates = badges.approved_delegates(event, [file.application_id for file in files])
+        application_ids = [file.application_id for file in files if file.application_id]
+        delegates = badges.approved_delegates(event, application_ids)
         if delegates:
             merged_sha256 = document_store().put(badges.render_badge_sheet(event, delegates))
     db.session.rollback()  # no transaction stays open during the seconds of bundling
@@ -408,6 +417,8 @@ def _fail(job_id: int, error: Exception) -> str:
 BATCHES: dict[JobKind, Callable[..., bool]] = {
     JobKind.CERTIFICATES: _issue_certificates,
     JobKind.BADGES: _print_badges,
+    JobKind.INVITATION_LETTERS: delegation_jobs.print_members,
+    JobKind.MEMBER_ITINERARIES: delegation_jobs.print_members,
 }
 # Kinds done in one piece by one worker rather than split in parts over applications.
 WHOLE_JOBS: dict[JobKind, Callable[[int], str]] = {

@@ -26,7 +26,7 @@ from expo.accounts.access import organizer_required
 from expo.documents.storage import document_store
 from expo.events.models import Event
 from expo.i18n import pick
-from expo.jobs import queue, services, tasks
+from expo.jobs import delegation_jobs, queue, services, tasks
 from expo.jobs.forms import JobActionForm
 from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobState
 from expo.web import get_or_404, run_service
@@ -71,12 +71,22 @@ def volume_links(job: DocumentJob) -> list[dict[str, str]]:
     return [
         {
             "url": url_for(".volume_pdf", job_id=job.id, number=volume.number),
-            "label": _(
-                "Print file, volume %(number)d of %(count)d (certificates %(first)d–%(last)d)",
-                number=volume.number,
-                count=len(volumes),
-                first=volume.first,
-                last=volume.last,
+            "label": (
+                _(
+                    "Print file, volume %(number)d of %(count)d (members %(first)d–%(last)d)",
+                    number=volume.number,
+                    count=len(volumes),
+                    first=volume.first,
+                    last=volume.last,
+                )
+                if job.delegation_id is not None
+                else _(
+                    "Print file, volume %(number)d of %(count)d (certificates %(first)d–%(last)d)",
+                    number=volume.number,
+                    count=len(volumes),
+                    first=volume.first,
+                    last=volume.last,
+                )
             ),
         }
         for volume in volumes
@@ -84,7 +94,15 @@ def volume_links(job: DocumentJob) -> list[dict[str, str]]:
 
 
 def subject(job: DocumentJob) -> dict[str, object]:
-    """What the job makes documents of, for its page: the event, or the results' scope."""
+    """What the job makes documents of, for its page: the event, the delegation, or the
+    results' scope."""
+    if job.delegation is not None:
+        return {
+            "title": job.delegation.title,
+            "url": url_for("delegations.manage_detail", delegation_id=job.delegation.id),
+            "list_url": None,
+            "delegation": True,
+        }
     if job.event is not None:
         return {
             "title": job.event.title,
@@ -101,9 +119,14 @@ def subject(job: DocumentJob) -> dict[str, object]:
 
 # The URL converter that takes the registry's kinds, e.g. "any(certificates, badges)".
 KIND_IN_URL = f"any({', '.join(kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS)})"
+# The kinds an event's page starts (a delegation's start from its own page).
+EVENT_KINDS = [
+    kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS and kind not in delegation_jobs.KINDS
+]
+EVENT_KIND_IN_URL = f"any({', '.join(EVENT_KINDS)})"
 
 
-@bp.post(f"/manage/events/<int:event_id>/jobs/<{KIND_IN_URL}:kind>")
+@bp.post(f"/manage/events/<int:event_id>/jobs/<{EVENT_KIND_IN_URL}:kind>")
 @organizer_required
 def start(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
@@ -180,7 +203,8 @@ def zip_file(job_id: int, kind: str):
     job = get_or_404(DocumentJob, job_id)
     if job.kind != kind:
         abort(404)
-    return _download(job, job.zip_sha256, f"{kind}-event-{job.event_id}.zip", "application/zip")
+    name = f"{kind}-{_subject_name(job)}.zip"
+    return _download(job, job.zip_sha256, name, "application/zip")
 
 
 @bp.route("/manage/jobs/<int:job_id>/merged.pdf")
@@ -191,7 +215,14 @@ def merged_pdf(job_id: int):
 
 
 def _print_name(job: DocumentJob) -> str:
-    return job.parameters.get("file_name") or f"{job.kind}-event-{job.event_id}-print"
+    return job.parameters.get("file_name") or f"{job.kind}-{_subject_name(job)}-print"
+
+
+def _subject_name(job: DocumentJob) -> str:
+    """``event-12`` or ``delegation-3``: whose documents a download holds."""
+    if job.delegation_id is not None:
+        return f"delegation-{job.delegation_id}"
+    return f"event-{job.event_id}"
 
 
 @bp.route("/manage/jobs/<int:job_id>/print-<int:number>.pdf")
@@ -204,3 +235,7 @@ def volume_pdf(job_id: int, number: int):
         abort(404)
     name = f"{_print_name(job)}-{number}-of-{len(volumes)}.pdf"
     return _download(job, volumes[number - 1].sha256, name, "application/pdf")
+
+
+# A delegation's jobs are started from its page; their routes join this blueprint.
+from expo.jobs import delegation_views  # noqa: E402, F401
