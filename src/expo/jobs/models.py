@@ -15,13 +15,15 @@ from expo.extensions import Model
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
-    from expo.events.models import Event
+    from expo.events.models import Campaign, Event
 
 
 class JobKind(enum.StrEnum):
     CERTIFICATES = "certificates"  # each approved application's certificate, issued once
     BADGES = "badges"  # each approved application's name badges, on sheets of its own
     RESULTS = "results"  # the results report of a campaign or year, one PDF
+    # Every certificate of a campaign: a run that starts one certificate job per event.
+    CAMPAIGN_CERTIFICATES = "campaign_certs"
 
 
 class JobStatus(enum.StrEnum):
@@ -131,7 +133,16 @@ JOB_KINDS: dict[JobKind, JobKindInfo] = {
         already_running="",
         download_label=_l("Download the results report (PDF)"),
     ),
+    JobKind.CAMPAIGN_CERTIFICATES: JobKindInfo(
+        label=_l("Certificates of participation of a campaign"),
+        item_label=_l("Certificates processed in all events"),
+        zip_label="",
+        already_running=_l("Certificates are already being issued for this campaign."),
+    ),
 }
+# Campaign-wide runs and the kind of the event jobs each starts (``campaign_runs``): a run
+# does no work of its own, so it has no batch in ``tasks`` and no lease of its own.
+CAMPAIGN_RUNS: dict[JobKind, JobKind] = {JobKind.CAMPAIGN_CERTIFICATES: JobKind.CERTIFICATES}
 
 
 class DocumentJob(Model):
@@ -156,6 +167,15 @@ class DocumentJob(Model):
             postgresql_where=sa.text(_ACTIVE_SQL),
             sqlite_where=sa.text(_ACTIVE_SQL),
         ),
+        # One campaign-wide run of a kind at a time per campaign.
+        sa.Index(
+            "uq_document_jobs_active_campaign_kind",
+            "campaign_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text(_ACTIVE_SQL),
+            sqlite_where=sa.text(_ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +184,13 @@ class DocumentJob(Model):
     # ``parameters`` (the results page's filters) select.
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    # A campaign-wide run's campaign; its event jobs point to it through ``parent_id``.
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document_jobs.id", ondelete="SET NULL"), index=True
     )
     parameters: Mapped[dict[str, Any]] = mapped_column(
         sa.JSON, default=dict, server_default=sa.text("'{}'")
@@ -193,6 +220,7 @@ class DocumentJob(Model):
     finished_at: Mapped[datetime | None]
 
     event: Mapped[Event | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property
@@ -203,9 +231,14 @@ class DocumentJob(Model):
     def status_label(self) -> str:
         return str(STATUS_LABELS[JobStatus(self.status)])
 
+    @property
+    def is_campaign_run(self) -> bool:
+        return self.kind in CAMPAIGN_RUNS
+
     def is_abandoned(self, now: datetime | None = None) -> bool:
-        """Running, but its worker has said nothing for longer than the lease."""
-        if self.status != JobStatus.RUNNING.value:
+        """Running, but its worker has said nothing for longer than the lease. A campaign
+        run has no worker: it is running while its event jobs are."""
+        if self.status != JobStatus.RUNNING.value or self.is_campaign_run:
             return False
         last = self.heartbeat_at or self.started_at or self.created_at
         return last < (now or utcnow()) - lease()
