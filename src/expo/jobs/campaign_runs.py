@@ -90,7 +90,9 @@ class Figures:
 # --- looking up -----------------------------------------------------------------------
 
 
-def active_run(campaign: Campaign, kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES) -> DocumentJob | None:
+def active_run(
+    campaign: Campaign, kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
+) -> DocumentJob | None:
     return db.session.execute(
         sa.select(DocumentJob).where(
             DocumentJob.campaign_id == campaign.id,
@@ -263,25 +265,26 @@ def settle_run(run_id: int, *, now: datetime | None = None) -> bool:
     if not _lock(run_id, now):
         return False
     jobs = event_jobs(run_id)
-    states = [job.effective_state(now) for job in jobs]
-    if any(state.is_active for state in states):
+    # The rows as written, not as the pages show them: a job whose worker went silent is
+    # still the run's until the sweep resumes it (or someone gives it up).
+    statuses = [JobStatus(job.status) for job in jobs]
+    if any(status in ACTIVE_STATUSES for status in statuses):
         return False
     run = db.session.get_one(DocumentJob, run_id, populate_existing=True)
     settled = figures(run, jobs)
     run.total, run.done, run.failed = settled.total, settled.done, settled.failed
-    statuses = {state.status for state in states}
     if run.cancel_requested:
         run.status = JobStatus.CANCELLED
-    elif statuses <= {JobStatus.DONE}:
+    elif set(statuses) <= {JobStatus.DONE}:
         run.status = JobStatus.DONE
     elif JobStatus.FAILED in statuses:
         run.status = JobStatus.FAILED
     else:
         run.status = JobStatus.CANCELLED
-    for job, state in zip(jobs, states, strict=True):
-        if state.status != JobStatus.DONE and job.event is not None:
+    for job, status in zip(jobs, statuses, strict=True):
+        if status != JobStatus.DONE and job.event is not None:
             title = job.event.title_zh or job.event.title_en
-            services.append_error(run, f"#{job.id} {title}: {state.status.value}")
+            services.append_error(run, f"#{job.id} {title}: {status.value}")
     run.finished_at = now
     db.session.flush()
     return True
@@ -290,13 +293,19 @@ def settle_run(run_id: int, *, now: datetime | None = None) -> bool:
 def settle_finished_runs(*, now: datetime | None = None) -> list[int]:
     """Settle every run whose event jobs have all ended though none settled it (its
     last worker died in between): the sweep's part."""
-    running = db.session.scalars(
+    at_work = sa.select(DocumentJob.parent_id).where(
+        DocumentJob.parent_id.is_not(None),
+        DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
+    )
+    # Read first, locked only if it looks settled: the runs under way are left unwritten.
+    candidates = db.session.scalars(
         sa.select(DocumentJob.id).where(
             DocumentJob.kind.in_([kind.value for kind in CAMPAIGN_RUNS]),
             DocumentJob.status == JobStatus.RUNNING.value,
+            DocumentJob.id.not_in(at_work),
         )
     ).all()
-    return [run_id for run_id in running if settle_run(run_id, now=now)]
+    return [run_id for run_id in candidates if settle_run(run_id, now=now)]
 
 
 def settle_parent(job: DocumentJob) -> bool:
