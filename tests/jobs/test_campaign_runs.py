@@ -378,3 +378,12 @@ def test_enterprise_users_are_refused_and_visitors_sent_to_sign_in(app, db, orga
     db.session.expire_all()
     assert db.session.get_one(DocumentJob, run.id).status == "running"
     assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 3
+
+
+def test_the_organizers_home_shows_a_run_under_way_by_its_campaign(app, db, organizer, world):
+    run = start(db, world.campaign, organizer, queue_them=False)
+    page = sign_in(app, organizer).get("/manage?lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'href="/manage/jobs/{run.id}"' in html
+    assert "Certificates of participation of a campaign · Going Global 2027" in page_text(page)
