@@ -103,7 +103,7 @@ class DatabaseCollector(Collector):
             yield from self._queue()
 
     def _figures(self) -> Iterator[Metric]:
-        from expo.jobs.models import DocumentJob, JobStatus
+        from expo.jobs.models import CAMPAIGN_RUNS, DocumentJob, JobStatus
         from expo.mail import OutgoingMail
         from expo.messaging.models import MessageDelivery
 
@@ -124,7 +124,9 @@ class DatabaseCollector(Collector):
         )
         for job_id, job_done, job_total in db.session.execute(
             sa.select(DocumentJob.id, DocumentJob.done, DocumentJob.total).where(
-                DocumentJob.status == JobStatus.RUNNING.value
+                DocumentJob.status == JobStatus.RUNNING.value,
+                # A campaign-wide run's documents are its event jobs', counted there.
+                DocumentJob.kind.not_in(list(CAMPAIGN_RUNS)),
             )
         ):
             done.add_metric([str(job_id)], job_done)

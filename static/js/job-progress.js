@@ -45,11 +45,38 @@
       merged.href = job.merged_url;
     }
     if (job.zip_url || job.merged_url) show("job-downloads", true);
+    (job.events || []).forEach(updateEvent);
     if (!job.active) {
       show("job-active-actions", false);
       show("job-finished", true);
     }
     return job.active;
+  }
+
+  // A campaign-wide run: each event's line, its job resumed under a new id included.
+  function updateEvent(event) {
+    var row = document.getElementById("run-event-" + event.event_id);
+    if (!row || !event.id) return;
+    function field(name) {
+      return row.querySelector('[data-field="' + name + '"]');
+    }
+    var eventBar = row.querySelector("progress");
+    if (eventBar) {
+      eventBar.max = event.total || 1;
+      eventBar.value = event.processed;
+      eventBar.textContent = event.percent + "%";
+    }
+    if (field("status")) field("status").textContent = event.status_label;
+    if (field("text")) field("text").textContent = event.text;
+    if (field("link") && event.job_url) field("link").href = event.job_url;
+    if (field("failed")) {
+      field("failed").hidden = !(event.failed > 0);
+      field("failed-count").textContent = event.failed;
+    }
+    if (field("zip") && event.zip_url) {
+      field("zip").href = event.zip_url;
+      field("zip").hidden = false;
+    }
   }
 
   function poll() {

@@ -7,14 +7,17 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from expo.jobs import tasks
-from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobStatus
+from expo.jobs.models import CAMPAIGN_RUNS, JOB_KINDS, DocumentJob, JobKind, JobStatus
 from tests.factories import make_event
 
 
 def test_every_kind_has_its_texts_and_its_work():
     assert set(JOB_KINDS) == set(JobKind)
-    assert set(tasks.BATCHES) | set(tasks.WHOLE_JOBS) == set(JobKind)
+    assert set(tasks.BATCHES) | set(tasks.WHOLE_JOBS) | set(CAMPAIGN_RUNS) == set(JobKind)
     assert not set(tasks.BATCHES) & set(tasks.WHOLE_JOBS)
+    # A campaign-wide run does no work itself: its event jobs do, of a kind with batches.
+    assert not set(CAMPAIGN_RUNS) & (set(tasks.BATCHES) | set(tasks.WHOLE_JOBS))
+    assert set(CAMPAIGN_RUNS.values()) <= set(tasks.BATCHES)
 
 
 def test_the_stored_values_are_the_old_strings(app):

@@ -106,6 +106,9 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "POST": ORGANIZER_ACTION
     },
     "/manage/campaigns/<int:campaign_id>/edit": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
+    # Every certificate of the campaign's events, as one run: started, the organizer sent
+    # to its page.
+    "/manage/campaigns/<int:campaign_id>/jobs/certificates": {"POST": ORGANIZER_ACTION},
     "/manage/campaigns/new": {"GET": ORGANIZERS, "POST": ORGANIZER_FORM},
     "/manage/certificates/<int:certificate_id>/reissue": {"POST": ORGANIZER_ACTION},
     "/manage/certificates/<int:certificate_id>/revoke": {"POST": ORGANIZER_ACTION},

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from expo.attendance.models import CheckIn
 from expo.attendance.services import attended_application_ids, has_attended
 from expo.attendance.signals import check_in_undone
 from expo.audit.actions import AuditAction
@@ -44,6 +45,7 @@ from expo.documents.render import (
     write_pdf_pages,
 )
 from expo.documents.storage import document_store
+from expo.enterprises.models import Enterprise
 from expo.enterprises.services import active_organizers
 from expo.errors import DomainError, InvalidInput
 from expo.events.models import CampaignKind, Event, EventKind
@@ -385,6 +387,47 @@ def certificate_refusal(application: Application, *, now: datetime | None = None
     except DomainError as refusal:
         return str(refusal)
     return None
+
+
+@dataclass(frozen=True)
+class Certifiable:
+    """An event's approved applications, and how many of them may have a certificate."""
+
+    approved: int
+    certifiable: int
+
+
+def certifiable_counts(event_ids: list[int]) -> dict[int, Certifiable]:
+    """Per event, what :func:`reserve_certificate` would not refuse (the event's start
+    aside): an approved application with a certificate in force, or one checked in (or
+    waived) of a verified enterprise. One grouped query, however many events."""
+    if not event_ids:
+        return {}
+    in_force = sa.exists().where(
+        Certificate.application_id == Application.id, Certificate.revoked_at.is_(None)
+    )
+    came = sa.or_(
+        sa.exists().where(CheckIn.application_id == Application.id, CheckIn.undone_at.is_(None)),
+        sa.exists().where(AttendanceWaiver.application_id == Application.id),
+    )
+    certifiable = sa.or_(in_force, sa.and_(Enterprise.verified.is_(True), came))
+    rows = db.session.execute(
+        sa.select(
+            Application.event_id,
+            sa.func.count(Application.id),
+            sa.func.count(Application.id).filter(certifiable),
+        )
+        .join(Enterprise, Application.enterprise_id == Enterprise.id)
+        .where(
+            Application.event_id.in_(event_ids),
+            Application.status == ApplicationStatus.APPROVED.value,
+        )
+        .group_by(Application.event_id)
+    )
+    counts = {event_id: Certifiable(0, 0) for event_id in event_ids}
+    for event_id, approved, able in rows:
+        counts[event_id] = Certifiable(approved, able)
+    return counts
 
 
 def waive_attendance(

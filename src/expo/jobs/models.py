@@ -16,7 +16,7 @@ from expo.extensions import Model
 if TYPE_CHECKING:
     from expo.accounts.models import User
     from expo.delegations.models import Delegation
-    from expo.events.models import Event
+    from expo.events.models import Campaign, Event
 
 
 class JobKind(enum.StrEnum):
@@ -27,6 +27,8 @@ class JobKind(enum.StrEnum):
     # own itinerary; one PDF per member (jobs.delegation_jobs).
     INVITATION_LETTERS = "invitations"
     MEMBER_ITINERARIES = "itineraries"
+    # Every certificate of a campaign: a run that starts one certificate job per event.
+    CAMPAIGN_CERTIFICATES = "campaign_certs"
 
 
 class JobStatus(enum.StrEnum):
@@ -148,7 +150,16 @@ JOB_KINDS: dict[JobKind, JobKindInfo] = {
         zip_label=_l("Download ZIP (one itinerary per member)"),
         already_running=_l("Itineraries are already being printed for this delegation."),
     ),
+    JobKind.CAMPAIGN_CERTIFICATES: JobKindInfo(
+        label=_l("Certificates of participation of a campaign"),
+        item_label=_l("Certificates processed in all events"),
+        zip_label="",
+        already_running=_l("Certificates are already being issued for this campaign."),
+    ),
 }
+# Campaign-wide runs and the kind of the event jobs each starts (``campaign_runs``): a run
+# does no work of its own, so it has no batch in ``tasks`` and no lease of its own.
+CAMPAIGN_RUNS: dict[JobKind, JobKind] = {JobKind.CAMPAIGN_CERTIFICATES: JobKind.CERTIFICATES}
 
 
 class DocumentJob(Model):
@@ -173,9 +184,19 @@ class DocumentJob(Model):
             postgresql_where=sa.text(_ACTIVE_SQL),
             sqlite_where=sa.text(_ACTIVE_SQL),
         ),
+        # One job of a kind at a time per delegation.
         sa.Index(
             "uq_document_jobs_active_delegation_kind",
             "delegation_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text(_ACTIVE_SQL),
+            sqlite_where=sa.text(_ACTIVE_SQL),
+        ),
+        # One campaign-wide run of a kind at a time per campaign.
+        sa.Index(
+            "uq_document_jobs_active_campaign_kind",
+            "campaign_id",
             "kind",
             unique=True,
             postgresql_where=sa.text(_ACTIVE_SQL),
@@ -193,6 +214,13 @@ class DocumentJob(Model):
     # The delegation whose members' documents are made (letters, itineraries), if any.
     delegation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
+    )
+    # A campaign-wide run's campaign; its event jobs point to it through ``parent_id``.
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document_jobs.id", ondelete="SET NULL"), index=True
     )
     parameters: Mapped[dict[str, Any]] = mapped_column(
         sa.JSON, default=dict, server_default=sa.text("'{}'")
@@ -223,6 +251,7 @@ class DocumentJob(Model):
 
     event: Mapped[Event | None] = relationship()
     delegation: Mapped[Delegation | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property
@@ -233,9 +262,14 @@ class DocumentJob(Model):
     def status_label(self) -> str:
         return str(STATUS_LABELS[JobStatus(self.status)])
 
+    @property
+    def is_campaign_run(self) -> bool:
+        return self.kind in CAMPAIGN_RUNS
+
     def is_abandoned(self, now: datetime | None = None) -> bool:
-        """Running, but its worker has said nothing for longer than the lease."""
-        if self.status != JobStatus.RUNNING.value:
+        """Running, but its worker has said nothing for longer than the lease. A campaign
+        run has no worker: it is running while its event jobs are."""
+        if self.status != JobStatus.RUNNING.value or self.is_campaign_run:
             return False
         last = self.heartbeat_at or self.started_at or self.created_at
         return last < (now or utcnow()) - lease()

@@ -128,13 +128,16 @@ def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
     event, kind and an active status refuses the second row.
     """
     existing = active_job(event, kind)
+    parent_id = None
     if existing is not None and existing.is_abandoned():
         _give_up(existing, JobStatus.FAILED, ABANDONED)
+        parent_id = existing.parent_id  # the new job takes its place in a campaign's run
     elif existing is not None:
         return Started(existing, created=False)
     job = DocumentJob(
         kind=kind.value,
         event_id=event.id,
+        parent_id=parent_id,
         requested_by_id=getattr(actor, "id", None),
         status=JobStatus.QUEUED.value,
         total=len(approved_application_ids(event.id)),
@@ -226,6 +229,8 @@ def resume_orphaned_jobs(*, now: datetime | None = None) -> list[DocumentJob]:
             kind=job.kind,
             event_id=job.event_id,
             delegation_id=job.delegation_id,
+            campaign_id=job.campaign_id,
+            parent_id=job.parent_id,  # resumed within the same campaign-wide run
             parameters=dict(job.parameters),
             requested_by_id=job.requested_by_id,
             status=JobStatus.QUEUED.value,

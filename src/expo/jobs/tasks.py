@@ -36,7 +36,7 @@ from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
-from expo.jobs import delegation_jobs, queue, services
+from expo.jobs import campaign_runs, delegation_jobs, queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
 from expo.messaging import sending
 from expo.outcomes import reminders
@@ -111,6 +111,9 @@ def _finish(job: DocumentJob, status: JobStatus) -> None:
     db.session.commit()
     if settled.rowcount:
         db.session.refresh(job)
+        # The last event job of a campaign-wide run to end settles the run.
+        if campaign_runs.settle_parent(job):
+            db.session.commit()
 
 
 def run_document_job(job_id: int) -> str:
@@ -462,6 +465,11 @@ def sweep() -> str:
         logger.info("Resuming the %s job of a worker that stopped, as job %d", job.kind, job.id)
     waiting = services.lost_queued_jobs()
     db.session.commit()
+    # Runs whose event jobs all ended while the worker that would settle them died.
+    settled = campaign_runs.settle_finished_runs()
+    db.session.commit()
+    if settled:
+        logger.info("Settled %d campaign-wide runs whose event jobs had all ended", len(settled))
     for job_id in waiting:
         queue.enqueue(RUN_DOCUMENT_JOB, job_id)
     emails = mail.requeue_mail()

@@ -26,9 +26,9 @@ from expo.accounts.access import organizer_required
 from expo.documents.storage import document_store
 from expo.events.models import Event
 from expo.i18n import pick
-from expo.jobs import delegation_jobs, queue, services, tasks
+from expo.jobs import campaign_runs, delegation_jobs, queue, services, tasks
 from expo.jobs.forms import JobActionForm
-from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind, JobState
+from expo.jobs.models import CAMPAIGN_RUNS, JOB_KINDS, DocumentJob, JobKind, JobState
 from expo.web import get_or_404, run_service
 
 bp = Blueprint("jobs", __name__)
@@ -117,12 +117,15 @@ def subject(job: DocumentJob) -> dict[str, object]:
     }
 
 
-# The URL converter that takes the registry's kinds, e.g. "any(certificates, badges)".
-KIND_IN_URL = f"any({', '.join(kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS)})"
-# The kinds an event's page starts (a delegation's start from its own page).
-EVENT_KINDS = [
-    kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS and kind not in delegation_jobs.KINDS
+# The URL converters that take the registry's kinds, e.g. "any(certificates, badges)".
+# The kinds with a ZIP of their own; a campaign-wide run has none (its events' jobs do).
+ZIP_KINDS = [
+    kind for kind in JOB_KINDS if kind not in tasks.WHOLE_JOBS and kind not in CAMPAIGN_RUNS
 ]
+KIND_IN_URL = f"any({', '.join(ZIP_KINDS)})"
+# The kinds an event's page starts (a delegation's start from its own page, campaign-wide
+# runs from the campaigns page: ``campaign_views``).
+EVENT_KINDS = [kind for kind in ZIP_KINDS if kind not in delegation_jobs.KINDS]
 EVENT_KIND_IN_URL = f"any({', '.join(EVENT_KINDS)})"
 
 
@@ -148,6 +151,8 @@ def start(event_id: int, kind: str):
 @organizer_required
 def detail(job_id: int):
     job = get_or_404(DocumentJob, job_id)
+    if job.is_campaign_run:
+        return campaign_views.run_page(job)
     state = job.effective_state()
     return render_template(
         "jobs/detail.html",
@@ -164,7 +169,11 @@ def detail(job_id: int):
 @organizer_required
 def detail_json(job_id: int):
     job = get_or_404(DocumentJob, job_id)
-    response = jsonify(progress(job, job.effective_state()))
+    response = jsonify(
+        campaign_views.run_progress(job)
+        if job.is_campaign_run
+        else progress(job, job.effective_state())
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -175,7 +184,7 @@ def cancel(job_id: int):
     job = get_or_404(DocumentJob, job_id)
     if not JobActionForm().validate_on_submit():
         abort(400)
-    if run_service(lambda: services.request_cancel(job, actor=_user())) is not None:
+    if run_service(lambda: campaign_runs.request_cancel(job, actor=_user())) is not None:
         flash(_("The job stops after the documents in progress."), "info")
     return redirect(url_for(".detail", job_id=job_id))
 
@@ -237,5 +246,6 @@ def volume_pdf(job_id: int, number: int):
     return _download(job, volumes[number - 1].sha256, name, "application/pdf")
 
 
-# A delegation's jobs are started from its page; their routes join this blueprint.
-from expo.jobs import delegation_views  # noqa: E402, F401
+# A delegation's jobs are started from its page, campaign-wide runs from the campaigns
+# page: their routes join ``bp``, which they import from here.
+from expo.jobs import campaign_views, delegation_views  # noqa: E402, F401
