@@ -18,6 +18,9 @@ depends_on = None
 
 ACTIVE = "status IN ('queued', 'running')"
 
+# A job's file is an application's (badges) or a delegation member's, never both or none.
+ONE_SUBJECT = "(application_id IS NULL) <> (member_id IS NULL)"
+
 
 def upgrade():
     with op.batch_alter_table("document_job_files", schema=None) as batch_op:
@@ -36,6 +39,7 @@ def upgrade():
             ["id"],
             ondelete="CASCADE",
         )
+        batch_op.create_check_constraint(op.f("ck_document_job_files_one_subject"), ONE_SUBJECT)
 
     with op.batch_alter_table("document_jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("delegation_id", sa.Integer(), nullable=True))
@@ -84,6 +88,7 @@ def downgrade():
         batch_op.drop_column("delegation_id")
 
     with op.batch_alter_table("document_job_files", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_document_job_files_one_subject"), type_="check")
         batch_op.drop_constraint(
             batch_op.f("fk_document_job_files_member_id_delegation_members"), type_="foreignkey"
         )

@@ -12,8 +12,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
+from expo.documents.models import Certificate
 from expo.registrations import services as registration_services
 from tests.factories import attended, make_enterprise, make_enterprise_user, open_event
 from tests.registrations.test_services import application_data
@@ -120,3 +122,18 @@ def approved_application(event=None, enterprise=None, **event_fields):
 def certifiable_application(event=None, enterprise=None, **event_fields):
     """An approved application whose event was held and one of whose delegates came."""
     return attended(approved_application(event, enterprise, **event_fields))
+
+
+def run_at_once(threads) -> None:
+    """Start the threads together and wait for each (two minutes at most)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
+def issued_serials(db) -> list[tuple[int, int]]:
+    """Every certificate's serial number and application, by serial number."""
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Certificate).order_by(Certificate.serial_number))
+    return [(row.serial_number, row.application_id) for row in rows]

@@ -28,10 +28,12 @@ from expo.urls import external_url
 from tests.documents.conftest import (
     approved_application,
     certifiable_application,
+    issued_serials,
     pdf_fonts,
     pdf_info,
     pdf_text,
     qr_codes,
+    run_at_once,
 )
 from tests.factories import (
     attended,
@@ -393,15 +395,11 @@ def test_concurrent_issuers_get_consecutive_serials_and_one_certificate_each(app
                 errors.append(error)
 
     threads = [threading.Thread(target=issue, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_at_once(threads)
     assert errors == []
-    db.session.expire_all()
-    rows = db.session.scalars(sa.select(Certificate).order_by(Certificate.serial_number)).all()
-    assert [row.serial_number for row in rows] == [1, 2, 3, 4, 5, 6]
-    assert sorted(row.application_id for row in rows) == sorted(a.id for a in applications)
+    serials = issued_serials(db)
+    assert [number for number, _ in serials] == [1, 2, 3, 4, 5, 6]
+    assert sorted(application for _, application in serials) == sorted(a.id for a in applications)
 
 
 @pytest.mark.postgresql

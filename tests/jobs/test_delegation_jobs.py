@@ -91,10 +91,13 @@ def test_the_delegation_page_offers_both_jobs(app, db, organizer, buyers):
     assert "打印全体成员邀请函" in chinese and "打印全体成员行程" in chinese
 
 
-def test_every_members_letter_in_a_file_of_its_own(app, db, organizer, buyers, tmp_path):
+def test_every_members_letter_in_a_file_of_its_own(
+    app, db, organizer, buyers, tmp_path, monkeypatch
+):
     delegation, members = buyers
     # Parts of two members in batches of one: the job is spread as a large one would be.
-    app.config.update(JOBS_PART_SIZE=2, JOBS_BATCH_SIZE=1)
+    monkeypatch.setitem(app.config, "JOBS_PART_SIZE", 2)
+    monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
     browser = sign_in(app, organizer)
     response = browser.post(f"/manage/delegations/{delegation.id}/jobs/invitations")
     job = the_job()
@@ -264,9 +267,11 @@ def test_a_member_removed_meanwhile_is_a_problem_line_not_a_failure(db, organize
     assert len(zipfile.ZipFile(io.BytesIO(document_store().get(row.zip_sha256))).namelist()) == 3
 
 
-def test_a_long_print_file_comes_in_volumes_of_whole_letters(app, db, organizer, buyers):
+def test_a_long_print_file_comes_in_volumes_of_whole_letters(
+    app, db, organizer, buyers, monkeypatch
+):
     delegation, _ = buyers
-    app.config["JOBS_VOLUME_PAGES"] = 4  # two letters of two pages a volume
+    monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 4)  # two letters of two pages a volume
     browser = sign_in(app, organizer)
     browser.post(f"/manage/delegations/{delegation.id}/jobs/invitations")
     job = the_job()
@@ -337,3 +342,22 @@ def test_starting_again_gives_up_a_job_whose_worker_went_silent(app, db, organiz
     old = db_session().get(DocumentJob, silent_id)
     assert old.status == "failed" and "The worker stopped answering." in old.error
     assert db_session().get(DocumentJob, newest).status == "done"
+
+
+def test_the_organizers_home_names_the_delegation_of_a_job_at_work(app, db, organizer, buyers):
+    delegation, _ = buyers
+    delegation_jobs.start_delegation_job(delegation, JobKind.INVITATION_LETTERS, actor=organizer)
+    db.session.commit()  # queued, not run: the home lists jobs at work
+    text = page_text(sign_in(app, organizer).get("/manage?lang=en"))
+    assert "Invitation letters · ASEAN buyers' delegation" in text
+
+
+def test_a_job_file_belongs_to_an_application_or_a_member_never_neither(db, buyers, organizer):
+    delegation, members = buyers
+    started = delegation_jobs.start_delegation_job(
+        delegation, JobKind.INVITATION_LETTERS, actor=organizer
+    )
+    db.session.add(DocumentJobFile(job_id=started.job.id, name="x.pdf", sha256="0" * 64))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()

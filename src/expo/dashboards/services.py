@@ -191,7 +191,11 @@ def organizer_home(now: datetime | None = None) -> OrganizerHome:
         db.session.scalars(
             sa.select(DocumentJob)
             .where(DocumentJob.status.in_(ACTIVE_JOBS))
-            .options(selectinload(DocumentJob.event), selectinload(DocumentJob.campaign))
+            .options(
+                selectinload(DocumentJob.event),
+                selectinload(DocumentJob.delegation),
+                selectinload(DocumentJob.campaign),
+            )
             .order_by(DocumentJob.created_at)
         )
     )

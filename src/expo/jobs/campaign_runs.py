@@ -37,7 +37,14 @@ from expo.documents.certificates import certifiable_counts
 from expo.events.models import Campaign, Event
 from expo.extensions import db
 from expo.jobs import services
-from expo.jobs.models import ACTIVE_STATUSES, CAMPAIGN_RUNS, DocumentJob, JobKind, JobStatus
+from expo.jobs.models import (
+    ACTIVE_STATUSES,
+    CAMPAIGN_RUNS,
+    STATUS_LABELS,
+    DocumentJob,
+    JobKind,
+    JobStatus,
+)
 
 if TYPE_CHECKING:
     from expo.accounts.models import User
@@ -126,6 +133,8 @@ def event_jobs(run_id: int) -> list[DocumentJob]:
             .where(DocumentJob.id.in_(newest))
             .options(joinedload(DocumentJob.event))
             .order_by(DocumentJob.id)
+            # As they are now: a job adopted by a run may have ended since it was read.
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -273,10 +282,10 @@ def settle_run(run_id: int, *, now: datetime | None = None) -> bool:
     run = db.session.get_one(DocumentJob, run_id, populate_existing=True)
     settled = figures(run, jobs)
     run.total, run.done, run.failed = settled.total, settled.done, settled.failed
-    if run.cancel_requested:
+    if set(statuses) <= {JobStatus.DONE}:
+        run.status = JobStatus.DONE  # cancelled too late: every certificate was issued
+    elif run.cancel_requested:
         run.status = JobStatus.CANCELLED
-    elif set(statuses) <= {JobStatus.DONE}:
-        run.status = JobStatus.DONE
     elif JobStatus.FAILED in statuses:
         run.status = JobStatus.FAILED
     else:
@@ -284,7 +293,8 @@ def settle_run(run_id: int, *, now: datetime | None = None) -> bool:
     for job, status in zip(jobs, statuses, strict=True):
         if status != JobStatus.DONE and job.event is not None:
             title = job.event.title_zh or job.event.title_en
-            services.append_error(run, f"#{job.id} {title}: {status.value}")
+            label = services.both_languages(STATUS_LABELS[status])
+            services.append_error(run, f"#{job.id} {title}: {label}")
     run.finished_at = now
     db.session.flush()
     return True

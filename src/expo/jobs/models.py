@@ -287,6 +287,12 @@ class DocumentJob(Model):
         return JobState(JobStatus(self.status), self.error)
 
     @property
+    def subject_title(self) -> str:
+        """What the job makes documents of, by its title: its event, delegation or campaign."""
+        subject = self.event or self.delegation or self.campaign
+        return str(subject.title) if subject is not None else ""
+
+    @property
     def kind_label(self) -> str:
         return str(JOB_KINDS[JobKind(self.kind)].label)
 
@@ -326,6 +332,8 @@ class DocumentJobFile(Model):
     __table_args__ = (
         sa.UniqueConstraint("job_id", "application_id"),
         sa.UniqueConstraint("job_id", "member_id"),
+        # An application's file (badges) or a member's (letters, itineraries), one of them.
+        sa.CheckConstraint("(application_id IS NULL) <> (member_id IS NULL)", name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pikepdf
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -287,6 +288,15 @@ def request_cancel(job: DocumentJob, *, actor: User | None) -> DocumentJob:
     record(actor, AuditAction.JOBS_CANCEL, job, kind=job.kind, event_id=job.event_id)
     db.session.flush()
     return job
+
+
+def both_languages(message: object) -> str:
+    """A problem line for the job page, read by organizers of either language."""
+    texts = []
+    for language in ("zh", "en"):
+        with force_locale(language):
+            texts.append(str(message))
+    return " · ".join(dict.fromkeys(texts))
 
 
 def append_error(job: DocumentJob, line: str) -> None:

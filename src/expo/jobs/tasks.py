@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -38,6 +37,7 @@ from expo.events.models import Event
 from expo.extensions import db
 from expo.jobs import campaign_runs, delegation_jobs, queue, services
 from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.jobs.services import both_languages
 from expo.messaging import sending
 from expo.outcomes import reminders
 from expo.registrations.models import Application, ApplicationStatus
@@ -57,15 +57,6 @@ def problem(error: Exception) -> str:
     if isinstance(error, DomainError):
         return both_languages(error)
     return f"{type(error).__name__}: {error}"
-
-
-def both_languages(message) -> str:
-    """A problem line for the job page, read by organizers of either language."""
-    texts = []
-    for language in ("zh", "en"):
-        with force_locale(language):
-            texts.append(str(message))
-    return " · ".join(dict.fromkeys(texts))
 
 
 def _claim(job_id: int) -> bool:
