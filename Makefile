@@ -6,6 +6,10 @@ SHELL := /bin/bash
 
 PORT ?= 5000
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist), each worker with a database of its own;
+# TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app expo
@@ -63,12 +67,12 @@ dev: system-deps install translations seed ## The same with Flask's development 
 	@PORT=$(PORT) EXPO_DEV=1 scripts/serve.sh
 
 test: system-deps-test install translations ## Run the whole suite, browser tests included (PYTEST_ARGS=...)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-calendar: system-deps-test install translations ## The whole suite again on three faked days: none may depend on today
 	@for day in $(CALENDAR_DAYS); do \
 		echo "==> the suite as if today were $$day"; \
-		$(BIN)/python -m pytest -q --fake-today "$$day" $(PYTEST_ARGS) || exit 1; \
+		$(PYTEST) -q --fake-today "$$day" $(PYTEST_ARGS) || exit 1; \
 	done
 
 test-latest: system-deps-test ## The suite on the newest versions pyproject.toml allows, not the lock's

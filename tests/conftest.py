@@ -7,6 +7,7 @@ or a test skipped for want of it, fails the run instead of passing quietly.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -70,10 +71,34 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 def test_database_url(tmp_path_factory) -> str:
     url = os.environ.get(DATABASE_URL_VARIABLE)
     if url:
-        return url
+        return worker_database_url(url)
     if REQUIRE_POSTGRESQL:
         pytest.exit(f"{DATABASE_URL_VARIABLE} is not set but PostgreSQL is required", 3)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'expo-test.sqlite3'}"
+
+
+@functools.cache
+def worker_database_url(url: str) -> str:
+    """The test database of this process: with several pytest workers (``make test`` runs
+    one per core) each has a PostgreSQL database of its own beside the one named, created
+    here when missing and emptied by the ``app`` fixture; a SQLite file is each worker's
+    own already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    given = sa.make_url(url)
+    name = f"{given.database}_{worker}"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 @contextmanager
