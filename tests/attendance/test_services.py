@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from expo.attendance import services
 from expo.attendance.models import CheckIn
 from expo.attendance.services import CheckInOutcome
+from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.documents import badges
 from expo.errors import InvalidInput
@@ -220,3 +221,52 @@ def test_control_characters_never_reach_the_database(db):
     assert services.find_delegates(event, "王\x00") == []
     result = services.check_in(event, delegate, desk="Gate\x00 1\x1b", actor=None)
     assert result.check_in is not None and result.check_in.desk == "Gate 1"
+
+
+@pytest.mark.postgresql
+def test_two_organizers_undoing_one_check_in_at_once_record_it_once(app, db, organizer):
+    """Both pages showed the check-in standing; each organizer sends the undo on its own
+    connection at the same moment: one is taken, the other told it was undone already."""
+    event = make_event()
+    delegate = make_application(event).delegates[0]
+    check_in = services.check_in(event, delegate, desk="Desk 1", actor=None).check_in
+    db.session.commit()
+    check_in_id, organizer_id = check_in.id, organizer.id
+    start = threading.Barrier(2)
+    results: list[str] = []
+    errors: list[Exception] = []
+
+    def undo(number: int) -> None:
+        from expo.accounts.models import User
+
+        with app.app_context():
+            try:
+                standing = db.session.get(CheckIn, check_in_id)
+                actor = db.session.get(User, organizer_id)
+                assert standing is not None and standing.is_standing
+                start.wait()
+                services.undo_check_in(standing, actor=actor, reason=f"Mistake {number}")
+                db.session.commit()
+                results.append(f"undone {number}")
+            except services.CheckInAlreadyUndone:
+                db.session.rollback()
+                results.append("refused")
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=undo, args=(number,)) for number in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results)[0] == "refused" and sorted(results)[1].startswith("undone")
+    db.session.expire_all()
+    stored = db.session.get(CheckIn, check_in_id)
+    assert stored.undo_reason == f"Mistake {sorted(results)[1][-1]}"
+    undos = db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == AuditAction.CHECK_IN_UNDONE
+        )
+    )
+    assert undos == 1

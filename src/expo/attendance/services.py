@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -284,10 +284,18 @@ def undo_check_in(check_in: CheckIn, *, actor: User, reason: str) -> CheckIn:
         raise InvalidInput({"reason": _l("Use at most %(max)d characters.", max=REASON_LENGTH)})
     if not check_in.is_standing:
         raise CheckInAlreadyUndone()
-    check_in.undone_at = utcnow()
-    check_in.undone_by_id = actor.id
-    check_in.undo_reason = reason
-    db.session.flush()
+    # Taken back only if still standing when the row is written: two organizers undoing
+    # the same check-in at once would otherwise both record it (and revoke twice). On
+    # PostgreSQL the second waits for the first's row lock and then finds it undone.
+    undone: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        sa.update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.undone_at.is_(None))
+        .values(undone_at=utcnow(), undone_by_id=actor.id, undo_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(check_in)  # as written, by this undo or by the one before it
+    if undone.rowcount != 1:
+        raise CheckInAlreadyUndone()
     application = check_in.delegate.application
     record(
         actor,
