@@ -289,6 +289,28 @@ class TestOffline:
         assert rows[second.id].scanned_at == online_at - timedelta(minutes=30)
         assert rows[second.id].desk == "Offline"
 
+    def test_scans_made_with_a_list_signed_before_the_key_changed_still_sync(
+        self, app, db, event, organizer, monkeypatch
+    ):
+        delegate = make_application(event).delegates[0]
+        browser = sign_in(app, organizer)
+        signed = browser.get(f"/manage/events/{event.id}/check-in-badges.json").json
+        scans = [{"code": badges.check_in_token(delegate), "scanned_at": None, "desk": "Offline"}]
+        old_key = app.config["SECRET_KEY"]
+        monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-key-" + "n" * 40)
+        assert not services.is_genuine_badge_list(event, organizer, signed)  # old key forgotten
+        monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])
+        path = f"/manage/events/{event.id}/check-in-sync"
+        response = browser.post(path, json={"list": signed, "scans": scans})
+        assert response.status_code == 200
+        assert [result["outcome"] for result in response.json["results"]] == ["checked_in"]
+        assert [row.delegate_id for row in standing(db)] == [delegate.id]
+        # A list fetched now is signed with the new key, which needs no fallback.
+        fresh = browser.get(f"/manage/events/{event.id}/check-in-badges.json").json
+        monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+        assert services.is_genuine_badge_list(event, organizer, fresh)
+        assert not services.is_genuine_badge_list(event, organizer, signed)
+
     @pytest.mark.parametrize("tamper", ["body", "signature", "missing"])
     def test_a_tampered_list_is_refused_whole(self, app, db, event, organizer, tamper):
         delegate = make_application(event).delegates[0]

@@ -495,18 +495,22 @@ def desk_events(user: User) -> list[Event]:
 SYNC_BATCH_LIMIT = 500
 
 
-def badge_list_key(event_id: int, user_id: int) -> bytes:
-    """The key a desk's badge list is signed with: the event's and the desk user's own.
+def badge_list_key(event_id: int, user_id: int, secret: str | None = None) -> bytes:
+    """The key a desk's badge list is signed with: the event's and the desk user's own,
+    derived from ``secret`` (the application's ``SECRET_KEY`` unless given).
 
     The page holds it to check the list it keeps offline, so one derived for this event
     and this person, never the application's secret, which no browser may hold.
     """
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, f"expo.badge-list:{event_id}:{user_id}".encode(), "sha256").digest()
+    if secret is None:
+        secret = str(current_app.config["SECRET_KEY"])
+    derived = f"expo.badge-list:{event_id}:{user_id}".encode()
+    return hmac.new(secret.encode(), derived, "sha256").digest()
 
 
-def _list_signature(event_id: int, user_id: int, body: str) -> str:
-    return hmac.new(badge_list_key(event_id, user_id), body.encode(), "sha256").hexdigest()
+def _list_signature(event_id: int, user_id: int, body: str, secret: str | None = None) -> str:
+    key = badge_list_key(event_id, user_id, secret)
+    return hmac.new(key, body.encode(), "sha256").hexdigest()
 
 
 def badge_list(event: Event, user: User) -> dict[str, str]:
@@ -542,13 +546,20 @@ def badge_list(event: Event, user: User) -> dict[str, str]:
 
 
 def is_genuine_badge_list(event: Event, user: User, signed: object) -> bool:
-    """Whether ``signed`` is a badge list this server made for this event and desk user."""
+    """Whether ``signed`` is a badge list this server made for this event and desk user.
+
+    One signed before the secret key was changed still counts while the old key is kept
+    in ``SECRET_KEY_FALLBACKS``: a desk that scanned offline with the list it fetched that
+    morning syncs its scans whatever was rotated meanwhile."""
     if not isinstance(signed, dict):
         return False
     body, signature = signed.get("body"), signed.get("signature")
     if not isinstance(body, str) or not isinstance(signature, str):
         return False
-    return hmac.compare_digest(_list_signature(event.id, user.id, body), signature)
+    return any(
+        hmac.compare_digest(_list_signature(event.id, user.id, body, secret), signature)
+        for secret in signing_keys()
+    )
 
 
 class BadgeListRefused(DomainError):
