@@ -100,13 +100,7 @@ class Figures:
 def active_run(
     campaign: Campaign, kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
 ) -> DocumentJob | None:
-    return db.session.execute(
-        sa.select(DocumentJob).where(
-            DocumentJob.campaign_id == campaign.id,
-            DocumentJob.kind == kind.value,
-            DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
-        )
-    ).scalar_one_or_none()
+    return services.active_job_of(DocumentJob.campaign_id == campaign.id, kind)
 
 
 def latest_run(
@@ -122,11 +116,7 @@ def latest_run(
 
 def event_jobs(run_id: int) -> list[DocumentJob]:
     """The run's job of each event: the newest, since a resumed job replaces its first."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.parent_id == run_id)
-        .group_by(DocumentJob.event_id)
-    )
+    newest = services.newest_job_ids(DocumentJob.parent_id == run_id, per=DocumentJob.event_id)
     return list(
         db.session.scalars(
             sa.select(DocumentJob)

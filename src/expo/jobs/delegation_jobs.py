@@ -40,7 +40,6 @@ from expo.extensions import db
 from expo.jobs import services
 from expo.jobs.models import (
     ABANDONED,
-    ACTIVE_STATUSES,
     DocumentJob,
     DocumentJobFile,
     JobKind,
@@ -80,24 +79,12 @@ def member_ids(delegation_id: int) -> list[int]:
 
 def active_job(delegation: Delegation, kind: JobKind) -> DocumentJob | None:
     """The delegation's queued or running job of this kind, if there is one."""
-    return db.session.execute(
-        sa.select(DocumentJob).where(
-            DocumentJob.delegation_id == delegation.id,
-            DocumentJob.kind == kind.value,
-            DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
-        )
-    ).scalar_one_or_none()
+    return services.active_job_of(DocumentJob.delegation_id == delegation.id, kind)
 
 
 def latest_jobs(delegation: Delegation) -> dict[str, DocumentJob]:
     """The newest job of each kind for the delegation, by kind, in one query."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.delegation_id == delegation.id)
-        .group_by(DocumentJob.kind)
-    )
-    jobs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
-    return {job.kind: job for job in jobs}
+    return services.latest_jobs_of(DocumentJob.delegation_id == delegation.id)
 
 
 # --- starting -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute
 
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
@@ -54,26 +55,44 @@ class JobFinished(DomainError):
 # --- looking up -----------------------------------------------------------------------
 
 
-def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
-    """The event's queued or running job of this kind, if there is one."""
+def active_job_of(subject: sa.ColumnElement[bool], kind: JobKind) -> DocumentJob | None:
+    """The queued or running job of this kind among the jobs ``subject`` picks out (an
+    event's, a delegation's, a campaign's), if there is one: one at most, as the partial
+    unique indexes keep it."""
     return db.session.execute(
         sa.select(DocumentJob).where(
-            DocumentJob.event_id == event.id,
+            subject,
             DocumentJob.kind == kind.value,
             DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
         )
     ).scalar_one_or_none()
 
 
+def newest_job_ids(
+    subject: sa.ColumnElement[bool], *, per: QueryableAttribute[Any] = DocumentJob.kind
+) -> sa.Select[int]:
+    """The id of the newest job of each ``per`` (each kind, unless told) among the jobs
+    ``subject`` picks out, as a subquery."""
+    return sa.select(sa.func.max(DocumentJob.id)).where(subject).group_by(per)
+
+
+def latest_jobs_of(subject: sa.ColumnElement[bool]) -> dict[str, DocumentJob]:
+    """The newest job of each kind among the jobs ``subject`` picks out, by kind, in one
+    query."""
+    jobs = db.session.scalars(
+        sa.select(DocumentJob).where(DocumentJob.id.in_(newest_job_ids(subject)))
+    )
+    return {job.kind: job for job in jobs}
+
+
+def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
+    """The event's queued or running job of this kind, if there is one."""
+    return active_job_of(DocumentJob.event_id == event.id, kind)
+
+
 def latest_jobs(event: Event) -> dict[str, DocumentJob]:
     """The newest job of each kind for the event, by kind, in one query."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.event_id == event.id)
-        .group_by(DocumentJob.kind)
-    )
-    jobs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
-    return {job.kind: job for job in jobs}
+    return latest_jobs_of(DocumentJob.event_id == event.id)
 
 
 def approved_application_ids(event_id: int) -> list[int]:
