@@ -181,30 +181,26 @@ def print_members(job_id: int, member_ids: list[int]) -> bool:
     time. Nothing is written while printing: the files and the progress are recorded
     together afterwards, under the job's lock.
     """
-    # The batches' shared steps (the job's lock, its count, problem lines) are the task
-    # module's, which registers this function in its BATCHES: imported when it runs.
-    from expo.jobs import tasks
-
     job = db.session.get_one(DocumentJob, job_id)
     kind = JobKind(job.kind)
     delegation = (
         delegation_services.load_delegation(job.delegation_id) if job.delegation_id else None
     )
-    contact = tasks._actor(job_id) if kind == JobKind.INVITATION_LETTERS else None
+    contact = services.requested_by(job_id) if kind == JobKind.INVITATION_LETTERS else None
     members = {member.id: member for member in delegation.members} if delegation else {}
     files: list[DocumentJobFile] = []
     errors: list[str] = []
     for member_id in member_ids:
         member = members.get(member_id)
         if delegation is None or member is None:
-            errors.append(f"#{member_id}: {tasks.both_languages(NO_LONGER_A_MEMBER)}")
+            errors.append(f"#{member_id}: {services.both_languages(NO_LONGER_A_MEMBER)}")
             continue
         try:
             pdf, name = render_member_document(kind, delegation, member, contact=contact)
             sha256 = document_store().put(pdf)
         except Exception as error:
             logger.exception("the %s of member %s could not be printed", kind.value, member_id)
-            errors.append(f"#{member_id} {member.display_name}: {tasks.problem(error)}")
+            errors.append(f"#{member_id} {member.display_name}: {services.problem(error)}")
             continue
         files.append(
             DocumentJobFile(
@@ -214,9 +210,9 @@ def print_members(job_id: int, member_ids: list[int]) -> bool:
         del pdf
     db.session.rollback()  # only read so far: end the read transaction before the lock
 
-    tasks._lock_job(job_id)
+    services.lock_job(job_id)
     db.session.add_all(files)
-    complete = tasks._count(job_id, len(files), len(member_ids) - len(files), errors)
+    complete = services.count_batch(job_id, len(files), len(member_ids) - len(files), errors)
     db.session.commit()
     return complete
 

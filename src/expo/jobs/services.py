@@ -1,4 +1,5 @@
-"""The rules of document jobs: start one per event and kind at a time, cancel, bundle.
+"""The rules of document jobs: start one per event and kind at a time, cancel, count a
+batch, bundle.
 
 Like every service these flush and never commit; the view commits, then queues the task
 (``expo.jobs.tasks``), which is the edge that commits the job's progress.
@@ -11,7 +12,7 @@ import zipfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import pikepdf
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute
 
+from expo.accounts.models import User
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
@@ -40,9 +42,6 @@ from expo.jobs.models import (
     lease,
 )
 from expo.registrations.models import Application, ApplicationStatus
-
-if TYPE_CHECKING:
-    from expo.accounts.models import User
 
 ERROR_MAX_LENGTH = 4000
 
@@ -321,6 +320,44 @@ def both_languages(message: object) -> str:
 def append_error(job: DocumentJob, line: str) -> None:
     text = f"{job.error}\n{line}" if job.error else line
     job.error = text[:ERROR_MAX_LENGTH]
+
+
+def problem(error: Exception) -> str:
+    """An exception as a problem line: a refusal in both languages (the folder is full),
+    anything else by its type and text, for the administrator."""
+    if isinstance(error, DomainError):
+        return both_languages(error)
+    return f"{type(error).__name__}: {error}"
+
+
+# --- recording a batch ----------------------------------------------------------------------
+# The steps every kind's batch shares (``tasks``, ``delegation_jobs``); the batch commits.
+
+
+def requested_by(job_id: int) -> User | None:
+    """The organizer who started the job, if their account is still there."""
+    actor_id = db.session.scalar(
+        sa.select(DocumentJob.requested_by_id).where(DocumentJob.id == job_id)
+    )
+    return db.session.get(User, actor_id) if actor_id else None
+
+
+def lock_job(job_id: int) -> None:
+    """The job's row first in a recording transaction: on PostgreSQL its row lock, on
+    SQLite the write lock, so parts finishing together count one after the other."""
+    db.session.execute(
+        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
+    )
+
+
+def count_batch(job_id: int, done: int, failed: int, errors: list[str]) -> bool:
+    """Add a batch to the job's progress (under :func:`lock_job`); True if it was the last."""
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+    job.done += done
+    job.failed += failed
+    for line in errors:
+        append_error(job, line)
+    return job.status == JobStatus.RUNNING.value and job.done + job.failed >= job.total
 
 
 # --- the results ---------------------------------------------------------------------------
