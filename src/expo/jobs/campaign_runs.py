@@ -21,6 +21,7 @@ Like every service these flush and never commit; the caller queues the event job
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,21 @@ def latest_run(
         .order_by(DocumentJob.id.desc())
         .limit(1)
     ).first()
+
+
+def latest_runs(
+    campaign_ids: Collection[int], kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
+) -> dict[int, DocumentJob]:
+    """The newest run of this kind of each of the campaigns that has one, by campaign id:
+    one query for a whole page of campaigns."""
+    if not campaign_ids:
+        return {}
+    newest = services.newest_job_ids(
+        sa.and_(DocumentJob.campaign_id.in_(campaign_ids), DocumentJob.kind == kind.value),
+        per=DocumentJob.campaign_id,
+    )
+    runs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
+    return {run.campaign_id: run for run in runs if run.campaign_id is not None}
 
 
 def event_jobs(run_id: int) -> list[DocumentJob]:
