@@ -28,7 +28,7 @@ from tests.factories import (
     make_enterprise_user,
     open_event,
 )
-from tests.pages import page_text, sign_in
+from tests.pages import page_text, sign_in, sql_statements
 
 
 @dataclass
@@ -268,6 +268,57 @@ def test_the_campaigns_page_offers_the_run(app, organizer, world):
     assert "Issue every certificate of this campaign" in html
     chinese = sign_in(app, organizer).get("/manage/campaigns?lang=zh").get_data(as_text=True)
     assert "签发本专项活动的全部证书" in chinese
+
+
+def campaign_row(html: str, campaign: Campaign) -> str:
+    """The campaigns page's row of ``campaign``."""
+    [row] = [row for row in html.split("<tr>") if f'/manage/campaigns/{campaign.id}/edit"' in row]
+    return row
+
+
+def test_the_campaigns_page_links_a_campaigns_latest_run(app, db, organizer, world):
+    quiet = make_campaign(title_en="Import Expansion 2027", kind="import_expansion")
+    db.session.commit()
+    first = start(db, world.campaign, organizer)
+    latest = start(db, world.campaign, organizer, queue_them=False)
+    assert (first.status, latest.status) == ("done", "running")
+    browser = sign_in(app, organizer)
+    html = browser.get("/manage/campaigns?lang=en").get_data(as_text=True)
+    row = campaign_row(html, world.campaign)
+    assert f'<a class="btn btn-sm btn-link" href="/manage/jobs/{latest.id}">' in row
+    assert "Last certificate run: Running" in row
+    assert f'href="/manage/jobs/{first.id}"' not in html
+    assert "/manage/jobs/" not in campaign_row(html, quiet)
+    assert "Last certificate run" not in campaign_row(html, quiet)
+    chinese = browser.get("/manage/campaigns?lang=zh").get_data(as_text=True)
+    assert "上次证书签发：进行中" in campaign_row(chinese, world.campaign)
+
+
+def test_the_campaigns_page_reads_the_runs_in_one_query_however_many(app, db, organizer, world):
+    start(db, world.campaign, organizer, queue_them=False)
+    browser = sign_in(app, organizer)
+    url = "/manage/campaigns?lang=en"
+    browser.get(url)  # warm up: whatever runs once per process
+
+    def with_runs(count: int) -> list[str]:
+        for number in range(count):
+            campaign = make_campaign(year=2000 + number, title_en=f"Campaign {number}")
+            make_campaign(year=2000 + number, title_en=f"Campaign {number} without a run")
+            db.session.add(
+                DocumentJob(
+                    kind=JobKind.CAMPAIGN_CERTIFICATES.value,
+                    campaign_id=campaign.id,
+                    status=JobStatus.DONE.value,
+                )
+            )
+        db.session.commit()
+        return sql_statements(browser, url)
+
+    few = with_runs(1)
+    many = with_runs(8)
+    html = browser.get(url).get_data(as_text=True)
+    assert html.count("Last certificate run: ") == 10  # the first campaign's and nine more
+    assert len(many) == len(few), "\n".join(many)
 
 
 def test_the_run_page_shows_a_bar_per_event(app, db, organizer, world):

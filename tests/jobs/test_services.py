@@ -245,7 +245,7 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     monkeypatch.setattr(
         services, "bundle", lambda entries: bundled.append(len(entries)) or bundle(entries)
     )
-    count = tasks._count
+    count = services.count_batch
 
     def slow_count(*args):
         # Hold the batch's count uncommitted for a while, so that the other part's
@@ -255,7 +255,7 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
         time.sleep(0.3)
         return complete
 
-    monkeypatch.setattr(tasks, "_count", slow_count)
+    monkeypatch.setattr(services, "count_batch", slow_count)
     ids = [application.id for application in applications]
     start = threading.Barrier(2)
     outcomes, errors = [], []

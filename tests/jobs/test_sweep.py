@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from expo.db import utcnow
@@ -61,9 +62,20 @@ def test_a_silent_running_job_is_resumed_once_however_often_it_is_swept(
     assert (first, second) == ("failed", "done") and done == certificates(db) > 0
 
 
-def test_a_job_given_up_by_another_worker_meanwhile_is_not_resumed_twice(
-    db, organizer, event_with_applications, monkeypatch
+@pytest.mark.parametrize(
+    ("written_meanwhile", "left_as"),
+    [
+        # Another worker's sweep gives it up between this one's reading and its writing.
+        pytest.param(lambda: {"status": "failed"}, "failed", id="given-up-by-another-worker"),
+        # Its worker records a batch between the sweep's reading and its writing.
+        pytest.param(lambda: {"heartbeat_at": utcnow()}, "running", id="its-worker-speaks-up"),
+    ],
+)
+def test_a_job_written_meanwhile_is_not_resumed(
+    db, organizer, event_with_applications, monkeypatch, written_meanwhile, left_as
 ):
+    """A silent job is resumed only if its row is still as the sweep read it: given up by
+    another worker's sweep, it is not resumed twice; heard from again, it is left running."""
     event, *_ = event_with_applications
     job = services.start_certificate_job(event, actor=organizer).job
     job.status = JobStatus.RUNNING.value
@@ -72,43 +84,18 @@ def test_a_job_given_up_by_another_worker_meanwhile_is_not_resumed_twice(
     job_id = job.id
     is_abandoned = DocumentJob.is_abandoned
 
-    def abandoned_and_taken_by_another_worker(self, now=None):
-        # Another worker's sweep gives it up between this one's reading and its writing.
+    def abandoned_and_written_meanwhile(self, now=None):
         with db.engine.begin() as connection:
             connection.execute(
-                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(status="failed")
+                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(written_meanwhile())
             )
         return is_abandoned(self, now)
 
-    monkeypatch.setattr(DocumentJob, "is_abandoned", abandoned_and_taken_by_another_worker)
+    monkeypatch.setattr(DocumentJob, "is_abandoned", abandoned_and_written_meanwhile)
     assert services.resume_orphaned_jobs() == []
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
-
-
-def test_a_job_that_speaks_up_meanwhile_is_left_running(
-    db, organizer, event_with_applications, monkeypatch
-):
-    event, *_ = event_with_applications
-    job = services.start_certificate_job(event, actor=organizer).job
-    job.status = JobStatus.RUNNING.value
-    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
-    db.session.commit()
-    job_id = job.id
-    is_abandoned = DocumentJob.is_abandoned
-
-    def abandoned_but_its_worker_writes_a_heartbeat(self, now=None):
-        # Its worker records a batch between the sweep's reading and its writing.
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
-            )
-        return is_abandoned(self, now)
-
-    monkeypatch.setattr(DocumentJob, "is_abandoned", abandoned_but_its_worker_writes_a_heartbeat)
-    assert services.resume_orphaned_jobs() == []
-    db.session.commit()
-    assert jobs(db) == [("running", 0)]
+    assert jobs(db) == [(left_as, 0)]
 
 
 def test_a_silent_job_whose_parts_wait_behind_another_jobs_is_left_running(

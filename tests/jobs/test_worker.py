@@ -15,10 +15,13 @@ from expo.jobs.models import DocumentJob
 from tests.conftest import make_test_config
 
 
-def test_a_consumer_thread_runs_a_queued_job(app, db, organizer, event_with_applications, tmp_path):
+def test_a_consumer_thread_runs_a_queued_job(
+    app, db, organizer, event_with_applications, tmp_path, monkeypatch
+):
     event, approved, *_ = event_with_applications
-    app.config["JOBS_IMMEDIATE"] = False
-    app.config["JOBS_DATABASE"] = str(tmp_path / "jobs.sqlite3")
+    # Put back after the test: the app is the session's, shared by the tests after this one.
+    monkeypatch.setitem(app.config, "JOBS_IMMEDIATE", False)
+    monkeypatch.setitem(app.config, "JOBS_DATABASE", str(tmp_path / "jobs.sqlite3"))
     app.extensions.pop(queue.EXTENSION, None)
     huey = queue.queue_for(app).huey
     assert type(huey).__name__ == "SqliteHuey"
@@ -46,7 +49,6 @@ def test_a_consumer_thread_runs_a_queued_job(app, db, organizer, event_with_appl
         consumer.stop(graceful=True)
         for number, handler in handlers.items():
             signal.signal(number, handler)
-        app.config.pop("JOBS_DATABASE", None)
 
     job = db.session.get(DocumentJob, job_id)
     assert (job.status, job.done, job.total) == ("done", 3, 3)

@@ -17,6 +17,7 @@ from expo.events.forms import CampaignForm, EventCopyForm, EventForm, SessionFor
 from expo.events.models import AgendaSession, Campaign, Event
 from expo.events.views import bp
 from expo.i18n import current_language
+from expo.jobs import campaign_runs
 from expo.web import form_to, get_or_404, page_number, query_id, render_form, run_service, save_form
 
 MANAGED_EVENTS_PER_PAGE = 50
@@ -28,7 +29,9 @@ MANAGED_EVENTS_PER_PAGE = 50
 @organizer_required
 def manage_campaigns():
     page = services.campaigns_page(page_number())
-    return render_template("events/manage/campaigns.html", page=page)
+    # Each row links its campaign's newest certificate run: one query for the whole page.
+    runs = campaign_runs.latest_runs([campaign.id for campaign in page.items])
+    return render_template("events/manage/campaigns.html", page=page, latest_runs=runs)
 
 
 @bp.route("/manage/campaigns/new", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ Like every service these flush and never commit; the caller queues the event job
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -100,13 +101,7 @@ class Figures:
 def active_run(
     campaign: Campaign, kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
 ) -> DocumentJob | None:
-    return db.session.execute(
-        sa.select(DocumentJob).where(
-            DocumentJob.campaign_id == campaign.id,
-            DocumentJob.kind == kind.value,
-            DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
-        )
-    ).scalar_one_or_none()
+    return services.active_job_of(DocumentJob.campaign_id == campaign.id, kind)
 
 
 def latest_run(
@@ -120,13 +115,24 @@ def latest_run(
     ).first()
 
 
+def latest_runs(
+    campaign_ids: Collection[int], kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
+) -> dict[int, DocumentJob]:
+    """The newest run of this kind of each of the campaigns that has one, by campaign id:
+    one query for a whole page of campaigns."""
+    if not campaign_ids:
+        return {}
+    newest = services.newest_job_ids(
+        sa.and_(DocumentJob.campaign_id.in_(campaign_ids), DocumentJob.kind == kind.value),
+        per=DocumentJob.campaign_id,
+    )
+    runs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
+    return {run.campaign_id: run for run in runs if run.campaign_id is not None}
+
+
 def event_jobs(run_id: int) -> list[DocumentJob]:
     """The run's job of each event: the newest, since a resumed job replaces its first."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.parent_id == run_id)
-        .group_by(DocumentJob.event_id)
-    )
+    newest = services.newest_job_ids(DocumentJob.parent_id == run_id, per=DocumentJob.event_id)
     return list(
         db.session.scalars(
             sa.select(DocumentJob)

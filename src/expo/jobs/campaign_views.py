@@ -8,14 +8,13 @@ The run's page and its JSON are served at the job's usual addresses (``views.det
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from expo.accounts.access import organizer_required
 from expo.events.models import Campaign
 from expo.jobs import campaign_runs, queue, tasks
 from expo.jobs.forms import JobActionForm
 from expo.jobs.models import JOB_KINDS, DocumentJob, JobKind
-from expo.jobs.views import POLL_SECONDS, _user, bp, progress
+from expo.jobs.views import POLL_SECONDS, _user, bp, progress, progress_figures
 from expo.web import get_or_404, run_service
 
 
@@ -71,22 +70,10 @@ def run_progress(
     """What the run's page shows, also as JSON for its script: the run's figures (its
     event jobs' summed) and each event's."""
     rows = campaign_runs.run_events(run) if rows is None else rows
-    figures = campaign_runs.figures(run, [row.job for row in rows if row.job is not None])
-    state = run.effective_state()
-    processed = figures.done + figures.failed
-    return {
-        "id": run.id,
-        "kind": run.kind,
-        "status": state.status.value,
-        "status_label": state.status_label,
-        "active": state.is_active,
-        "total": figures.total,
-        "done": figures.done,
-        "failed": figures.failed,
-        "processed": processed,
-        "percent": round(100 * processed / figures.total) if figures.total else 0,
-        "text": _("%(done)d of %(total)d", done=processed, total=figures.total),
-        "error": state.error,
+    summed = campaign_runs.figures(run, [row.job for row in rows if row.job is not None])
+    return progress_figures(
+        run, run.effective_state(), total=summed.total, done=summed.done, failed=summed.failed
+    ) | {
         "zip_url": None,
         "merged_url": None,
         "volumes": [],

@@ -40,7 +40,6 @@ from expo.extensions import db
 from expo.jobs import services
 from expo.jobs.models import (
     ABANDONED,
-    ACTIVE_STATUSES,
     DocumentJob,
     DocumentJobFile,
     JobKind,
@@ -80,24 +79,12 @@ def member_ids(delegation_id: int) -> list[int]:
 
 def active_job(delegation: Delegation, kind: JobKind) -> DocumentJob | None:
     """The delegation's queued or running job of this kind, if there is one."""
-    return db.session.execute(
-        sa.select(DocumentJob).where(
-            DocumentJob.delegation_id == delegation.id,
-            DocumentJob.kind == kind.value,
-            DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
-        )
-    ).scalar_one_or_none()
+    return services.active_job_of(DocumentJob.delegation_id == delegation.id, kind)
 
 
 def latest_jobs(delegation: Delegation) -> dict[str, DocumentJob]:
     """The newest job of each kind for the delegation, by kind, in one query."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.delegation_id == delegation.id)
-        .group_by(DocumentJob.kind)
-    )
-    jobs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
-    return {job.kind: job for job in jobs}
+    return services.latest_jobs_of(DocumentJob.delegation_id == delegation.id)
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -194,30 +181,26 @@ def print_members(job_id: int, member_ids: list[int]) -> bool:
     time. Nothing is written while printing: the files and the progress are recorded
     together afterwards, under the job's lock.
     """
-    # The batches' shared steps (the job's lock, its count, problem lines) are the task
-    # module's, which registers this function in its BATCHES: imported when it runs.
-    from expo.jobs import tasks
-
     job = db.session.get_one(DocumentJob, job_id)
     kind = JobKind(job.kind)
     delegation = (
         delegation_services.load_delegation(job.delegation_id) if job.delegation_id else None
     )
-    contact = tasks._actor(job_id) if kind == JobKind.INVITATION_LETTERS else None
+    contact = services.requested_by(job_id) if kind == JobKind.INVITATION_LETTERS else None
     members = {member.id: member for member in delegation.members} if delegation else {}
     files: list[DocumentJobFile] = []
     errors: list[str] = []
     for member_id in member_ids:
         member = members.get(member_id)
         if delegation is None or member is None:
-            errors.append(f"#{member_id}: {tasks.both_languages(NO_LONGER_A_MEMBER)}")
+            errors.append(f"#{member_id}: {services.both_languages(NO_LONGER_A_MEMBER)}")
             continue
         try:
             pdf, name = render_member_document(kind, delegation, member, contact=contact)
             sha256 = document_store().put(pdf)
         except Exception as error:
             logger.exception("the %s of member %s could not be printed", kind.value, member_id)
-            errors.append(f"#{member_id} {member.display_name}: {tasks.problem(error)}")
+            errors.append(f"#{member_id} {member.display_name}: {services.problem(error)}")
             continue
         files.append(
             DocumentJobFile(
@@ -227,9 +210,9 @@ def print_members(job_id: int, member_ids: list[int]) -> bool:
         del pdf
     db.session.rollback()  # only read so far: end the read transaction before the lock
 
-    tasks._lock_job(job_id)
+    services.lock_job(job_id)
     db.session.add_all(files)
-    complete = tasks._count(job_id, len(files), len(member_ids) - len(files), errors)
+    complete = services.count_batch(job_id, len(files), len(member_ids) - len(files), errors)
     db.session.commit()
     return complete
 

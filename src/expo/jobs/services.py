@@ -1,4 +1,5 @@
-"""The rules of document jobs: start one per event and kind at a time, cancel, bundle.
+"""The rules of document jobs: start one per event and kind at a time, cancel, count a
+batch, bundle.
 
 Like every service these flush and never commit; the view commits, then queues the task
 (``expo.jobs.tasks``), which is the edge that commits the job's progress.
@@ -11,7 +12,7 @@ import zipfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import pikepdf
 import sqlalchemy as sa
@@ -19,7 +20,9 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute
 
+from expo.accounts.models import User
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
@@ -40,9 +43,6 @@ from expo.jobs.models import (
 )
 from expo.registrations.models import Application, ApplicationStatus
 
-if TYPE_CHECKING:
-    from expo.accounts.models import User
-
 ERROR_MAX_LENGTH = 4000
 
 
@@ -54,26 +54,44 @@ class JobFinished(DomainError):
 # --- looking up -----------------------------------------------------------------------
 
 
-def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
-    """The event's queued or running job of this kind, if there is one."""
+def active_job_of(subject: sa.ColumnElement[bool], kind: JobKind) -> DocumentJob | None:
+    """The queued or running job of this kind among the jobs ``subject`` picks out (an
+    event's, a delegation's, a campaign's), if there is one: one at most, as the partial
+    unique indexes keep it."""
     return db.session.execute(
         sa.select(DocumentJob).where(
-            DocumentJob.event_id == event.id,
+            subject,
             DocumentJob.kind == kind.value,
             DocumentJob.status.in_([status.value for status in ACTIVE_STATUSES]),
         )
     ).scalar_one_or_none()
 
 
+def newest_job_ids(
+    subject: sa.ColumnElement[bool], *, per: QueryableAttribute[Any] = DocumentJob.kind
+) -> sa.Select[int]:
+    """The id of the newest job of each ``per`` (each kind, unless told) among the jobs
+    ``subject`` picks out, as a subquery."""
+    return sa.select(sa.func.max(DocumentJob.id)).where(subject).group_by(per)
+
+
+def latest_jobs_of(subject: sa.ColumnElement[bool]) -> dict[str, DocumentJob]:
+    """The newest job of each kind among the jobs ``subject`` picks out, by kind, in one
+    query."""
+    jobs = db.session.scalars(
+        sa.select(DocumentJob).where(DocumentJob.id.in_(newest_job_ids(subject)))
+    )
+    return {job.kind: job for job in jobs}
+
+
+def active_job(event: Event, kind: JobKind) -> DocumentJob | None:
+    """The event's queued or running job of this kind, if there is one."""
+    return active_job_of(DocumentJob.event_id == event.id, kind)
+
+
 def latest_jobs(event: Event) -> dict[str, DocumentJob]:
     """The newest job of each kind for the event, by kind, in one query."""
-    newest = (
-        sa.select(sa.func.max(DocumentJob.id))
-        .where(DocumentJob.event_id == event.id)
-        .group_by(DocumentJob.kind)
-    )
-    jobs = db.session.scalars(sa.select(DocumentJob).where(DocumentJob.id.in_(newest)))
-    return {job.kind: job for job in jobs}
+    return latest_jobs_of(DocumentJob.event_id == event.id)
 
 
 def approved_application_ids(event_id: int) -> list[int]:
@@ -302,6 +320,44 @@ def both_languages(message: object) -> str:
 def append_error(job: DocumentJob, line: str) -> None:
     text = f"{job.error}\n{line}" if job.error else line
     job.error = text[:ERROR_MAX_LENGTH]
+
+
+def problem(error: Exception) -> str:
+    """An exception as a problem line: a refusal in both languages (the folder is full),
+    anything else by its type and text, for the administrator."""
+    if isinstance(error, DomainError):
+        return both_languages(error)
+    return f"{type(error).__name__}: {error}"
+
+
+# --- recording a batch ----------------------------------------------------------------------
+# The steps every kind's batch shares (``tasks``, ``delegation_jobs``); the batch commits.
+
+
+def requested_by(job_id: int) -> User | None:
+    """The organizer who started the job, if their account is still there."""
+    actor_id = db.session.scalar(
+        sa.select(DocumentJob.requested_by_id).where(DocumentJob.id == job_id)
+    )
+    return db.session.get(User, actor_id) if actor_id else None
+
+
+def lock_job(job_id: int) -> None:
+    """The job's row first in a recording transaction: on PostgreSQL its row lock, on
+    SQLite the write lock, so parts finishing together count one after the other."""
+    db.session.execute(
+        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
+    )
+
+
+def count_batch(job_id: int, done: int, failed: int, errors: list[str]) -> bool:
+    """Add a batch to the job's progress (under :func:`lock_job`); True if it was the last."""
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+    job.done += done
+    job.failed += failed
+    for line in errors:
+        append_error(job, line)
+    return job.status == JobStatus.RUNNING.value and job.done + job.failed >= job.total
 
 
 # --- the results ---------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from expo import caching, mail
-from expo.accounts.models import User
 from expo.db import utcnow
 from expo.documents import badges, certificates
 from expo.documents.models import Certificate
@@ -49,14 +48,6 @@ logger = logging.getLogger(__name__)
 # What a batch prints: certificates, or the applications whose badges they are.
 Document = TypeVar("Document")
 NO_LONGER_APPROVED = _l("This application is no longer approved.")
-
-
-def problem(error: Exception) -> str:
-    """An exception as a problem line: a refusal in both languages (the folder is full),
-    anything else by its type and text, for the administrator."""
-    if isinstance(error, DomainError):
-        return both_languages(error)
-    return f"{type(error).__name__}: {error}"
 
 
 def _claim(job_id: int) -> bool:
@@ -160,34 +151,9 @@ def run_part(job_id: int, application_ids: list[int]) -> str:
     return JobStatus.RUNNING.value
 
 
-def _actor(job_id: int) -> User | None:
-    actor_id = db.session.scalar(
-        sa.select(DocumentJob.requested_by_id).where(DocumentJob.id == job_id)
-    )
-    return db.session.get(User, actor_id) if actor_id else None
-
-
-def _lock_job(job_id: int) -> None:
-    """The job's row first in a recording transaction: on PostgreSQL its row lock, on
-    SQLite the write lock, so parts finishing together count one after the other."""
-    db.session.execute(
-        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(heartbeat_at=utcnow())
-    )
-
-
-def _count(job_id: int, done: int, failed: int, errors: list[str]) -> bool:
-    """Add a batch to the job's progress (under :func:`_lock_job`); True if it was the last."""
-    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
-    job.done += done
-    job.failed += failed
-    for line in errors:
-        services.append_error(job, line)
-    return job.status == JobStatus.RUNNING.value and job.done + job.failed >= job.total
-
-
 def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
     """Reserve, print and record a batch of certificates; True when it was the job's last."""
-    actor = _actor(job_id)
+    actor = services.requested_by(job_id)
     errors: list[str] = []
 
     reserved: list[int] = []
@@ -241,15 +207,17 @@ def _issue_certificates(job_id: int, application_ids: list[int]) -> bool:
             stored = certificates.print_certificate(certificate, rendered=pdf)
         except Exception as error:
             logger.exception("certificate %s could not be printed", certificate.serial)
-            errors.append(f"#{certificate.application_id}: {problem(error)}")
+            errors.append(f"#{certificate.application_id}: {services.problem(error)}")
             continue
         printed.append((certificate, stored))
     files = {certificate.id: result for certificate, result in printed if result is not None}
     db.session.rollback()  # only read while printing: end that transaction before the lock
 
-    _lock_job(job_id)
+    services.lock_job(job_id)
     certificates.finish_certificates(files, actor=actor)
-    complete = _count(job_id, len(printed), len(application_ids) - len(printed), errors)
+    complete = services.count_batch(
+        job_id, len(printed), len(application_ids) - len(printed), errors
+    )
     db.session.commit()
     return complete
 
@@ -314,7 +282,7 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
             sha256 = document_store().put(pdf)
         except Exception as error:
             logger.exception("badges of application %s could not be printed", application_id)
-            errors.append(f"#{application_id}: {problem(error)}")
+            errors.append(f"#{application_id}: {services.problem(error)}")
             continue
         files.append(
             DocumentJobFile(
@@ -327,9 +295,9 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
         )
     db.session.rollback()  # only read so far: end the read transaction before the lock
 
-    _lock_job(job_id)
+    services.lock_job(job_id)
     db.session.add_all(files)
-    complete = _count(job_id, len(files), len(application_ids) - len(files), errors)
+    complete = services.count_batch(job_id, len(files), len(application_ids) - len(files), errors)
     db.session.commit()
     return complete
 
@@ -379,7 +347,7 @@ def _print_results_report(job_id: int) -> str:
     def step() -> bool:
         if _should_stop(job_id):
             return False
-        _lock_job(job_id)
+        services.lock_job(job_id)
         job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
         job.done = min(job.done + 1, job.total)
         db.session.commit()
@@ -402,7 +370,7 @@ def _fail(job_id: int, error: Exception) -> str:
     db.session.rollback()
     job = db.session.get_one(DocumentJob, job_id)
     if job.is_active:
-        services.append_error(job, problem(error))
+        services.append_error(job, services.problem(error))
         _finish(job, JobStatus.FAILED)
     return JobStatus.FAILED.value
 

@@ -40,22 +40,31 @@ def _user():
     return current_user._get_current_object()
 
 
-def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
-    """What the progress page shows, also as JSON for its script."""
-    processed = job.done + job.failed
+def progress_figures(
+    job: DocumentJob, state: JobState, *, total: int, done: int, failed: int
+) -> dict[str, object]:
+    """The job's state and figures as every progress page shows them: a job's own, or a
+    campaign-wide run's summed from its event jobs (``campaign_views``)."""
+    processed = done + failed
     return {
         "id": job.id,
         "kind": job.kind,
         "status": state.status.value,
         "status_label": state.status_label,
         "active": state.is_active,
-        "total": job.total,
-        "done": job.done,
-        "failed": job.failed,
+        "total": total,
+        "done": done,
+        "failed": failed,
         "processed": processed,
-        "percent": round(100 * processed / job.total) if job.total else 0,
-        "text": _("%(done)d of %(total)d", done=processed, total=job.total),
+        "percent": round(100 * processed / total) if total else 0,
+        "text": _("%(done)d of %(total)d", done=processed, total=total),
         "error": state.error,
+    }
+
+
+def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
+    """What the progress page shows, also as JSON for its script."""
+    return progress_figures(job, state, total=job.total, done=job.done, failed=job.failed) | {
         "zip_url": url_for(".zip_file", job_id=job.id, kind=job.kind) if job.zip_sha256 else None,
         "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
         "volumes": volume_links(job),
