@@ -9,10 +9,10 @@ PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app expo
-# The suite runs on every core (pytest-xdist), each worker with a database of its own;
-# TEST_WORKERS=0 runs it in this one process.
+# The suite runs on every core (pytest-xdist; four workers at most, each with a database
+# of its own and its connections); TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal)
 # The lock: exact versions with their hashes. app.txt is what serving needs, dev.txt adds
 # the tests' and linters' tools. `make lock` writes both from pyproject.toml's ranges.
 LOCK_APP := requirements/app.txt

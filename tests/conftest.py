@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,6 +78,15 @@ def test_database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'expo-test.sqlite3'}"
 
 
+def unreachable(error: Exception) -> NoReturn:
+    """Stop at a test database that does not answer: the whole run in one process; each
+    test with that one line under pytest-xdist, whose workers cannot end the run."""
+    message = f"test database unreachable: {error}"
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail(message, pytrace=False)
+    pytest.exit(message, 3)
+
+
 @functools.cache
 def worker_database_url(url: str) -> str:
     """The test database of this process: with several pytest workers (``make test`` runs
@@ -87,7 +97,7 @@ def worker_database_url(url: str) -> str:
     if not worker or not url.startswith("postgresql"):
         return url
     given = sa.make_url(url)
-    name = f"{given.database}_{worker}"
+    name = f"{given.database or 'expo_test'}_{worker}"
     server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with server.connect() as connection:
@@ -96,6 +106,8 @@ def worker_database_url(url: str) -> str:
             )
             if not exists:
                 connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        unreachable(error)
     finally:
         server.dispose()
     return given.set(database=name).render_as_string(hide_password=False)
@@ -181,7 +193,7 @@ def app(tmp_path_factory):
         try:
             reset_schema(_db.engine)
         except sa.exc.OperationalError as error:
-            pytest.exit(f"test database unreachable: {error}", 3)
+            unreachable(error)
     yield app
     with app.app_context():
         _db.engine.dispose()
