@@ -104,17 +104,6 @@ def active_run(
     return services.active_job_of(DocumentJob.campaign_id == campaign.id, kind)
 
 
-def latest_run(
-    campaign: Campaign, kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
-) -> DocumentJob | None:
-    return db.session.scalars(
-        sa.select(DocumentJob)
-        .where(DocumentJob.campaign_id == campaign.id, DocumentJob.kind == kind.value)
-        .order_by(DocumentJob.id.desc())
-        .limit(1)
-    ).first()
-
-
 def latest_runs(
     campaign_ids: Collection[int], kind: JobKind = JobKind.CAMPAIGN_CERTIFICATES
 ) -> dict[int, DocumentJob]:

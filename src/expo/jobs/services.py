@@ -107,23 +107,6 @@ def approved_application_ids(event_id: int) -> list[int]:
     )
 
 
-def event_certificates(event_id: int) -> list[Certificate]:
-    """The valid, printed certificates of the event's approved applications, by serial."""
-    return list(
-        db.session.scalars(
-            sa.select(Certificate)
-            .join(Application, Certificate.application_id == Application.id)
-            .where(
-                Application.event_id == event_id,
-                Application.status == ApplicationStatus.APPROVED.value,
-                Certificate.revoked_at.is_(None),
-                Certificate.printed(),
-            )
-            .order_by(Certificate.serial)
-        )
-    )
-
-
 # --- starting and stopping ---------------------------------------------------------------
 
 
@@ -478,8 +461,9 @@ def bundle(
 
 
 def event_certificate_entries(event_id: int) -> list[BundleEntry]:
-    """The entries of :func:`event_certificates`, read as columns: ten thousand of them
-    cost a list of tuples, not ten thousand loaded certificates."""
+    """The valid, printed certificates of the event's approved applications, by serial, as
+    bundle entries, read as columns: ten thousand cost a list of tuples, not ten thousand
+    loaded certificates."""
     rows = db.session.execute(
         sa.select(Certificate.serial, Certificate.sha256, Certificate.issued_at)
         .join(Application, Certificate.application_id == Application.id)
