@@ -79,6 +79,29 @@ def test_a_second_start_returns_the_job_under_way(db, organizer, event_with_appl
     assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
 
 
+def test_a_start_the_index_refuses_returns_the_job_under_way(
+    db, organizer, event_with_applications, monkeypatch
+):
+    """Two clicks at once: the second read no job under way (the first's row was not
+    committed yet), so its insert is refused by the partial unique index instead."""
+    event, *_ = event_with_applications
+    first = services.start_certificate_job(event, actor=organizer)
+    db.session.commit()
+    looked = []
+    real = services.active_job
+
+    def not_yet_seen(*args, **kwargs):
+        looked.append(args)
+        return None if len(looked) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "active_job", not_yet_seen)
+    second = services.start_certificate_job(event, actor=organizer)
+    assert len(looked) == 2  # read again once the index refused the row
+    assert not second.created and second.job.id == first.job.id
+    db.session.commit()  # the refused insert was undone alone; the session goes on
+    assert db.session.scalar(sa.select(sa.func.count(DocumentJob.id))) == 1
+
+
 def test_cancelled_before_it_runs(db, organizer, event_with_applications):
     event, *_ = event_with_applications
     job = services.start_certificate_job(event, actor=organizer).job

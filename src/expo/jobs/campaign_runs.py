@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from expo.audit.actions import AuditAction
@@ -198,15 +197,9 @@ def start_certificate_run(
         started_at=now,
         heartbeat_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(run)
-            db.session.flush()
-    except IntegrityError:
-        existing = active_run(campaign)
-        if existing is None:
-            raise
-        return RunStarted(existing, created=False, to_queue=[])
+    started = services.add_unless_active(run, lambda: active_run(campaign))
+    if not started.created:
+        return RunStarted(started.job, created=False, to_queue=[])
 
     events = list(
         db.session.scalars(

@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
-from expo.db import utcnow
 from expo.delegations import services as delegation_services
 from expo.delegations.models import Delegation, Direction, Member
 from expo.documents import itineraries, letters
@@ -105,10 +103,7 @@ def start_delegation_job(
     existing = active_job(delegation, kind)
     if existing is not None and existing.is_abandoned():
         # Its workers went silent: given up, so a new job may start.
-        existing.status = JobStatus.FAILED
-        existing.finished_at = utcnow()
-        services.append_error(existing, ABANDONED)
-        db.session.flush()
+        services.give_up(existing, JobStatus.FAILED, ABANDONED)
     elif existing is not None:
         return services.Started(existing, created=False)
     total = len(member_ids(delegation.id))
@@ -121,20 +116,18 @@ def start_delegation_job(
         status=JobStatus.QUEUED.value,
         total=total,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(job)
-            db.session.flush()
-    except IntegrityError:
-        existing = active_job(delegation, kind)
-        if existing is None:
-            raise
-        return services.Started(existing, created=False)
-    record(
-        actor, AuditAction.JOBS_START, job, kind=job.kind, delegation_id=delegation.id, total=total
-    )
-    db.session.flush()
-    return services.Started(job, created=True)
+    started = services.add_unless_active(job, lambda: active_job(delegation, kind))
+    if started.created:
+        record(
+            actor,
+            AuditAction.JOBS_START,
+            job,
+            kind=job.kind,
+            delegation_id=delegation.id,
+            total=total,
+        )
+        db.session.flush()
+    return started
 
 
 # --- printing -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -110,7 +110,7 @@ def approved_application_ids(event_id: int) -> list[int]:
 # --- starting and stopping ---------------------------------------------------------------
 
 
-def _give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
+def give_up(job: DocumentJob, status: JobStatus, reason: str) -> None:
     job.status = status
     job.finished_at = utcnow()
     append_error(job, reason)
@@ -123,6 +123,22 @@ class Started:
     created: bool  # False: the job already running was returned; queue nothing
 
 
+def add_unless_active(job: DocumentJob, active: Callable[[], DocumentJob | None]) -> Started:
+    """Insert ``job``, unless the partial unique index on its subject, kind and an active
+    status refuses it: another click (or organizer) started the same job a moment ago,
+    and the one under way (``active()``, read again then) is returned, nothing inserted."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+            db.session.flush()
+    except IntegrityError:
+        existing = active()
+        if existing is None:
+            raise
+        return Started(existing, created=False)
+    return Started(job, created=True)
+
+
 def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
     """A new job making every document of ``kind`` for the event, or the one under way.
 
@@ -132,7 +148,7 @@ def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
     existing = active_job(event, kind)
     parent_id = None
     if existing is not None and existing.is_abandoned():
-        _give_up(existing, JobStatus.FAILED, ABANDONED)
+        give_up(existing, JobStatus.FAILED, ABANDONED)
         parent_id = existing.parent_id  # the new job takes its place in a campaign's run
     elif existing is not None:
         return Started(existing, created=False)
@@ -144,18 +160,13 @@ def start_job(event: Event, kind: JobKind, *, actor: User | None) -> Started:
         status=JobStatus.QUEUED.value,
         total=len(approved_application_ids(event.id)),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(job)
-            db.session.flush()
-    except IntegrityError:
-        existing = active_job(event, kind)
-        if existing is None:
-            raise
-        return Started(existing, created=False)
-    record(actor, AuditAction.JOBS_START, job, kind=job.kind, event_id=event.id, total=job.total)
-    db.session.flush()
-    return Started(job, created=True)
+    started = add_unless_active(job, lambda: active_job(event, kind))
+    if started.created:
+        record(
+            actor, AuditAction.JOBS_START, job, kind=job.kind, event_id=event.id, total=job.total
+        )
+        db.session.flush()
+    return started
 
 
 def start_results_job(parameters: dict[str, Any], *, total: int, actor: User | None) -> Started:
