@@ -17,6 +17,7 @@ from expo.audit.actions import AuditAction
 from expo.audit.models import AuditEntry
 from expo.documents import badges
 from expo.errors import InvalidInput
+from tests.documents.conftest import run_at_once
 from tests.factories import make_application, make_event
 
 # 09:30 on the fair's first morning in Budapest (UTC+1 in November).
@@ -254,11 +255,7 @@ def test_two_organizers_undoing_one_check_in_at_once_record_it_once(app, db, org
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
-    threads = [threading.Thread(target=undo, args=(number,)) for number in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once([threading.Thread(target=undo, args=(number,)) for number in (1, 2)])
     assert errors == []
     assert sorted(results)[0] == "refused" and sorted(results)[1].startswith("undone")
     db.session.expire_all()
