@@ -7,12 +7,24 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from expo.audit.models import AuditEntry
+from expo.db import utcnow
 from expo.errors import InvalidInput, InvalidTransition
 from expo.events import services as event_services
 from expo.privacy import current_notice
 from expo.registrations import services
 from expo.registrations.models import Application, Delegate
-from tests.factories import make_enterprise, make_enterprise_user, make_user, open_event
+from tests.factories import (
+    make_enterprise,
+    make_enterprise_user,
+    make_question,
+    make_user,
+    open_event,
+)
+
+CHOICES = [
+    {"value": "hu", "zh": "匈牙利", "en": "Hungary"},
+    {"value": "pl", "zh": "波兰", "en": "Poland"},
+]
 
 
 def application_data(delegates: int = 1, booths: int = 1, **overrides):
@@ -199,6 +211,71 @@ class TestFirstCome:
         results = [apply(event, booths=2), apply(event, booths=1), apply(event, booths=1)]
         assert statuses(results) == ["approved", "approved", "waitlisted"]
         assert all(t.actor_id is None for t in results[0].transitions)
+
+    def test_what_a_submission_stores_read_back_from_the_database(self, db, outbox):
+        """The first status, its history line, the waiting list's time, the delegates and
+        the answers, as stored (the session forgets what it wrote before they are read)."""
+        event = open_event(moderation="first_come", capacity=1)
+        questions = {
+            "markets": make_question(event, kind="multiple_choice", choices=CHOICES),
+            "staff": make_question(event, kind="number"),
+            "interpreter": make_question(event, kind="yes_no"),
+            "products": make_question(event, kind="short_text"),
+        }
+        raw = {"markets": ["pl", "hu"], "staff": "1,200", "interpreter": "y", "products": " 茶 "}
+        answers = {f"answer_{questions[key].id}": value for key, value in raw.items()}
+        now = utcnow().replace(microsecond=0)
+        submitted = []
+        for _ in range(2):
+            enterprise = make_enterprise()
+            make_enterprise_user(enterprise)
+            data = application_data(delegates=2, answers=answers)
+            data.delegates[1].email = " D1@Example.COM "
+            data.delegates[1].passport_number = " e7654321 "
+            application = services.submit_application(event, enterprise, data, actor=None, now=now)
+            submitted.append(application.id)
+        db.session.commit()
+        db.session.expire_all()
+        approved, waitlisted = (db.session.get(Application, id_) for id_ in submitted)
+
+        assert (approved.status, approved.waitlisted_at) == ("approved", None)
+        assert waitlisted.status == "waitlisted"
+        assert waitlisted.waitlisted_at.replace(tzinfo=UTC) == now
+        for application in (approved, waitlisted):
+            assert [
+                (t.from_status, t.to_status, t.actor_id, t.reason, t.created_at.replace(tzinfo=UTC))
+                for t in application.transitions
+            ] == [(None, application.status, None, "", now)]
+            assert [
+                (d.position, d.name_zh, d.email, d.passport_number) for d in application.delegates
+            ] == [
+                (0, "张0", "d0@example.com", "E12345678"),
+                (1, "张1", "d1@example.com", "E7654321"),
+            ]
+            stored = {answer.question_id: answer.value for answer in application.answers}
+            assert stored == {
+                questions["markets"].id: ["hu", "pl"],  # in the question's order
+                questions["staff"].id: 1200,
+                questions["interpreter"].id: True,
+                questions["products"].id: "茶",
+            }
+        assert len(list(outbox.glob("*.eml"))) == 2  # a notice each
+
+    def test_the_catalogue_counts_a_submission_at_once(self, client, db):
+        """A submission's statements renew the kept booths left when it commits."""
+        event = open_event(title_en="Open Fair", capacity=2, moderation="first_come")
+        enterprise = make_enterprise()
+        user = make_enterprise_user(enterprise)
+        db.session.commit()
+
+        def booths_left() -> str:
+            html = client.get("/events?lang=en").get_data(as_text=True)
+            return re.search(r"\d+ of 2 booths left", html).group(0)
+
+        assert booths_left() == "2 of 2 booths left"
+        services.submit_application(event, enterprise, application_data(), actor=user)
+        db.session.commit()
+        assert booths_left() == "1 of 2 booths left"
 
     def test_a_withdrawal_approves_the_earliest_waitlisted_that_fits(self, db, outbox):
         event = open_event(moderation="first_come", capacity=2)

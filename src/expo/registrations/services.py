@@ -1,7 +1,7 @@
 """The application workflow: submitting, reviewing, capacity and the waiting list.
 
 Capacity is counted in booths. Every change that can take or free booths locks the
-event's row first (``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock on
+event's row first (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, the database write lock on
 SQLite) and counts the approved booths from the rows themselves, so two organizers
 approving at once, or twenty enterprises racing for the last booth of a first-come event,
 can never approve more than the event holds.
@@ -315,13 +315,12 @@ _APPLICATIONS = cast(sa.Table, Application.__table__)
 
 
 def booths_taken(event: Event) -> int:
-    """The booths of the event's approved applications (a table's columns: no entity to
-    load, so none of the ORM's work for one)."""
-    total = sa.func.coalesce(sa.func.sum(_APPLICATIONS.c.booths_requested), 0)
+    # The mapped columns, not the table's: the session then flushes what is pending before
+    # it counts.
     return int(
         db.session.execute(
-            sa.select(total).where(
-                _APPLICATIONS.c.event_id == event.id, _APPLICATIONS.c.status == APPROVED.value
+            sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
+                Application.event_id == event.id, Application.status == APPROVED
             )
         ).scalar_one()
     )
@@ -411,35 +410,47 @@ def _move(
     reason: str = "",
     now: datetime | None = None,
     notice: str | None = None,
-    first: bool = False,
 ) -> None:
-    """Change the status, record who did it and why, and tell the enterprise.
-
-    ``first``: the application was just submitted; its history starts here.
-    """
+    """Change the status, record who did it and why, and tell the enterprise."""
     now = now or utcnow()
-    from_status = None if first else application.status
+    from_status = application.status
     application.status = to
-    if to == WAITLISTED and application.waitlisted_at is None:
-        application.waitlisted_at = now
-    if to in (APPROVED, REJECTED, WITHDRAWN, CANCELLED):
-        application.waitlisted_at = None
+    application.waitlisted_at = _waitlisted_since(application, to, now)
     # Added through the relationship's other side: the history is not loaded to grow it.
-    db.session.add(
-        Transition(
-            application=application,
-            from_status=from_status,
-            to_status=to.value,
-            actor_id=getattr(actor, "id", None),
-            reason=reason,
-            created_at=now,
-        )
-    )
-    if notice is None:
-        notice = "submitted" if from_status is None and to == PENDING else to.value
-    notify_status(application, notice, reason)
+    history = _history_line(from_status, to, actor=actor, reason=reason, now=now)
+    db.session.add(Transition(application=application, **history))
+    notify_status(application, notice or to.value, reason)
     if to in (WITHDRAWN, CANCELLED):
         application_closed.send(application, status=to, reason=reason, actor=actor)
+
+
+def _waitlisted_since(
+    application: Application, to: ApplicationStatus, now: datetime
+) -> datetime | None:
+    """When the application joined the waiting list, once it has moved ``to``: kept while
+    it waits or is reviewed again, none once it is decided otherwise."""
+    if to == WAITLISTED:
+        return application.waitlisted_at or now
+    if to in (APPROVED, REJECTED, WITHDRAWN, CANCELLED):
+        return None
+    return application.waitlisted_at
+
+
+def _history_line(
+    from_status: ApplicationStatus | None,
+    to: ApplicationStatus,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "from_status": from_status,
+        "to_status": to.value,
+        "actor_id": getattr(actor, "id", None),
+        "reason": reason,
+        "created_at": now,
+    }
 
 
 def submit_application(
@@ -476,7 +487,9 @@ def submit_application(
     )
     if application is None:
         raise AlreadyApplied()
-    _insert_rows(application, data, answers)  # before the lock below
+    # Written before the lock below, so that submissions to one event do not wait on
+    # each other for them.
+    _insert_rows(application, data, answers)
     if event.moderation == Moderation.FIRST_COME:
         # Decided under the event's row lock, held until the commit: no other submission
         # or decision for this event can change the count before then. What is done from
@@ -496,31 +509,22 @@ def _begin_history(
     application: Application, to: ApplicationStatus, *, actor: User | None, now: datetime
 ) -> None:
     """A new application's first status, its first line of history and its notice, as
-    :func:`_move` does, written as statements of their own: what a first-come submission
+    :func:`_move` writes them, as statements of their own: what a first-come submission
     does under the event's lock costs a fraction of the unit of work's flush of them."""
+    expired = ["transitions"]  # read again if asked for
     if to != application.status:
-        waitlisted_at = now if to == WAITLISTED else None
+        waitlisted_at = _waitlisted_since(application, to, now)
         db.session.execute(
             sa.update(_APPLICATIONS)
             .where(_APPLICATIONS.c.id == application.id)
-            .values(status=to, waitlisted_at=waitlisted_at, updated_at=now)
+            .values(status=to, waitlisted_at=waitlisted_at)
         )
-        for key, value in (("status", to), ("waitlisted_at", waitlisted_at), ("updated_at", now)):
-            set_committed_value(application, key, value)
-    db.session.execute(
-        sa.insert(Transition),
-        [
-            {
-                "application_id": application.id,
-                "from_status": None,
-                "to_status": to,
-                "actor_id": getattr(actor, "id", None),
-                "reason": "",
-                "created_at": now,
-            }
-        ],
-    )
-    db.session.expire(application, ["transitions"])  # read again if asked for
+        set_committed_value(application, "status", to)
+        set_committed_value(application, "waitlisted_at", waitlisted_at)
+        expired.append("updated_at")  # the column's own clock, as for any other change
+    history = _history_line(None, to, actor=actor, reason="", now=now)
+    db.session.execute(sa.insert(Transition), [{"application_id": application.id, **history}])
+    db.session.expire(application, expired)
     notify_status(application, "submitted" if to == PENDING else to.value)
 
 
@@ -529,12 +533,7 @@ def _insert_application(**values: object) -> Application | None:
     statement, where a savepoint around the unit of work's insert took three."""
     upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = upsert(Application).values(**values).on_conflict_do_nothing()
-    application = db.session.scalars(statement.returning(Application)).one_or_none()
-    if application is not None:
-        # A new row has none of these: known empty, not loaded to be filled.
-        for collection in ("delegates", "answers", "transitions"):
-            set_committed_value(application, collection, [])
-    return application
+    return db.session.scalars(statement.returning(Application)).one_or_none()
 
 
 def _insert_rows(
@@ -550,8 +549,7 @@ def _insert_rows(
             for row in rows:
                 row["application_id"] = application.id
             db.session.execute(sa.insert(model), rows)
-    # Read when asked for, as the rows now stored.
-    db.session.expire(application, ["delegates", "answers"])
+    db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
 
 
 def update_application(
