@@ -224,7 +224,9 @@ class TestFirstCome:
         }
         raw = {"markets": ["pl", "hu"], "staff": "1,200", "interpreter": "y", "products": " 茶 "}
         answers = {f"answer_{questions[key].id}": value for key, value in raw.items()}
-        now = utcnow().replace(microsecond=0)
+        # An hour ago (registration opened a day before): told apart from the clock of the
+        # status's UPDATE, which stamps updated_at.
+        now = utcnow().replace(microsecond=0) - timedelta(hours=1)
         submitted = []
         for _ in range(2):
             enterprise = make_enterprise()
@@ -242,6 +244,7 @@ class TestFirstCome:
         assert waitlisted.status == "waitlisted"
         assert waitlisted.waitlisted_at.replace(tzinfo=UTC) == now
         for application in (approved, waitlisted):
+            assert application.updated_at.replace(tzinfo=UTC) > now
             assert [
                 (t.from_status, t.to_status, t.actor_id, t.reason, t.created_at.replace(tzinfo=UTC))
                 for t in application.transitions
@@ -325,6 +328,17 @@ class TestReview:
         # Turned down, it frees the booth for the next one.
         services.review(early, "rejected", actor=organizer, reason="Products do not fit")
         assert late.status == "pending"
+
+    def test_waitlisted_again_after_a_review_keeps_its_place(self, db, organizer):
+        application = apply(open_event(capacity=1))
+        start = utcnow().replace(microsecond=0)
+        services.review(application, "waitlisted", actor=organizer, now=start)
+        services.review(application, "pending", actor=organizer, now=start + timedelta(hours=1))
+        services.review(application, "waitlisted", actor=organizer, now=start + timedelta(hours=2))
+        db.session.commit()
+        db.session.expire_all()
+        assert application.status == "waitlisted"
+        assert application.waitlisted_at.replace(tzinfo=UTC) == start
 
     def test_reject_and_cancel_need_a_reason(self, db, organizer):
         application = apply(open_event())

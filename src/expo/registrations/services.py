@@ -416,8 +416,8 @@ def _move(
     from_status = application.status
     application.status = to
     application.waitlisted_at = _waitlisted_since(application, to, now)
-    # Added through the relationship's other side: the history is not loaded to grow it.
     history = _history_line(from_status, to, actor=actor, reason=reason, now=now)
+    # Added through the relationship's other side: the history is not loaded to grow it.
     db.session.add(Transition(application=application, **history))
     notify_status(application, notice or to.value, reason)
     if to in (WITHDRAWN, CANCELLED):
