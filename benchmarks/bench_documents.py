@@ -172,7 +172,8 @@ def seed():
 def bare_renderer(
     html: str, stylesheet_names: list[str], static: Path, *, font_faces: str = ""
 ) -> Callable[[], bytes]:
-    """WeasyPrint as a naive caller uses it: new objects, default fetcher, every time.
+    """WeasyPrint as a naive caller uses it: new objects, default fetcher, every time, and
+    its fonts subset its own way (the app's single pass is set aside while it runs).
 
     ``font_faces``: ``@font-face`` rules to put first (the app's print faces); without them
     the stylesheets' font lists fall through to the full system faces.
@@ -180,23 +181,26 @@ def bare_renderer(
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    from expo.documents.pdf_output import weasyprint_as_shipped
+
     css_text = "\n".join(
         [font_faces, *((static / "print" / f"{name}.css").read_text() for name in stylesheet_names)]
     )
     base_url = static.as_uri() + "/"
 
     def render() -> bytes:
-        if not font_faces:
+        with weasyprint_as_shipped():
+            if not font_faces:
+                return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
+                    stylesheets=[weasyprint.CSS(string=css_text)]
+                )
+            # As WeasyPrint's documentation shows for @font-face: a font configuration for
+            # the stylesheet and the rendering, here a new one every time.
+            font_config = FontConfiguration()
             return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
-                stylesheets=[weasyprint.CSS(string=css_text)]
+                stylesheets=[weasyprint.CSS(string=css_text, font_config=font_config)],
+                font_config=font_config,
             )
-        # As WeasyPrint's documentation shows for @font-face: a font configuration for
-        # the stylesheet and the rendering, here a new one every time.
-        font_config = FontConfiguration()
-        return weasyprint.HTML(string=html, base_url=base_url).write_pdf(
-            stylesheets=[weasyprint.CSS(string=css_text, font_config=font_config)],
-            font_config=font_config,
-        )
 
     return render
 
