@@ -33,9 +33,9 @@ UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --pyth
 RUN_PACKAGES := python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	fonts-noto-cjk
 # Chromium for the Playwright browser tests (never a downloaded browser), poppler-utils
-# (pdftotext, pdffonts) for reading the generated PDFs, systemd (systemd-analyze) for
-# checking deploy/'s units.
-TEST_PACKAGES := chromium poppler-utils systemd
+# (pdftotext, pdffonts) and mupdf-tools (mutool, a second reader) for reading the generated
+# PDFs, systemd (systemd-analyze) for checking deploy/'s units.
+TEST_PACKAGES := chromium poppler-utils mupdf-tools systemd
 # `make cluster-test`: Debian's nginx in front of the hosts, openssl for its test certificate,
 # PostgreSQL and Redis (servers of its own are started if none answers on 127.0.0.1).
 CLUSTER_PACKAGES := nginx openssl postgresql redis-server

@@ -1,7 +1,8 @@
 """Reading PDFs as a person would: their text, their fonts, the QR code on the page.
 
 The tools are poppler's (``pdftotext``, ``pdffonts``, ``pdfinfo``, ``pdftoppm``, installed by
-``make test``) and zxing-cpp for the QR code.
+``make test``), MuPDF's ``mutool`` as a second reader, pikepdf for the embedded font
+programs and zxing-cpp for the QR code.
 """
 
 from __future__ import annotations
@@ -82,6 +83,37 @@ def pdf_page_image(pdf: bytes, *, page: int = 1, dpi: int = 150) -> Image.Image:
         check=True,
     ).stdout
     return Image.open(BytesIO(png))
+
+
+def mupdf_page_image(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 150) -> Image.Image:
+    """One page rasterized by MuPDF (``mutool draw``), a reader that picks a CID-keyed
+    face's glyphs by their character IDs, as the PDF specification says."""
+    source, image = tmp_path / "mupdf.pdf", tmp_path / "mupdf.png"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["mutool", "draw", "-q", "-r", str(dpi), "-o", str(image), str(source), str(page)],
+        capture_output=True,
+        check=True,
+    )
+    return Image.open(BytesIO(image.read_bytes()))
+
+
+def ink(image: Image.Image) -> int:
+    """How many pixels of the page are printed dark."""
+    return sum(image.convert("L").histogram()[:128])
+
+
+def pdf_font_programs(pdf: bytes) -> dict[str, bytes]:
+    """Each embedded font's program, decoded, by the font's name (``/ABCDEF+Family``)."""
+    import pikepdf
+
+    programs = {}
+    with pikepdf.open(BytesIO(pdf)) as document:
+        for item in document.objects:
+            if isinstance(item, pikepdf.Dictionary) and item.get("/Type") == "/FontDescriptor":
+                program = item.get("/FontFile3") or item.get("/FontFile2")
+                programs[str(item.FontName)] = program.read_bytes()
+    return programs
 
 
 def qr_codes(pdf: bytes) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -9,13 +10,26 @@ from fontTools.ttLib import TTFont
 
 from expo.documents import certificates, fonts, render, schedules
 from expo.documents.fetcher import FetchRefused, SafeFetcher
-from tests.documents.conftest import certifiable_application, pdf_fonts, pdf_text
+from tests.documents.conftest import (
+    certifiable_application,
+    ink,
+    mupdf_page_image,
+    pdf_font_programs,
+    pdf_fonts,
+    pdf_page_image,
+    pdf_text,
+)
 from tests.documents.test_render import budapest_event
 from tests.factories import make_enterprise
 
 
 def cut_files(folder: Path) -> dict[str, Path]:
     return {path.name.rsplit("-", 1)[0]: path for path in sorted(folder.glob("*.otf"))}
+
+
+def identity_cids(count: int) -> list[str]:
+    """The glyph names of a CID-keyed face whose glyphs' IDs are their numbers."""
+    return [".notdef", *(f"cid{number:05d}" for number in range(1, count))]
 
 
 class TestCutting:
@@ -50,6 +64,16 @@ class TestCutting:
         assert glyphs < 10_000
         assert family == "Noto Serif CJK SC"  # the name (and licence) records are kept
 
+    def test_each_glyph_s_character_id_is_its_number(self, folder):
+        for path in cut_files(folder).values():
+            with TTFont(path) as font:
+                order = font.getGlyphOrder()
+                top = font["CFF "].cff.topDictIndex[0]
+                assert top.ROS == ("Adobe", "Identity", 0)  # still CID-keyed
+                assert order == identity_cids(len(order)), path.name
+                # The glyphs are where they were: 成 drawn from its own program.
+                assert font.getBestCmap()[ord("成")] in order
+
     def test_rules_point_at_the_cut_files(self, folder):
         rules = fonts.font_face_rules(folder)
         for path in cut_files(folder).values():
@@ -72,6 +96,26 @@ class TestPrinting:
             "Noto-Serif-CJK-SC-Print",
             "Noto-Serif-CJK-SC-Print-Bold",
         ]
+
+    def test_readers_that_find_glyphs_by_character_id_draw_the_chinese(
+        self, db, organizer, tmp_path
+    ):
+        application = certifiable_application()
+        certificate = certificates.issue_certificate(application, actor=organizer)
+        db.session.commit()
+        pdf = certificates.certificate_pdf(certificate)
+        # WeasyPrint declares each glyph's number as its character ID (Identity): every
+        # embedded face must say the same, or MuPDF, Ghostscript and the like draw
+        # another glyph or none.
+        for name, program in pdf_font_programs(pdf).items():
+            with TTFont(BytesIO(program)) as font:
+                order = font.getGlyphOrder()
+            assert order == identity_cids(len(order)), name
+        # MuPDF prints as much as poppler (its strokes a little darker): the Chinese is not
+        # left blank (then it printed a quarter less).
+        poppler = ink(pdf_page_image(pdf, dpi=72))
+        mupdf = ink(mupdf_page_image(pdf, tmp_path, dpi=72))
+        assert 0.9 * poppler < mupdf < 1.25 * poppler
 
     def test_without_print_faces_documents_use_the_full_faces(self, app, db, monkeypatch, tmp_path):
         monkeypatch.setattr(fonts, "SYSTEM_FONT_DIRS", (str(tmp_path / "no-fonts-here"),))

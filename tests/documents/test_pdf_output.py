@@ -9,7 +9,7 @@ import pikepdf
 from weasyprint.pdf import fonts as weasyprint_fonts
 
 from expo.documents import pdf_output, render
-from tests.documents.conftest import pdf_fonts, pdf_text
+from tests.documents.conftest import pdf_font_programs, pdf_fonts, pdf_text
 
 # Every print face (serif and sans, regular and bold), a full face for 犇 and 堃 (not in
 # GB 2312), Latin, digits and punctuation.
@@ -23,25 +23,14 @@ HTML = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 </body></html>"""
 
 
-def font_programs(pdf: bytes) -> dict[str, bytes]:
-    """Each embedded font's program, decoded, by the font's name."""
-    programs = {}
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        for item in document.objects:
-            if isinstance(item, pikepdf.Dictionary) and item.get("/Type") == "/FontDescriptor":
-                program = item.get("/FontFile3") or item.get("/FontFile2")
-                programs[str(item.FontName)] = program.read_bytes()
-    return programs
-
-
 class TestSubsetting:
-    def test_one_pass_gives_weasyprint_s_own_font_programs(self, db, tmp_path):
+    def test_one_pass_gives_weasyprint_s_own_pdf_font_programs(self, db, tmp_path):
         with pdf_output.weasyprint_as_shipped():
             shipped = render.write_pdf(HTML)
         ours = render.write_pdf(HTML)
         # The single pass is what printing uses.
         assert weasyprint_fonts.Font._harfbuzz_subset is pdf_output.subset_once
-        names = {name.split("+", 1)[1] for name in font_programs(ours)}
+        names = {name.split("+", 1)[1] for name in pdf_font_programs(ours)}
         assert names == {
             "Noto-Sans-CJK-SC-Print-Bold",
             "Noto-Sans-CJK-SC-Bold",  # 犇堃 in the heading
@@ -49,7 +38,7 @@ class TestSubsetting:
             "Noto-Serif-CJK-SC-Print",
             "Noto-Serif-CJK-SC-Print-Bold",
         }
-        assert font_programs(ours) == font_programs(shipped)
+        assert pdf_font_programs(ours) == pdf_font_programs(shipped)
         # And what the fonts carry is still readable text, in embedded subsets.
         assert "四川犇堃科技有限公司" in pdf_text(ours)
         assert all(font.embedded and font.subset for font in pdf_fonts(ours, tmp_path))

@@ -13,6 +13,13 @@ Nothing becomes unprintable: the print stylesheets name the full system face rig
 the print face, and Pango takes a character the print face lacks (a rare hanzi in a
 name) from the full face, character by character.
 
+Noto CJK is CID-keyed: each glyph carries a character ID, and in the system files a glyph's
+ID is its number. The cut renumbers the glyphs but HarfBuzz keeps their IDs, so each is
+given its new number as ID again (:func:`number_cids`). WeasyPrint names glyphs by number
+in the PDF and declares those numbers as the IDs (``Identity``); readers that follow the PDF
+specification and find a glyph by its ID (MuPDF, Ghostscript) would otherwise draw the
+wrong glyph or none: Chinese text left blank.
+
 The print faces are cut with HarfBuzz's subsetter (``uharfbuzz``) from Debian's
 ``fonts-noto-cjk`` files, once per machine, into ``FONTS_DIR`` (``EXPO_FONTS_DIR``, by
 default ``instance/fonts``). A file's name carries the source file's size and modification
@@ -24,6 +31,7 @@ also how the PDF names them.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -44,7 +52,7 @@ SYSTEM_FONT_DIRS = (
     "~/.fonts",
 )
 # Changes whenever what goes into a print face changes, so old cuts are not reused.
-CUT_VERSION = "gb2312-1"
+CUT_VERSION = "gb2312-2"
 # The OpenType features Pango applies by default to horizontal Chinese and Latin text,
 # without "locl": in the SC face it only swaps in Japanese, Korean and traditional forms,
 # which would double the glyph count.
@@ -159,8 +167,37 @@ def cut(source: Path, index: int) -> bytes:
     cut_face = hb.subset(face, subset_input)
     if cut_face is None:
         raise ValueError(f"HarfBuzz could not subset {source} #{index}")
-    data: bytes = cut_face.blob.data
-    return data
+    return number_cids(cut_face.blob.data)
+
+
+def number_cids(data: bytes) -> bytes:
+    """The CID-keyed face ``data`` with each glyph's character ID set to its number.
+
+    Only the CFF table's charset (the IDs) changes; every other table refers to glyphs by
+    number and is written as it was. A face whose glyphs are not CID-keyed is returned as
+    it is.
+    """
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+    if "CFF " not in font:
+        return data
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return data
+    old_names = list(top.charset)
+    count = len(old_names)
+    names = [".notdef", *(f"cid{number:05d}" for number in range(1, count))]
+    programs = top.CharStrings.charStrings  # by name: only the names change
+    top.CharStrings.charStrings = {
+        name: programs[old] for name, old in zip(names, old_names, strict=True)
+    }
+    top.charset = names
+    top.CIDCount = count
+    font.setGlyphOrder(names)
+    output = io.BytesIO()
+    font.save(output)
+    return output.getvalue()
 
 
 def _cut_path(folder: Path, face: PrintFace, source: Path, index: int) -> Path:
