@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from io import BytesIO
 from pathlib import Path
 
@@ -73,6 +74,37 @@ class TestCutting:
                 assert order == identity_cids(len(order)), path.name
                 # The glyphs are where they were: 成 drawn from its own program.
                 assert font.getBestCmap()[ord("成")] in order
+
+    def test_faces_are_cut_in_a_process_of_their_own(self, monkeypatch, tmp_path):
+        # Cutting holds the whole source face: a worker that cut for itself would keep
+        # that memory as its high-water mark for as long as it runs.
+        def not_here(source, index):
+            raise AssertionError("cut in the printing process")
+
+        monkeypatch.setattr(fonts, "cut", not_here)
+        folder = tmp_path / "fonts"
+        assert fonts.font_face_rules(folder).count("@font-face") == 4
+        assert len(cut_files(folder)) == 4
+        assert not list(folder.glob(".cutting-*"))  # nothing half-written left behind
+
+    def test_a_job_worker_can_cut_them(self, tmp_path):
+        # The job workers are daemonic processes, which may not start multiprocessing
+        # children: the first certificate job on a new machine cuts the faces there.
+        folder = tmp_path / "fonts"
+        worker = multiprocessing.get_context("fork").Process(
+            target=fonts.font_face_rules, args=(folder,), daemon=True
+        )
+        worker.start()
+        worker.join(timeout=300)
+        assert worker.exitcode == 0
+        assert len(cut_files(folder)) == 4
+
+    def test_a_failed_cut_falls_back_to_the_system_faces(self, monkeypatch, tmp_path):
+        def broken(path, source, index):
+            raise fonts.CutError("cutting failed: no memory")
+
+        monkeypatch.setattr(fonts, "_cut_elsewhere", broken)
+        assert fonts.font_face_rules(tmp_path / "fonts") == ""
 
     def test_rules_point_at_the_cut_files(self, folder):
         rules = fonts.font_face_rules(folder)

@@ -21,7 +21,8 @@ specification and find a glyph by its ID (MuPDF, Ghostscript) would otherwise dr
 wrong glyph or none: Chinese text left blank.
 
 The print faces are cut with HarfBuzz's subsetter (``uharfbuzz``) from Debian's
-``fonts-noto-cjk`` files, once per machine, into ``FONTS_DIR`` (``EXPO_FONTS_DIR``, by
+``fonts-noto-cjk`` files, once per machine, in a process of their own,
+into ``FONTS_DIR`` (``EXPO_FONTS_DIR``, by
 default ``instance/fonts``). A file's name carries the source file's size and modification
 time, so an upgraded font package makes new ones. They are declared to WeasyPrint as
 ``@font-face`` rules under their own family names ("Noto Serif CJK SC Print"), which is
@@ -34,6 +35,8 @@ import hashlib
 import io
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -208,17 +211,33 @@ def _cut_path(folder: Path, face: PrintFace, source: Path, index: int) -> Path:
     return folder / f"{stem}-{digest}.otf"
 
 
-def ensure_face(face: PrintFace, folder: Path) -> Path:
-    """The print face's file, cut now if this machine has not cut it yet."""
-    source, index = find_source(face)
-    path = _cut_path(folder, face, source, index)
-    if path.is_file():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
+def _cut_elsewhere(path: Path, source: Path, index: int) -> None:
+    """Cut the face at ``index`` of ``source`` into ``path``, in a process of its own.
+
+    A cut holds the whole source face and fontTools' tables of the cut one, some 50 MB. In
+    the process that prints, that memory would stay its high-water mark for life: the
+    first certificate job on a new machine peaked its worker at 377 MB instead of 328 MB
+    (docs/benchmarks.md). A new interpreter (not a forked or ``multiprocessing`` child:
+    the job workers are daemonic processes, which may not have those) shares nothing with
+    the caller and gives all of it back when it ends.
+    """
+    command = [sys.executable, "-m", __name__, str(path), str(source), str(index)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise CutError(f"cutting {source} #{index} failed: {last}")
+
+
+class CutError(RuntimeError):
+    """The process cutting a face failed."""
+
+
+def _write_cut(path: Path, source: Path, index: int) -> None:
+    """Cut the face at ``index`` of ``source`` into ``path`` (in the cutting process)."""
     data = cut(source, index)
     # Written beside and renamed into place: a second process cutting the same face at
     # the same moment writes the same bytes, and nobody reads half a file.
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".cutting-", suffix=".otf")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cutting-", suffix=".otf")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -227,6 +246,16 @@ def ensure_face(face: PrintFace, folder: Path) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def ensure_face(face: PrintFace, folder: Path) -> Path:
+    """The print face's file, cut now if this machine has not cut it yet."""
+    source, index = find_source(face)
+    path = _cut_path(folder, face, source, index)
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    _cut_elsewhere(path, source, index)
     logger.info("Cut print face %s %s into %s", face.family, face.weight, path)
     return path
 
@@ -243,7 +272,7 @@ def font_face_rules(folder: Path) -> str:
         members = [face for face in FACES if face.family == family]
         try:
             files = [(face, ensure_face(face, folder)) for face in members]
-        except (LookupError, OSError, ValueError, ImportError) as error:
+        except (LookupError, OSError, CutError) as error:
             logger.warning("Printing %s from the full system faces: %s", family, error)
             continue
         rules.extend(
@@ -252,3 +281,7 @@ def font_face_rules(folder: Path) -> str:
             for face, path in files
         )
     return "\n".join(rules)
+
+
+if __name__ == "__main__":  # the cutting process: python -m expo.documents.fonts PATH SOURCE INDEX
+    _write_cut(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
