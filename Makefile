@@ -34,8 +34,9 @@ RUN_PACKAGES := python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuz
 	fonts-noto-cjk
 # Chromium for the Playwright browser tests (never a downloaded browser), poppler-utils
 # (pdftotext, pdffonts) and mupdf-tools (mutool, a second reader) for reading the generated
-# PDFs, systemd (systemd-analyze) for checking deploy/'s units.
-TEST_PACKAGES := chromium poppler-utils mupdf-tools systemd
+# PDFs, zbar-tools (zbarimg) as a second reader of their QR codes, systemd
+# (systemd-analyze) for checking deploy/'s units.
+TEST_PACKAGES := chromium poppler-utils mupdf-tools zbar-tools systemd
 # `make cluster-test`: Debian's nginx in front of the hosts, openssl for its test certificate,
 # PostgreSQL and Redis (servers of its own are started if none answers on 127.0.0.1).
 CLUSTER_PACKAGES := nginx openssl postgresql redis-server

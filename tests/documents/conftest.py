@@ -2,7 +2,8 @@
 
 The tools are poppler's (``pdftotext``, ``pdffonts``, ``pdfinfo``, ``pdftoppm``, installed by
 ``make test``), MuPDF's ``mutool`` as a second reader, pikepdf for the embedded font
-programs and zxing-cpp for the QR code.
+programs, zxing-cpp for the QR code and zbar's ``zbarimg`` as a second reader of it (the
+codes are made by zxing-cpp too).
 """
 
 from __future__ import annotations
@@ -126,6 +127,21 @@ def qr_codes(pdf: bytes) -> list[str]:
         for barcode in zxingcpp.read_barcodes(image)
         if barcode.format == zxingcpp.BarcodeFormat.QRCode
     ]
+
+
+def zbar_codes(pictures: list[Image.Image], folder: Path) -> list[str]:
+    """The text of the QR code in each picture, in order, as zbar reads it."""
+    paths = []
+    for number, picture in enumerate(pictures):
+        path = folder / f"zbar-{number}.png"
+        picture.save(path)
+        paths.append(str(path))
+    read = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", *paths],
+        capture_output=True,
+        check=False,  # 4: a picture held no code (its line is then missing)
+    )
+    return read.stdout.decode().splitlines()
 
 
 @pytest.fixture(autouse=True)

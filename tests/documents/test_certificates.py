@@ -31,9 +31,11 @@ from tests.documents.conftest import (
     issued_serials,
     pdf_fonts,
     pdf_info,
+    pdf_page_image,
     pdf_text,
     qr_codes,
     run_at_once,
+    zbar_codes,
 )
 from tests.factories import (
     attended,
@@ -241,10 +243,11 @@ class TestTheDocument:
         # Two embedded faces and a QR code: well under the 120 KiB the programme allows.
         assert certificate.size_bytes == len(pdf) <= 120 * 1024
 
-    def test_qr_code_opens_the_verification_page(self, issued):
+    def test_qr_code_opens_the_verification_page(self, issued, tmp_path):
         certificate, pdf = issued
         expected = external_url("documents.verify", code=certificate.verification_code)
         assert qr_codes(pdf) == [expected]
+        assert zbar_codes([pdf_page_image(pdf)], tmp_path) == [expected]
         assert expected in pdf_text(pdf, layout=False).split()
 
     def test_the_printed_address_is_base_url_even_inside_a_request(self, app, db, organizer):

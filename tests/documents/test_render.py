@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import zlib
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 import pytest
 import weasyprint
+from PIL import Image
 
 from expo.documents import render, schedules
-from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text
+from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text, zbar_codes
 from tests.factories import make_event, make_session
 
 
@@ -115,6 +118,31 @@ class TestSchedule:
         assert '<html lang="en">' in schedules.schedule_html(event, language="en")
         pdf = schedules.schedule_pdf(schedules.schedule_html(event, language="zh"))
         assert b"/Lang (zh-CN)" in pdf_objects(pdf)
+
+
+class TestQrCode:
+    URLS = [
+        "http://127.0.0.1:5000/verify/AB12",
+        "https://expo.example.gov.cn/verify/EXPO-2026-000123-7K3M9QX2PLW4",
+        "https://expo.example.gov.cn/verify/k3m9qx2plw4-lowercase?lang=en",
+        "https://sc-expo.org.cn:8443/app/badges/" + "7K3M9QX2PLW4" * 8,
+        "https://expo.example.gov.cn/check-in/12345678901234567890",
+    ]
+
+    def test_a_second_reader_reads_each_code_as_written(self, tmp_path):
+        pictures = []
+        for url in self.URLS:
+            prefix, _, data = render.qr_data_uri(url).partition(",")
+            assert prefix == "data:image/png;base64"
+            picture = Image.open(BytesIO(base64.b64decode(data)))
+            assert picture.mode == "1"  # black and white, a pixel a module
+            # A square of 21 + 4n modules and a quiet zone of four on every side.
+            modules = picture.width - 8
+            assert picture.width == picture.height and (modules - 21) % 4 == 0
+            border = [picture.getpixel((x, y)) for x in range(picture.width) for y in range(4)]
+            assert set(border) == {255}
+            pictures.append(picture.resize((picture.width * 4,) * 2, Image.Resampling.NEAREST))
+        assert zbar_codes(pictures, tmp_path) == self.URLS
 
 
 class TestRenderPdf:
