@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -185,7 +187,13 @@ def start_worker(env: dict[str, str], workers: int, log: Path) -> subprocess.Pop
         if process.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"the worker did not start:\n{log.read_text()}")
         time.sleep(0.1)
-    time.sleep(1)  # let each worker process settle before the clock starts
+    # A worker runs for days before a job comes: the clock starts once each worker process
+    # has loaded its fonts and stylesheets, as it does when it starts.
+    deadline = time.monotonic() + 120
+    while len(set(re.findall(r"Worker process (\d+) ready to print", log.read_text()))) < workers:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker stopped:\n{log.read_text()}")
+        time.sleep(0.1)
     return process
 
 
@@ -200,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline-pages", type=int, default=100, help="pages of the bare document (100; 0: skip)"
     )
     parser.add_argument("--runs", type=int, default=None, help=argparse.SUPPRESS)  # make bench
+    parser.add_argument(
+        "--worker-log", type=Path, default=None, help="keep the worker's log (each task's time)"
+    )
     args = parser.parse_args(argv)
 
     import sqlalchemy as sa
@@ -244,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=30)
+                if args.worker_log:
+                    shutil.copyfile(workdir / "worker.log", args.worker_log)
 
             # The last batch's heartbeat ends the issuing; the rest is the ZIP and merged file.
             issuing = (job.heartbeat_at - job.started_at).total_seconds()

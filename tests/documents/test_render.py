@@ -189,6 +189,28 @@ class TestRenderPdf:
         assert font_configs == []
         assert render._current_printer() is printer
 
+    def test_warming_up_loads_what_every_document_needs(self, db, monkeypatch):
+        monkeypatch.setattr(render, "_printer", None)  # a process that has printed nothing
+        render.warm_up()
+        printer = render._current_printer()
+        assert printer.warm
+        assert len(printer.font_faces) == 1  # the print faces, registered
+        every_sheet = sorted((render.static_folder() / "print").glob("*.css"))
+        assert sorted(printer.stylesheets) == every_sheet
+        parsed = []
+        original = weasyprint.CSS.__init__
+
+        def counting_init(self, *args, **kwargs):
+            parsed.append(kwargs.get("filename"))
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(weasyprint.CSS, "__init__", counting_init)
+        event = budapest_event(sessions_per_day=1, days=1)
+        pdf = schedules.schedule_pdf(schedules.schedule_html(event, language="zh"))
+        assert parsed == []  # the first document parses nothing
+        assert render._current_printer() is printer
+        assert "中匈经贸对接会" in pdf_text(pdf)
+
 
 def sections(*bodies: str) -> str:
     """A document of sections, each beginning a page of its own."""

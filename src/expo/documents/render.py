@@ -189,6 +189,40 @@ def write_pdf(
     return pdf_output.compressed(raw)
 
 
+def warm_up() -> None:
+    """Load once what every document needs, before the process prints its first one.
+
+    A process's first document also pays for its font configuration, the print faces
+    (read and registered with Pango), every print stylesheet parsed and the first layout's
+    caches: ~0.4 s on an idle machine, 1 s on a busy one, which a job worker would
+    otherwise add to its first part (docs/benchmarks.md). A worker process calls this when
+    it starts; what it loads is kept for the process's life anyway.
+    """
+    printer = _current_printer()
+    static = static_folder()
+    names = sorted(path.stem for path in (static / PRINT_FOLDER).glob("*.css"))
+    faces = CSS(
+        string="".join(
+            f'.face-{number} {{ font-family: "{face.family}"; font-weight: {face.weight}; }}'
+            for number, face in enumerate(fonts.FACES)
+        ),
+        font_config=printer.font_config,
+    )
+    html = "".join(
+        f'<p class="face-{number}">川行天下 Sichuan Going Global 2026</p>'
+        for number in range(len(fonts.FACES))
+    )
+    fetcher = SafeFetcher(static)
+    with printer.lock:
+        sheets = [*_stylesheets(printer, names, static), faces]
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
+        raw = document.write_pdf(
+            stylesheets=sheets, font_config=printer.font_config, uncompressed_pdf=True
+        )
+        pdf_output.compressed(raw)
+        printer.warmed_up()
+
+
 @dataclass(frozen=True)
 class PageMetadata:
     """One document of a layout shared with others: how many pages it has, and what its

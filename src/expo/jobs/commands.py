@@ -13,9 +13,12 @@ import sqlalchemy as sa
 from flask import current_app
 from huey.consumer import Consumer
 
+from expo.documents import render
 from expo.extensions import db
 from expo.jobs import queue, tasks
 from expo.startup import refuse_to_start_if_unready
+
+logger = logging.getLogger(__name__)
 
 # Each worker process holds its own fonts and rendering state (~150 MB, ~500 MB while it
 # bundles 1,000 certificates): a large host gets a few, not one per core.
@@ -76,6 +79,16 @@ def worker_command(workers: int, worker_type: str, shutdown_timeout: float) -> N
         # A forked worker process must not share the parent's database connections.
         with app.app_context():
             db.engine.dispose(close=False)
+
+    @huey.on_startup()
+    def ready_to_print() -> None:
+        # Fonts and stylesheets loaded now, not by the first document job's first part.
+        started = time.perf_counter()
+        with app.app_context():
+            render.warm_up()
+        logger.info(
+            "Worker process %d ready to print (%.1f s)", os.getpid(), time.perf_counter() - started
+        )
 
     # Jobs whose workers were killed are not left waiting for an organizer: resumed, and
     # what the queue lost is queued again (the sweep runs every minute after this, too).
