@@ -182,18 +182,28 @@ def start_worker(env: dict[str, str], workers: int, log: Path) -> subprocess.Pop
     process = subprocess.Popen(
         flask, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    deadline = time.monotonic() + 60
-    while len(worker_processes(process.pid)) < workers:
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the worker did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    # A worker runs for days before a job comes: the clock starts once each worker process
-    # has loaded its fonts and stylesheets, as it does when it starts.
-    deadline = time.monotonic() + 120
-    while len(set(re.findall(r"Worker process (\d+) ready to print", log.read_text()))) < workers:
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the worker stopped:\n{log.read_text()}")
-        time.sleep(0.1)
+    try:
+        deadline = time.monotonic() + 60
+        while len(worker_processes(process.pid)) < workers:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the worker did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        # A worker runs for days before a job comes: the clock starts once each worker
+        # process has loaded its fonts and stylesheets, as it does when it starts.
+        deadline = time.monotonic() + 120
+        while (
+            len(set(re.findall(r"Worker process (\d+) ready to print", log.read_text()))) < workers
+        ):
+            text = log.read_text()
+            if 'ready_to_print" failed' in text or process.poll() is not None:
+                raise SystemExit(f"the worker could not load its fonts:\n{text}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the worker was not ready in 120 s:\n{text}")
+            time.sleep(0.1)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        raise
     return process
 
 
@@ -232,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
             from expo.jobs.models import DocumentJob
 
             event, organizer = seed(args.count)
-            worker = start_worker({**os.environ, **env}, args.workers, workdir / "worker.log")
+            try:
+                worker = start_worker({**os.environ, **env}, args.workers, workdir / "worker.log")
+            finally:
+                if args.worker_log:  # kept however the start went
+                    shutil.copyfile(workdir / "worker.log", args.worker_log)
             pids = worker_processes(worker.pid)
             try:
                 cpu_before = sum(cpu_seconds(pid) for pid in pids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 from io import BytesIO
 from pathlib import Path
@@ -105,6 +106,32 @@ class TestCutting:
 
         monkeypatch.setattr(fonts, "_cut_elsewhere", broken)
         assert fonts.font_face_rules(tmp_path / "fonts") == ""
+
+    def test_a_cutting_process_that_fails_says_why(self, tmp_path):
+        not_a_font = tmp_path / "not-a-font.otf"
+        not_a_font.write_bytes(b"plain text, no tables")
+        with pytest.raises(fonts.CutError, match="not-a-font.otf #0 failed: .+"):
+            fonts._cut_elsewhere(tmp_path / "cut.otf", not_a_font, 0)
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["not-a-font.otf"]
+
+    def test_processes_missing_a_face_take_turns_to_cut_it(self, tmp_path):
+        # Every job worker loads the faces as it starts: on a new machine they would all
+        # cut at once, each cutting process holding a whole source face.
+        folder = tmp_path / "fonts"
+        folder.mkdir()
+        face = fonts.FACES[0]
+        with open(folder / ".cutting.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process is cutting
+            # Started afresh: a forked child would share this open lock, and so hold it.
+            waiting = multiprocessing.get_context("spawn").Process(
+                target=fonts.ensure_face, args=(face, folder), daemon=True
+            )
+            waiting.start()
+            waiting.join(timeout=5)
+            assert waiting.is_alive() and cut_files(folder) == {}
+        waiting.join(timeout=300)
+        assert waiting.exitcode == 0
+        assert len(cut_files(folder)) == 1
 
     def test_rules_point_at_the_cut_files(self, folder):
         rules = fonts.font_face_rules(folder)

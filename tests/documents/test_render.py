@@ -10,6 +10,7 @@ from io import BytesIO
 
 import pytest
 import weasyprint
+import zxingcpp
 from PIL import Image
 
 from expo.documents import render, schedules
@@ -139,8 +140,16 @@ class TestQrCode:
             # A square of 21 + 4n modules and a quiet zone of four on every side.
             modules = picture.width - 8
             assert picture.width == picture.height and (modules - 21) % 4 == 0
-            border = [picture.getpixel((x, y)) for x in range(picture.width) for y in range(4)]
+            side = picture.width
+            border = [
+                picture.getpixel((x, y))
+                for x in range(side)
+                for y in range(side)
+                if min(x, y, side - 1 - x, side - 1 - y) < 4
+            ]
             assert set(border) == {255}
+            (read,) = zxingcpp.read_barcodes(picture.convert("L").resize((side * 4,) * 2))
+            assert (read.text, read.ec_level) == (url, "M")  # error correction M: 15 %
             pictures.append(picture.resize((picture.width * 4,) * 2, Image.Resampling.NEAREST))
         assert zbar_codes(pictures, tmp_path) == self.URLS
 

@@ -31,6 +31,7 @@ also how the PDF names them.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import logging
@@ -54,6 +55,8 @@ SYSTEM_FONT_DIRS = (
     "~/.local/share/fonts",
     "~/.fonts",
 )
+# A face takes 1-2 s to cut; a cut that has not ended by then never will.
+CUT_TIMEOUT_SECONDS = 300
 # Changes whenever what goes into a print face changes, so old cuts are not reused.
 CUT_VERSION = "gb2312-2"
 # The OpenType features Pango applies by default to horizontal Chinese and Latin text,
@@ -221,8 +224,14 @@ def _cut_elsewhere(path: Path, source: Path, index: int) -> None:
     the job workers are daemonic processes, which may not have those) shares nothing with
     the caller and gives all of it back when it ends.
     """
-    command = [sys.executable, "-m", __name__, str(path), str(source), str(index)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # -P: the module is found where Expo is installed, never in the working directory.
+    command = [sys.executable, "-P", "-m", __name__, str(path), str(source), str(index)]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=CUT_TIMEOUT_SECONDS
+        )
+    except subprocess.TimeoutExpired as error:
+        raise CutError(f"cutting {source} #{index} took over {error.timeout:.0f} s") from error
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise CutError(f"cutting {source} #{index} failed: {last}")
@@ -249,14 +258,22 @@ def _write_cut(path: Path, source: Path, index: int) -> None:
 
 
 def ensure_face(face: PrintFace, folder: Path) -> Path:
-    """The print face's file, cut now if this machine has not cut it yet."""
+    """The print face's file, cut now if this machine has not cut it yet.
+
+    Processes that find it missing at the same moment (every job worker starts by loading
+    the faces) take turns: the first cuts, the others find the file made. One cut at a
+    time keeps a new machine's memory to one cutting process's, not one per worker.
+    """
     source, index = find_source(face)
     path = _cut_path(folder, face, source, index)
     if path.is_file():
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    _cut_elsewhere(path, source, index)
-    logger.info("Cut print face %s %s into %s", face.family, face.weight, path)
+    with open(folder / ".cutting.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not path.is_file():
+            _cut_elsewhere(path, source, index)
+            logger.info("Cut print face %s %s into %s", face.family, face.weight, path)
     return path
 
 

@@ -199,6 +199,8 @@ def warm_up() -> None:
     it starts; what it loads is kept for the process's life anyway.
     """
     printer = _current_printer()
+    if printer.warm:  # this process has printed already (another thread of it, say)
+        return
     static = static_folder()
     names = sorted(path.stem for path in (static / PRINT_FOLDER).glob("*.css"))
     faces = CSS(
