@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from types import SimpleNamespace
 
 import pytest
 import weasyprint
 import zxingcpp
 from PIL import Image
 
-from expo.documents import render, schedules
+from expo.documents import fonts, render, schedules
 from tests.documents.conftest import pdf_fonts, pdf_info, pdf_text, zbar_codes
 from tests.factories import make_event, make_session
 
@@ -219,6 +221,29 @@ class TestRenderPdf:
         assert parsed == []  # the first document parses nothing
         assert render._current_printer() is printer
         assert "中匈经贸对接会" in pdf_text(pdf)
+
+    def test_print_faces_that_could_not_be_made_are_tried_again(self, db, monkeypatch):
+        monkeypatch.setattr(render, "_printer", None)
+        made = []
+        real_rules = fonts.font_face_rules
+
+        def failing_once(folder):
+            made.append(folder)
+            return "" if len(made) == 1 else real_rules(folder)  # the first cut failed
+
+        monkeypatch.setattr(fonts, "font_face_rules", failing_once)
+        printer = render._current_printer()
+        folder, static = fonts.font_folder(), render.static_folder()
+        printer.font_face_sheet(folder, static)
+        printer.font_face_sheet(folder, static)
+        assert len(made) == 1  # the system faces, for a minute
+        later = time.monotonic() + render.FACES_RETRY_SECONDS + 1
+        monkeypatch.setattr(render, "time", SimpleNamespace(monotonic=lambda: later))
+        printer.font_face_sheet(folder, static)
+        assert len(made) == 2  # tried again: complete now
+        later += 10 * render.FACES_RETRY_SECONDS
+        printer.font_face_sheet(folder, static)
+        assert len(made) == 2  # and kept for good
 
 
 def sections(*bodies: str) -> str:

@@ -38,6 +38,7 @@ import gc
 import io
 import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,9 @@ AUTHORS = {"zh": "四川省商务厅", "en": "Sichuan Provincial Department of C
 ISSUER_TIMEZONE = STAFF_TIMEZONE
 BASE_STYLESHEET = "base"
 PRINT_FOLDER = "print"
+# How long documents print from the full system faces before the print faces that could not
+# be made are tried again.
+FACES_RETRY_SECONDS = 60
 
 
 class _Printer:
@@ -70,20 +74,30 @@ class _Printer:
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
         self.stylesheets: dict[Path, tuple[int, CSS]] = {}
-        self.font_faces: dict[Path, CSS] = {}
+        # By folder: when to make the rules again (None: never, they are complete), them.
+        self.font_faces: dict[Path, tuple[float | None, CSS]] = {}
         self.lock = threading.Lock()
         self.warm = False
 
     def font_face_sheet(self, folder: Path, static: Path) -> CSS:
         """The print faces' ``@font-face`` rules, registered with the font configuration
-        the first time a document is printed from ``folder``."""
-        sheet = self.font_faces.get(folder)
-        if sheet is None:
-            sheet = self.font_faces[folder] = CSS(
-                string=fonts.font_face_rules(folder),
-                url_fetcher=SafeFetcher(static, folder),
-                font_config=self.font_config,
-            )
+        the first time a document is printed from ``folder``.
+
+        Rules that lack a family (its faces could not be cut: the documents print from the
+        full system faces meanwhile) are made again a minute later, not kept for the
+        process's life: a cut that failed once (a killed cutter, a full disk) is tried
+        again, and a machine without the fonts is not searched for them every document.
+        """
+        kept = self.font_faces.get(folder)
+        if kept is not None and (kept[0] is None or time.monotonic() < kept[0]):
+            return kept[1]
+        rules = fonts.font_face_rules(folder)
+        complete = rules.count("@font-face") == len(fonts.FACES)
+        sheet = CSS(
+            string=rules, url_fetcher=SafeFetcher(static, folder), font_config=self.font_config
+        )
+        retry_at = None if complete else time.monotonic() + FACES_RETRY_SECONDS
+        self.font_faces[folder] = (retry_at, sheet)
         return sheet
 
     def warmed_up(self) -> None:
