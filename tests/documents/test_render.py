@@ -200,11 +200,20 @@ class TestRenderPdf:
         assert font_configs == []
         assert render._current_printer() is printer
 
-    def test_warming_up_loads_what_every_document_needs(self, db, monkeypatch):
+    def test_warming_up_loads_what_every_document_needs(self, db, monkeypatch, tmp_path):
         monkeypatch.setattr(render, "_printer", None)  # a process that has printed nothing
-        render.warm_up()
+        sample = render.warm_up()
+        # Each of the four print faces, laid out and written.
+        families = {font.name.split("+")[-1] for font in pdf_fonts(sample, tmp_path)}
+        assert families == {
+            "Noto-Sans-CJK-SC-Print",
+            "Noto-Sans-CJK-SC-Print-Bold",
+            "Noto-Serif-CJK-SC-Print",
+            "Noto-Serif-CJK-SC-Print-Bold",
+        }
         printer = render._current_printer()
         assert printer.warm
+        assert render.warm_up() is None  # once a process
         assert len(printer.font_faces) == 1  # the print faces, registered
         every_sheet = sorted((render.static_folder() / "print").glob("*.css"))
         assert sorted(printer.stylesheets) == every_sheet

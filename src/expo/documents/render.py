@@ -203,8 +203,9 @@ def write_pdf(
     return pdf_output.compressed(raw)
 
 
-def warm_up() -> None:
-    """Load once what every document needs, before the process prints its first one.
+def warm_up() -> bytes | None:
+    """Load once what every document needs, before the process prints its first one; the
+    sample page it printed to do so (None if the process had printed already).
 
     A process's first document also pays for its font configuration, the print faces
     (read and registered with Pango), every print stylesheet parsed and the first layout's
@@ -212,31 +213,18 @@ def warm_up() -> None:
     otherwise add to its first part (docs/benchmarks.md). A worker process calls this when
     it starts; what it loads is kept for the process's life anyway.
     """
-    printer = _current_printer()
-    if printer.warm:  # this process has printed already (another thread of it, say)
-        return
-    static = static_folder()
-    names = sorted(path.stem for path in (static / PRINT_FOLDER).glob("*.css"))
-    faces = CSS(
-        string="".join(
-            f'.face-{number} {{ font-family: "{face.family}"; font-weight: {face.weight}; }}'
-            for number, face in enumerate(fonts.FACES)
-        ),
-        font_config=printer.font_config,
+    if _current_printer().warm:  # this process has printed already (another thread of it)
+        return None
+    names = sorted(path.stem for path in (static_folder() / PRINT_FOLDER).glob("*.css"))
+    faces = "".join(
+        f'.face-{number} {{ font-family: "{face.family}"; font-weight: {face.weight}; }}'
+        for number, face in enumerate(fonts.FACES)
     )
-    html = "".join(
+    samples = "".join(
         f'<p class="face-{number}">川行天下 Sichuan Going Global 2026</p>'
         for number in range(len(fonts.FACES))
     )
-    fetcher = SafeFetcher(static)
-    with printer.lock:
-        sheets = [*_stylesheets(printer, names, static), faces]
-        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-        raw = document.write_pdf(
-            stylesheets=sheets, font_config=printer.font_config, uncompressed_pdf=True
-        )
-        pdf_output.compressed(raw)
-        printer.warmed_up()
+    return write_pdf(f"<style>{faces}</style>{samples}", stylesheets=names)
 
 
 @dataclass(frozen=True)
@@ -340,8 +328,8 @@ def qr_data_uri(url: str) -> str:
     sharp-edged at any printer resolution; a PNG is also far cheaper for WeasyPrint than
     the equivalent SVG path. zxing-cpp makes the code (error correction M, the mask
     chosen by the standard's penalty rules, the text split into the modes that give the
-    smallest symbol) in some 0.06 ms where a pure-Python encoder took 3.6 ms, most of it
-    trying the eight masks: a twelfth of a certificate's time in a bulk job.
+    smallest symbol) in about 0.1 ms where a pure-Python encoder took 3.9 ms, most of it
+    trying the eight masks: a tenth of a certificate's CPU in a bulk job.
     """
     code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     matrix = code.to_image(scale=1, add_quiet_zones=True)
