@@ -12,7 +12,7 @@ from expo.errors import InvalidInput, InvalidTransition
 from expo.events import services as event_services
 from expo.privacy import current_notice
 from expo.registrations import services
-from expo.registrations.models import Application, Delegate
+from expo.registrations.models import Application, Delegate, Transition
 from tests.factories import (
     make_enterprise,
     make_enterprise_user,
@@ -524,6 +524,17 @@ def test_an_event_switched_to_review_meanwhile_is_not_decided_first_come(db, mon
     assert application.status == "pending"
 
 
+def _tables_touched(statement: str) -> list[tuple[str, str]]:
+    """[("SELECT", "applications")] for a statement: its verb and the table it is on; for a
+    WITH, each change it makes, ("UPDATE", "applications") then ("INSERT", …)."""
+    if statement.startswith("WITH "):
+        return [
+            (verb.split()[0], table)
+            for verb, table in re.findall(r"\b(UPDATE|INSERT INTO|DELETE FROM) (\w+)", statement)
+        ]
+    return [_table_touched(statement)]
+
+
 def _table_touched(statement: str) -> tuple[str, str]:
     """("SELECT", "applications") for a statement: its verb and the table it is on."""
     verb = statement.split()[0].upper()
@@ -573,7 +584,7 @@ def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app
     ]
     assert len(locks) == 1, seen
     held = seen[locks[0] + 1 : seen.index("COMMIT")]
-    touched = [_table_touched(statement) for statement in held]
+    touched = [pair for statement in held for pair in _tables_touched(statement)]
     touched = [pair for pair in touched if pair != ("SELECT", "events")]  # SQLite's re-read
     assert sorted(touched) == [
         ("INSERT", "application_transitions"),
@@ -583,6 +594,16 @@ def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app
     ], held
     count = next(statement for statement in held if "sum(" in statement)
     assert _table_touched(count) == ("SELECT", "applications")
+    if db.engine.dialect.name == "postgresql":
+        # The status and its line of history in one statement: the count, it and the
+        # notice are all the round trips made under the lock.
+        assert len([statement for statement in held if "FROM events" not in statement]) == 3
+    history = db.session.execute(
+        sa.select(Transition.from_status, Transition.to_status, Transition.actor_id).where(
+            Transition.application_id == application.id
+        )
+    ).all()
+    assert history == [(None, "approved", None)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegate)) == 2
 
 

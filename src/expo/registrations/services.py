@@ -312,6 +312,7 @@ def lock_event(event: Event) -> Event:
 
 
 _APPLICATIONS = cast(sa.Table, Application.__table__)
+_TRANSITIONS = cast(sa.Table, Transition.__table__)
 
 
 def booths_taken(event: Event) -> int:
@@ -512,18 +513,45 @@ def _begin_history(
     :func:`_move` writes them, as statements of their own: what a first-come submission
     does under the event's lock costs a fraction of the unit of work's flush of them."""
     expired = ["transitions"]  # read again if asked for
-    if to != application.status:
+    history = _history_line(None, to, actor=actor, reason="", now=now)
+    history["application_id"] = application.id
+    if to == application.status:
+        db.session.execute(sa.insert(_TRANSITIONS), history)
+    else:
         waitlisted_at = _waitlisted_since(application, to, now)
-        db.session.execute(
+        moved = (
             sa.update(_APPLICATIONS)
             .where(_APPLICATIONS.c.id == application.id)
             .values(status=to, waitlisted_at=waitlisted_at)
         )
+        if db.session.get_bind().dialect.name == "postgresql":
+            # The status and its line of history in one statement, one round trip fewer
+            # under the event's lock: the line is inserted from the updated row. (The
+            # caches following applications know of the change from the insert above.)
+            changed = moved.returning(_APPLICATIONS.c.id).cte("moved")
+            columns = [column for column in history if column != "application_id"]
+            db.session.execute(
+                sa.insert(_TRANSITIONS).from_select(
+                    ["application_id", *columns],
+                    sa.select(
+                        changed.c.id,
+                        *(
+                            sa.bindparam(
+                                f"history_{column}",
+                                history[column],
+                                type_=_TRANSITIONS.c[column].type,
+                            )
+                            for column in columns
+                        ),
+                    ),
+                )
+            )
+        else:  # SQLite changes no rows inside a WITH
+            db.session.execute(moved)
+            db.session.execute(sa.insert(_TRANSITIONS), history)
         set_committed_value(application, "status", to)
         set_committed_value(application, "waitlisted_at", waitlisted_at)
         expired.append("updated_at")  # the column's own clock, as for any other change
-    history = _history_line(None, to, actor=actor, reason="", now=now)
-    db.session.execute(sa.insert(Transition), [{"application_id": application.id, **history}])
     db.session.expire(application, expired)
     notify_status(application, "submitted" if to == PENDING else to.value)
 
@@ -539,8 +567,9 @@ def _insert_application(**values: object) -> Application | None:
 def _insert_rows(
     application: Application, data: ApplicationData, answers: dict[int, object]
 ) -> None:
-    """A new application's delegates and answers, a statement each: one bulk insert
-    costs a fraction of the unit of work's flush of the same rows."""
+    """A new application's delegates and answers, a statement each on their tables: a
+    fraction of the unit of work's flush of the same rows, and less than the ORM's bulk
+    insert, which builds what it inserts again."""
     for model, rows in (
         (Delegate, _delegate_rows(data)),
         (Answer, [{"question_id": key, "value": value} for key, value in answers.items()]),
@@ -548,7 +577,7 @@ def _insert_rows(
         if rows:
             for row in rows:
                 row["application_id"] = application.id
-            db.session.execute(sa.insert(model), rows)
+            db.session.execute(sa.insert(cast(sa.Table, model.__table__)), rows)
     db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
 
 
