@@ -10,7 +10,8 @@ by default: one per core here), is started first; then the job is queued as the 
 queues it and the clock runs until the job row says it is done: its parts printed and
 stored by the worker processes side by side, committed in batches (each batch laid out as
 one document and written out one PDF per certificate), then the ZIP of single PDFs and the
-print file built from the stored files.
+print file built from the stored files, in pieces the worker processes take side by side
+too (the print file a volume's range of certificates a piece).
 
 Measured: the job's wall time (queued to done), split at the last batch; each worker
 process's peak resident memory (``VmHWM`` from ``/proc``) and the CPU time the worker
@@ -234,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_app()
         with app.app_context():
+            from expo.audit.actions import AuditAction
+            from expo.audit.models import AuditEntry
             from expo.documents import certificates, fonts, render
             from expo.documents.models import Certificate
             from expo.documents.storage import document_store
@@ -272,9 +275,17 @@ def main(argv: list[str] | None = None) -> int:
                 if args.worker_log:
                     shutil.copyfile(workdir / "worker.log", args.worker_log)
 
-            # The last batch's heartbeat ends the issuing; the rest is the ZIP and merged file.
-            issuing = (job.heartbeat_at - job.started_at).total_seconds()
-            bundling = (job.finished_at - job.heartbeat_at).total_seconds()
+            # The last batch's issue entries in the audit log end the issuing (the job's
+            # heartbeat goes on with the bundling's pieces); the rest is the ZIP and the
+            # print file.
+            last_issued = db.session.scalar(
+                sa.select(sa.func.max(AuditEntry.created_at)).where(
+                    AuditEntry.action == AuditAction.CERTIFICATE_ISSUE.value
+                )
+            )
+            issued_by = last_issued or job.started_at
+            issuing = (issued_by - job.started_at).total_seconds()
+            bundling = (job.finished_at - issued_by).total_seconds()
             largest = db.session.scalar(sa.select(sa.func.max(Certificate.size_bytes))) or 0
             mean = db.session.scalar(sa.select(sa.func.avg(Certificate.size_bytes))) or 0
             store = document_store()

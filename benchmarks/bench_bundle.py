@@ -3,10 +3,14 @@
     make bench                        # or: .venv/bin/python benchmarks/bench_bundle.py
     .venv/bin/python benchmarks/bench_bundle.py --counts 1000,10000 --volume-pages 250
 
-What a worker does once a certificates job has issued everything (``expo.jobs.services
-.bundle``): read each stored certificate once, write it into the ZIP (a temporary file,
-entry by entry) and append its pages to the open volume of the print file (qpdf through
-pikepdf), each volume stored once it holds ``--volume-pages`` pages.
+What the workers do once a certificates job has issued everything, here in one process
+one after the other: the ZIP (``expo.jobs.services.bundle_zip``: each stored certificate
+read, checked and written into a temporary file, entry by entry), then the print file
+(``expo.jobs.services.print_volumes``: each stored certificate read and checked again, its
+pages appended to the open volume, qpdf through pikepdf), each volume stored once it holds
+``--volume-pages`` pages. A job splits the print file into ranges of a volume's documents
+that its worker processes make while one of them makes the ZIP; the time here is that of
+one process doing all of it, which holds one document of the ZIP or one volume at a time.
 
 The certificates: a few real ones rendered by the app (the same certificate under
 different serials, so each has its own font subset), then stored ``--counts`` times as
@@ -110,11 +114,9 @@ def child(args) -> int:
         before = peak_mb()
         started = time.perf_counter()
         if args.way == "volumes":
-            bundled = services.bundle(entries, volume_pages=args.volume_pages)
-            result = {
-                "volumes": [volume.to_json() for volume in bundled.volumes],
-                "zip": bundled.zip_sha256,
-            }
+            zip_sha256 = services.bundle_zip(entries)
+            volumes = services.print_volumes(entries, volume_pages=args.volume_pages)
+            result = {"volumes": [volume.to_json() for volume in volumes], "zip": zip_sha256}
         else:
             result = {"merged": pypdf_merged(entries)}
         result.update(seconds=time.perf_counter() - started, before=before, peak=peak_mb())

@@ -263,11 +263,19 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
     db.session.commit()
     job_id = job.id
     monkeypatch.setitem(app.config, "JOBS_BATCH_SIZE", 1)
-    bundled = []
-    bundle = services.bundle
-    monkeypatch.setattr(
-        services, "bundle", lambda entries: bundled.append(len(entries)) or bundle(entries)
-    )
+    zipped, printed = [], []
+    bundle_zip, print_volumes = services.bundle_zip, services.print_volumes
+
+    def zip_once(entries):
+        zipped.append(len(entries))
+        return bundle_zip(entries)
+
+    def print_once(entries, **options):
+        printed.append(len(entries))
+        return print_volumes(entries, **options)
+
+    monkeypatch.setattr(services, "bundle_zip", zip_once)
+    monkeypatch.setattr(services, "print_volumes", print_once)
     count = services.count_batch
 
     def slow_count(*args):
@@ -298,7 +306,8 @@ def test_parts_printed_at_once_count_once_and_bundle_once(app, db, organizer, mo
         thread.join(timeout=120)
     assert errors == []
     assert sorted(outcomes) == ["done", "running"]  # the part that finished last bundled
-    assert bundled == [6]
+    # Once: the ZIP and the print file's one piece (six pages fit one volume).
+    assert (zipped, printed) == ([6], [6])
     db.session.expire_all()
     job = db.session.get(DocumentJob, job_id)
     assert (job.status, job.done, job.failed) == ("done", 6, 0)

@@ -122,6 +122,35 @@ def test_a_silent_job_whose_parts_wait_behind_another_jobs_is_left_running(
     assert [status for status, _ in jobs(db)] == ["failed", "queued"]
 
 
+@pytest.mark.parametrize(
+    ("task", "arguments"),
+    [
+        pytest.param(
+            tasks.PRINT_VOLUMES,
+            lambda: ([services.BundleEntry("SGG-2027-000001.pdf", "0" * 64, utcnow())], 1),
+            id="a-range-of-its-print-file",
+        ),
+        pytest.param(tasks.PRINT_BADGE_SHEET, tuple, id="its-badge-sheet"),
+    ],
+)
+def test_a_silent_job_whose_print_pieces_wait_is_left_running(
+    db, organizer, event_with_applications, queued, task, arguments
+):
+    """Its bundling's pieces wait behind another job's parts: the job is not abandoned."""
+    event, *_ = event_with_applications
+    job = services.start_certificate_job(event, actor=organizer).job
+    job.status, job.bundle_pieces_left = JobStatus.RUNNING.value, 2
+    job.started_at = job.heartbeat_at = utcnow() - lease() - timedelta(seconds=1)
+    db.session.commit()
+    queued.flush()
+    queue.enqueue(task, job.id, *arguments())
+    assert queue.waiting_job_ids(tasks.JOB_TASKS) == {job.id}
+    assert tasks.sweep().startswith("0 jobs resumed")
+    assert jobs(db) == [("running", 0)]
+    db.session.refresh(job)
+    assert not job.is_abandoned()
+
+
 def test_an_unreadable_queue_leaves_the_leases_to_decide(app, monkeypatch, caplog):
     def unreachable():
         raise ConnectionError("the queue does not answer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, datetime
 from io import BytesIO
 
@@ -12,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from expo.documents.models import Certificate
-from expo.documents.storage import document_store
-from expo.jobs import services
-from expo.jobs.models import DocumentJob
-from tests.jobs.test_services import start_and_run
+from expo.documents.storage import DocumentCorrupted, document_store
+from expo.extensions import db as database
+from expo.jobs import queue, services, tasks
+from expo.jobs.models import DocumentJob, JobStatus
+from tests.jobs.test_services import run, start_and_run
 from tests.pages import attachment_name, page_text, sign_in
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler")
@@ -64,15 +66,13 @@ def test_volumes_hold_every_page_in_order_and_split_at_whole_documents(db):
     # Volumes of at most 3 pages: D1 (1) + D2 (2) fill the first; D3 (3) fills the
     # second alone; D4 (4) is longer than a volume and makes one of its own; D5 (1).
     entries = stored([("D1", 1), ("D2", 2), ("D3", 3), ("D4", 4), ("D5", 1)])
-    bundled = services.bundle(entries, volume_pages=3)
-    volumes = bundled.volumes
+    volumes = services.print_volumes(entries, volume_pages=3)
     assert [(v.number, v.first, v.last, v.pages) for v in volumes] == [
         (1, 1, 2, 3),
         (2, 3, 3, 3),
         (3, 4, 4, 4),
         (4, 5, 5, 1),
     ]
-    assert bundled.merged_sha256 == volumes[0].sha256
     pages = [text for volume in volumes for text in pdf_pages(volume.sha256)]
     assert pages == [
         "D1 page 1",
@@ -92,17 +92,33 @@ def test_volumes_hold_every_page_in_order_and_split_at_whole_documents(db):
 @needs_poppler
 def test_one_volume_when_everything_fits_and_the_same_bytes_each_time(db):
     entries = stored([(f"D{n}", 1) for n in range(1, 6)])
-    first = services.bundle(entries, volume_pages=5)
-    assert [(v.first, v.last, v.pages) for v in first.volumes] == [(1, 5, 5)]
-    assert pdf_pages(first.volumes[0].sha256) == [f"D{n} page 1" for n in range(1, 6)]
-    again = services.bundle(entries, volume_pages=5)
-    assert again == first  # reproducible: the same documents make the same files
+    first = services.print_volumes(entries, volume_pages=5)
+    assert [(v.first, v.last, v.pages) for v in first] == [(1, 5, 5)]
+    assert pdf_pages(first[0].sha256) == [f"D{n} page 1" for n in range(1, 6)]
+    # Reproducible: the same documents make the same files.
+    assert services.print_volumes(entries, volume_pages=5) == first
+    assert services.bundle_zip(entries) == services.bundle_zip(entries)
+
+
+def test_a_range_counts_the_jobs_documents_and_its_own_volumes(db):
+    # The documents 4 to 6 of a job, in volumes of at most 2 pages: the last one alone.
+    entries = stored([("D4", 1), ("D5", 1), ("D6", 1)])
+    volumes = services.print_volumes(entries, first=4, volume_pages=2)
+    assert [(v.number, v.first, v.last, v.pages) for v in volumes] == [(1, 4, 5, 2), (2, 6, 6, 1)]
+
+
+def test_a_changed_file_is_not_printed(db):
+    [entry] = stored([("D1", 1)])
+    path = document_store().path(entry.sha256)  # type: ignore[attr-defined]
+    path.chmod(0o640)
+    path.write_bytes(document("D2", 1))
+    with pytest.raises(DocumentCorrupted):
+        services.print_volumes([entry], volume_pages=5)
 
 
 def test_nothing_to_print_makes_no_volume(db):
-    bundled = services.bundle([], volume_pages=5)
-    assert bundled.volumes == [] and bundled.merged_sha256 is None
-    assert document_store().exists(bundled.zip_sha256)
+    assert services.print_volumes([], volume_pages=5) == []
+    assert document_store().exists(services.bundle_zip([]))
 
 
 @pytest.fixture()
@@ -111,6 +127,167 @@ def job_in_volumes(app, db, organizer, event_with_applications, monkeypatch):
     event, *_ = event_with_applications
     monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 2)
     return start_and_run(db, event, organizer)
+
+
+def reread(db, job_id: int) -> DocumentJob:
+    db.session.expire_all()
+    return db.session.get_one(DocumentJob, job_id)
+
+
+def test_a_job_bundles_in_a_piece_a_volume_beside_the_zip(
+    app, db, organizer, event_with_applications, monkeypatch
+):
+    """Volumes of two pages: certificates 1–2 and 3 are queued as two pieces, each making
+    its volume, while the part that completed the job makes the ZIP."""
+    event, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 2)
+    pieces = []
+    enqueue = queue.enqueue
+
+    def watched(name, *args):
+        if name == tasks.PRINT_VOLUMES:
+            _job_id, entries, first = args
+            pieces.append(([entry.name for entry in entries], first))
+        return enqueue(name, *args)
+
+    monkeypatch.setattr(queue, "enqueue", watched)
+    job = start_and_run(db, event, organizer)
+    names = [
+        f"{serial}.pdf" for serial in sorted(db.session.scalars(sa.select(Certificate.serial)))
+    ]
+    assert pieces == [(names[:2], 1), (names[2:], 3)]
+    assert (job.status, job.bundle_pieces_left) == ("done", 0)
+    assert [(v.number, v.first, v.last, v.pages) for v in job.volumes] == [
+        (1, 1, 2, 2),
+        (2, 3, 3, 1),
+    ]
+    assert job.merged_sha256 == job.volumes[0].sha256
+    archive = zipfile.ZipFile(BytesIO(document_store().get(job.zip_sha256)))
+    assert archive.namelist() == names
+
+
+def test_pieces_wait_in_the_queue_for_whichever_worker_is_free(
+    app, db, organizer, event_with_applications, queued, monkeypatch
+):
+    event, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 2)
+    job_id = services.start_certificate_job(event, actor=organizer).job.id
+    db.session.commit()
+    queue.enqueue(tasks.RUN_DOCUMENT_JOB, job_id)
+    taken = []
+    while (task := queued.dequeue()) is not None:
+        if task.name == tasks.PRINT_VOLUMES and tasks.PRINT_VOLUMES not in taken:
+            # The part made the ZIP; the print file's two pieces still wait.
+            job = reread(db, job_id)
+            assert (job.status, job.bundle_pieces_left, job.print_volumes) == ("running", 2, [])
+            assert job.zip_sha256 is not None
+        taken.append(task.name)
+        queued.execute(task)
+    assert taken == [
+        tasks.RUN_DOCUMENT_JOB,
+        tasks.RUN_PART,
+        tasks.PRINT_VOLUMES,
+        tasks.PRINT_VOLUMES,
+    ]
+    job = reread(db, job_id)
+    assert (job.status, job.bundle_pieces_left) == ("done", 0)
+    assert [(v.first, v.last) for v in job.volumes] == [(1, 2), (3, 3)]
+
+
+@pytest.fixture()
+def bundling(db, job_in_volumes):
+    """The job of ``job_in_volumes`` as it was once its ZIP was recorded: running, its two
+    print pieces (certificates 1–2 and 3) still to come."""
+    job = job_in_volumes
+    job.status, job.finished_at = JobStatus.RUNNING, None
+    job.merged_sha256, job.print_volumes, job.bundle_pieces_left = None, [], 2
+    db.session.commit()
+    return job.id, services.event_certificate_entries(job.event_id)
+
+
+def test_pieces_done_out_of_order_keep_the_volumes_in_order(db, bundling):
+    job_id, entries = bundling
+    assert tasks.print_volumes(job_id, entries[2:], 3) == "running"
+    job = reread(db, job_id)
+    assert [(v.number, v.first, v.last) for v in job.volumes] == [(1, 3, 3)]
+    assert (job.status, job.bundle_pieces_left, job.merged_sha256) == ("running", 1, None)
+    assert tasks.print_volumes(job_id, entries[:2], 1) == "done"
+    job = reread(db, job_id)
+    assert [(v.number, v.first, v.last, v.pages) for v in job.volumes] == [
+        (1, 1, 2, 2),
+        (2, 3, 3, 1),
+    ]
+    assert (job.status, job.bundle_pieces_left) == ("done", 0)
+    assert job.merged_sha256 == job.volumes[0].sha256
+
+
+def _cancel_requested(job_id: int) -> None:
+    job = database.session.get_one(DocumentJob, job_id)
+    services.request_cancel(job, actor=None)
+    database.session.commit()
+
+
+def _written_meanwhile(job_id: int, **values) -> None:
+    """What another process writes while the piece merges its volumes."""
+    with database.engine.begin() as connection:
+        connection.execute(sa.update(DocumentJob).where(DocumentJob.id == job_id).values(values))
+
+
+@pytest.mark.parametrize(
+    ("before", "while_merging", "left_as"),
+    [
+        pytest.param(_cancel_requested, None, "cancelled", id="cancelled-while-it-waited"),
+        pytest.param(
+            None,
+            lambda job_id: _written_meanwhile(job_id, cancel_requested=True),
+            "cancelled",
+            id="cancelled-while-it-merged",
+        ),
+        pytest.param(
+            None,
+            lambda job_id: _written_meanwhile(job_id, status="failed"),
+            "failed",
+            id="given-up-while-it-merged",
+        ),
+    ],
+)
+def test_a_piece_of_a_job_stopped_meanwhile_records_nothing(
+    db, bundling, monkeypatch, before, while_merging, left_as
+):
+    job_id, entries = bundling
+    if before is not None:
+        before(job_id)
+    if while_merging is not None:
+        print_volumes = services.print_volumes
+
+        def merged_meanwhile(entries, **options):
+            while_merging(job_id)
+            return print_volumes(entries, **options)
+
+        monkeypatch.setattr(services, "print_volumes", merged_meanwhile)
+    assert tasks.print_volumes(job_id, entries[:2], 1) == left_as
+    job = reread(db, job_id)
+    assert job.status == left_as
+    assert (job.print_volumes, job.merged_sha256, job.bundle_pieces_left) == ([], None, 2)
+
+
+def test_a_piece_that_breaks_fails_the_job_with_its_reason(
+    app, db, organizer, event_with_applications, monkeypatch
+):
+    event, *_ = event_with_applications
+
+    def broken(entries, **options):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "print_volumes", broken)
+    job_id = services.start_certificate_job(event, actor=organizer).job.id
+    db.session.commit()
+    assert run(job_id) == "failed"
+    job = reread(db, job_id)
+    assert job.status == "failed" and job.done == 3
+    assert "RuntimeError: the disk is full" in job.error.splitlines()
+    # The ZIP, made after the piece failed, is not recorded for a failed job.
+    assert (job.zip_sha256, job.merged_sha256, job.print_volumes) == (None, None, [])
 
 
 @needs_poppler

@@ -5,7 +5,8 @@ printed in one request they take minutes and hold every page in memory. As a job
 are made like an event's badges (``expo.jobs.tasks``): the job's items are the
 delegation's member ids, split in parts and batches, one PDF per member stored and
 recorded as a ``DocumentJobFile`` with the progress, then bundled as a ZIP and a print
-file in volumes (``services.bundle``), the memory that of one document and one volume.
+file in volumes (``services.bundle_zip``, ``services.print_volumes``), the memory that of
+one document and one volume.
 
 Letters and itineraries number their pages ("Page x of y"), and WeasyPrint cannot reset
 the page counter between documents laid out together, so each member's document is laid

@@ -241,6 +241,9 @@ class DocumentJob(Model):
     print_volumes: Mapped[list[dict[str, Any]]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )
+    # The pieces of the bundling still to record (the ZIP, each range of the print file,
+    # a badge job's sheet), taken by whichever workers are free; the last done ends the job.
+    bundle_pieces_left: Mapped[int] = mapped_column(default=0, server_default="0")
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ Like every service these flush and never commit; the view commits, then queues t
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import zipfile
 from collections.abc import Callable, Collection, Iterable
@@ -27,7 +28,7 @@ from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import Certificate
-from expo.documents.storage import document_store
+from expo.documents.storage import DocumentCorrupted, document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
@@ -364,13 +365,6 @@ class BundleEntry:
     dated: datetime  # the ZIP entry's date: the document's, so bundles are reproducible
 
 
-@dataclass(frozen=True)
-class Bundled:
-    zip_sha256: str
-    merged_sha256: str | None  # the print file, or its first volume; None: nothing to print
-    volumes: list[PrintVolume]  # the merged volumes, in order (none if the file was given)
-
-
 class _Volumes:
     """The print file in volumes of at most ``max_pages`` pages, merged by qpdf.
 
@@ -385,34 +379,43 @@ class _Volumes:
         self.store = document_store()
         self.done: list[PrintVolume] = []
         self._output: pikepdf.Pdf | None = None
-        self._sources: list[pikepdf.Pdf] = []
-        self._files: list[BinaryIO] = []
+        self._sources: list[tuple[pikepdf.Pdf, BinaryIO]] = []
         self._first = 0
         self._last = 0
         self._pages = 0
 
     def add(self, number: int, sha256: str) -> None:
-        # Read from the stored file as qpdf needs it, not copied into memory; its bytes
-        # were checked against the SHA-256 when its ZIP entry was written.
+        # Checked against its SHA-256, as the ZIP's entries are: the print file holds the
+        # very bytes issued, or the piece fails and says which file is not. Read from the
+        # stored file as qpdf needs it, not copied into memory: a volume's documents
+        # would otherwise be held whole until it is saved.
         file = self.store.open(sha256)
-        self._files.append(file)
-        source = pikepdf.open(file)
+        try:
+            digest = hashlib.sha256()
+            while chunk := file.read(1 << 16):
+                digest.update(chunk)
+            if digest.hexdigest() != sha256:
+                raise DocumentCorrupted(sha256)
+            file.seek(0)
+            source = pikepdf.open(file)
+        except BaseException:
+            file.close()
+            raise
         pages = len(source.pages)
         if self._output is not None and self._pages + pages > self.max_pages:
-            self.close_volume(keep_last=True)
+            self.close_volume()
         if self._output is None:
             self._output = pikepdf.new()
             self._first, self._pages = number, 0
         # qpdf copies the pages' objects now and their streams when the volume is saved:
-        # the source stays open until then.
+        # the source and its file stay open until then.
         self._output.pages.extend(source.pages)
-        self._sources.append(source)
+        self._sources.append((source, file))
         self._last = number
         self._pages += pages
 
-    def close_volume(self, *, keep_last: bool = False) -> None:
-        """Save and store the open volume; ``keep_last``: the file just opened is the
-        next volume's, not this one's."""
+    def close_volume(self) -> None:
+        """Save and store the open volume, then let go of its documents."""
         if self._output is None:
             return
         with tempfile.TemporaryFile() as file:
@@ -421,54 +424,57 @@ class _Volumes:
             file.seek(0)
             sha256 = self.store.put_file(file)
         self._output.close()
-        for source in self._sources:
+        for source, opened in self._sources:
             source.close()
-        kept = self._files[-1:] if keep_last else []
-        for opened in self._files[: len(self._files) - len(kept)]:
             opened.close()
-        self._output, self._sources, self._files = None, [], kept
+        self._output, self._sources = None, []
         self.done.append(
             PrintVolume(len(self.done) + 1, sha256, self._first, self._last, self._pages)
         )
 
 
-def bundle(
-    entries: Iterable[BundleEntry],
-    *,
-    merged_sha256: str | None = None,
-    volume_pages: int | None = None,
-) -> Bundled:
-    """Store a ZIP of the stored files and the print file, in volumes; their SHA-256s.
+def bundle_zip(entries: Iterable[BundleEntry]) -> str:
+    """Store a ZIP of the stored files, the very bytes issued; its SHA-256.
 
-    Both are made from the stored files, the very bytes issued, never rendered again,
-    unless the print file is given (``merged_sha256``, already stored): badges are laid
-    out anew for the whole event, sheet after full sheet. One document is read at a time:
-    its ZIP entry is written to a temporary file and its pages added to the open volume of
-    the print file (``JOBS_VOLUME_PAGES`` pages at most, unless ``volume_pages``), each
-    volume stored once full. The memory used stays that of one volume, whether the event
+    One document is read at a time (checked against its SHA-256) and written as an entry
+    of a temporary file, so the memory used is that of one document, whether the event
     has a hundred documents or ten thousand.
     """
     store = document_store()
-    if volume_pages is None:
-        volume_pages = current_app.config["JOBS_VOLUME_PAGES"]
-    volumes = _Volumes(volume_pages) if merged_sha256 is None else None
     with tempfile.TemporaryFile() as zip_file:
         with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_STORED) as archive:
-            for number, entry in enumerate(entries, start=1):
+            for entry in entries:
                 data = store.get(entry.sha256)  # checked against its SHA-256
                 # PDFs are compressed already: storing is as small and much faster.
                 info = zipfile.ZipInfo(entry.name, date_time=entry.dated.timetuple()[:6])
                 archive.writestr(info, data)
                 del data
-                if volumes is not None:
-                    volumes.add(number, entry.sha256)
         zip_file.seek(0)
-        zip_sha256 = store.put_file(zip_file)
-    if volumes is None:
-        return Bundled(zip_sha256, merged_sha256, [])
+        return store.put_file(zip_file)
+
+
+def print_volumes(
+    entries: Iterable[BundleEntry], *, first: int = 1, volume_pages: int | None = None
+) -> list[PrintVolume]:
+    """Store the print file of ``entries`` in volumes, merged from the stored files (never
+    rendered again); the volumes, in order, numbered from 1.
+
+    ``first`` is the number of the first entry among the job's documents, so that each
+    volume's ``first`` and ``last`` count the job's documents when a job prints its
+    documents a range at a time (``expo.jobs.tasks``). A volume holds ``JOBS_VOLUME_PAGES``
+    pages at most (unless ``volume_pages``) and whole documents. With one-page documents
+    (certificates) ranges of a volume's size make the very volumes one call over all the
+    entries would; with longer ones (itineraries) a range may end with a volume that is
+    not full, where the whole would have run on into the next range's documents. The
+    memory used stays that of one volume, whatever the number of entries.
+    """
+    if volume_pages is None:
+        volume_pages = current_app.config["JOBS_VOLUME_PAGES"]
+    volumes = _Volumes(volume_pages)
+    for number, entry in enumerate(entries, start=first):
+        volumes.add(number, entry.sha256)
     volumes.close_volume()
-    first = volumes.done[0].sha256 if volumes.done else None
-    return Bundled(zip_sha256, first, volumes.done)
+    return volumes.done
 
 
 def event_certificate_entries(event_id: int) -> list[BundleEntry]:

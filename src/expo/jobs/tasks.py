@@ -9,7 +9,10 @@ any transaction (laid out as one document, written out one file each), then reco
 files and the progress and commits again: the serial lock and, on SQLite, the database's
 write lock are held for milliseconds, never during a rendering. For badges a part prints
 each enterprise's sheets and records them the same way. The part whose progress completes
-the job bundles the results.
+the job bundles the results in pieces, which every worker process takes too: it queues the
+print file's pieces (the volumes of ``JOBS_VOLUME_PAGES`` documents each; a badge job's
+sheet, laid out anew), then makes the ZIP of single files itself. Each piece records its
+result under the job's lock, and the last one recorded ends the job.
 
 ``TASKS`` names every task; ``expo.jobs.queue`` registers them on the app's queue under
 these names, which the web process and every worker share.
@@ -35,7 +38,7 @@ from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
 from expo.jobs import campaign_runs, delegation_jobs, queue, services
-from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus
+from expo.jobs.models import DocumentJob, DocumentJobFile, JobKind, JobStatus, PrintVolume
 from expo.jobs.services import both_languages
 from expo.messaging import sending
 from expo.outcomes import reminders
@@ -303,39 +306,109 @@ def _print_badges(job_id: int, application_ids: list[int]) -> bool:
 
 
 def _bundle(job_id: int) -> str:
-    """The ZIP and the merged print file, then the job is done."""
+    """The ZIP and the print file, in pieces; the last piece recorded ends the job.
+
+    The print file's pieces are queued first, for the job's other workers to take while
+    this one makes the ZIP from the entries it has read already: a range of
+    ``JOBS_VOLUME_PAGES`` documents each (one volume of certificates), or a badge job's
+    sheet. Nothing is held open meanwhile; the job's row counts the pieces still to come.
+    """
     if _should_stop(job_id):
         return _stop(job_id)
     job = db.session.get_one(DocumentJob, job_id)
-    event = job.event
-    merged_sha256 = None
+    badge_sheet = False
     if job.kind in delegation_jobs.KINDS:
         # A file per member; the print file is merged from them, in volumes.
         entries = delegation_jobs.bundle_entries(job_id)
-    elif event is None:
+    elif job.event_id is None:
         raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
     elif job.kind == JobKind.CERTIFICATES:
-        entries = services.event_certificate_entries(event.id)
+        entries = services.event_certificate_entries(job.event_id)
     else:
+        entries = services.job_file_entries(services.job_files(job_id))
+        badge_sheet = True
+    size = max(1, current_app.config["JOBS_VOLUME_PAGES"])
+    ranges = [] if badge_sheet else list(range(0, len(entries), size))
+    job.zip_sha256 = job.merged_sha256 = None
+    job.print_volumes = []
+    job.bundle_pieces_left = 1 + (1 if badge_sheet else len(ranges))
+    # Committed before anything is queued: a worker taking a piece at once reads the count.
+    db.session.commit()
+    if badge_sheet:
+        queue.enqueue(PRINT_BADGE_SHEET, job_id)
+    for start in ranges:
+        queue.enqueue(PRINT_VOLUMES, job_id, entries[start : start + size], start + 1)
+    db.session.rollback()  # no transaction stays open during the seconds of bundling
+    return _record_piece(job_id, zip_sha256=services.bundle_zip(entries))
+
+
+def print_volumes(job_id: int, entries: list[services.BundleEntry], first: int) -> str:
+    """A piece of a job's print file: the volumes of ``entries``, the job's documents
+    from number ``first`` on."""
+    try:
+        if _should_stop(job_id):
+            return _stop(job_id)
+        db.session.rollback()  # no transaction stays open while the volumes are merged
+        volumes = services.print_volumes(entries, first=first)
+        return _record_piece(job_id, volumes=volumes)
+    except Exception as error:
+        return _fail(job_id, error)
+
+
+def print_badge_sheet(job_id: int) -> str:
+    """A badge job's print file, in the layout of the event's badge sheet: the enterprises'
+    badges run on, eight to a sheet, rather than a part-empty sheet for each."""
+    try:
+        if _should_stop(job_id):
+            return _stop(job_id)
+        job = db.session.get_one(DocumentJob, job_id)
+        event = job.event
+        if event is None:
+            raise ValueError(f"job {job_id} of kind {job.kind!r} has no event")
         files = services.job_files(job_id)
-        entries = services.job_file_entries(files)
-        # The print file in the layout of the event's badge sheet: the enterprises'
-        # badges run on, eight to a sheet, rather than a part-empty sheet for each.
         application_ids = [file.application_id for file in files if file.application_id]
         delegates = badges.approved_delegates(event, application_ids)
+        sheet = None
         if delegates:
-            merged_sha256 = document_store().put(badges.render_badge_sheet(event, delegates))
-    db.session.rollback()  # no transaction stays open during the seconds of bundling
-    bundled = (
-        services.bundle(entries)
-        if merged_sha256 is None
-        else services.bundle(entries, merged_sha256=merged_sha256)
-    )
-    job = db.session.get_one(DocumentJob, job_id)
-    job.zip_sha256, job.merged_sha256 = bundled.zip_sha256, bundled.merged_sha256
-    job.print_volumes = [volume.to_json() for volume in bundled.volumes]
+            sheet = document_store().put(badges.render_badge_sheet(event, delegates))
+        return _record_piece(job_id, merged_sha256=sheet)
+    except Exception as error:
+        return _fail(job_id, error)
+
+
+def _record_piece(
+    job_id: int,
+    *,
+    zip_sha256: str | None = None,
+    volumes: list[PrintVolume] | None = None,
+    merged_sha256: str | None = None,
+) -> str:
+    """Record a piece of the bundling under the job's lock, so pieces done together count
+    one after the other; the last one ends the job. A job cancelled or given up meanwhile
+    records nothing more: its pieces still waiting stop as they come."""
+    db.session.rollback()  # what the piece read ends here; the lock begins the transaction
+    services.lock_job(job_id)
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+    if job.status != JobStatus.RUNNING.value or job.cancel_requested:
+        db.session.commit()
+        return _stop(job_id)
+    if zip_sha256 is not None:
+        job.zip_sha256 = zip_sha256
+    if merged_sha256 is not None:
+        job.merged_sha256 = merged_sha256
+    if volumes:
+        # Pieces finish in any order; the job's volumes are numbered by their place.
+        recorded = [*job.print_volumes, *(volume.to_json() for volume in volumes)]
+        job.print_volumes = sorted(recorded, key=lambda value: value["first"])
+    job.bundle_pieces_left = max(0, job.bundle_pieces_left - 1)
+    if job.bundle_pieces_left:
+        db.session.commit()
+        return JobStatus.RUNNING.value
+    if job.merged_sha256 is None and job.print_volumes:
+        # The print file's address gives its first volume.
+        job.merged_sha256 = job.print_volumes[0]["sha256"]
     _finish(job, JobStatus.DONE)
-    return JobStatus.DONE.value
+    return job.status
 
 
 def _print_results_report(job_id: int) -> str:
@@ -388,6 +461,11 @@ WHOLE_JOBS: dict[JobKind, Callable[[int], str]] = {
 }
 RUN_DOCUMENT_JOB = "expo.jobs.run_document_job"
 RUN_PART = "expo.jobs.run_part"
+# The pieces of the print file a job's bundling queues (``_bundle``).
+PRINT_VOLUMES = "expo.jobs.print_volumes"
+PRINT_BADGE_SHEET = "expo.jobs.print_badge_sheet"
+# The tasks of a document job, its id their first argument: one waiting keeps the job alive.
+JOB_TASKS = (RUN_DOCUMENT_JOB, RUN_PART, PRINT_VOLUMES, PRINT_BADGE_SHEET)
 SEND_EMAIL = "expo.mail.deliver"
 # What releases before the outbox queued: the whole email in the task. Kept so that mail
 # still waiting in a queue when Expo is upgraded is delivered.
@@ -397,6 +475,8 @@ OUTCOME_ROUND = "expo.outcomes.round"
 TASKS: dict[str, Callable[..., Any]] = {
     RUN_DOCUMENT_JOB: run_document_job,
     RUN_PART: run_part,
+    PRINT_VOLUMES: print_volumes,
+    PRINT_BADGE_SHEET: print_badge_sheet,
     SEND_EMAIL: mail.deliver_outgoing,
     SEND_EMAIL_QUEUED_WHOLE: mail.deliver_queued_whole,
     OUTCOME_ROUND: reminders.run_round,
@@ -415,7 +495,7 @@ def sweep() -> str:
     Claims keep anything from being done twice, however many workers sweep. The file
     cache's values past their time are deleted too (``caching.remove_expired``).
     """
-    services.keep_alive(queue.waiting_job_ids((RUN_DOCUMENT_JOB, RUN_PART)))
+    services.keep_alive(queue.waiting_job_ids(JOB_TASKS))
     db.session.commit()
     resumed = services.resume_orphaned_jobs()
     db.session.commit()
@@ -448,9 +528,13 @@ SWEEP = "expo.jobs.sweep"
 # Run every minute by each worker's scheduler (the claims keep two workers from sending
 # the same email).
 PERIODIC_TASKS: dict[str, Callable[[], Any]] = {SWEEP: sweep}
-# huey's options per task: mail goes before the parts of bulk jobs queued earlier. A mail
-# server that is down is tried again by the outbox (expo.mail), not by the queue.
+# huey's options per task: mail goes before the parts of bulk jobs queued earlier, and a
+# job's print pieces before other jobs' parts, so a job issued in full is not kept from
+# its print file by the next job's issuing. A mail server that is down is tried again by
+# the outbox (expo.mail), not by the queue.
 TASK_OPTIONS: dict[str, dict[str, int]] = {
     SEND_EMAIL: {"priority": 10},
+    PRINT_VOLUMES: {"priority": 5},
+    PRINT_BADGE_SHEET: {"priority": 5},
     SEND_EMAIL_QUEUED_WHOLE: {"priority": 10, "retries": 6, "retry_delay": 600},
 }
