@@ -90,7 +90,8 @@ class OutgoingMail(Model):
         return f"<OutgoingMail {self.id} {self.status}>"
 
 
-_OUTGOING_MAIL = cast(sa.Table, OutgoingMail.__table__)
+# Inline: the new row's id is not read back (the message id is the handle).
+_WRITE_MAIL = sa.insert(cast(sa.Table, OutgoingMail.__table__)).inline()
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,17 @@ def send_email(to: str | list[str], subject: str, text: str, html: str | None = 
     # A statement of its own, not an object for the unit of work: a first-come submission
     # writes its notice under the event's lock, where a flush costs several times more.
     session.execute(
-        sa.insert(_OUTGOING_MAIL).values(
-            message_id=message_id,
-            recipients=recipients,
+        _WRITE_MAIL,
+        {
+            "message_id": message_id,
+            "recipients": recipients,
             # One line whatever the names in it hold: a line break in a header would make
             # delivery fail long after the page said the message was sent.
-            subject=" ".join(subject.split()),
-            text=text,
-            html=html,
-            date=formatdate(localtime=False),
-        )
+            "subject": " ".join(subject.split()),
+            "text": text,
+            "html": html,
+            "date": formatdate(localtime=False),
+        },
     )
     written_in = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(PENDING_KEY, []).append((written_in, message_id))

@@ -313,6 +313,8 @@ def lock_event(event: Event) -> Event:
 
 _APPLICATIONS = cast(sa.Table, Application.__table__)
 _TRANSITIONS = cast(sa.Table, Transition.__table__)
+# Inline: no new id read back, which no caller needs.
+_WRITE_TRANSITION = sa.insert(_TRANSITIONS).inline()
 
 
 def booths_taken(event: Event) -> int:
@@ -516,7 +518,7 @@ def _begin_history(
     history = _history_line(None, to, actor=actor, reason="", now=now)
     history["application_id"] = application.id
     if to == application.status:
-        db.session.execute(sa.insert(_TRANSITIONS), history)
+        db.session.execute(_WRITE_TRANSITION, history)
     else:
         waitlisted_at = _waitlisted_since(application, to, now)
         moved = (
@@ -548,7 +550,7 @@ def _begin_history(
             )
         else:  # SQLite changes no rows inside a WITH
             db.session.execute(moved)
-            db.session.execute(sa.insert(_TRANSITIONS), history)
+            db.session.execute(_WRITE_TRANSITION, history)
         set_committed_value(application, "status", to)
         set_committed_value(application, "waitlisted_at", waitlisted_at)
         expired.append("updated_at")  # the column's own clock, as for any other change
@@ -577,7 +579,7 @@ def _insert_rows(
         if rows:
             for row in rows:
                 row["application_id"] = application.id
-            db.session.execute(sa.insert(cast(sa.Table, model.__table__)), rows)
+            db.session.execute(sa.insert(cast(sa.Table, model.__table__)).inline(), rows)
     db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
 
 
