@@ -221,54 +221,114 @@ def test_pieces_done_out_of_order_keep_the_volumes_in_order(db, bundling):
     assert job.merged_sha256 == job.volumes[0].sha256
 
 
-def _cancel_requested(job_id: int) -> None:
-    job = database.session.get_one(DocumentJob, job_id)
-    services.request_cancel(job, actor=None)
-    database.session.commit()
-
-
 def _written_meanwhile(job_id: int, **values) -> None:
     """What another process writes while the piece merges its volumes."""
     with database.engine.begin() as connection:
         connection.execute(sa.update(DocumentJob).where(DocumentJob.id == job_id).values(values))
 
 
-@pytest.mark.parametrize(
-    ("before", "while_merging", "left_as"),
-    [
-        pytest.param(_cancel_requested, None, "cancelled", id="cancelled-while-it-waited"),
-        pytest.param(
-            None,
-            lambda job_id: _written_meanwhile(job_id, cancel_requested=True),
-            "cancelled",
-            id="cancelled-while-it-merged",
-        ),
-        pytest.param(
-            None,
-            lambda job_id: _written_meanwhile(job_id, status="failed"),
-            "failed",
-            id="given-up-while-it-merged",
-        ),
-    ],
-)
-def test_a_piece_of_a_job_stopped_meanwhile_records_nothing(
-    db, bundling, monkeypatch, before, while_merging, left_as
-):
+@pytest.mark.parametrize("when", ["before it began", "while it merged"])
+def test_a_piece_of_a_job_given_up_meanwhile_records_nothing(db, bundling, monkeypatch, when):
     job_id, entries = bundling
-    if before is not None:
-        before(job_id)
-    if while_merging is not None:
+    if when == "before it began":
+        _written_meanwhile(job_id, status="failed")
+    else:
         print_volumes = services.print_volumes
 
         def merged_meanwhile(entries, **options):
-            while_merging(job_id)
+            _written_meanwhile(job_id, status="failed")
             return print_volumes(entries, **options)
 
         monkeypatch.setattr(services, "print_volumes", merged_meanwhile)
-    assert tasks.print_volumes(job_id, entries[:2], 1) == left_as
+    assert tasks.print_volumes(job_id, entries[:2], 1) == "failed"
     job = reread(db, job_id)
-    assert job.status == left_as
+    assert job.status == "failed"
     assert (job.print_volumes, job.merged_sha256, job.bundle_pieces_left) == ([], None, 2)
+
+
+def test_a_cancel_once_the_bundling_began_comes_too_late(app, db, organizer, bundling):
+    """Every certificate is issued by then: the pieces finish the job, as the whole job
+    finishes when the cancel comes after its last part."""
+    job_id, entries = bundling
+    job = database.session.get_one(DocumentJob, job_id)
+    services.request_cancel(job, actor=organizer)
+    database.session.commit()
+    assert tasks.print_volumes(job_id, entries[:2], 1) == "running"
+    assert tasks.print_volumes(job_id, entries[2:], 3) == "done"
+    job = reread(db, job_id)
+    assert (job.status, job.cancel_requested) == ("done", True)
+    assert [(v.first, v.last) for v in job.volumes] == [(1, 2), (3, 3)]
+
+
+def test_the_page_offers_no_part_of_the_bundle_before_the_job_is_done(app, db, organizer, bundling):
+    """Pieces record their parts one at a time: the first volume recorded is not yet
+    volume 1 of the print file, and a job stopped halfway has no whole print file."""
+    job_id, entries = bundling
+    assert tasks.print_volumes(job_id, entries[2:], 3) == "running"
+    job = reread(db, job_id)
+    assert job.zip_sha256 and job.print_volumes  # recorded, not offered
+    browser = sign_in(app, organizer)
+    progress = browser.get(f"/manage/jobs/{job_id}.json").get_json()
+    assert (progress["zip_url"], progress["merged_url"], progress["volumes"]) == (None, None, [])
+    for path in ("certificates.zip", "merged.pdf", "print-1.pdf"):
+        assert browser.get(f"/manage/jobs/{job_id}/{path}").status_code == 404, path
+    assert tasks.print_volumes(job_id, entries[:2], 1) == "done"
+    progress = browser.get(f"/manage/jobs/{job_id}.json?lang=en").get_json()
+    assert progress["zip_url"] and progress["merged_url"]
+    assert [volume["label"] for volume in progress["volumes"]] == [
+        "Print file, volume 1 of 2 (certificates 1–2)",
+        "Print file, volume 2 of 2 (certificates 3–3)",
+    ]
+    first = browser.get(f"/manage/jobs/{job_id}/print-1.pdf")
+    assert first.status_code == 200
+    assert first.data == document_store().get(reread(db, job_id).volumes[0].sha256)
+
+
+def test_a_piece_that_cannot_be_queued_is_made_by_the_part(
+    app, db, organizer, event_with_applications, monkeypatch
+):
+    """A queue that fails as the bundling begins (Redis gone) does not fail a job whose
+    every certificate is issued: the part makes the print file itself."""
+    event, *_ = event_with_applications
+    monkeypatch.setitem(app.config, "JOBS_VOLUME_PAGES", 2)
+    enqueue = queue.enqueue
+
+    def failing(name, *args):
+        if name == tasks.PRINT_VOLUMES:
+            raise ConnectionError("the queue is gone")
+        return enqueue(name, *args)
+
+    monkeypatch.setattr(queue, "enqueue", failing)
+    job = start_and_run(db, event, organizer)
+    assert (job.status, job.bundle_pieces_left) == ("done", 0)
+    assert [(v.first, v.last) for v in job.volumes] == [(1, 2), (3, 3)]
+
+
+def test_a_job_bundles_once_even_if_its_last_part_runs_twice(db, bundling):
+    job_id, _entries = bundling
+    assert tasks._bundle(job_id) == "running"  # its pieces are on their way: left alone
+    job = reread(db, job_id)
+    assert (job.bundle_pieces_left, job.print_volumes) == (2, [])
+
+
+def test_a_print_piece_that_fails_closes_what_it_opened(db, monkeypatch):
+    entries = stored([("D1", 1), ("D2", 1), ("D3", 1)])
+    closed = []
+    opened = pikepdf.open
+
+    def watched(*args, **kwargs):
+        pdf = opened(*args, **kwargs)
+        close = pdf.close
+        pdf.close = lambda: closed.append(pdf) or close()  # type: ignore[method-assign]
+        return pdf
+
+    monkeypatch.setattr(pikepdf, "open", watched)
+    path = document_store().path(entries[2].sha256)  # type: ignore[attr-defined]
+    path.chmod(0o640)
+    path.write_bytes(document("changed", 1))
+    with pytest.raises(DocumentCorrupted):
+        services.print_volumes(entries, volume_pages=5)
+    assert len(closed) == 2  # D1 and D2, open in the volume when D3 was refused
 
 
 def test_a_piece_that_breaks_fails_the_job_with_its_reason(

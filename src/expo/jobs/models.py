@@ -312,6 +312,13 @@ class DocumentJob(Model):
         return str(JOB_KINDS[JobKind(self.kind)].download_label)
 
     @property
+    def results_ready(self) -> bool:
+        """Whether its ZIP and print file are offered: once it is done. While it bundles,
+        the pieces record their parts one at a time (a volume numbered by what has come
+        so far), and a job stopped meanwhile keeps the parts it had, not the whole."""
+        return self.status == JobStatus.DONE.value
+
+    @property
     def volumes(self) -> list[PrintVolume]:
         """The print file's volumes, in order: none for a job without volumes (badges,
         a results report, or one made before volumes), whose print file is one file."""

@@ -403,7 +403,12 @@ class _Volumes:
             raise
         pages = len(source.pages)
         if self._output is not None and self._pages + pages > self.max_pages:
-            self.close_volume()
+            try:
+                self.close_volume()
+            except BaseException:
+                source.close()
+                file.close()
+                raise
         if self._output is None:
             self._output = pikepdf.new()
             self._first, self._pages = number, 0
@@ -423,14 +428,20 @@ class _Volumes:
             self._output.save(file, deterministic_id=True)
             file.seek(0)
             sha256 = self.store.put_file(file)
-        self._output.close()
+        self.close()
+        self.done.append(
+            PrintVolume(len(self.done) + 1, sha256, self._first, self._last, self._pages)
+        )
+
+    def close(self) -> None:
+        """Let go of the open volume and its documents, stored or not (a piece that failed
+        closes what it had open, not the garbage collector some time later)."""
+        if self._output is not None:
+            self._output.close()
         for source, opened in self._sources:
             source.close()
             opened.close()
         self._output, self._sources = None, []
-        self.done.append(
-            PrintVolume(len(self.done) + 1, sha256, self._first, self._last, self._pages)
-        )
 
 
 def bundle_zip(entries: Iterable[BundleEntry]) -> str:
@@ -471,9 +482,12 @@ def print_volumes(
     if volume_pages is None:
         volume_pages = current_app.config["JOBS_VOLUME_PAGES"]
     volumes = _Volumes(volume_pages)
-    for number, entry in enumerate(entries, start=first):
-        volumes.add(number, entry.sha256)
-    volumes.close_volume()
+    try:
+        for number, entry in enumerate(entries, start=first):
+            volumes.add(number, entry.sha256)
+        volumes.close_volume()
+    finally:
+        volumes.close()
     return volumes.done
 
 

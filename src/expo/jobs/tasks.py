@@ -312,10 +312,17 @@ def _bundle(job_id: int) -> str:
     this one makes the ZIP from the entries it has read already: a range of
     ``JOBS_VOLUME_PAGES`` documents each (one volume of certificates), or a badge job's
     sheet. Nothing is held open meanwhile; the job's row counts the pieces still to come.
+    A cancel asked for from here on is too late, as for a job done: every document has
+    been issued, and the pieces finish the job.
     """
     if _should_stop(job_id):
         return _stop(job_id)
-    job = db.session.get_one(DocumentJob, job_id)
+    services.lock_job(job_id)
+    job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
+    if job.status != JobStatus.RUNNING.value or job.bundle_pieces_left:
+        # Given up meanwhile, or bundled already (its last part run twice): not again.
+        db.session.commit()
+        return job.status
     badge_sheet = False
     if job.kind in delegation_jobs.KINDS:
         # A file per member; the print file is merged from them, in volumes.
@@ -334,20 +341,35 @@ def _bundle(job_id: int) -> str:
     job.bundle_pieces_left = 1 + (1 if badge_sheet else len(ranges))
     # Committed before anything is queued: a worker taking a piece at once reads the count.
     db.session.commit()
-    if badge_sheet:
-        queue.enqueue(PRINT_BADGE_SHEET, job_id)
-    for start in ranges:
-        queue.enqueue(PRINT_VOLUMES, job_id, entries[start : start + size], start + 1)
+    pieces: list[tuple[str, tuple[Any, ...]]] = (
+        [(PRINT_BADGE_SHEET, (job_id,))]
+        if badge_sheet
+        else [
+            (PRINT_VOLUMES, (job_id, entries[start : start + size], start + 1)) for start in ranges
+        ]
+    )
+    for name, arguments in pieces:
+        try:
+            queue.enqueue(name, *arguments)
+        except Exception:  # whatever the queue's store raises: the job is issued in full
+            logger.warning("job %s: a piece could not be queued, made here", job_id, exc_info=True)
+            TASKS[name](*arguments)
     db.session.rollback()  # no transaction stays open during the seconds of bundling
     return _record_piece(job_id, zip_sha256=services.bundle_zip(entries))
+
+
+def _status(job_id: int) -> str:
+    """The job's status as stored. A piece stops unless it is running (not failed, not
+    given up as abandoned); a cancel comes too late once the bundling has begun."""
+    return str(db.session.scalar(sa.select(DocumentJob.status).where(DocumentJob.id == job_id)))
 
 
 def print_volumes(job_id: int, entries: list[services.BundleEntry], first: int) -> str:
     """A piece of a job's print file: the volumes of ``entries``, the job's documents
     from number ``first`` on."""
     try:
-        if _should_stop(job_id):
-            return _stop(job_id)
+        if (status := _status(job_id)) != JobStatus.RUNNING.value:
+            return status
         db.session.rollback()  # no transaction stays open while the volumes are merged
         volumes = services.print_volumes(entries, first=first)
         return _record_piece(job_id, volumes=volumes)
@@ -359,8 +381,8 @@ def print_badge_sheet(job_id: int) -> str:
     """A badge job's print file, in the layout of the event's badge sheet: the enterprises'
     badges run on, eight to a sheet, rather than a part-empty sheet for each."""
     try:
-        if _should_stop(job_id):
-            return _stop(job_id)
+        if (status := _status(job_id)) != JobStatus.RUNNING.value:
+            return status
         job = db.session.get_one(DocumentJob, job_id)
         event = job.event
         if event is None:
@@ -368,6 +390,7 @@ def print_badge_sheet(job_id: int) -> str:
         files = services.job_files(job_id)
         application_ids = [file.application_id for file in files if file.application_id]
         delegates = badges.approved_delegates(event, application_ids)
+        db.session.rollback()  # no transaction stays open while the sheet is laid out
         sheet = None
         if delegates:
             sheet = document_store().put(badges.render_badge_sheet(event, delegates))
@@ -384,14 +407,14 @@ def _record_piece(
     merged_sha256: str | None = None,
 ) -> str:
     """Record a piece of the bundling under the job's lock, so pieces done together count
-    one after the other; the last one ends the job. A job cancelled or given up meanwhile
+    one after the other; the last one ends the job. A job failed or given up meanwhile
     records nothing more: its pieces still waiting stop as they come."""
     db.session.rollback()  # what the piece read ends here; the lock begins the transaction
     services.lock_job(job_id)
     job = db.session.get_one(DocumentJob, job_id, populate_existing=True)
-    if job.status != JobStatus.RUNNING.value or job.cancel_requested:
+    if job.status != JobStatus.RUNNING.value:
         db.session.commit()
-        return _stop(job_id)
+        return job.status
     if zip_sha256 is not None:
         job.zip_sha256 = zip_sha256
     if merged_sha256 is not None:

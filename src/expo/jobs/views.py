@@ -64,10 +64,15 @@ def progress_figures(
 
 def progress(job: DocumentJob, state: JobState) -> dict[str, object]:
     """What the progress page shows, also as JSON for its script."""
+    ready = job.results_ready
     return progress_figures(job, state, total=job.total, done=job.done, failed=job.failed) | {
-        "zip_url": url_for(".zip_file", job_id=job.id, kind=job.kind) if job.zip_sha256 else None,
-        "merged_url": url_for(".merged_pdf", job_id=job.id) if job.merged_sha256 else None,
-        "volumes": volume_links(job),
+        "zip_url": (
+            url_for(".zip_file", job_id=job.id, kind=job.kind) if ready and job.zip_sha256 else None
+        ),
+        "merged_url": (
+            url_for(".merged_pdf", job_id=job.id) if ready and job.merged_sha256 else None
+        ),
+        "volumes": volume_links(job) if ready else [],
     }
 
 
@@ -199,7 +204,7 @@ def cancel(job_id: int):
 
 
 def _download(job: DocumentJob, sha256: str | None, filename: str, mimetype: str) -> Response:
-    if not sha256:
+    if not sha256 or not job.results_ready:
         abort(404)
     # Sent from the file in pieces: a bundle of a large event is hundreds of megabytes.
     response = send_file(

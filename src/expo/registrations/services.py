@@ -529,7 +529,8 @@ def _begin_history(
         if db.session.get_bind().dialect.name == "postgresql":
             # The status and its line of history in one statement, one round trip fewer
             # under the event's lock: the line is inserted from the updated row. (The
-            # caches following applications know of the change from the insert above.)
+            # caches following applications know of it from the application's insert in
+            # submit_application, in the same transaction.)
             changed = moved.returning(_APPLICATIONS.c.id).cte("moved")
             columns = [column for column in history if column != "application_id"]
             db.session.execute(
