@@ -351,6 +351,20 @@ class TestStore:
         files = [path for path in (tmp_path / "store").rglob("*") if path.is_file()]
         assert files == [store.path(digest)]  # no half-written leftovers
 
+    def test_a_file_opened_checked_is_read_through_first(self, tmp_path):
+        store = LocalDocumentStore(tmp_path)
+        data = bytes(range(256)) * 12_000  # three chunks
+        digest = store.put(data)
+        with store.open(digest, checked=True) as file:
+            assert file.read() == data  # from its start, after the check
+        path = store.path(digest)
+        path.chmod(0o600)
+        path.write_bytes(data[:-1] + b"x")
+        with pytest.raises(DocumentCorrupted):
+            store.open(digest, checked=True)
+        with store.open(digest) as file:  # unchecked, as a download is sent
+            assert file.read(4) == data[:4]
+
 
 class TestLongNames:
     def test_the_longest_names_are_printed_whole_on_one_page(self, db, organizer, tmp_path):

@@ -60,8 +60,9 @@ class DocumentStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
-    def open(self, sha256: str) -> BinaryIO:
-        """The stored file to read in pieces (large bundles); not checked as a whole."""
+    def open(self, sha256: str, *, checked: bool = False) -> BinaryIO:
+        """The stored file to read in pieces (large bundles); ``checked``: read through
+        once against its SHA-256 first (``DocumentCorrupted``), then given from its start."""
 
 
 class LocalDocumentStore:
@@ -130,11 +131,23 @@ class LocalDocumentStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def open(self, sha256: str) -> BinaryIO:
+    def open(self, sha256: str, *, checked: bool = False) -> BinaryIO:
         try:
-            return self.path(sha256).open("rb")
+            file = self.path(sha256).open("rb")
         except FileNotFoundError as error:
             raise DocumentMissing(sha256) from error
+        if checked:
+            try:
+                digest = hashlib.sha256()
+                while chunk := file.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                if digest.hexdigest() != sha256:
+                    raise DocumentCorrupted(sha256)
+                file.seek(0)
+            except BaseException:
+                file.close()
+                raise
+        return file
 
 
 def documents_dir() -> Path:

@@ -7,7 +7,6 @@ Like every service these flush and never commit; the view commits, then queues t
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import zipfile
 from collections.abc import Callable, Collection, Iterable
@@ -28,7 +27,7 @@ from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import utcnow
 from expo.documents.models import Certificate
-from expo.documents.storage import DocumentCorrupted, document_store
+from expo.documents.storage import document_store
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.extensions import db
@@ -389,14 +388,8 @@ class _Volumes:
         # very bytes issued, or the piece fails and says which file is not. Read from the
         # stored file as qpdf needs it, not copied into memory: a volume's documents
         # would otherwise be held whole until it is saved.
-        file = self.store.open(sha256)
+        file = self.store.open(sha256, checked=True)
         try:
-            digest = hashlib.sha256()
-            while chunk := file.read(1 << 16):
-                digest.update(chunk)
-            if digest.hexdigest() != sha256:
-                raise DocumentCorrupted(sha256)
-            file.seek(0)
             source = pikepdf.open(file)
         except BaseException:
             file.close()
