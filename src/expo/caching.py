@@ -12,7 +12,8 @@ commits, through the ORM or a bulk statement, the token is replaced, so every va
 computed from the old data is simply never asked for again and ages out. A fresh token
 rather than a counter: two commits at once on a backend without atomic increments could
 otherwise both write the same next number. A reader takes the token *before* computing,
-so a value stored under a token never predates it.
+so a value stored under a token never predates it. Tokens live where the values do, except
+that the file cache keeps each in a file of its own (``generation.<name>``, see below).
 
 Changes made with plain SQL outside the ORM are not seen; values also expire after
 ``CACHE_DEFAULT_TIMEOUT`` seconds, which bounds how long such a change can go unseen.
@@ -21,6 +22,7 @@ Changes made with plain SQL outside the ORM are not seen; values also expire aft
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import struct
@@ -125,21 +127,62 @@ def _generation_key(name: str) -> str:
     return f"generation:{name}"
 
 
+# The file cache keeps each generation's token in a file of its own, ``generation.<name>``
+# in the cache folder, overwritten in place. cachelib writes a value to a new file renamed
+# over the old one, and ext4 starts writing a file renamed over another to the disk at
+# once (auto_da_alloc): 1.4 ms of a submission's CPU, which renews "results". A reader
+# that meets a token half overwritten takes a token no one else holds: it computes once
+# more, never reads a value older than the data.
+_TOKEN_BYTES = 8
+_TOKEN_SHAPE = re.compile(rb"[0-9a-f]{%d}" % (2 * _TOKEN_BYTES))
+
+
+def _new_token() -> str:
+    return secrets.token_hex(_TOKEN_BYTES)
+
+
+def _token_file(name: str) -> Path:
+    return _folder(current_app) / f"generation.{name}"
+
+
+def _write_token(path: Path, token: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(descriptor, token.encode(), 0)
+    finally:
+        os.close(descriptor)
+
+
 def generation(name: str) -> str:
     """The current token of the data ``name`` (one is made if none is stored)."""
+    if _uses_files(current_app):
+        path = _token_file(name)
+        try:
+            with path.open("rb") as stored:
+                token = stored.read(2 * _TOKEN_BYTES)
+        except FileNotFoundError:
+            token = b""
+        if _TOKEN_SHAPE.fullmatch(token):
+            return token.decode()
+        fresh = _new_token()  # none yet, or one being written: a new one is as good
+        _write_token(path, fresh)
+        return fresh
     key = _generation_key(name)
-    token = cache.get(key)
-    if not isinstance(token, str):
-        token = secrets.token_hex(8)
+    stored_token = cache.get(key)
+    if not isinstance(stored_token, str):
+        stored_token = _new_token()
         # Never expires on its own: a new token only when the data changes.
-        if not cache.add(key, token, timeout=0):
-            token = cache.get(key) or token
-    return str(token)
+        if not cache.add(key, stored_token, timeout=0):
+            stored_token = cache.get(key) or stored_token
+    return str(stored_token)
 
 
 def renew(name: str) -> None:
     """The data ``name`` changed: what was computed from it is not used again."""
-    cache.set(_generation_key(name), secrets.token_hex(8), timeout=0)
+    if _uses_files(current_app):
+        _write_token(_token_file(name), _new_token())
+    else:
+        cache.set(_generation_key(name), _new_token(), timeout=0)
 
 
 def remember(name: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

@@ -124,6 +124,31 @@ def test_the_file_cache_never_reads_its_folder_to_write_and_the_sweep_removes_wh
         assert len(list(folder.iterdir())) == 2
 
 
+def test_the_file_cache_writes_a_generation_over_in_place_and_mends_a_broken_one(tmp_path):
+    """A generation's token is a file of its own, written over where it lies: a file
+    renamed over another is written to the disk at once (ext4), which every submission's
+    commit would pay. What a crash in the middle of a write leaves is replaced."""
+    folder = tmp_path / "cache"
+    app = make_app(tmp_path, CACHE_DIR=str(folder))
+    with app.app_context():
+        first = caching.generation("results")
+        stored = folder / "generation.results"
+        inode = stored.stat().st_ino
+        assert caching.generation("results") == first
+        caching.renew("results")
+        second = caching.generation("results")
+        assert second != first
+        assert stored.stat().st_ino == inode  # the same file, not one renamed over it
+        assert caching.generation("events") not in (first, second)  # each kind its own
+        stored.write_bytes(b"12")
+        mended = caching.generation("results")
+        assert mended not in (first, second) and len(mended) == 16
+        assert caching.generation("results") == mended
+    other = make_app(tmp_path, CACHE_DIR=str(folder))  # another process on the machine
+    with other.app_context():
+        assert caching.generation("results") == mended
+
+
 def test_removing_expired_values_leaves_redis_alone(tmp_path):
     app = make_app(tmp_path, REDIS_URL="redis://127.0.0.1:6399/3")
     with app.app_context():
