@@ -6,17 +6,31 @@ change that caused them is committed.
 
 from __future__ import annotations
 
-from expo.enterprises.models import Enterprise
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from expo.accounts.models import User
+from expo.extensions import db
 from expo.mail import send_templated_email
 from expo.registrations.models import Application
 from expo.urls import external_url
 
+# What a notice needs of each of the enterprise's active users, as plain rows: a statement
+# built once, and no instances built as loading the relationship would.
+_READERS = (
+    sa.select(User.id, User.email, User.name, User.locale)
+    .where(User.enterprise_id == sa.bindparam("enterprise_id"), User.active.is_(True))
+    .order_by(User.id)
+)
 
-def enterprise_users(enterprise: Enterprise) -> list:
-    """The enterprise's users, read once for the session: reading them before a lock is
-    taken keeps that statement out of the time the lock is held (the notice reads them
-    again from the session)."""
-    return list(enterprise.users)
+
+def enterprise_users(enterprise_id: int) -> list[Any]:
+    """The enterprise's active users (id, email, name, locale). A submission reads them
+    before it takes the event's lock, keeping that statement out of the time the lock is
+    held, and hands them to :func:`notify_status`."""
+    return list(db.session.execute(_READERS, {"enterprise_id": enterprise_id}))
 
 
 NOTICES = frozenset(
@@ -24,18 +38,24 @@ NOTICES = frozenset(
 )
 
 
-def recipients(application: Application) -> list:
-    """The enterprise's active users; the submitter first."""
-    users = [user for user in enterprise_users(application.enterprise) if user.active]
+def recipients(application: Application, readers: Sequence[Any] | None = None) -> list:
+    """The enterprise's active users (``readers`` if read already); the submitter first."""
+    users = list(enterprise_users(application.enterprise_id) if readers is None else readers)
     users.sort(key=lambda user: user.id != application.submitted_by_id)
     return users
 
 
-def notify_status(application: Application, notice: str, reason: str = "") -> None:
+def notify_status(
+    application: Application,
+    notice: str,
+    reason: str = "",
+    *,
+    readers: Sequence[Any] | None = None,
+) -> None:
     if notice not in NOTICES:
         return
     link = external_url("registrations.application", application_id=application.id)
-    for user in recipients(application):
+    for user in recipients(application, readers):
         send_templated_email(
             user.email,
             f"application_{notice}",

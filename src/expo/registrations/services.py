@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -289,23 +289,28 @@ _EVENTS = cast(sa.Table, Event.__table__)
 _DECIDING = (_EVENTS.c.moderation, _EVENTS.c.capacity)  # what a decision reads of the event
 
 
+# What is sent on every decision is built once: a statement built per call costs a
+# submission more than its round trip to the database. The values come as parameters.
+_READ_DECIDING = sa.select(*_DECIDING).where(_EVENTS.c.id == sa.bindparam("event_id"))
+# FOR NO KEY UPDATE: decisions wait on each other, while a row that only refers to the
+# event (an application inserted before its decision) does not wait, nor make the lock
+# wait for it.
+_LOCK_DECIDING = _READ_DECIDING.with_for_update(key_share=True)
+
+
 def lock_event(event: Event) -> Event:
     """Take the event's row lock for the rest of the transaction and read again what a
     decision reads of it (its moderation and capacity)."""
     db.session.flush()  # pending changes must reach the database before it is re-read
-    read = sa.select(*_DECIDING).where(_EVENTS.c.id == event.id)
+    read = _LOCK_DECIDING
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks; a write takes the database's write lock, which other
         # writers wait for (busy_timeout) until this transaction ends.
         db.session.execute(sa.update(Event).where(Event.id == event.id).values(id=Event.id))
-    else:
-        # FOR NO KEY UPDATE: decisions wait on each other, while a row that only refers to
-        # the event (an application inserted before its decision) does not wait, nor make
-        # the lock wait for it.
-        read = read.with_for_update(key_share=True)
+        read = _READ_DECIDING
     # Plain columns, set as loaded: a refresh of the instance costs the submission that
     # waits on the lock several times as much.
-    row = db.session.execute(read).one()
+    row = db.session.execute(read, {"event_id": event.id}).one()
     for column, value in zip(_DECIDING, row, strict=True):
         set_committed_value(event, column.key, value)
     return event
@@ -315,18 +320,15 @@ _APPLICATIONS = cast(sa.Table, Application.__table__)
 _TRANSITIONS = cast(sa.Table, Transition.__table__)
 # Inline: no new id read back, which no caller needs.
 _WRITE_TRANSITION = sa.insert(_TRANSITIONS).inline()
+# The mapped columns, not the table's: the session then flushes what is pending before it
+# counts.
+_BOOTHS_TAKEN = sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
+    Application.event_id == sa.bindparam("event_id"), Application.status == APPROVED
+)
 
 
 def booths_taken(event: Event) -> int:
-    # The mapped columns, not the table's: the session then flushes what is pending before
-    # it counts.
-    return int(
-        db.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Application.booths_requested), 0)).where(
-                Application.event_id == event.id, Application.status == APPROVED
-            )
-        ).scalar_one()
-    )
+    return int(db.session.execute(_BOOTHS_TAKEN, {"event_id": event.id}).scalar_one())
 
 
 def _booths_held_for_review(event: Event) -> int:
@@ -472,7 +474,7 @@ def submit_application(
     if not event.registration_is_open(now):
         raise RegistrationClosed()
     answers = _validate(event, data, new=True, now=now)
-    enterprise_users(enterprise)  # the notice's recipients, read before any lock
+    readers = enterprise_users(enterprise.id)  # the notice's, read before any lock
     # Inserted before the event's lock is taken: a pending row counts for no booths. A
     # second active application of the enterprise is refused by the partial unique index;
     # ON CONFLICT DO NOTHING inserts no row then, and leaves the transaction as it was.
@@ -500,16 +502,45 @@ def submit_application(
         # submissions to one event wait on each other for.
         event = lock_event(event)
     if event.moderation != Moderation.FIRST_COME:  # review, or switched to it meanwhile
-        _begin_history(application, PENDING, actor=actor, now=now)
+        _begin_history(application, PENDING, actor=actor, now=now, readers=readers)
     else:
         fits = booths_taken(event) + data.booths_requested <= event.capacity
-        _begin_history(application, APPROVED if fits else WAITLISTED, actor=None, now=now)
+        status = APPROVED if fits else WAITLISTED
+        _begin_history(application, status, actor=None, now=now, readers=readers)
     db.session.flush()
     return application
 
 
+# A new application's first status (its history line written beside it), built once.
+_MOVE = (
+    sa.update(_APPLICATIONS)
+    .where(_APPLICATIONS.c.id == sa.bindparam("moved_id"))
+    .values(
+        status=sa.bindparam("moved_status", type_=_APPLICATIONS.c.status.type),
+        waitlisted_at=sa.bindparam("moved_waitlisted_at", type_=_APPLICATIONS.c.waitlisted_at.type),
+    )
+)
+_HISTORY = ("from_status", "to_status", "actor_id", "reason", "created_at")
+_MOVED = _MOVE.returning(_APPLICATIONS.c.id).cte("moved")
+_MOVE_WITH_HISTORY = sa.insert(_TRANSITIONS).from_select(
+    ["application_id", *_HISTORY],
+    sa.select(
+        _MOVED.c.id,
+        *(
+            sa.bindparam(f"history_{column}", type_=_TRANSITIONS.c[column].type)
+            for column in _HISTORY
+        ),
+    ),
+)
+
+
 def _begin_history(
-    application: Application, to: ApplicationStatus, *, actor: User | None, now: datetime
+    application: Application,
+    to: ApplicationStatus,
+    *,
+    actor: User | None,
+    now: datetime,
+    readers: list[Any],
 ) -> None:
     """A new application's first status, its first line of history and its notice, as
     :func:`_move` writes them, as statements of their own: what a first-come submission
@@ -521,42 +552,28 @@ def _begin_history(
         db.session.execute(_WRITE_TRANSITION, history)
     else:
         waitlisted_at = _waitlisted_since(application, to, now)
-        moved = (
-            sa.update(_APPLICATIONS)
-            .where(_APPLICATIONS.c.id == application.id)
-            .values(status=to, waitlisted_at=waitlisted_at)
-        )
+        moved = {
+            "moved_id": application.id,
+            "moved_status": to,
+            "moved_waitlisted_at": waitlisted_at,
+        }
         if db.session.get_bind().dialect.name == "postgresql":
             # The status and its line of history in one statement, one round trip fewer
             # under the event's lock: the line is inserted from the updated row. (The
             # caches following applications know of it from the application's insert in
             # submit_application, in the same transaction.)
-            changed = moved.returning(_APPLICATIONS.c.id).cte("moved")
-            columns = [column for column in history if column != "application_id"]
             db.session.execute(
-                sa.insert(_TRANSITIONS).from_select(
-                    ["application_id", *columns],
-                    sa.select(
-                        changed.c.id,
-                        *(
-                            sa.bindparam(
-                                f"history_{column}",
-                                history[column],
-                                type_=_TRANSITIONS.c[column].type,
-                            )
-                            for column in columns
-                        ),
-                    ),
-                )
+                _MOVE_WITH_HISTORY,
+                {**moved, **{f"history_{column}": history[column] for column in _HISTORY}},
             )
         else:  # SQLite changes no rows inside a WITH
-            db.session.execute(moved)
+            db.session.execute(_MOVE, moved)
             db.session.execute(_WRITE_TRANSITION, history)
         set_committed_value(application, "status", to)
         set_committed_value(application, "waitlisted_at", waitlisted_at)
         expired.append("updated_at")  # the column's own clock, as for any other change
     db.session.expire(application, expired)
-    notify_status(application, "submitted" if to == PENDING else to.value)
+    notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
 
 
 def _insert_application(**values: object) -> Application | None:
