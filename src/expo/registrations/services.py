@@ -9,6 +9,7 @@ can never approve more than the event holds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -576,12 +577,46 @@ def _begin_history(
     notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
 
 
+@functools.cache
+def _new_application(dialect: str) -> sa.Executable:
+    """The insert of a new application, built once per database kind: its values are
+    parameters (``new_<column>``), executed as they are ("orm": not the ORM's bulk insert,
+    which builds the statement again for each set of parameters)."""
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        upsert(Application)
+        .values(
+            {
+                column: sa.bindparam(f"new_{column}", type_=_APPLICATIONS.c[column].type)
+                for column in _NEW_APPLICATION
+            }
+        )
+        .on_conflict_do_nothing()
+        .returning(Application)
+        .execution_options(dml_strategy="orm")
+    )
+
+
+_NEW_APPLICATION = (
+    "event_id",
+    "enterprise_id",
+    "submitted_by_id",
+    "status",
+    "booths_requested",
+    "exhibits",
+    "consent_version",
+    "consented_at",
+    "created_at",
+    "updated_at",
+)
+
+
 def _insert_application(**values: object) -> Application | None:
     """The new application, or None when the partial unique index refused it; one
     statement, where a savepoint around the unit of work's insert took three."""
-    upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(Application).values(**values).on_conflict_do_nothing()
-    return db.session.scalars(statement.returning(Application)).one_or_none()
+    statement = _new_application(db.session.get_bind().dialect.name)
+    parameters = {f"new_{column}": values[column] for column in _NEW_APPLICATION}
+    return db.session.scalars(statement, parameters).one_or_none()
 
 
 def _insert_rows(
