@@ -7,6 +7,7 @@ fair's website) and are stored in UTC; see :func:`expo.i18n.local_to_utc`.
 from __future__ import annotations
 
 import calendar
+import functools
 from copy import deepcopy as copy_value
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -360,13 +361,26 @@ def visible_event(
     """The event if the reader may see it, in one statement with its campaign, its
     ``agenda`` (unless a page does not show it) and its ``questions`` (for the
     application form)."""
-    query = _visible(include_drafts).where(Event.id == event_id).options(joinedload(Event.campaign))
+    query = _visible_event_query(include_drafts, agenda, questions)
+    return db.session.execute(query, {"event_id": event_id}).unique().scalar_one_or_none()
+
+
+@functools.cache
+def _visible_event_query(include_drafts: bool, agenda: bool, questions: bool) -> sa.Select[Event]:
+    """:func:`visible_event`'s statement, built once for each kind of page that reads an
+    event (the event is a parameter): an event's page and the application form read one
+    on every request."""
+    query = (
+        _visible(include_drafts)
+        .where(Event.id == sa.bindparam("event_id"))
+        .options(joinedload(Event.campaign))
+    )
     if agenda:
         query = query.options(joinedload(Event.sessions))
     if questions:
         # Joined beside the agenda, the two lists would multiply each other's rows.
         query = query.options((selectinload if agenda else joinedload)(Event.questions))
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return query
 
 
 def visible_campaign(campaign_id: int, *, include_drafts: bool) -> Campaign | None:
