@@ -290,8 +290,8 @@ _EVENTS = cast(sa.Table, Event.__table__)
 _DECIDING = (_EVENTS.c.moderation, _EVENTS.c.capacity)  # what a decision reads of the event
 
 
-# What is sent on every decision is built once: a statement built per call costs a
-# submission more than its round trip to the database. The values come as parameters.
+# What is sent on every decision is built once, its values parameters: building the
+# statements and their cache keys on every call was some 9 % of a submission's time.
 _READ_DECIDING = sa.select(*_DECIDING).where(_EVENTS.c.id == sa.bindparam("event_id"))
 # FOR NO KEY UPDATE: decisions wait on each other, while a row that only refers to the
 # event (an application inserted before its decision) does not wait, nor make the lock
