@@ -130,7 +130,7 @@ def _generation_key(name: str) -> str:
 # The file cache keeps each generation's token in a file of its own, ``generation.<name>``
 # in the cache folder, overwritten in place. cachelib writes a value to a new file renamed
 # over the old one, and ext4 starts writing a file renamed over another to the disk at
-# once (auto_da_alloc): 1.4 ms of a submission's CPU, which renews "results". A reader
+# once (auto_da_alloc), on every commit that renews "results" (each submission). A reader
 # that meets a token half overwritten takes a token no one else holds: it computes once
 # more, never reads a value older than the data.
 _TOKEN_BYTES = 8
