@@ -45,7 +45,9 @@ class DefaultConfig:
     # Database: the embedded default is a SQLite file in the instance folder (set in
     # ``load_config`` because the folder is only known once the app exists).
     DATABASE_URL: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Pooled connections are checked before use once they have been idle (expo.db,
+    # ping_when_idle), not on every checkout as pool_pre_ping would.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
 
     REDIS_URL: str | None = None
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
+import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -117,3 +121,66 @@ def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if not dbapi_connection.in_transaction:
             dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def inserted_rows(
+    table: sa.Table, columns: Sequence[str], count: int, name: str, shared: Sequence[str] = ()
+) -> sa.CTE:
+    """The insert of ``count`` rows into ``table``, as a part (WITH) of another statement
+    (PostgreSQL runs it whether or not that statement reads it). Row n's values are the
+    parameters ``<name>_<n>_<column>`` (:func:`row_parameters`); those of ``shared``
+    columns, ``<column>``, are the same in every row. Written as INSERT … SELECT …
+    UNION ALL: SQLAlchemy keeps that compiled, where it compiles a VALUES of several
+    rows anew each time."""
+    rows = [
+        sa.select(
+            *(
+                sa.bindparam(
+                    column if column in shared else f"{name}_{n}_{column}",
+                    type_=table.c[column].type,
+                )
+                for column in columns
+            )
+        )
+        for n in range(count)
+    ]
+    select = rows[0] if count == 1 else sa.union_all(*rows)
+    return sa.insert(table).from_select(list(columns), select).cte(name)
+
+
+def row_parameters(name: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of ``rows`` for :func:`inserted_rows` of that ``name``."""
+    return {
+        f"{name}_{n}_{column}": value for n, row in enumerate(rows) for column, value in row.items()
+    }
+
+
+# A pooled connection handed back less than this long ago has just answered: it is handed
+# out again as it is. One that has lain in the pool longer (the server may have restarted
+# meanwhile) is asked a trivial question first. SQLAlchemy's pool_pre_ping asks every
+# time, a round trip on every request, the busiest connections' included.
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "expo_returned_at"
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a connection that has been idle before handing it out; one the server no
+    longer knows is replaced, and every connection pooled before it with it."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return  # new, or just used
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool connects again, at most twice, before the request sees it.
+                raise InvalidatePoolError(str(error)) from error
+            raise

@@ -26,11 +26,13 @@ already accepted.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import logging
 import os
 import smtplib
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -44,7 +46,7 @@ from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from expo.db import enum_column, one_of, utcnow
+from expo.db import enum_column, inserted_rows, one_of, row_parameters, utcnow
 from expo.extensions import Model, db
 from expo.jobs.models import lease
 
@@ -108,28 +110,84 @@ class Email:
 
 def send_email(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
     """Write a message to be delivered once the current transaction commits."""
-    recipients = [to] if isinstance(to, str) else list(to)
-    message_id = make_msgid(domain="expo.localhost")
+    recipients = (to,) if isinstance(to, str) else tuple(to)
+    write_emails([Email(recipients, subject, text, html)])
+
+
+def write_emails(emails: Sequence[Email]) -> None:
+    """Write messages (as :func:`compose_templated_email` gives them) to be delivered once
+    the current transaction commits."""
+    if not emails:
+        return
     session = db.session()
     if not session.in_transaction():
         session.begin()
+    rows = outgoing_rows(emails)
     # A statement of its own, not an object for the unit of work: a first-come submission
     # writes its notice under the event's lock, where a flush costs several times more.
-    session.execute(
-        _WRITE_MAIL,
+    session.execute(_WRITE_MAIL, rows if len(rows) > 1 else rows[0])
+    written(rows)
+
+
+def outgoing_rows(emails: Sequence[Email]) -> list[dict[str, Any]]:
+    """The ``outgoing_mail`` rows of ``emails``, every column given (each its Message-ID
+    and date now), so that a statement of another's making can insert them as they are
+    (:func:`insert_outgoing`)."""
+    now = utcnow()
+    return [
         {
-            "message_id": message_id,
-            "recipients": recipients,
+            "message_id": make_msgid(domain="expo.localhost"),
+            "recipients": list(email.to),
             # One line whatever the names in it hold: a line break in a header would make
             # delivery fail long after the page said the message was sent.
-            "subject": " ".join(subject.split()),
-            "text": text,
-            "html": html,
+            "subject": " ".join(email.subject.split()),
+            "text": email.text,
+            "html": email.html,
             "date": formatdate(localtime=False),
-        },
-    )
+            "status": MailStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+            "error": "",
+        }
+        for email in emails
+    ]
+
+
+_OUTGOING = cast(sa.Table, OutgoingMail.__table__)
+_OUTGOING_COLUMNS = (
+    "message_id",
+    "recipients",
+    "subject",
+    "text",
+    "html",
+    "date",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "error",
+)
+
+
+@functools.cache
+def insert_outgoing(count: int) -> sa.CTE:
+    """The insert of ``count`` rows of :func:`outgoing_rows` as a part (WITH) of another
+    statement, built once for each count; its parameters :func:`outgoing_parameters`."""
+    return inserted_rows(_OUTGOING, _OUTGOING_COLUMNS, count, "new_mail")
+
+
+def outgoing_parameters(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return row_parameters("new_mail", [{c: row[c] for c in _OUTGOING_COLUMNS} for row in rows])
+
+
+def written(rows: Sequence[Mapping[str, Any]]) -> None:
+    """Note rows of :func:`outgoing_rows` as written in the current transaction (by
+    :func:`write_emails`, or by a statement of the caller's own): their delivery is queued
+    when it commits, and forgotten if it is rolled back."""
+    session = db.session()
     written_in = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_KEY, []).append((written_in, message_id))
+    session.info.setdefault(PENDING_KEY, []).extend((written_in, row["message_id"]) for row in rows)
 
 
 def discard_pending_email() -> None:
@@ -145,10 +203,15 @@ def discard_pending_email() -> None:
 
 def send_templated_email(to: str, template: str, language: str, **context: Any) -> None:
     """Render ``templates/email/<template>.txt`` (first line: subject) in ``language``."""
+    write_emails([compose_templated_email(to, template, language, **context)])
+
+
+def compose_templated_email(to: str, template: str, language: str, **context: Any) -> Email:
+    """The message :func:`send_templated_email` writes, rendered but not written."""
     with force_locale(language):
         rendered = render_template(f"email/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
-    send_email(to, subject.strip(), body.strip() + "\n")
+    return Email((to,), subject.strip(), body.strip() + "\n")
 
 
 def _build_message(email: Email) -> EmailMessage:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from expo.db import ping_when_idle
 from expo.errors import error_response, wants_json
 from expo.extensions import db
 
@@ -171,3 +172,6 @@ def init_app(app: Flask) -> None:
         return unavailable()
 
     app.register_error_handler(DBAPIError, database_error)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from expo import config as config_module
 from expo import create_app, outage
+from expo import db as db_module
 from expo.extensions import db
 from tests.conftest import make_test_config, scratch_database_url
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -264,7 +265,6 @@ def test_postgresql_connections_have_limits_a_sqlite_file_does_not_need(tmp_path
     ).config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"]["connect_timeout"] == 5
     assert options["connect_args"]["tcp_user_timeout"] == 15000
-    assert options["pool_pre_ping"] is True
     # What the address sets itself is kept.
     given = create_app(
         make_test_config(
@@ -275,6 +275,56 @@ def test_postgresql_connections_have_limits_a_sqlite_file_does_not_need(tmp_path
     file = tmp_path_factory.mktemp("sqlite") / "expo.sqlite3"
     on_file = create_app(make_test_config(tmp_path_factory, DATABASE_URL=f"sqlite:///{file}"))
     assert "connect_args" not in on_file.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def _pings_counted(app, monkeypatch) -> list[object]:
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings: list[object] = []
+    ping = dialect.do_ping
+    monkeypatch.setattr(
+        dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection)
+    )
+    return pings
+
+
+def test_a_connection_just_used_is_not_pinged_one_left_idle_is(site, monkeypatch):
+    app, _go_away, _come_back = site
+    pings = _pings_counted(app, monkeypatch)
+    client = app.test_client()
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    for _ in range(3):
+        assert client.get("/events").status_code == 200
+    assert pings == []  # one request after another: each connection had just answered
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    assert client.get("/events").status_code == 200
+    assert len(pings) == 1
+
+
+@pytest.mark.postgresql
+def test_an_idle_connection_the_server_dropped_is_replaced_unseen(tmp_path_factory, monkeypatch):
+    url = os.environ.get("EXPO_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set EXPO_TEST_DATABASE_URL")
+    app = create_app(make_test_config(tmp_path_factory, DATABASE_URL=url))
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    try:
+        with app.app_context():
+            first = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            db.session.rollback()
+            db.session.close()  # back in the pool
+        administrator = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with administrator.begin() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        administrator.dispose()
+        with app.app_context():
+            # The pooled connection is dead: the ping finds it so, the pool connects
+            # again, and the request never sees it.
+            again = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            assert again != first
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_a_signed_in_user_also_gets_the_503_page(site):

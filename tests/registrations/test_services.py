@@ -10,6 +10,7 @@ from expo.audit.models import AuditEntry
 from expo.db import utcnow
 from expo.errors import InvalidInput, InvalidTransition
 from expo.events import services as event_services
+from expo.mail import OutgoingMail
 from expo.privacy import current_notice
 from expo.registrations import services
 from expo.registrations.models import Application, Delegate, Transition
@@ -549,9 +550,9 @@ def _table_touched(statement: str) -> tuple[str, str]:
 
 def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app, db):
     """Submissions to one event wait on each other for what runs between the lock and the
-    commit: the application, its delegates, the duplicate check and the recipients are
-    done before the lock; under it only the count, the status, the history and the
-    notice remain."""
+    commit: the application, its delegates, the duplicate check, the recipients and the
+    rendering of the notice are done before the lock; under it only the count, the
+    status, the history and the notice's row remain."""
     event = open_event(moderation="first_come", capacity=5)
     enterprise = make_enterprise_user().enterprise
     db.session.commit()
@@ -595,9 +596,9 @@ def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app
     count = next(statement for statement in held if "sum(" in statement)
     assert _table_touched(count) == ("SELECT", "applications")
     if db.engine.dialect.name == "postgresql":
-        # The status and its line of history in one statement: the count, it and the
-        # notice are all the round trips made under the lock.
-        assert len([statement for statement in held if "FROM events" not in statement]) == 3
+        # The status, its line of history and the notice in one statement: it and the
+        # count are all the round trips made under the lock.
+        assert len([statement for statement in held if "FROM events" not in statement]) == 2
     history = db.session.execute(
         sa.select(Transition.from_status, Transition.to_status, Transition.actor_id).where(
             Transition.application_id == application.id
@@ -605,6 +606,53 @@ def test_a_first_come_decision_holds_the_event_lock_only_for_what_it_decides(app
     ).all()
     assert history == [(None, "approved", None)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Delegate)) == 2
+
+
+@pytest.mark.parametrize(
+    ("approved_before", "foretold", "decided", "subjects"),
+    [
+        (0, 0, "approved", ("报名审核通过", "Application approved")),
+        (1, 0, "waitlisted", ("候补中", "On the waiting list")),  # the last booth went
+        (0, 1, "approved", ("报名审核通过", "Application approved")),  # one came free
+    ],
+)
+def test_a_first_come_notice_tells_the_decision_made_under_the_lock(
+    app, db, monkeypatch, approved_before, foretold, decided, subjects
+):
+    """The notice is rendered before the lock for the decision the booths taken so far
+    foretell; when the count under the lock decides otherwise, each reader is told what
+    was decided, in their own language."""
+    event = open_event(moderation="first_come", capacity=1)
+    if approved_before:
+        apply(event)
+    enterprise = make_enterprise()
+    readers = [
+        make_enterprise_user(enterprise, email="zh@example.com", locale="zh"),
+        make_enterprise_user(enterprise, email="en@example.com", locale="en"),
+    ]
+    db.session.commit()
+    insert_rows = services._insert_rows
+
+    def foretelling(*args):
+        readers, _taken = insert_rows(*args)
+        return readers, foretold  # as another submission's commit could leave it
+
+    monkeypatch.setattr(services, "_insert_rows", foretelling)
+    application = services.submit_application(
+        event, enterprise, application_data(), actor=readers[0]
+    )
+    db.session.commit()
+    assert application.status == decided
+    mails = [
+        (to, subject)
+        for to, subject in db.session.execute(
+            sa.select(OutgoingMail.recipients, OutgoingMail.subject)
+        )
+        if to[0] in ("zh@example.com", "en@example.com")  # not the earlier applicant
+    ]
+    assert sorted(to for to, _ in mails) == [["en@example.com"], ["zh@example.com"]]
+    told = {to[0]: subject.split(" · ")[0] for to, subject in mails}
+    assert (told["zh@example.com"], told["en@example.com"]) == subjects
 
 
 class TestDelegatesAbroad:

@@ -23,16 +23,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from expo import caching
+from expo import caching, mail
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
-from expo.db import utcnow
+from expo.db import inserted_rows, row_parameters, utcnow
 from expo.enterprises.models import Enterprise
 from expo.errors import DomainError, InvalidInput, InvalidTransition
 from expo.events.answers import answer_field_data, validate_answers
 from expo.events.models import Event, Moderation
 from expo.events.signals import capacity_changed
 from expo.extensions import db
+from expo.mail import Email
 from expo.privacy import current_notice
 from expo.registrations.models import (
     ACTIVE_STATUSES,
@@ -43,7 +44,12 @@ from expo.registrations.models import (
     Transition,
     status_label,
 )
-from expo.registrations.notifications import enterprise_users, notify_status
+from expo.registrations.notifications import (
+    READERS,
+    compose_status,
+    enterprise_users,
+    notify_status,
+)
 from expo.registrations.signals import application_closed
 from expo.validation import (
     check_email,
@@ -475,10 +481,9 @@ def submit_application(
     if not event.registration_is_open(now):
         raise RegistrationClosed()
     answers = _validate(event, data, new=True, now=now)
-    readers = enterprise_users(enterprise.id)  # the notice's, read before any lock
-    # Inserted before the event's lock is taken: a pending row counts for no booths. A
-    # second active application of the enterprise is refused by the partial unique index;
-    # ON CONFLICT DO NOTHING inserts no row then, and leaves the transaction as it was.
+    # A second active application of the enterprise is refused by the partial unique
+    # index; ON CONFLICT DO NOTHING inserts no row then, and leaves the transaction as it
+    # was. Inserted before the event's lock is taken: a pending row counts for no booths.
     application = _insert_application(
         event_id=event.id,
         enterprise_id=enterprise.id,
@@ -493,21 +498,35 @@ def submit_application(
     )
     if application is None:
         raise AlreadyApplied()
-    # Written before the lock below, so that submissions to one event do not wait on
-    # each other for them.
-    _insert_rows(application, data, answers)
+    # Written, and the notice's readers read, before the lock below, so that submissions
+    # to one event do not wait on each other for them.
+    readers, taken = _insert_rows(application, data, answers)
+    expected = notice = None
     if event.moderation == Moderation.FIRST_COME:
+        if taken is not None:
+            # The notice of the decision the booths taken so far foretell, rendered before
+            # the lock; rendered again under it only when the count there decides the
+            # other way (the submissions that meet the last free booths).
+            expected = APPROVED if taken + data.booths_requested <= event.capacity else WAITLISTED
+            notice = compose_status(application, expected.value, readers=readers)
         # Decided under the event's row lock, held until the commit: no other submission
         # or decision for this event can change the count before then. What is done from
-        # here to the commit (the count, the status, the history, the notice) is all that
-        # submissions to one event wait on each other for.
+        # here to the commit (the count, the status, its history and the notice's rows)
+        # is all that submissions to one event wait on each other for.
         event = lock_event(event)
     if event.moderation != Moderation.FIRST_COME:  # review, or switched to it meanwhile
         _begin_history(application, PENDING, actor=actor, now=now, readers=readers)
     else:
         fits = booths_taken(event) + data.booths_requested <= event.capacity
         status = APPROVED if fits else WAITLISTED
-        _begin_history(application, status, actor=None, now=now, readers=readers)
+        _begin_history(
+            application,
+            status,
+            actor=None,
+            now=now,
+            readers=readers,
+            notice=notice if status == expected else None,
+        )
     db.session.flush()
     return application
 
@@ -542,10 +561,12 @@ def _begin_history(
     actor: User | None,
     now: datetime,
     readers: list[Any],
+    notice: list[Email] | None = None,
 ) -> None:
     """A new application's first status, its first line of history and its notice, as
     :func:`_move` writes them, as statements of their own: what a first-come submission
-    does under the event's lock costs a fraction of the unit of work's flush of them."""
+    does under the event's lock costs a fraction of the unit of work's flush of them.
+    ``notice``: the notice of this status, rendered already."""
     expired = ["transitions"]  # read again if asked for
     history = _history_line(None, to, actor=actor, reason="", now=now)
     history["application_id"] = application.id
@@ -559,14 +580,20 @@ def _begin_history(
             "moved_waitlisted_at": waitlisted_at,
         }
         if db.session.get_bind().dialect.name == "postgresql":
-            # The status and its line of history in one statement, one round trip fewer
-            # under the event's lock: the line is inserted from the updated row. (The
-            # caches following applications know of it from the application's insert in
-            # submit_application, in the same transaction.)
-            db.session.execute(
-                _MOVE_WITH_HISTORY,
-                {**moved, **{f"history_{column}": history[column] for column in _HISTORY}},
-            )
+            # The status, its line of history and the notice rendered before in one
+            # statement, round trips fewer under the event's lock: the line is inserted
+            # from the updated row. (The caches following applications know of it from the
+            # application's insert in submit_application, in the same transaction.)
+            parameters = {**moved, **{f"history_{c}": history[c] for c in _HISTORY}}
+            statement: sa.Executable = _MOVE_WITH_HISTORY
+            rows = mail.outgoing_rows(notice or [])
+            if rows:
+                statement = _move_with_notice(len(rows))
+                parameters.update(mail.outgoing_parameters(rows))
+            db.session.execute(statement, parameters)
+            if rows:
+                mail.written(rows)
+                notice = []  # written
         else:  # SQLite changes no rows inside a WITH
             db.session.execute(_MOVE, moved)
             db.session.execute(_WRITE_TRANSITION, history)
@@ -574,7 +601,16 @@ def _begin_history(
         set_committed_value(application, "waitlisted_at", waitlisted_at)
         expired.append("updated_at")  # the column's own clock, as for any other change
     db.session.expire(application, expired)
-    notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
+    if notice is None:
+        notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
+    else:
+        mail.write_emails(notice)
+
+
+@functools.cache
+def _move_with_notice(count: int) -> sa.Executable:
+    """:data:`_MOVE_WITH_HISTORY` that also writes ``count`` messages."""
+    return _MOVE_WITH_HISTORY.add_cte(mail.insert_outgoing(count))
 
 
 @functools.cache
@@ -621,19 +657,63 @@ def _insert_application(**values: object) -> Application | None:
 
 def _insert_rows(
     application: Application, data: ApplicationData, answers: dict[int, object]
-) -> None:
-    """A new application's delegates and answers, a statement each on their tables: a
-    fraction of the unit of work's flush of the same rows, and less than the ORM's bulk
-    insert, which builds what it inserts again."""
-    for model, rows in (
-        (Delegate, _delegate_rows(data)),
-        (Answer, [{"question_id": key, "value": value} for key, value in answers.items()]),
-    ):
-        if rows:
-            for row in rows:
-                row["application_id"] = application.id
-            db.session.execute(sa.insert(cast(sa.Table, model.__table__)).inline(), rows)
+) -> tuple[list[Any], int | None]:
+    """A new application's delegates and answers written, and what its notice needs read:
+    the enterprise's active users, and on PostgreSQL the booths approved so far (not under
+    the event's lock: a forecast, not a count to decide by; None where not read).
+
+    On PostgreSQL one statement writes the rows and reads the users; elsewhere a
+    statement each. Either is a fraction of the unit of work's flush of the same rows,
+    and less than the ORM's bulk insert, which builds what it inserts again."""
+    delegates = _delegate_rows(data)
+    rows = [{"question_id": key, "value": value} for key, value in answers.items()]
     db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
+    if db.session.get_bind().dialect.name == "postgresql":
+        parameters: dict[str, object] = {
+            "enterprise_id": application.enterprise_id,
+            "event_id": application.event_id,
+            "application_id": application.id,
+        }
+        parameters.update(row_parameters(_DELEGATES.name, delegates))
+        parameters.update(row_parameters(_ANSWERS.name, rows))
+        statement = _rows_and_readers(len(delegates), len(rows))
+        readers = list(db.session.execute(statement, parameters))
+        return readers, (readers[0].taken if readers else None)
+    for model, written in ((Delegate, delegates), (Answer, rows)):
+        if written:
+            for row in written:
+                row["application_id"] = application.id
+            db.session.execute(sa.insert(cast(sa.Table, model.__table__)).inline(), written)
+    return enterprise_users(application.enterprise_id), None
+
+
+_DELEGATES = cast(sa.Table, Delegate.__table__)
+_ANSWERS = cast(sa.Table, Answer.__table__)
+_DELEGATE_COLUMNS = (
+    "position",
+    "name_zh",
+    "name_latin",
+    "title",
+    "mobile",
+    "email",
+    "passport_number",
+)
+
+
+@functools.cache
+def _rows_and_readers(delegates: int, answers: int) -> sa.Executable:
+    """PostgreSQL's statement for :func:`_insert_rows`, built once for each number of
+    delegates and answers: the inserts are parts (WITH) of the select of the readers."""
+    parts = [
+        inserted_rows(table, ("application_id", *columns), count, table.name, ["application_id"])
+        for table, columns, count in (
+            (_DELEGATES, _DELEGATE_COLUMNS, delegates),
+            (_ANSWERS, ("question_id", "value"), answers),
+        )
+        if count
+    ]
+    taken = _BOOTHS_TAKEN.scalar_subquery().label("taken")
+    return READERS.add_columns(taken).add_cte(*parts)
 
 
 def update_application(
