@@ -124,16 +124,23 @@ def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
 
 
 def inserted_rows(
-    table: sa.Table, columns: Sequence[str], count: int, name: str, shared: Sequence[str] = ()
+    table: sa.Table,
+    columns: Sequence[str],
+    count: int,
+    name: str,
+    shared: Sequence[str] = (),
+    only_if: tuple[sa.FromClause, sa.ColumnElement[bool]] | None = None,
 ) -> sa.CTE:
     """The insert of ``count`` rows into ``table``, as a part (WITH) of another statement
     (PostgreSQL runs it whether or not that statement reads it). Row n's values are the
     parameters ``<name>_<n>_<column>`` (:func:`row_parameters`); those of ``shared``
-    columns, ``<column>``, are the same in every row. Written as INSERT … SELECT …
-    UNION ALL: SQLAlchemy keeps that compiled, where it compiles a VALUES of several
-    rows anew each time."""
-    rows = [
-        sa.select(
+    columns, ``<column>``, are the same in every row. ``only_if``: (a part of the same
+    statement, a condition on it) the rows are inserted only if it holds. Written as
+    INSERT … SELECT … UNION ALL: SQLAlchemy keeps that compiled, where it compiles a
+    VALUES of several rows anew each time."""
+    rows = []
+    for n in range(count):
+        row = sa.select(
             *(
                 sa.bindparam(
                     column if column in shared else f"{name}_{n}_{column}",
@@ -142,8 +149,9 @@ def inserted_rows(
                 for column in columns
             )
         )
-        for n in range(count)
-    ]
+        if only_if is not None:
+            row = row.select_from(only_if[0]).where(only_if[1])
+        rows.append(row)
     select = rows[0] if count == 1 else sa.union_all(*rows)
     return sa.insert(table).from_select(list(columns), select).cte(name)
 

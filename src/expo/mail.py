@@ -26,7 +26,6 @@ already accepted.
 from __future__ import annotations
 
 import enum
-import functools
 import hashlib
 import logging
 import os
@@ -170,11 +169,13 @@ _OUTGOING_COLUMNS = (
 )
 
 
-@functools.cache
-def insert_outgoing(count: int) -> sa.CTE:
+def insert_outgoing(
+    count: int, only_if: tuple[sa.FromClause, sa.ColumnElement[bool]] | None = None
+) -> sa.CTE:
     """The insert of ``count`` rows of :func:`outgoing_rows` as a part (WITH) of another
-    statement, built once for each count; its parameters :func:`outgoing_parameters`."""
-    return inserted_rows(_OUTGOING, _OUTGOING_COLUMNS, count, "new_mail")
+    statement (``only_if``: see :func:`expo.db.inserted_rows`); its parameters
+    :func:`outgoing_parameters`."""
+    return inserted_rows(_OUTGOING, _OUTGOING_COLUMNS, count, "new_mail", only_if=only_if)
 
 
 def outgoing_parameters(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -516,22 +516,17 @@ def submit_application(
         event = lock_event(event)
     if event.moderation != Moderation.FIRST_COME:  # review, or switched to it meanwhile
         _begin_history(application, PENDING, actor=actor, now=now, readers=readers)
+    elif db.session.get_bind().dialect.name == "postgresql":
+        _decide(application, event, now=now, readers=readers, expected=expected, notice=notice)
     else:
         fits = booths_taken(event) + data.booths_requested <= event.capacity
         status = APPROVED if fits else WAITLISTED
-        _begin_history(
-            application,
-            status,
-            actor=None,
-            now=now,
-            readers=readers,
-            notice=notice if status == expected else None,
-        )
+        _begin_history(application, status, actor=None, now=now, readers=readers)
     db.session.flush()
     return application
 
 
-# A new application's first status (its history line written beside it), built once.
+# A new application's first status, built once (SQLite; PostgreSQL: _decide).
 _MOVE = (
     sa.update(_APPLICATIONS)
     .where(_APPLICATIONS.c.id == sa.bindparam("moved_id"))
@@ -539,18 +534,6 @@ _MOVE = (
         status=sa.bindparam("moved_status", type_=_APPLICATIONS.c.status.type),
         waitlisted_at=sa.bindparam("moved_waitlisted_at", type_=_APPLICATIONS.c.waitlisted_at.type),
     )
-)
-_HISTORY = ("from_status", "to_status", "actor_id", "reason", "created_at")
-_MOVED = _MOVE.returning(_APPLICATIONS.c.id).cte("moved")
-_MOVE_WITH_HISTORY = sa.insert(_TRANSITIONS).from_select(
-    ["application_id", *_HISTORY],
-    sa.select(
-        _MOVED.c.id,
-        *(
-            sa.bindparam(f"history_{column}", type_=_TRANSITIONS.c[column].type)
-            for column in _HISTORY
-        ),
-    ),
 )
 
 
@@ -561,56 +544,113 @@ def _begin_history(
     actor: User | None,
     now: datetime,
     readers: list[Any],
-    notice: list[Email] | None = None,
 ) -> None:
     """A new application's first status, its first line of history and its notice, as
     :func:`_move` writes them, as statements of their own: what a first-come submission
-    does under the event's lock costs a fraction of the unit of work's flush of them.
-    ``notice``: the notice of this status, rendered already."""
+    does under the event's lock costs a fraction of the unit of work's flush of them."""
     expired = ["transitions"]  # read again if asked for
     history = _history_line(None, to, actor=actor, reason="", now=now)
     history["application_id"] = application.id
-    if to == application.status:
-        db.session.execute(_WRITE_TRANSITION, history)
-    else:
+    if to != application.status:
         waitlisted_at = _waitlisted_since(application, to, now)
-        moved = {
-            "moved_id": application.id,
-            "moved_status": to,
-            "moved_waitlisted_at": waitlisted_at,
-        }
-        if db.session.get_bind().dialect.name == "postgresql":
-            # The status, its line of history and the notice rendered before in one
-            # statement, round trips fewer under the event's lock: the line is inserted
-            # from the updated row. (The caches following applications know of it from the
-            # application's insert in submit_application, in the same transaction.)
-            parameters = {**moved, **{f"history_{c}": history[c] for c in _HISTORY}}
-            statement: sa.Executable = _MOVE_WITH_HISTORY
-            rows = mail.outgoing_rows(notice or [])
-            if rows:
-                statement = _move_with_notice(len(rows))
-                parameters.update(mail.outgoing_parameters(rows))
-            db.session.execute(statement, parameters)
-            if rows:
-                mail.written(rows)
-                notice = []  # written
-        else:  # SQLite changes no rows inside a WITH
-            db.session.execute(_MOVE, moved)
-            db.session.execute(_WRITE_TRANSITION, history)
+        db.session.execute(
+            _MOVE,
+            {"moved_id": application.id, "moved_status": to, "moved_waitlisted_at": waitlisted_at},
+        )
         set_committed_value(application, "status", to)
         set_committed_value(application, "waitlisted_at", waitlisted_at)
         expired.append("updated_at")  # the column's own clock, as for any other change
+    db.session.execute(_WRITE_TRANSITION, history)
     db.session.expire(application, expired)
-    if notice is None:
-        notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
+    notify_status(application, "submitted" if to == PENDING else to.value, readers=readers)
+
+
+def _decide(
+    application: Application,
+    event: Event,
+    *,
+    now: datetime,
+    readers: list[Any],
+    expected: ApplicationStatus | None,
+    notice: list[Email] | None,
+) -> None:
+    """PostgreSQL: a first-come application decided under the event's lock in one
+    statement, the only one made between the lock and the commit. It counts the booths
+    approved (begun after the lock was granted, it sees every decision committed before),
+    sets the status and the time it joined the waiting list, writes the line of history
+    and, if the decision is the ``expected`` one, the ``notice`` rendered for it before
+    the lock. The other decision's notice is rendered and written after it."""
+    rows = mail.outgoing_rows(notice or [])
+    parameters = {
+        "decided_event_id": event.id,
+        "decided_capacity": event.capacity,
+        "decided_booths": application.booths_requested,
+        "approved": APPROVED,
+        "waitlisted": WAITLISTED,
+        "decided_id": application.id,
+        "decided_at": now,
+        "decided_updated_at": utcnow(),
+        "expected": expected,
+        **mail.outgoing_parameters(rows),
+    }
+    status = db.session.execute(_decision(len(rows)), parameters).scalar_one()
+    set_committed_value(application, "status", status)
+    set_committed_value(application, "waitlisted_at", _waitlisted_since(application, status, now))
+    db.session.expire(application, ["transitions", "updated_at"])  # read again if asked for
+    if rows and status == expected:
+        mail.written(rows)
     else:
-        mail.write_emails(notice)
+        notify_status(application, status.value, readers=readers)
 
 
 @functools.cache
-def _move_with_notice(count: int) -> sa.Executable:
-    """:data:`_MOVE_WITH_HISTORY` that also writes ``count`` messages."""
-    return _MOVE_WITH_HISTORY.add_cte(mail.insert_outgoing(count))
+def _decision(messages: int) -> sa.Executable:
+    """:func:`_decide`'s statement, built once for each number of messages. Its
+    parameters are named after no column of the table: a parameter of an UPDATE that is
+    named as a column sets it."""
+    status = _APPLICATIONS.c.status
+    counted = _APPLICATIONS.alias("counted")  # not the row being decided
+    taken = (
+        sa.select(sa.func.coalesce(sa.func.sum(counted.c.booths_requested), 0))
+        .where(
+            counted.c.event_id == sa.bindparam("decided_event_id"),
+            counted.c.status == sa.bindparam("approved", type_=status.type),
+        )
+        .scalar_subquery()
+    )
+    fits = taken + sa.bindparam("decided_booths", type_=sa.Integer) <= sa.bindparam(
+        "decided_capacity", type_=sa.Integer
+    )
+    decided_at = sa.bindparam("decided_at", type_=_APPLICATIONS.c.waitlisted_at.type)
+    decided = (
+        sa.update(_APPLICATIONS)
+        .where(_APPLICATIONS.c.id == sa.bindparam("decided_id"))
+        .values(
+            status=sa.case(
+                (fits, sa.bindparam("approved", type_=status.type)),
+                else_=sa.bindparam("waitlisted", type_=status.type),
+            ),
+            waitlisted_at=sa.case((fits, sa.null()), else_=decided_at),
+            # Given, as no column default is computed for a part of a statement: the
+            # clock's time, as any other change stamps it.
+            updated_at=sa.bindparam("decided_updated_at", type_=decided_at.type),
+        )
+        .returning(_APPLICATIONS.c.id, status)
+        .cte("decided")
+    )
+    history = (
+        sa.insert(_TRANSITIONS)
+        .from_select(
+            ["application_id", "to_status", "reason", "created_at"],
+            sa.select(decided.c.id, decided.c.status, sa.literal(""), decided_at),
+        )
+        .cte("history")
+    )
+    parts = [history]
+    if messages:
+        expected = decided.c.status == sa.bindparam("expected", type_=status.type)
+        parts.append(mail.insert_outgoing(messages, only_if=(decided, expected)))
+    return sa.select(decided.c.status).add_cte(*parts)
 
 
 @functools.cache
