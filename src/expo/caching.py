@@ -212,6 +212,12 @@ def _note(session: Session, tables: set[str]) -> None:
         session.info.setdefault(_CHANGED, set()).update(tables)
 
 
+def note_written(session: Session, *tables: str) -> None:
+    """Tables ``session``'s transaction changed through a statement its hooks do not see
+    for what it is: one that writes through a part (WITH) of a SELECT."""
+    _note(session, set(tables))
+
+
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     _note(
         session,

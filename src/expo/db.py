@@ -128,32 +128,31 @@ def inserted_rows(
     columns: Sequence[str],
     count: int,
     name: str,
-    shared: Sequence[str] = (),
+    given: Mapping[str, sa.ColumnElement[Any]] | None = None,
     only_if: tuple[sa.FromClause, sa.ColumnElement[bool]] | None = None,
 ) -> sa.CTE:
     """The insert of ``count`` rows into ``table``, as a part (WITH) of another statement
     (PostgreSQL runs it whether or not that statement reads it). Row n's values are the
-    parameters ``<name>_<n>_<column>`` (:func:`row_parameters`); those of ``shared``
-    columns, ``<column>``, are the same in every row. ``only_if``: (a part of the same
-    statement, a condition on it) the rows are inserted only if it holds. Written as
-    INSERT … SELECT … UNION ALL: SQLAlchemy keeps that compiled, where it compiles a
-    VALUES of several rows anew each time."""
+    parameters ``<name>_<n>_<column>`` (:func:`row_parameters`) for ``columns``, and the
+    same expression in every row for the ``given`` ones (a column of another part).
+    ``only_if``: (a part of the same statement, a condition on it) the rows are inserted
+    only if it holds. Written as INSERT … SELECT … UNION ALL: SQLAlchemy keeps that
+    compiled, where it compiles a VALUES of several rows anew each time."""
+    given = given or {}
     rows = []
     for n in range(count):
         row = sa.select(
+            *given.values(),
             *(
-                sa.bindparam(
-                    column if column in shared else f"{name}_{n}_{column}",
-                    type_=table.c[column].type,
-                )
+                sa.bindparam(f"{name}_{n}_{column}", type_=table.c[column].type)
                 for column in columns
-            )
+            ),
         )
         if only_if is not None:
             row = row.select_from(only_if[0]).where(only_if[1])
         rows.append(row)
     select = rows[0] if count == 1 else sa.union_all(*rows)
-    return sa.insert(table).from_select(list(columns), select).cte(name)
+    return sa.insert(table).from_select([*given, *columns], select).cte(name)
 
 
 def row_parameters(name: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -638,13 +638,14 @@ def test_a_first_come_notice_tells_the_decision_made_under_the_lock(
         make_enterprise_user(enterprise, email="en@example.com", locale="en"),
     ]
     db.session.commit()
-    insert_rows = services._insert_rows
+    for name in ("_insert_at_once", "_insert_one_by_one"):
+        insert = getattr(services, name)
 
-    def foretelling(*args):
-        readers, _taken = insert_rows(*args)
-        return readers, foretold  # as another submission's commit could leave it
+        def foretelling(*args, insert=insert):
+            application, readers, _taken = insert(*args)
+            return application, readers, foretold  # as another's commit could leave it
 
-    monkeypatch.setattr(services, "_insert_rows", foretelling)
+        monkeypatch.setattr(services, name, foretelling)
     application = services.submit_application(
         event, enterprise, application_data(), actor=readers[0]
     )

@@ -13,17 +13,18 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from expo import caching, mail
+from expo.accounts.models import User
 from expo.audit.actions import AuditAction
 from expo.audit.services import record
 from expo.db import inserted_rows, row_parameters, utcnow
@@ -45,7 +46,6 @@ from expo.registrations.models import (
     status_label,
 )
 from expo.registrations.notifications import (
-    READERS,
     compose_status,
     enterprise_users,
     notify_status,
@@ -59,9 +59,6 @@ from expo.validation import (
     checked,
     text_check,
 )
-
-if TYPE_CHECKING:
-    from expo.accounts.models import User
 
 EXHIBITS_LENGTH = 5000
 
@@ -484,23 +481,27 @@ def submit_application(
     # A second active application of the enterprise is refused by the partial unique
     # index; ON CONFLICT DO NOTHING inserts no row then, and leaves the transaction as it
     # was. Inserted before the event's lock is taken: a pending row counts for no booths.
-    application = _insert_application(
-        event_id=event.id,
-        enterprise_id=enterprise.id,
-        submitted_by_id=getattr(actor, "id", None),
-        status=PENDING.value,
-        booths_requested=data.booths_requested,
-        exhibits=data.exhibits.strip(),
-        consent_version=current_notice(now).version,
-        consented_at=now,
-        created_at=now,
-        updated_at=now,
-    )
+    # Its delegates and answers are written, and its notice's readers read, before the
+    # lock too, so that submissions to one event do not wait on each other for them.
+    values = {
+        "event_id": event.id,
+        "enterprise_id": enterprise.id,
+        "submitted_by_id": getattr(actor, "id", None),
+        "status": PENDING,
+        "booths_requested": data.booths_requested,
+        "exhibits": data.exhibits.strip(),
+        "consent_version": current_notice(now).version,
+        "consented_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = (_delegate_rows(data), [{"question_id": k, "value": v} for k, v in answers.items()])
+    if db.session.get_bind().dialect.name == "postgresql":
+        application, readers, taken = _insert_at_once(values, *rows)
+    else:
+        application, readers, taken = _insert_one_by_one(values, *rows)
     if application is None:
         raise AlreadyApplied()
-    # Written, and the notice's readers read, before the lock below, so that submissions
-    # to one event do not wait on each other for them.
-    readers, taken = _insert_rows(application, data, answers)
     expected = notice = None
     if event.moderation == Moderation.FIRST_COME:
         if taken is not None:
@@ -594,6 +595,7 @@ def _decide(
         **mail.outgoing_parameters(rows),
     }
     status = db.session.execute(_decision(len(rows)), parameters).scalar_one()
+    caching.note_written(db.session(), "applications", "application_transitions", "outgoing_mail")
     set_committed_value(application, "status", status)
     set_committed_value(application, "waitlisted_at", _waitlisted_since(application, status, now))
     db.session.expire(application, ["transitions", "updated_at"])  # read again if asked for
@@ -653,26 +655,6 @@ def _decision(messages: int) -> sa.Executable:
     return sa.select(decided.c.status).add_cte(*parts)
 
 
-@functools.cache
-def _new_application(dialect: str) -> sa.Executable:
-    """The insert of a new application, built once per database kind: its values are
-    parameters (``new_<column>``), executed as they are ("orm": not the ORM's bulk insert,
-    which builds the statement again for each set of parameters)."""
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        upsert(Application)
-        .values(
-            {
-                column: sa.bindparam(f"new_{column}", type_=_APPLICATIONS.c[column].type)
-                for column in _NEW_APPLICATION
-            }
-        )
-        .on_conflict_do_nothing()
-        .returning(Application)
-        .execution_options(dml_strategy="orm")
-    )
-
-
 _NEW_APPLICATION = (
     "event_id",
     "enterprise_id",
@@ -685,48 +667,6 @@ _NEW_APPLICATION = (
     "created_at",
     "updated_at",
 )
-
-
-def _insert_application(**values: object) -> Application | None:
-    """The new application, or None when the partial unique index refused it; one
-    statement, where a savepoint around the unit of work's insert took three."""
-    statement = _new_application(db.session.get_bind().dialect.name)
-    parameters = {f"new_{column}": values[column] for column in _NEW_APPLICATION}
-    return db.session.scalars(statement, parameters).one_or_none()
-
-
-def _insert_rows(
-    application: Application, data: ApplicationData, answers: dict[int, object]
-) -> tuple[list[Any], int | None]:
-    """A new application's delegates and answers written, and what its notice needs read:
-    the enterprise's active users, and on PostgreSQL the booths approved so far (not under
-    the event's lock: a forecast, not a count to decide by; None where not read).
-
-    On PostgreSQL one statement writes the rows and reads the users; elsewhere a
-    statement each. Either is a fraction of the unit of work's flush of the same rows,
-    and less than the ORM's bulk insert, which builds what it inserts again."""
-    delegates = _delegate_rows(data)
-    rows = [{"question_id": key, "value": value} for key, value in answers.items()]
-    db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
-    if db.session.get_bind().dialect.name == "postgresql":
-        parameters: dict[str, object] = {
-            "enterprise_id": application.enterprise_id,
-            "event_id": application.event_id,
-            "application_id": application.id,
-        }
-        parameters.update(row_parameters(_DELEGATES.name, delegates))
-        parameters.update(row_parameters(_ANSWERS.name, rows))
-        statement = _rows_and_readers(len(delegates), len(rows))
-        readers = list(db.session.execute(statement, parameters))
-        return readers, (readers[0].taken if readers else None)
-    for model, written in ((Delegate, delegates), (Answer, rows)):
-        if written:
-            for row in written:
-                row["application_id"] = application.id
-            db.session.execute(sa.insert(cast(sa.Table, model.__table__)).inline(), written)
-    return enterprise_users(application.enterprise_id), None
-
-
 _DELEGATES = cast(sa.Table, Delegate.__table__)
 _ANSWERS = cast(sa.Table, Answer.__table__)
 _DELEGATE_COLUMNS = (
@@ -738,22 +678,125 @@ _DELEGATE_COLUMNS = (
     "email",
     "passport_number",
 )
+_USERS = cast(sa.Table, User.__table__)
+
+
+def _insert_at_once(
+    values: dict[str, Any], delegates: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> tuple[Application | None, list[Any], int | None]:
+    """PostgreSQL: a new application, its delegates and its answers inserted, and what
+    its notice needs read, in one statement: the application (None when the partial
+    unique index refused it), the enterprise's active users (id, email, name, locale) and
+    the booths approved so far (not under the event's lock: a forecast, not a count to
+    decide by)."""
+    parameters = {f"new_{column}": values[column] for column in _NEW_APPLICATION}
+    parameters.update(row_parameters(_DELEGATES.name, delegates))
+    parameters.update(row_parameters(_ANSWERS.name, answers))
+    found = db.session.execute(_everything_new(len(delegates), len(answers)), parameters).all()
+    if not found:
+        return None, [], None
+    # The statement writes through its parts, which the session's hook does not see.
+    caching.note_written(db.session(), "applications", "delegates", "answers")
+    # The new row as the unit of work would have left it, without reading it back: what
+    # was inserted is what was sent.
+    application = Application(**values, waitlisted_at=None)
+    application.id = found[0].application_id
+    make_transient_to_detached(application)
+    db.session.add(application)
+    readers = [row for row in found if row.id is not None]
+    return application, readers, found[0].taken
 
 
 @functools.cache
-def _rows_and_readers(delegates: int, answers: int) -> sa.Executable:
-    """PostgreSQL's statement for :func:`_insert_rows`, built once for each number of
-    delegates and answers: the inserts are parts (WITH) of the select of the readers."""
+def _everything_new(delegates: int, answers: int) -> sa.Executable:
+    """:func:`_insert_at_once`'s statement, built once for each number of delegates and
+    answers: the inserts are parts (WITH) of the select of the readers, one row for each
+    (one with no reader's columns if the enterprise has none, none if nothing was
+    inserted)."""
+    new = (
+        pg_insert(_APPLICATIONS)
+        .values(
+            {
+                column: sa.bindparam(f"new_{column}", type_=_APPLICATIONS.c[column].type)
+                for column in _NEW_APPLICATION
+            }
+        )
+        .on_conflict_do_nothing()
+        .returning(_APPLICATIONS.c.id)
+        .cte("new_application")
+    )
     parts = [
-        inserted_rows(table, ("application_id", *columns), count, table.name, ["application_id"])
+        inserted_rows(table, columns, count, table.name, given={"application_id": new.c.id})
         for table, columns, count in (
             (_DELEGATES, _DELEGATE_COLUMNS, delegates),
             (_ANSWERS, ("question_id", "value"), answers),
         )
         if count
     ]
-    taken = _BOOTHS_TAKEN.scalar_subquery().label("taken")
-    return READERS.add_columns(taken).add_cte(*parts)
+    taken = (
+        sa.select(sa.func.coalesce(sa.func.sum(_APPLICATIONS.c.booths_requested), 0))
+        .where(
+            _APPLICATIONS.c.event_id == sa.bindparam("new_event_id"),
+            _APPLICATIONS.c.status == APPROVED,
+        )
+        .scalar_subquery()
+    )
+    readers = new.outerjoin(
+        _USERS,
+        (_USERS.c.enterprise_id == sa.bindparam("new_enterprise_id")) & _USERS.c.active.is_(True),
+    )
+    return (
+        sa.select(
+            new.c.id.label("application_id"),
+            _USERS.c.id,
+            _USERS.c.email,
+            _USERS.c.name,
+            _USERS.c.locale,
+            taken.label("taken"),
+        )
+        .select_from(readers)
+        .order_by(_USERS.c.id)
+        .add_cte(*parts)
+    )
+
+
+@functools.cache
+def _new_application() -> sa.Executable:
+    """SQLite's insert of a new application, built once: its values are parameters
+    (``new_<column>``), executed as they are ("orm": not the ORM's bulk insert, which
+    builds the statement again for each set of parameters)."""
+    return (
+        sqlite_insert(Application)
+        .values(
+            {
+                column: sa.bindparam(f"new_{column}", type_=_APPLICATIONS.c[column].type)
+                for column in _NEW_APPLICATION
+            }
+        )
+        .on_conflict_do_nothing()
+        .returning(Application)
+        .execution_options(dml_strategy="orm")
+    )
+
+
+def _insert_one_by_one(
+    values: dict[str, Any], delegates: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> tuple[Application | None, list[Any], None]:
+    """SQLite (no writes inside a WITH): :func:`_insert_at_once`'s work as a statement for
+    each table and one for the readers; no forecast. A fraction of the unit of work's flush
+    of the same rows, and less than the ORM's bulk insert, which builds what it inserts
+    again."""
+    parameters = {f"new_{column}": values[column] for column in _NEW_APPLICATION}
+    application = db.session.scalars(_new_application(), parameters).one_or_none()
+    if application is None:
+        return None, [], None
+    for model, written in ((Delegate, delegates), (Answer, answers)):
+        if written:
+            for row in written:
+                row["application_id"] = application.id
+            db.session.execute(sa.insert(cast(sa.Table, model.__table__)).inline(), written)
+    db.session.expire(application, ["delegates", "answers"])  # read as stored, if asked for
+    return application, enterprise_users(application.enterprise_id), None
 
 
 def update_application(
