@@ -12,7 +12,10 @@ send the same entries again (every field but passwords and files).
 
 Whether a database error means "unreachable" is decided by asking the database a trivial
 question on a fresh connection: a query that failed on a database that does answer (a
-missing table, a constraint) is a real error and gets the usual 500 and its traceback.
+missing table, a constraint) is a real error and gets the usual 500 and its traceback. A
+request whose own connection was lost while the database answers again (a restart between
+two requests on a connection that had just been used, which is not pinged) gets the 503
+page too, without an outage.
 """
 
 from __future__ import annotations
@@ -164,6 +167,13 @@ def init_app(app: Flask) -> None:
     def database_error(error: DBAPIError) -> Any:
         _forget_session()
         if database_answers():
+            if error.connection_invalidated:
+                # The request's connection was lost (the server restarted or ended it, a
+                # proxy dropped it) and a new one answers: the pool has let go of the
+                # connections it held. The request's transaction went with the
+                # connection; it is answered as during an outage, its form offered again.
+                logger.warning("database connection lost mid-request: %s", error.orig)
+                return unavailable()
             # The database answers: the query itself was at fault. Logged and shown as
             # the error it is.
             app.logger.error("database error", exc_info=error)

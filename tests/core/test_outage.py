@@ -170,6 +170,18 @@ class Proxy:
         self.listener.close()
 
 
+def _signs_in_and_is_offered_the_form_again(client) -> None:
+    """A sign-in sent while the database is away: 503, and the form again, password not."""
+    sent = client.post(
+        "/account/login",
+        data={"email": "desk@commerce.example", "password": "secret-words"},
+    )
+    assert sent.status_code == 503
+    form = sent.get_data(as_text=True)
+    assert "Nothing you sent was saved" in form and "secret-words" not in form
+    assert 'name="email" value="desk@commerce.example"' in form
+
+
 @pytest.mark.postgresql
 def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, monkeypatch, caplog):
     url = os.environ.get("EXPO_TEST_DATABASE_URL", "")
@@ -202,14 +214,7 @@ def test_a_postgresql_server_gone_and_back_mid_run(tmp_path_factory, tmp_path, m
             scripted = client.get("/manage/jobs/1.json")
             assert scripted.status_code == 503
             assert scripted.json["error"] == "database unavailable"
-            sent = client.post(
-                "/account/login",
-                data={"email": "desk@commerce.example", "password": "secret-words"},
-            )
-            assert sent.status_code == 503
-            form = sent.get_data(as_text=True)
-            assert "Nothing you sent was saved" in form and "secret-words" not in form
-            assert 'name="email" value="desk@commerce.example"' in form
+            _signs_in_and_is_offered_the_form_again(client)
             assert client.get("/healthz").status_code == 503
             lines = [r for r in caplog.records if r.name == "expo.outage"]
             assert [r.levelno for r in lines] == [logging.ERROR]
@@ -325,6 +330,45 @@ def test_an_idle_connection_the_server_dropped_is_replaced_unseen(tmp_path_facto
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_a_connection_lost_mid_request_is_a_503_with_the_form_kept(
+    tmp_path_factory, tmp_path, monkeypatch, caplog
+):
+    """A connection used a moment ago is not pinged: if the server ended it meanwhile,
+    the request meets the loss itself. It is answered as an outage is, not as a fault of
+    the query, and the next request is served on a new connection."""
+    url = os.environ.get("EXPO_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set EXPO_TEST_DATABASE_URL")
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    with scratch_database_url("lost", tmp_path) as scratch:
+        app = create_app(make_test_config(tmp_path_factory, DATABASE_URL=scratch))
+        try:
+            with app.app_context():
+                db.create_all()
+            client = app.test_client()
+            assert client.get("/events").status_code == 200  # a pooled connection now
+            administrator = sa.create_engine(scratch, poolclass=sa.pool.NullPool)
+            with administrator.begin() as other:
+                other.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            administrator.dispose()
+            caplog.set_level(logging.WARNING)
+            _signs_in_and_is_offered_the_form_again(client)
+            lost = [r for r in caplog.records if r.name == "expo.outage"]
+            assert [r.levelno for r in lost] == [logging.WARNING]
+            assert not any(record.exc_info for record in caplog.records)
+            assert not app.extensions["expo.outage"].active  # no outage: it answers
+            assert client.get("/events").status_code == 200
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def test_a_signed_in_user_also_gets_the_503_page(site):
